@@ -1,0 +1,285 @@
+//! Stage 3: the reference interpreter.
+//!
+//! Obviously correct rather than fast: it walks the program's nodes in
+//! order, computing each node's whole column element by element with the
+//! table's scalar semantics ([`crate::ops::OpDef::eval`]). A column is freed
+//! after its last use, so long programs do not hold every temporary.
+//!
+//! Reductions follow NumPy's algorithms: float sums are NumPy's pairwise
+//! summation (8 accumulators, blocks of 128), products and min/max run left
+//! to right, `mean` of integers sums in float64 in buffers of 8192 as
+//! NumPy's casting reduction does.
+
+use crate::array::{ArrayData, ArrayRef, Input};
+use crate::dtype::{DType, Scalar};
+use crate::error::Error;
+use crate::ir::{NodeId, NodeOp, Program, Shape};
+use crate::ops::{EvalError, Reduce};
+
+/// A computed value: a 0-d scalar, a borrowed input or an owned column.
+enum Value<'a> {
+    Scalar(Scalar),
+    Borrowed(ArrayRef<'a>),
+    Owned(ArrayData),
+}
+
+impl Value<'_> {
+    fn get(&self, i: usize) -> Scalar {
+        match self {
+            Value::Scalar(s) => *s,
+            Value::Borrowed(a) => a.get(i),
+            Value::Owned(d) => d.as_ref().get(i),
+        }
+    }
+}
+
+/// Evaluates a program on inputs already checked against its signature.
+/// `len` is the common length of the array inputs (ignored when none).
+pub(crate) fn run(p: &Program, inputs: &[Input<'_>], len: usize) -> Result<Result<ArrayData, Scalar>, Error> {
+    let mut last_use = vec![0usize; p.nodes.len()];
+    for (i, n) in p.nodes.iter().enumerate() {
+        for a in &n.args {
+            last_use[a.index()] = i;
+        }
+    }
+    let mut vals: Vec<Option<Value>> = (0..p.nodes.len()).map(|_| None).collect();
+    for (i, node) in p.nodes.iter().enumerate() {
+        let arg = |k: usize| vals[node.args[k].index()].as_ref().expect("argument computed and not yet freed");
+        let v = match node.op {
+            NodeOp::Input(k) => match inputs[k] {
+                Input::Array(a) => Value::Borrowed(a),
+                Input::Scalar(s) => Value::Scalar(s),
+            },
+            NodeOp::Const(s) => Value::Scalar(s),
+            NodeOp::Fill(s) => Value::Owned(map(node.shape, len, node.dtype, |_| Ok(s), p, NodeId(i as u32))?),
+            NodeOp::Cast => {
+                let a = arg(0);
+                let d = node.dtype;
+                elementwise(node.shape, len, d, |j| Ok(a.get(j).cast(d)), p, NodeId(i as u32))?
+            }
+            NodeOp::Op(op) => {
+                let eval = op.def().eval;
+                let args: Vec<&Value> = (0..node.args.len()).map(arg).collect();
+                let mut buf = [Scalar::Bool(false); 3];
+                elementwise(
+                    node.shape,
+                    len,
+                    node.dtype,
+                    |j| {
+                        for (k, a) in args.iter().enumerate() {
+                            buf[k] = a.get(j);
+                        }
+                        eval(&buf[..args.len()])
+                    },
+                    p,
+                    NodeId(i as u32),
+                )?
+            }
+            NodeOp::Reduce(r) => {
+                let a = arg(0);
+                let n = match a {
+                    Value::Scalar(_) => 1,
+                    _ => len,
+                };
+                let s = reduce(r, node.dtype, n, |j| a.get(j)).map_err(|m| runtime(p, NodeId(i as u32), m))?;
+                Value::Scalar(s)
+            }
+        };
+        vals[i] = Some(v);
+        for a in &node.args {
+            if last_use[a.index()] == i {
+                vals[a.index()] = None;
+            }
+        }
+    }
+    match vals[p.result.index()].take().expect("result computed") {
+        Value::Scalar(s) => Ok(Err(s)),
+        Value::Owned(d) => Ok(Ok(d)),
+        // The result is an input itself (`a`): copy it out.
+        Value::Borrowed(a) => {
+            let mut d = ArrayData::with_capacity(a.dtype(), a.len());
+            for j in 0..a.len() {
+                d.push(a.get(j));
+            }
+            Ok(Ok(d))
+        }
+    }
+}
+
+fn runtime(p: &Program, id: NodeId, msg: &str) -> Error {
+    Error::Runtime(format!("{msg} (in `{}`)", p.text_of(id)))
+}
+
+/// Computes one node: a scalar when its shape is scalar, else a column.
+fn elementwise<'a>(
+    shape: Shape,
+    len: usize,
+    dtype: DType,
+    f: impl FnMut(usize) -> Result<Scalar, EvalError>,
+    p: &Program,
+    id: NodeId,
+) -> Result<Value<'a>, Error> {
+    match shape {
+        Shape::Scalar => {
+            let d = map(Shape::Scalar, 1, dtype, f, p, id)?;
+            Ok(Value::Scalar(d.as_ref().get(0)))
+        }
+        Shape::Array => Ok(Value::Owned(map(shape, len, dtype, f, p, id)?)),
+    }
+}
+
+fn map(
+    shape: Shape,
+    len: usize,
+    dtype: DType,
+    mut f: impl FnMut(usize) -> Result<Scalar, EvalError>,
+    p: &Program,
+    id: NodeId,
+) -> Result<ArrayData, Error> {
+    let n = if shape == Shape::Scalar { 1 } else { len };
+    let mut out = ArrayData::with_capacity(dtype, n);
+    for j in 0..n {
+        let s = f(j).map_err(|e| match e {
+            EvalError::Value(m) => runtime(p, id, m),
+            EvalError::Internal(m) => runtime(p, id, &format!("internal error: {m}")),
+        })?;
+        if s.dtype() != dtype {
+            return Err(runtime(p, id, "internal error: operation produced the wrong dtype"));
+        }
+        out.push(s);
+    }
+    Ok(out)
+}
+
+/// NumPy's pairwise summation (`@TYPE@_pairwise_sum` in NumPy's
+/// `loops_utils.h.src`): exact same association, so sums match NumPy bit
+/// for bit.
+pub fn pairwise_sum<T: Copy + std::ops::Add<Output = T> + std::ops::AddAssign>(a: &[T], zero: T) -> T {
+    const BLOCK: usize = 128;
+    let n = a.len();
+    if n < 8 {
+        let mut res = zero;
+        for &x in a {
+            res += x;
+        }
+        res
+    } else if n <= BLOCK {
+        let mut r = [a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]];
+        let mut i = 8;
+        while i < n - n % 8 {
+            for k in 0..8 {
+                r[k] += a[i + k];
+            }
+            i += 8;
+        }
+        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        while i < n {
+            res += a[i];
+            i += 1;
+        }
+        res
+    } else {
+        let mut n2 = n / 2;
+        n2 -= n2 % 8;
+        pairwise_sum(&a[..n2], zero) + pairwise_sum(&a[n2..], zero)
+    }
+}
+
+/// NumPy's buffer size for casting reductions (`np.getbufsize()`).
+const NUMPY_BUFSIZE: usize = 8192;
+
+/// Reduces `n` elements (given by `get`) to one value of `out` dtype.
+pub(crate) fn reduce(r: Reduce, out: DType, n: usize, get: impl Fn(usize) -> Scalar) -> Result<Scalar, &'static str> {
+    let conv = |j: usize| get(j).cast(out);
+    match r {
+        Reduce::Sum => Ok(sum(out, n, &conv)),
+        Reduce::Mean => {
+            if n == 0 {
+                return Ok(Scalar::Float64(f64::NAN).cast(out));
+            }
+            let s = if get(0).dtype() == out {
+                sum(out, n, &conv)
+            } else {
+                // Integers: NumPy converts a buffer at a time and adds each
+                // buffer's pairwise sum to the running total.
+                let mut total = 0.0f64;
+                let mut start = 0;
+                while start < n {
+                    let end = (start + NUMPY_BUFSIZE).min(n);
+                    let buf: Vec<f64> = (start..end).map(|j| get(j).to_f64()).collect();
+                    total += pairwise_sum(&buf, 0.0);
+                    start = end;
+                }
+                Scalar::Float64(total)
+            };
+            Ok(match s {
+                Scalar::Float32(v) => Scalar::Float32(v / n as f32),
+                Scalar::Float64(v) => Scalar::Float64(v / n as f64),
+                _ => unreachable!("mean is float"),
+            })
+        }
+        Reduce::Prod => {
+            let mut acc = Scalar::Bool(true).cast(out);
+            for j in 0..n {
+                acc = (crate::ops::Op::Mul.def().eval)(&[acc, conv(j)]).map_err(|_| "internal error in prod")?;
+            }
+            Ok(acc)
+        }
+        Reduce::Min | Reduce::Max => {
+            if n == 0 {
+                return Err(if r == Reduce::Min {
+                    "zero-size array to reduction operation minimum which has no identity"
+                } else {
+                    "zero-size array to reduction operation maximum which has no identity"
+                });
+            }
+            let op = if r == Reduce::Min { crate::ops::Op::Minimum } else { crate::ops::Op::Maximum };
+            let mut acc = conv(0);
+            for j in 1..n {
+                acc = (op.def().eval)(&[acc, conv(j)]).map_err(|_| "internal error in min/max")?;
+            }
+            Ok(acc)
+        }
+        Reduce::Any => Ok(Scalar::Bool((0..n).any(|j| get(j).truthy()))),
+        Reduce::All => Ok(Scalar::Bool((0..n).all(|j| get(j).truthy()))),
+    }
+}
+
+fn sum(out: DType, n: usize, conv: &dyn Fn(usize) -> Scalar) -> Scalar {
+    match out {
+        DType::Float64 => {
+            let v: Vec<f64> = (0..n).map(|j| if let Scalar::Float64(x) = conv(j) { x } else { 0.0 }).collect();
+            Scalar::Float64(0.0 + pairwise_sum(&v, 0.0))
+        }
+        DType::Float32 => {
+            let v: Vec<f32> = (0..n).map(|j| if let Scalar::Float32(x) = conv(j) { x } else { 0.0 }).collect();
+            Scalar::Float32(0.0 + pairwise_sum(&v, 0.0))
+        }
+        DType::Int64 => Scalar::Int64((0..n).fold(0i64, |a, j| a.wrapping_add(if let Scalar::Int64(x) = conv(j) { x } else { 0 }))),
+        DType::Int32 => Scalar::Int32((0..n).fold(0i32, |a, j| a.wrapping_add(if let Scalar::Int32(x) = conv(j) { x } else { 0 }))),
+        DType::Bool => Scalar::Bool((0..n).any(|j| conv(j) == Scalar::Bool(true))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairwise_sum_matches_a_hand_computed_block() {
+        let v: Vec<f64> = (0..20).map(|i| i as f64 * 0.1).collect();
+        let r: Vec<f64> = (0..8).map(|k| v[k] + v[k + 8]).collect();
+        let mut expect = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for x in &v[16..] {
+            expect += x;
+        }
+        assert_eq!(pairwise_sum(&v, 0.0).to_bits(), expect.to_bits());
+    }
+
+    #[test]
+    fn float32_sum_of_many_tenths_stays_accurate() {
+        let v = vec![0.1f32; 10_000_000];
+        let s = pairwise_sum(&v, 0.0);
+        assert!((s - 1_000_000.0).abs() < 1.0, "{s}");
+    }
+}

@@ -1,0 +1,880 @@
+//! Syntax tree → typed IR: name resolution, NEP 50 typing, explicit casts,
+//! constant folding and common-subexpression elimination in one forward
+//! pass over the expression arena (operands always precede their users, so
+//! no recursion is needed).
+
+use std::collections::HashMap;
+
+use super::{Node, NodeId, NodeOp, Program, Shape, Signature};
+use crate::dtype::{DType, Kind, Scalar};
+use crate::error::{Error, Located, Reporter, Span, closest};
+use crate::ops::{self, BoolRule, EvalError, Op, Reduce, Rule};
+use crate::syntax::ast::{Ast, BinaryOp, CmpOp, ExprId, ExprKind, Stmt, UnaryOp};
+
+/// Most nodes a program may have after lowering.
+pub const MAX_NODES: usize = 1 << 20;
+
+/// Names that are constants unless a variable of that name is bound.
+const CONSTANTS: [(&str, f64); 4] =
+    [("pi", std::f64::consts::PI), ("e", std::f64::consts::E), ("inf", f64::INFINITY), ("nan", f64::NAN)];
+
+/// A Python number that has not met an array yet: NEP 50 "weak" scalar.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Weak {
+    Int(i128),
+    Float(f64),
+}
+
+/// The value of an expression during lowering.
+#[derive(Clone, Copy, Debug)]
+enum Val {
+    Weak(Weak),
+    Node(NodeId),
+}
+
+/// A value with the span that produced it.
+#[derive(Clone, Copy, Debug)]
+struct Arg {
+    val: Val,
+    span: Span,
+}
+
+/// Lowers a parsed program against a signature.
+pub fn lower(ast: &Ast, signature: &Signature, source: &str) -> Result<Program, Error> {
+    let mut in_compare = vec![false; ast.exprs.len()];
+    for e in &ast.exprs {
+        if let ExprKind::Compare { first, rest } = &e.kind {
+            for x in std::iter::once(first).chain(rest.iter().map(|(_, x)| x)) {
+                in_compare[x.0 as usize] = !ast.expr(*x).parenthesized;
+            }
+        }
+    }
+    let mut cx = Lowerer {
+        rep: Reporter::new(source),
+        in_compare,
+        nodes: Vec::new(),
+        spans: Vec::new(),
+        cse: HashMap::new(),
+        env: HashMap::new(),
+    };
+    for (i, p) in signature.params.iter().enumerate() {
+        if cx.env.contains_key(&p.name) {
+            return Err(Error::Input(format!("input `{}` is declared twice", p.name)));
+        }
+        let id = cx.emit(NodeOp::Input(i), vec![], p.dtype, p.shape, Span::default());
+        cx.env.insert(p.name.clone(), Arg { val: Val::Node(id), span: Span::default() });
+    }
+    let mut vals: Vec<Option<Arg>> = vec![None; ast.exprs.len()];
+    let mut next = 0usize;
+    let mut last = None;
+    for stmt in &ast.stmts {
+        let root = Ast::stmt_value(stmt);
+        // The statement's expressions are the arena slice ending at its root.
+        while next <= root.0 as usize {
+            let v = cx.expr(ast, ExprId(next as u32), &vals)?;
+            vals[next] = Some(v);
+            next += 1;
+        }
+        let v = vals[root.0 as usize].expect("lowered");
+        if let Stmt::Assign { target, .. } = stmt {
+            cx.env.insert(target.name.clone(), v);
+        }
+        last = Some(v);
+    }
+    let last = last.expect("parser guarantees one statement");
+    let result = match last.val {
+        Val::Node(id) => id,
+        // A program with no inputs: NumPy's default dtype for the kind.
+        Val::Weak(w) => {
+            let d = match w {
+                Weak::Int(_) => DType::Int64,
+                Weak::Float(_) => DType::Float64,
+            };
+            let s = cx.weak_to(w, d, last.span)?;
+            cx.constant(s, last.span)
+        }
+    };
+    Ok(cx.finish(result, signature.clone()))
+}
+
+struct Lowerer {
+    rep: Reporter,
+    /// Expressions that are unparenthesised operands of a comparison (for
+    /// the `a < 1 & b < 2` hint).
+    in_compare: Vec<bool>,
+    nodes: Vec<Node>,
+    spans: Vec<Span>,
+    cse: HashMap<Key, NodeId>,
+    env: HashMap<String, Arg>,
+}
+
+/// Hash-consing key: a node is identified by what it computes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Key {
+    Input(usize),
+    Const(DType, u64),
+    Fill(DType, u64, NodeId),
+    Cast(DType, NodeId),
+    Op(Op, Vec<NodeId>),
+    Reduce(Reduce, NodeId),
+}
+
+fn scalar_bits(s: Scalar) -> u64 {
+    match s {
+        Scalar::Bool(v) => v as u64,
+        Scalar::Int32(v) => v as u32 as u64,
+        Scalar::Int64(v) => v as u64,
+        Scalar::Float32(v) => v.to_bits() as u64,
+        Scalar::Float64(v) => v.to_bits(),
+    }
+}
+
+type LResult<T> = Result<T, Error>;
+
+impl Lowerer {
+    fn type_err(&self, span: Span, msg: impl Into<String>) -> Error {
+        Error::Type(self.rep.at(span, msg))
+    }
+
+    fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.index()]
+    }
+
+    /// Adds a node, or returns the existing node that computes the same thing.
+    fn emit(&mut self, op: NodeOp, args: Vec<NodeId>, dtype: DType, shape: Shape, span: Span) -> NodeId {
+        let key = match op {
+            NodeOp::Input(i) => Key::Input(i),
+            NodeOp::Const(s) => Key::Const(s.dtype(), scalar_bits(s)),
+            NodeOp::Fill(s) => Key::Fill(s.dtype(), scalar_bits(s), args[0]),
+            NodeOp::Cast => Key::Cast(dtype, args[0]),
+            NodeOp::Op(o) => Key::Op(o, args.clone()),
+            NodeOp::Reduce(r) => Key::Reduce(r, args[0]),
+        };
+        if let Some(&id) = self.cse.get(&key) {
+            return id;
+        }
+        let id = NodeId(self.nodes.len() as u32);
+        self.nodes.push(Node { op, args, dtype, shape });
+        self.spans.push(span);
+        self.cse.insert(key, id);
+        id
+    }
+
+    fn check_size(&self, span: Span) -> LResult<()> {
+        if self.nodes.len() >= MAX_NODES {
+            return Err(Error::Limit(self.rep.at(span, format!("program is too large (more than {MAX_NODES} operations)"))));
+        }
+        Ok(())
+    }
+
+    fn constant(&mut self, s: Scalar, span: Span) -> NodeId {
+        self.emit(NodeOp::Const(s), vec![], s.dtype(), Shape::Scalar, span)
+    }
+
+    fn as_const(&self, id: NodeId) -> Option<Scalar> {
+        match self.node(id).op {
+            NodeOp::Const(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Converts a node to `dtype`, folding constants.
+    fn cast(&mut self, id: NodeId, dtype: DType, span: Span) -> NodeId {
+        let n = self.node(id);
+        if n.dtype == dtype {
+            return id;
+        }
+        if let Some(s) = self.as_const(id) {
+            return self.constant(s.cast(dtype), span);
+        }
+        let shape = n.shape;
+        self.emit(NodeOp::Cast, vec![id], dtype, shape, span)
+    }
+
+    /// A weak Python number as a value of `dtype` (NEP 50: must fit).
+    fn weak_to(&self, w: Weak, dtype: DType, span: Span) -> LResult<Scalar> {
+        Ok(match (w, dtype) {
+            (Weak::Int(v), DType::Int32) => Scalar::Int32(
+                i32::try_from(v).map_err(|_| self.type_err(span, format!("Python integer {v} out of bounds for int32")))?,
+            ),
+            (Weak::Int(v), DType::Int64) => Scalar::Int64(
+                i64::try_from(v).map_err(|_| self.type_err(span, format!("Python integer {v} out of bounds for int64")))?,
+            ),
+            (Weak::Int(v), DType::Bool) => Scalar::Bool(v != 0),
+            (Weak::Int(v), d) => Scalar::Float64(v as f64).cast(d),
+            (Weak::Float(v), d) => Scalar::Float64(v).cast(d),
+        })
+    }
+
+    /// Turns an argument into a node of `dtype`.
+    fn materialize(&mut self, a: Arg, dtype: DType) -> LResult<NodeId> {
+        match a.val {
+            Val::Weak(w) => {
+                let s = self.weak_to(w, dtype, a.span)?;
+                Ok(self.constant(s, a.span))
+            }
+            Val::Node(id) => Ok(self.cast(id, dtype, a.span)),
+        }
+    }
+
+    fn shape_of(&self, args: &[NodeId]) -> Shape {
+        if args.iter().any(|&a| self.node(a).shape == Shape::Array) { Shape::Array } else { Shape::Scalar }
+    }
+
+    /// NEP 50: the dtype operands promote to. Strong (typed) operands
+    /// decide; Python numbers only raise the kind (int → float), taking the
+    /// default dtype of their kind when no strong operand has it.
+    fn promote(&self, args: &[Arg]) -> DType {
+        let mut strong: Option<DType> = None;
+        let mut weak_kind: Option<Kind> = None;
+        for a in args {
+            match a.val {
+                Val::Node(id) => {
+                    let d = self.node(id).dtype;
+                    strong = Some(strong.map_or(d, |s| DType::promote(s, d)));
+                }
+                Val::Weak(w) => {
+                    let k = match w {
+                        Weak::Int(_) => Kind::Int,
+                        Weak::Float(_) => Kind::Float,
+                    };
+                    weak_kind = Some(weak_kind.map_or(k, |x| x.max(k)));
+                }
+            }
+        }
+        match (strong, weak_kind) {
+            (Some(s), None) => s,
+            (None, Some(Kind::Float)) => DType::Float64,
+            (None, _) => DType::Int64,
+            (Some(s), Some(k)) => {
+                if s.kind() >= k {
+                    s
+                } else if k == Kind::Float {
+                    // int or bool with a Python float: float64.
+                    DType::Float64
+                } else {
+                    // bool with a Python int: the default int.
+                    DType::Int64
+                }
+            }
+        }
+    }
+
+    /// Applies an elementwise operation from the table to typed or weak operands.
+    fn apply(&mut self, op: Op, args: &[Arg], span: Span) -> LResult<Arg> {
+        self.check_size(span)?;
+        let def = op.def();
+        if args.iter().all(|a| matches!(a.val, Val::Weak(_))) && op != Op::Where {
+            let ws: Vec<Weak> = args.iter().map(|a| if let Val::Weak(w) = a.val { w } else { unreachable!() }).collect();
+            return self.fold_weak(op, &ws, span);
+        }
+        if op == Op::Where {
+            return self.apply_where(args, span);
+        }
+        // Comparisons of an integer array with a Python int outside its
+        // range: NumPy 2 answers without converting the int.
+        if def.rule == Rule::Compare
+            && let Some(r) = self.compare_out_of_range(op, args, span)?
+        {
+            return Ok(r);
+        }
+        let common = if def.rule == Rule::Predicate { self.node_dtype(args[0]) } else { self.promote(args) };
+        let operand = self.operand_dtype(op, common, span)?;
+        let result = match def.rule {
+            Rule::Compare | Rule::Predicate => DType::Bool,
+            _ => operand,
+        };
+        let mut ids = Vec::with_capacity(args.len());
+        for a in args {
+            ids.push(self.materialize(*a, operand)?);
+        }
+        Ok(Arg { val: Val::Node(self.emit_op(op, ids, result, span)?), span })
+    }
+
+    fn node_dtype(&self, a: Arg) -> DType {
+        match a.val {
+            Val::Node(id) => self.node(id).dtype,
+            Val::Weak(Weak::Int(_)) => DType::Int64,
+            Val::Weak(Weak::Float(_)) => DType::Float64,
+        }
+    }
+
+    /// The dtype the operation computes in, given the promoted operand dtype.
+    fn operand_dtype(&self, op: Op, common: DType, span: Span) -> LResult<DType> {
+        let def = op.def();
+        let name = op.spelling();
+        let bool_rule = |r: BoolRule| -> LResult<DType> {
+            match r {
+                BoolRule::Keep => Ok(DType::Bool),
+                BoolRule::Reject(why) => Err(self.type_err(span, format!("`{name}` on bool: {why}"))),
+                BoolRule::Int8 => Err(Error::Type(self.rep.hinted(
+                    span,
+                    format!("`{name}` on bool operands gives int8 in NumPy, which numjet does not support"),
+                    "cast an operand first, e.g. int32(x)",
+                ))),
+                BoolRule::Float16 => Err(Error::Type(self.rep.hinted(
+                    span,
+                    format!("`{name}` on bool operands gives float16 in NumPy, which numjet does not support"),
+                    "cast an operand first, e.g. float32(x)",
+                ))),
+            }
+        };
+        match def.rule {
+            Rule::Arith(r) => {
+                if common == DType::Bool {
+                    bool_rule(r)
+                } else {
+                    Ok(common)
+                }
+            }
+            Rule::Float { bool_rule: r, ints_to_f64 } => match common.kind() {
+                Kind::Bool => bool_rule(r).map(|_| DType::Float64),
+                Kind::Int if ints_to_f64 => Ok(DType::Float64),
+                _ => Ok(common),
+            },
+            Rule::Bitwise => {
+                if common.is_float() {
+                    Err(Error::Type(self.rep.hinted(
+                        span,
+                        format!("`{name}` is not defined for {common} operands"),
+                        "bitwise operators need bool or integer operands",
+                    )))
+                } else {
+                    Ok(common)
+                }
+            }
+            Rule::Shift => match common.kind() {
+                Kind::Float => Err(self.type_err(span, format!("`{name}` is not defined for {common} operands"))),
+                Kind::Bool => bool_rule(BoolRule::Int8),
+                Kind::Int => Ok(common),
+            },
+            Rule::Compare | Rule::Predicate => Ok(common),
+            Rule::Where => unreachable!("where is lowered by apply_where"),
+        }
+    }
+
+    /// Emits an operation node, folding it when every operand is constant.
+    fn emit_op(&mut self, op: Op, ids: Vec<NodeId>, dtype: DType, span: Span) -> LResult<NodeId> {
+        let consts: Option<Vec<Scalar>> = ids.iter().map(|&i| self.as_const(i)).collect();
+        if let Some(cs) = consts {
+            return match (op.def().eval)(&cs) {
+                Ok(s) => Ok(self.constant(s, span)),
+                Err(EvalError::Value(m)) => Err(self.type_err(span, m)),
+                Err(EvalError::Internal(m)) => Err(self.type_err(span, format!("internal error: {m}"))),
+            };
+        }
+        // An integer power with a constant negative exponent fails for
+        // every element: say so now, as NumPy does.
+        if op == Op::Pow
+            && dtype.is_int()
+            && let Some(e) = self.as_const(ids[1])
+            && e.to_f64() < 0.0
+        {
+            return Err(self.type_err(span, "Integers to negative integer powers are not allowed."));
+        }
+        let shape = self.shape_of(&ids);
+        Ok(self.emit(NodeOp::Op(op), ids, dtype, shape, span))
+    }
+
+    fn compare_out_of_range(&mut self, op: Op, args: &[Arg], span: Span) -> LResult<Option<Arg>> {
+        let (node, w, weak_on_right) = match (args[0].val, args[1].val) {
+            (Val::Node(n), Val::Weak(Weak::Int(w))) => (n, w, true),
+            (Val::Weak(Weak::Int(w)), Val::Node(n)) => (n, w, false),
+            _ => return Ok(None),
+        };
+        let d = self.node(node).dtype;
+        let fits = match d {
+            DType::Int32 => i32::try_from(w).is_ok(),
+            DType::Int64 => i64::try_from(w).is_ok(),
+            _ => true,
+        };
+        if fits {
+            return Ok(None);
+        }
+        // The int is above (w > 0) or below every element.
+        let elem_less = w > 0; // element < w for every element
+        let v = match (op, weak_on_right == elem_less) {
+            (Op::Eq, _) => false,
+            (Op::Ne, _) => true,
+            (Op::Lt | Op::Le, lhs_smaller) => lhs_smaller,
+            (Op::Gt | Op::Ge, lhs_smaller) => !lhs_smaller,
+            _ => unreachable!("comparison"),
+        };
+        let s = Scalar::Bool(v);
+        let id = if self.node(node).shape == Shape::Array {
+            self.emit(NodeOp::Fill(s), vec![node], DType::Bool, Shape::Array, span)
+        } else {
+            self.constant(s, span)
+        };
+        Ok(Some(Arg { val: Val::Node(id), span }))
+    }
+
+    /// `where(cond, x, y)`: cond of any dtype, branches promoted (NEP 50).
+    fn apply_where(&mut self, args: &[Arg], span: Span) -> LResult<Arg> {
+        let (c, x, y) = (args[0], args[1], args[2]);
+        let cond = match c.val {
+            Val::Weak(w) => {
+                let t = match w {
+                    Weak::Int(v) => v != 0,
+                    Weak::Float(v) => v != 0.0,
+                };
+                if matches!((x.val, y.val), (Val::Weak(_), Val::Weak(_))) {
+                    return Ok(if t { x } else { y });
+                }
+                self.constant(Scalar::Bool(t), c.span)
+            }
+            Val::Node(id) => self.cast(id, DType::Bool, c.span),
+        };
+        let d = self.promote(&[x, y]);
+        let xi = self.materialize(x, d)?;
+        let yi = self.materialize(y, d)?;
+        let id = self.emit_op(Op::Where, vec![cond, xi, yi], d, span)?;
+        Ok(Arg { val: Val::Node(id), span })
+    }
+
+    /// Folds an operation on Python numbers with Python's meaning (ints are
+    /// exact; `2**-1` is 0.5; dividing by zero is an error). Functions that
+    /// Python's operators do not have use NumPy's float64/int64 meaning and
+    /// stay weak.
+    fn fold_weak(&mut self, op: Op, w: &[Weak], span: Span) -> LResult<Arg> {
+        use Weak::{Float as F, Int as I};
+        let too_big = || self.type_err(span, "integer constant does not fit in 127 bits");
+        let div0 = || self.type_err(span, "division by zero in a constant expression");
+        let f = |x: Weak| match x {
+            I(v) => v as f64,
+            F(v) => v,
+        };
+        let weak = |w: Weak| Ok(Arg { val: Val::Weak(w), span });
+        let def = op.def();
+        // Comparisons and predicates give Python bools (strong).
+        if matches!(def.rule, Rule::Compare | Rule::Predicate) {
+            let v = match (op, w) {
+                (Op::Eq, [I(a), I(b)]) => a == b,
+                (Op::Ne, [I(a), I(b)]) => a != b,
+                (Op::Lt, [I(a), I(b)]) => a < b,
+                (Op::Le, [I(a), I(b)]) => a <= b,
+                (Op::Gt, [I(a), I(b)]) => a > b,
+                (Op::Ge, [I(a), I(b)]) => a >= b,
+                _ => {
+                    let fs: Vec<Scalar> = w.iter().map(|&x| Scalar::Float64(f(x))).collect();
+                    matches!((def.eval)(&fs), Ok(Scalar::Bool(true)))
+                }
+            };
+            let id = self.constant(Scalar::Bool(v), span);
+            return Ok(Arg { val: Val::Node(id), span });
+        }
+        let r = match (op, w) {
+            (Op::Add, [I(a), I(b)]) => I(a.checked_add(*b).ok_or_else(too_big)?),
+            (Op::Sub, [I(a), I(b)]) => I(a.checked_sub(*b).ok_or_else(too_big)?),
+            (Op::Mul, [I(a), I(b)]) => I(a.checked_mul(*b).ok_or_else(too_big)?),
+            (Op::Square, [I(a)]) => I(a.checked_mul(*a).ok_or_else(too_big)?),
+            (Op::Neg, [I(a)]) => I(a.checked_neg().ok_or_else(too_big)?),
+            (Op::Abs, [I(a)]) => I(a.checked_abs().ok_or_else(too_big)?),
+            (Op::Pos | Op::Copy | Op::Real | Op::Conj | Op::Floor | Op::Ceil | Op::Trunc | Op::Round, [x]) if matches!(x, I(_)) => *x,
+            (Op::Pos | Op::Copy | Op::Real | Op::Conj, [x]) => *x,
+            (Op::OnesLike, [I(_)]) => I(1),
+            (Op::OnesLike, [F(_)]) => F(1.0),
+            (Op::Imag, [I(_)]) => I(0),
+            (Op::Imag, [F(_)]) => F(0.0),
+            (Op::Sign, [I(a)]) => I(a.signum()),
+            (Op::Invert, [I(a)]) => I(!a),
+            (Op::BitAnd, [I(a), I(b)]) => I(a & b),
+            (Op::BitOr, [I(a), I(b)]) => I(a | b),
+            (Op::BitXor, [I(a), I(b)]) => I(a ^ b),
+            (Op::Shl, [I(a), I(b)]) => {
+                if *b < 0 {
+                    return Err(self.type_err(span, "negative shift count"));
+                }
+                let r = if *b >= 127 { None } else { a.checked_shl(*b as u32).filter(|r| r >> *b == *a) };
+                I(r.ok_or_else(too_big)?)
+            }
+            (Op::Shr, [I(a), I(b)]) => {
+                if *b < 0 {
+                    return Err(self.type_err(span, "negative shift count"));
+                }
+                I(if *b >= 127 { if *a < 0 { -1 } else { 0 } } else { a >> *b })
+            }
+            (Op::Invert | Op::BitAnd | Op::BitOr | Op::BitXor | Op::Shl | Op::Shr, _) => {
+                return Err(self.type_err(span, format!("`{}` is not defined for float constants", op.spelling())));
+            }
+            (Op::Div, [a, b]) => {
+                if f(*b) == 0.0 {
+                    return Err(div0());
+                }
+                F(f(*a) / f(*b))
+            }
+            (Op::FloorDiv | Op::Mod, [I(a), I(b)]) => {
+                if *b == 0 {
+                    return Err(div0());
+                }
+                let (q, r) = (a.div_euclid(*b), a.rem_euclid(*b));
+                // Euclid gives r >= 0; Python's modulo has the divisor's sign.
+                let (q, r) = if *b < 0 && r != 0 { (q + 1, r + b) } else { (q, r) };
+                I(if op == Op::FloorDiv { q } else { r })
+            }
+            (Op::FloorDiv | Op::Mod, [a, b]) => {
+                if f(*b) == 0.0 {
+                    return Err(div0());
+                }
+                let (q, r) = ops::divmod(f(*a), f(*b));
+                F(if op == Op::FloorDiv { q } else { r })
+            }
+            (Op::Pow, [I(a), I(b)]) if *b >= 0 => {
+                let e = u32::try_from(*b).map_err(|_| too_big())?;
+                I(a.checked_pow(e).ok_or_else(too_big)?)
+            }
+            (Op::Pow, [a, b]) => {
+                let (x, y) = (f(*a), f(*b));
+                if x == 0.0 && y < 0.0 {
+                    return Err(self.type_err(span, "0.0 cannot be raised to a negative power"));
+                }
+                if x < 0.0 && y.is_finite() && y.fract() != 0.0 {
+                    return Err(self.type_err(span, "a negative number raised to a fractional power is complex"));
+                }
+                F(x.powf(y))
+            }
+            (Op::Minimum | Op::Fmin, [I(a), I(b)]) => I(*a.min(b)),
+            (Op::Maximum | Op::Fmax, [I(a), I(b)]) => I(*a.max(b)),
+            (Op::Fmod, [I(a), I(b)]) => I(if *b == 0 { 0 } else { a % b }),
+            _ => {
+                // Everything else: NumPy's float64 meaning on the values.
+                let fs: Vec<Scalar> = w.iter().map(|&x| Scalar::Float64(f(x))).collect();
+                match (def.eval)(&fs) {
+                    Ok(Scalar::Float64(v)) => F(v),
+                    Ok(s) => return Err(self.type_err(span, format!("internal error: constant folding gave {s:?}"))),
+                    Err(EvalError::Value(m)) => return Err(self.type_err(span, m)),
+                    Err(EvalError::Internal(_)) => {
+                        return Err(self.type_err(span, format!("`{}` is not defined for these constants", op.spelling())));
+                    }
+                }
+            }
+        };
+        weak(r)
+    }
+
+    /// Lowers one expression whose operands are already lowered.
+    fn expr(&mut self, ast: &Ast, id: ExprId, vals: &[Option<Arg>]) -> LResult<Arg> {
+        let e = ast.expr(id);
+        let span = e.span;
+        let get = |x: &ExprId| vals[x.0 as usize].expect("operands precede users");
+        let weak = |w| Ok(Arg { val: Val::Weak(w), span });
+        match &e.kind {
+            ExprKind::Int(v) => weak(Weak::Int(*v)),
+            ExprKind::Float(v) => weak(Weak::Float(*v)),
+            ExprKind::Bool(b) => {
+                let id = self.constant(Scalar::Bool(*b), span);
+                Ok(Arg { val: Val::Node(id), span })
+            }
+            ExprKind::Name(n) => self.name(n, span),
+            ExprKind::Unary { op, operand } => {
+                let a = get(operand);
+                match op {
+                    UnaryOp::Neg => self.apply(Op::Neg, &[a], span),
+                    UnaryOp::Pos => self.apply(Op::Pos, &[a], span),
+                    UnaryOp::Invert => self.apply(Op::Invert, &[a], span),
+                    UnaryOp::Not => {
+                        self.require_bool(a, "not")?;
+                        self.apply(Op::Invert, &[a], span)
+                    }
+                }
+            }
+            ExprKind::Binary { op, lhs, rhs } => {
+                let (l, r) = (get(lhs), get(rhs));
+                let op = match op {
+                    BinaryOp::Add => Op::Add,
+                    BinaryOp::Sub => Op::Sub,
+                    BinaryOp::Mul => Op::Mul,
+                    BinaryOp::Div => Op::Div,
+                    BinaryOp::FloorDiv => Op::FloorDiv,
+                    BinaryOp::Mod => Op::Mod,
+                    BinaryOp::Pow => return self.pow_operator(l, r, span),
+                    BinaryOp::BitAnd => Op::BitAnd,
+                    BinaryOp::BitOr => Op::BitOr,
+                    BinaryOp::BitXor => Op::BitXor,
+                    BinaryOp::Shl => Op::Shl,
+                    BinaryOp::Shr => Op::Shr,
+                    BinaryOp::And | BinaryOp::Or => {
+                        let word = op.symbol();
+                        self.require_bool(l, word)?;
+                        self.require_bool(r, word)?;
+                        if *op == BinaryOp::And { Op::BitAnd } else { Op::BitOr }
+                    }
+                };
+                self.apply(op, &[l, r], span).map_err(|err| self.precedence_hint(err, id, op))
+            }
+            ExprKind::Compare { first, rest } => {
+                let mut prev = get(first);
+                let mut acc: Option<Arg> = None;
+                for (op, x) in rest {
+                    let cur = get(x);
+                    let o = match op {
+                        CmpOp::Eq => Op::Eq,
+                        CmpOp::Ne => Op::Ne,
+                        CmpOp::Lt => Op::Lt,
+                        CmpOp::Le => Op::Le,
+                        CmpOp::Gt => Op::Gt,
+                        CmpOp::Ge => Op::Ge,
+                    };
+                    let cspan = prev.span.to(cur.span);
+                    let c = self.apply(o, &[prev, cur], cspan)?;
+                    acc = Some(match acc {
+                        None => c,
+                        Some(a) => self.apply(Op::BitAnd, &[a, c], a.span.to(cspan))?,
+                    });
+                    prev = cur;
+                }
+                let a = acc.expect("at least one comparison");
+                Ok(Arg { val: a.val, span })
+            }
+            ExprKind::IfElse { then, cond, otherwise } => self.apply(Op::Where, &[get(cond), get(then), get(otherwise)], span),
+            ExprKind::Attr { value, attr } => {
+                let v = get(value);
+                match attr.name.as_str() {
+                    "real" => self.apply(Op::Real, &[v], span),
+                    "imag" => self.apply(Op::Imag, &[v], span),
+                    other => Err(Error::Type(self.rep.hinted(
+                        attr.span,
+                        format!("unknown attribute `.{other}`"),
+                        "only `.real` and `.imag` exist",
+                    ))),
+                }
+            }
+            ExprKind::Call { func, args, keywords } => {
+                let argv: Vec<Arg> = args.iter().map(get).collect();
+                let kw: Vec<(&str, Span, Arg)> = keywords.iter().map(|k| (k.name.name.as_str(), k.name.span, get(&k.value))).collect();
+                self.call(&func.name, func.span, &argv, &kw, span)
+            }
+        }
+    }
+
+    /// `a < 1 & b < 2` parses as `a < (1 & b) < 2`; when that fails to
+    /// type-check, say so.
+    fn precedence_hint(&self, err: Error, id: ExprId, op: Op) -> Error {
+        if !matches!(op, Op::BitAnd | Op::BitOr | Op::BitXor) || !self.in_compare[id.0 as usize] {
+            return err;
+        }
+        match err {
+            Error::Type(l) => Error::Type(Located {
+                hint: Some(format!(
+                    "`{}` binds tighter than comparisons: write `(a < 1) {} (b < 2)`",
+                    op.spelling(),
+                    op.spelling()
+                )),
+                ..l
+            }),
+            other => other,
+        }
+    }
+
+    fn require_bool(&self, a: Arg, word: &str) -> LResult<()> {
+        let ok = matches!(a.val, Val::Node(id) if self.node(id).dtype == DType::Bool);
+        if ok {
+            return Ok(());
+        }
+        let what = match a.val {
+            Val::Node(id) => self.node(id).dtype.to_string(),
+            Val::Weak(Weak::Int(_)) => "an integer constant".to_string(),
+            Val::Weak(Weak::Float(_)) => "a float constant".to_string(),
+        };
+        Err(Error::Type(self.rep.hinted(
+            a.span,
+            format!("`{word}` needs bool operands, this is {what}"),
+            "compare first (`x > 0`), or use the bitwise operators `& | ~` on integers",
+        )))
+    }
+
+    /// `x ** y` as NumPy's operator does it: a Python-number exponent of
+    /// 2, 0.5, 1, 0 or -1 on a float array is `square`, `sqrt`, a copy,
+    /// `ones_like` or a reciprocal (which differ from `power` in corner
+    /// cases: `(-0.0) ** 0.5` is -0.0); on an integer or bool array only an
+    /// int 2 is special (`square`).
+    fn pow_operator(&mut self, base: Arg, exp: Arg, span: Span) -> LResult<Arg> {
+        if let (Val::Node(b), Val::Weak(w)) = (base.val, exp.val) {
+            let bd = self.node(b).dtype;
+            if bd.is_float() {
+                let e = match w {
+                    Weak::Int(v) => v as f64,
+                    Weak::Float(v) => v,
+                };
+                if e == 2.0 {
+                    return self.apply(Op::Square, &[base], span);
+                } else if e == 0.5 {
+                    return self.apply(Op::Sqrt, &[base], span);
+                } else if e == 1.0 {
+                    return self.apply(Op::Pos, &[base], span);
+                } else if e == 0.0 {
+                    return self.apply(Op::OnesLike, &[base], span);
+                } else if e == -1.0 {
+                    let one = Arg { val: Val::Weak(Weak::Int(1)), span: exp.span };
+                    return self.apply(Op::Div, &[one, base], span);
+                }
+            } else if w == Weak::Int(2) {
+                return self.apply(Op::Square, &[base], span);
+            }
+        }
+        self.apply(Op::Pow, &[base, exp], span)
+    }
+
+    fn name(&mut self, n: &str, span: Span) -> LResult<Arg> {
+        if let Some(a) = self.env.get(n) {
+            return Ok(Arg { val: a.val, span });
+        }
+        if let Some((_, v)) = CONSTANTS.iter().find(|(c, _)| *c == n) {
+            return Ok(Arg { val: Val::Weak(Weak::Float(*v)), span });
+        }
+        if Op::function_names().any(|f| f == n) {
+            return Err(Error::UnknownName(self.rep.hinted(
+                span,
+                format!("`{n}` is a function, not a value"),
+                format!("call it: `{n}(x)`"),
+            )));
+        }
+        let known: Vec<&str> = self.env.keys().map(|s| s.as_str()).chain(CONSTANTS.iter().map(|c| c.0)).collect();
+        let loc = match closest(n, known) {
+            Some(c) => self.rep.hinted(span, format!("unknown name `{n}`"), format!("did you mean `{c}`?")),
+            None => {
+                let mut names: Vec<&str> = self.env.keys().map(|s| s.as_str()).collect();
+                names.sort_unstable();
+                let hint = if names.is_empty() {
+                    "no inputs are defined".to_string()
+                } else {
+                    format!("defined names: {}", names.join(", "))
+                };
+                self.rep.hinted(span, format!("unknown name `{n}`"), hint)
+            }
+        };
+        Err(Error::UnknownName(loc))
+    }
+
+    fn arity(&self, name: &str, expected: usize, got: usize, span: Span) -> LResult<()> {
+        if expected == got {
+            return Ok(());
+        }
+        let s = if expected == 1 { "" } else { "s" };
+        Err(Error::Arity(self.rep.at(span, format!("`{name}` takes {expected} argument{s}, got {got}"))))
+    }
+
+    fn call(&mut self, name: &str, name_span: Span, args: &[Arg], kw: &[(&str, Span, Arg)], span: Span) -> LResult<Arg> {
+        self.check_size(span)?;
+        let reduce = Reduce::from_name(name);
+        if let Some((k, kspan, _)) = kw.iter().find(|(k, _, _)| reduce.is_none() || *k != "axis") {
+            let msg = if reduce.is_some() {
+                format!("`{name}` has no keyword argument `{k}`; it takes `axis`")
+            } else {
+                format!("`{name}` takes no keyword arguments, got `{k}`")
+            };
+            return Err(Error::Keyword(self.rep.at(*kspan, msg)));
+        }
+        if let Some(r) = reduce {
+            self.arity(name, 1, args.len(), span)?;
+            if let Some((_, kspan, v)) = kw.first() {
+                self.check_axis(name, *kspan, *v, args[0])?;
+            }
+            return self.reduce(r, args[0], span);
+        }
+        if let Some(d) = DType::from_name(name).filter(|_| matches!(name, "bool" | "int32" | "int64" | "float32" | "float64")) {
+            self.arity(name, 1, args.len(), span)?;
+            let a = args[0];
+            let id = match a.val {
+                Val::Weak(w) => {
+                    let s = self.weak_to(w, d, a.span)?;
+                    self.constant(s, span)
+                }
+                Val::Node(id) => self.cast(id, d, span),
+            };
+            return Ok(Arg { val: Val::Node(id), span });
+        }
+        if name == "clip" {
+            self.arity(name, 3, args.len(), span)?;
+            // NumPy's clip: minimum(maximum(x, lo), hi) with all three promoted together.
+            let d = self.promote(args);
+            let mut ids = Vec::with_capacity(3);
+            for a in args {
+                ids.push(Arg { val: Val::Node(self.materialize(*a, d)?), span: a.span });
+            }
+            let lo = self.apply(Op::Maximum, &[ids[0], ids[1]], span)?;
+            return self.apply(Op::Minimum, &[lo, ids[2]], span);
+        }
+        let Some(op) = Op::function(name) else {
+            if self.env.contains_key(name) {
+                return Err(Error::UnknownFunction(self.rep.at(name_span, format!("`{name}` is a variable, not a function"))));
+            }
+            let loc = match closest(name, Op::function_names()) {
+                Some(c) => self.rep.hinted(name_span, format!("unknown function `{name}`"), format!("did you mean `{c}`?")),
+                None => self.rep.at(name_span, format!("unknown function `{name}`")),
+            };
+            return Err(Error::UnknownFunction(loc));
+        };
+        self.arity(name, op.def().arity, args.len(), span)?;
+        self.apply(op, args, span)
+    }
+
+    fn check_axis(&self, name: &str, kspan: Span, v: Arg, x: Arg) -> LResult<()> {
+        let ndim = match x.val {
+            Val::Node(id) if self.node(id).shape == Shape::Array => 1,
+            _ => 0,
+        };
+        match v.val {
+            Val::Weak(Weak::Int(a)) if ndim == 1 && (a == 0 || a == -1) => Ok(()),
+            Val::Weak(Weak::Int(a)) => Err(Error::Keyword(self.rep.at(
+                v.span,
+                format!("axis {a} is out of bounds for an array of dimension {ndim} in `{name}`"),
+            ))),
+            _ => Err(Error::Keyword(self.rep.at(kspan.to(v.span), format!("`axis` of `{name}` must be an integer constant")))),
+        }
+    }
+
+    fn reduce(&mut self, r: Reduce, a: Arg, span: Span) -> LResult<Arg> {
+        let x = match a.val {
+            Val::Weak(w) => {
+                let d = self.node_dtype(a);
+                let s = self.weak_to(w, d, a.span)?;
+                self.constant(s, a.span)
+            }
+            Val::Node(id) => id,
+        };
+        let n = self.node(x);
+        let out = (r.def().dtype)(n.dtype);
+        // The reduction of one value is that value, converted (NumPy's 0-d rule).
+        if n.shape == Shape::Scalar {
+            let id = match r {
+                Reduce::Any | Reduce::All => self.cast(x, DType::Bool, span),
+                _ => self.cast(x, out, span),
+            };
+            return Ok(Arg { val: Val::Node(id), span });
+        }
+        let id = self.emit(NodeOp::Reduce(r), vec![x], out, Shape::Scalar, span);
+        Ok(Arg { val: Val::Node(id), span })
+    }
+
+    /// Drops nodes the result does not use and renumbers the rest.
+    fn finish(self, result: NodeId, signature: Signature) -> Program {
+        let mut live = vec![false; self.nodes.len()];
+        live[result.index()] = true;
+        for i in (0..self.nodes.len()).rev() {
+            if live[i] {
+                for a in &self.nodes[i].args {
+                    live[a.index()] = true;
+                }
+            }
+        }
+        let mut remap = vec![NodeId(u32::MAX); self.nodes.len()];
+        let mut nodes = Vec::new();
+        let mut spans = Vec::new();
+        for (i, (mut n, s)) in self.nodes.into_iter().zip(self.spans).enumerate() {
+            if !live[i] {
+                continue;
+            }
+            for a in &mut n.args {
+                *a = remap[a.index()];
+            }
+            remap[i] = NodeId(nodes.len() as u32);
+            nodes.push(n);
+            spans.push(s);
+        }
+        // Move the result to the end (it may have been shared earlier).
+        let result = remap[result.index()];
+        debug_assert_eq!(result.index(), nodes.len() - 1, "the result is the last live node");
+        Program { nodes, signature, result, spans, source: self.rep.source }
+    }
+}

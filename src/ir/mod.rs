@@ -1,0 +1,147 @@
+//! Stage 2: the typed IR — a flat DAG of typed nodes.
+//!
+//! [`lower`] turns a syntax tree and a [`Signature`] into a [`Program`]:
+//! names are resolved, every node gets a concrete dtype by NumPy 2's rules
+//! (NEP 50 for Python literals), implicit conversions become explicit
+//! [`NodeOp::Cast`] nodes, constant subexpressions are folded, identical
+//! subexpressions are shared (hash-consing), and nodes the result does not
+//! need are dropped.
+//!
+//! Invariants of a [`Program`] (what the interpreter and the JIT rely on):
+//! - `nodes` is in topological order: every argument id is smaller than the
+//!   id of the node using it, and `result` is the last node.
+//! - Every operand of a [`NodeOp::Op`] already has the operand dtype the
+//!   operation's [`Rule`](crate::ops::Rule) asks for (`where`'s condition is
+//!   bool; both branches have the result dtype).
+//! - A node's shape is [`Shape::Array`] iff one of its arguments is an
+//!   array; reductions are [`Shape::Scalar`]. All arrays in one program
+//!   have the same length at run time.
+//! - There are no spans in the nodes; `spans[i]` is the source text that
+//!   produced node `i`, for run-time error messages.
+
+mod lower;
+mod print;
+
+pub use lower::lower;
+
+use std::sync::Arc;
+
+use crate::dtype::{DType, Scalar};
+use crate::error::Span;
+use crate::ops::{Op, Reduce};
+
+/// Index of a node in [`Program::nodes`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub u32);
+
+impl NodeId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Whether a value is one element (0-d) or an array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Shape {
+    Scalar,
+    Array,
+}
+
+/// A declared input: a name, a dtype, and whether it is a 0-d scalar.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Param {
+    pub name: String,
+    pub dtype: DType,
+    pub shape: Shape,
+}
+
+/// The inputs a program is compiled against, in order.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Signature {
+    pub params: Vec<Param>,
+}
+
+impl Signature {
+    pub fn new() -> Signature {
+        Signature::default()
+    }
+
+    /// Adds an array input.
+    pub fn array(mut self, name: &str, dtype: DType) -> Signature {
+        self.params.push(Param { name: name.to_string(), dtype, shape: Shape::Array });
+        self
+    }
+
+    /// Adds a 0-d (scalar) input.
+    pub fn scalar(mut self, name: &str, dtype: DType) -> Signature {
+        self.params.push(Param { name: name.to_string(), dtype, shape: Shape::Scalar });
+        self
+    }
+
+    /// Position of the input called `name`.
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.params.iter().position(|p| p.name == name)
+    }
+}
+
+/// What a node computes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum NodeOp {
+    /// The signature's input at this position.
+    Input(usize),
+    /// A constant (0-d).
+    Const(Scalar),
+    /// An array of the argument's shape filled with this value (the argument
+    /// only gives the shape). Used where NumPy's answer does not depend on
+    /// the data: `int32_array < 3000000000` is all true.
+    Fill(Scalar),
+    /// Conversion of the argument to the node's dtype (NumPy `astype`).
+    Cast,
+    /// An elementwise operation from the table.
+    Op(Op),
+    /// A reduction of the whole argument to one value.
+    Reduce(Reduce),
+}
+
+/// One node of the DAG.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub op: NodeOp,
+    pub args: Vec<NodeId>,
+    pub dtype: DType,
+    pub shape: Shape,
+}
+
+/// A typed, folded, deduplicated program. See the module docs for its invariants.
+#[derive(Clone, Debug)]
+pub struct Program {
+    pub nodes: Vec<Node>,
+    pub signature: Signature,
+    pub result: NodeId,
+    /// Source span of each node (side table; not part of the node).
+    pub spans: Vec<Span>,
+    /// The program text.
+    pub source: Arc<str>,
+}
+
+impl Program {
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.index()]
+    }
+
+    /// The result's dtype.
+    pub fn dtype(&self) -> DType {
+        self.node(self.result).dtype
+    }
+
+    /// The result's shape.
+    pub fn shape(&self) -> Shape {
+        self.node(self.result).shape
+    }
+
+    /// The source text of a node, for messages.
+    pub fn text_of(&self, id: NodeId) -> &str {
+        let s = self.spans[id.index()];
+        self.source.get(s.range()).unwrap_or("")
+    }
+}

@@ -1,0 +1,615 @@
+//! The table of operations: every elementwise operator and function, and
+//! every reduction, with its name, arity, dtype rule and scalar reference
+//! semantics.
+//!
+//! This table is the single source of truth. The type checker reads
+//! [`OpDef::rule`] to decide result dtypes and explicit casts, the reference
+//! interpreter calls [`OpDef::eval`] element by element, the JIT lowers each
+//! [`Op`] and is tested against `eval`, and the tests enumerate [`Op::ALL`].
+//! Adding a function is adding a variant and a row (and its JIT lowering).
+//!
+//! By the time `eval` is called, the type checker has cast every operand to
+//! the operation's *operand dtype* (see [`Rule`]), so `eval` only ever sees
+//! operands of one dtype (`where` and the predicates aside).
+//!
+//! The semantics are NumPy 2's on x86-64; the comments name NumPy's C
+//! implementation where it is not obvious.
+
+use crate::dtype::{DType, Scalar};
+
+/// A failure of an operation on particular values.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EvalError {
+    /// The data makes the operation undefined (NumPy raises).
+    Value(&'static str),
+    /// The type checker let through operands the operation cannot take: a bug.
+    Internal(&'static str),
+}
+
+pub type EvalResult = Result<Scalar, EvalError>;
+
+/// How an operation treats `bool` when all its operands are bool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BoolRule {
+    /// Defined on bool and gives bool (`bool + bool` is logical or).
+    Keep,
+    /// NumPy raises; the text is NumPy's reason.
+    Reject(&'static str),
+    /// NumPy computes in `int8`, which numjet does not have.
+    Int8,
+    /// NumPy computes in `float16`, which numjet does not have.
+    Float16,
+}
+
+/// How an operation's dtypes are decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// Operands are promoted to one dtype (NEP 50); the result has that dtype.
+    Arith(BoolRule),
+    /// Like `Arith` but integer (and bool) operands are computed in float64:
+    /// `/`, `sin`, `sqrt`, `hypot`... float32 stays float32.
+    Float { bool_rule: BoolRule, ints_to_f64: bool },
+    /// Promoted operands that must be bool or integer (`& | ^ ~`).
+    Bitwise,
+    /// Promoted operands that must be integer (`<< >>`; NumPy gives int8 for bool).
+    Shift,
+    /// Promoted operands, bool result (`< == ...`).
+    Compare,
+    /// One operand of any dtype, bool result, no cast (`isnan`).
+    Predicate,
+    /// `where(cond, x, y)`: cond of any dtype (cast to bool), x and y promoted.
+    Where,
+}
+
+/// Whether an operation is an infix/prefix operator or a named function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Syntax {
+    Operator(&'static str),
+    Function,
+}
+
+/// One row of the table.
+pub struct OpDef {
+    /// The operation.
+    pub op: Op,
+    /// NumPy's name (`add`, `sin`), which is also the numjet function name
+    /// for [`Syntax::Function`] rows.
+    pub name: &'static str,
+    pub syntax: Syntax,
+    pub arity: usize,
+    pub rule: Rule,
+    /// Reference semantics on operands of the operand dtype.
+    pub eval: fn(&[Scalar]) -> EvalResult,
+}
+
+macro_rules! ops {
+    ($( $variant:ident => $name:literal, $syntax:expr, $arity:literal, $rule:expr, $eval:expr; )*) => {
+        /// An elementwise operation. `OPS[op as usize]` is its row.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[repr(u8)]
+        pub enum Op { $($variant,)* }
+
+        /// The table, indexed by `Op as usize`.
+        pub static OPS: &[OpDef] = &[
+            $(OpDef { op: Op::$variant, name: $name, syntax: $syntax, arity: $arity, rule: $rule, eval: $eval },)*
+        ];
+
+        impl Op {
+            /// Every operation, in table order.
+            pub const ALL: &[Op] = &[$(Op::$variant,)*];
+        }
+    };
+}
+
+use BoolRule::*;
+use Rule::*;
+use Syntax::{Function as F, Operator as O};
+
+const NO_BOOL_SUB: BoolRule = Reject(
+    "numpy boolean subtract, the `-` operator, is not supported, use the bitwise_xor, the `^` operator, or the logical_xor function instead",
+);
+const NO_BOOL_NEG: BoolRule =
+    Reject("the numpy boolean negative, the `-` operator, is not supported, use the `~` operator or the logical_not function instead");
+const FLOAT: Rule = Rule::Float { bool_rule: Float16, ints_to_f64: true };
+
+ops! {
+    Add => "add", O("+"), 2, Arith(Keep), |v| bin!(v, |a, b| a | b, a.wrapping_add(b), a + b);
+    Sub => "subtract", O("-"), 2, Arith(NO_BOOL_SUB), |v| bin!(v, |a, b| na!(), a.wrapping_sub(b), a - b);
+    Mul => "multiply", O("*"), 2, Arith(Keep), |v| bin!(v, |a, b| a & b, a.wrapping_mul(b), a * b);
+    Div => "true_divide", O("/"), 2, Rule::Float { bool_rule: Keep, ints_to_f64: true }, |v| bin!(v, |a, b| na!(), na!(), a / b);
+    FloorDiv => "floor_divide", O("//"), 2, Arith(Int8), |v| bin!(v, |a, b| na!(), int_floor_div(a, b), floor_divide(a, b));
+    Mod => "remainder", O("%"), 2, Arith(Int8), |v| bin!(v, |a, b| na!(), int_mod(a, b), remainder(a, b));
+    Pow => "power", F, 2, Arith(Int8), |v| bin!(v, |a, b| na!(), int_pow(a, b)?, a.powf(b));
+    Neg => "negative", O("-"), 1, Arith(NO_BOOL_NEG), |v| un!(v, |a| na!(), a.wrapping_neg(), -a);
+    Pos => "positive", O("+"), 1, Arith(Reject("ufunc 'positive' has no loop for bool")), |v| un!(v, |a| na!(), a, a);
+    Invert => "invert", O("~"), 1, Bitwise, |v| un!(v, |a| !a, !a, na!());
+    BitAnd => "bitwise_and", O("&"), 2, Bitwise, |v| bin!(v, |a, b| a & b, a & b, na!());
+    BitOr => "bitwise_or", O("|"), 2, Bitwise, |v| bin!(v, |a, b| a | b, a | b, na!());
+    BitXor => "bitwise_xor", O("^"), 2, Bitwise, |v| bin!(v, |a, b| a ^ b, a ^ b, na!());
+    Shl => "left_shift", O("<<"), 2, Shift, |v| bin!(v, |a, b| na!(), shl(a, b), na!());
+    Shr => "right_shift", O(">>"), 2, Shift, |v| bin!(v, |a, b| na!(), shr(a, b), na!());
+    Eq => "equal", O("=="), 2, Compare, |v| cmp!(v, |a, b| a == b);
+    Ne => "not_equal", O("!="), 2, Compare, |v| cmp!(v, |a, b| a != b);
+    Lt => "less", O("<"), 2, Compare, |v| cmp!(v, |a, b| a < b);
+    Le => "less_equal", O("<="), 2, Compare, |v| cmp!(v, |a, b| a <= b);
+    Gt => "greater", O(">"), 2, Compare, |v| cmp!(v, |a, b| a > b);
+    Ge => "greater_equal", O(">="), 2, Compare, |v| cmp!(v, |a, b| a >= b);
+    Where => "where", F, 3, Where, |v| Ok(match v[0] { Scalar::Bool(c) => if c { v[1] } else { v[2] }, _ => na!() });
+    Sin => "sin", F, 1, FLOAT, |v| fl!(v, |a| a.sin());
+    Cos => "cos", F, 1, FLOAT, |v| fl!(v, |a| a.cos());
+    Tan => "tan", F, 1, FLOAT, |v| fl!(v, |a| a.tan());
+    Arcsin => "arcsin", F, 1, FLOAT, |v| fl!(v, |a| a.asin());
+    Arccos => "arccos", F, 1, FLOAT, |v| fl!(v, |a| a.acos());
+    Arctan => "arctan", F, 1, FLOAT, |v| fl!(v, |a| a.atan());
+    Arctan2 => "arctan2", F, 2, FLOAT, |v| bin!(v, |a, b| na!(), na!(), a.atan2(b));
+    Sinh => "sinh", F, 1, FLOAT, |v| fl!(v, |a| a.sinh());
+    Cosh => "cosh", F, 1, FLOAT, |v| fl!(v, |a| a.cosh());
+    Tanh => "tanh", F, 1, FLOAT, |v| fl!(v, |a| a.tanh());
+    Arcsinh => "arcsinh", F, 1, FLOAT, |v| fl!(v, |a| a.asinh());
+    Arccosh => "arccosh", F, 1, FLOAT, |v| fl!(v, |a| a.acosh());
+    Arctanh => "arctanh", F, 1, FLOAT, |v| fl!(v, |a| a.atanh());
+    Exp => "exp", F, 1, FLOAT, |v| fl!(v, |a| a.exp());
+    Exp2 => "exp2", F, 1, FLOAT, |v| fl!(v, |a| a.exp2());
+    Expm1 => "expm1", F, 1, FLOAT, |v| fl!(v, |a| a.exp_m1());
+    Log => "log", F, 1, FLOAT, |v| fl!(v, |a| a.ln());
+    Log2 => "log2", F, 1, FLOAT, |v| fl!(v, |a| a.log2());
+    Log10 => "log10", F, 1, FLOAT, |v| fl!(v, |a| a.log10());
+    Log1p => "log1p", F, 1, FLOAT, |v| fl!(v, |a| a.ln_1p());
+    Sqrt => "sqrt", F, 1, FLOAT, |v| fl!(v, |a| a.sqrt());
+    Cbrt => "cbrt", F, 1, FLOAT, |v| fl!(v, |a| a.cbrt());
+    Square => "square", F, 1, Arith(Int8), |v| un!(v, |a| na!(), a.wrapping_mul(a), a * a);
+    Abs => "abs", F, 1, Arith(Keep), |v| un!(v, |a| a, a.wrapping_abs(), a.abs());
+    Sign => "sign", F, 1, Arith(Int8), |v| un!(v, |a| na!(), a.signum(), float_sign(a));
+    Floor => "floor", F, 1, Arith(Keep), |v| un!(v, |a| a, a, a.floor());
+    Ceil => "ceil", F, 1, Arith(Keep), |v| un!(v, |a| a, a, a.ceil());
+    Trunc => "trunc", F, 1, Arith(Keep), |v| un!(v, |a| a, a, a.trunc());
+    Round => "round", F, 1, Arith(Float16), |v| un!(v, |a| na!(), a, a.round_ties_even());
+    Rint => "rint", F, 1, FLOAT, |v| fl!(v, |a| a.round_ties_even());
+    Fmod => "fmod", F, 2, Arith(Int8), |v| bin!(v, |a, b| na!(), if b == 0 { 0 } else { a.wrapping_rem(b) }, a % b);
+    Hypot => "hypot", F, 2, FLOAT, |v| bin!(v, |a, b| na!(), na!(), a.hypot(b));
+    Copysign => "copysign", F, 2, FLOAT, |v| bin!(v, |a, b| na!(), na!(), a.copysign(b));
+    Nextafter => "nextafter", F, 2, FLOAT, |v| bin!(v, |a, b| na!(), na!(), nextafter(a, b));
+    Minimum => "minimum", F, 2, Arith(Keep), |v| bin!(v, |a, b| a & b, a.min(b), if a < b || a.is_nan() { a } else { b });
+    Maximum => "maximum", F, 2, Arith(Keep), |v| bin!(v, |a, b| a | b, a.max(b), if a > b || a.is_nan() { a } else { b });
+    Fmin => "fmin", F, 2, Arith(Keep), |v| bin!(v, |a, b| a & b, a.min(b), if a <= b || b.is_nan() { a } else { b });
+    Fmax => "fmax", F, 2, Arith(Keep), |v| bin!(v, |a, b| a | b, a.max(b), if a >= b || b.is_nan() { a } else { b });
+    Isnan => "isnan", F, 1, Predicate, |v| pred!(v, |a| false, false, a.is_nan());
+    Isinf => "isinf", F, 1, Predicate, |v| pred!(v, |a| false, false, a.is_infinite());
+    Isfinite => "isfinite", F, 1, Predicate, |v| pred!(v, |a| true, true, a.is_finite());
+    Signbit => "signbit", F, 1, Predicate, |v| pred!(v, |a| false, a < 0, a.is_sign_negative());
+    Copy => "copy", F, 1, Arith(Keep), |v| Ok(v[0]);
+    OnesLike => "ones_like", F, 1, Arith(Keep), |v| Ok(Scalar::Bool(true).cast(v[0].dtype()));
+    Real => "real", F, 1, Arith(Keep), |v| Ok(v[0]);
+    Imag => "imag", F, 1, Arith(Keep), |v| Ok(Scalar::Bool(false).cast(v[0].dtype()));
+    Conj => "conj", F, 1, Arith(Int8), |v| Ok(v[0]);
+}
+
+impl Op {
+    /// This operation's row of the table.
+    pub fn def(self) -> &'static OpDef {
+        &OPS[self as usize]
+    }
+
+    /// The function of this name, if any (`"sin"` → `Sin`, `"power"` → `Pow`).
+    pub fn function(name: &str) -> Option<Op> {
+        OPS.iter().find(|d| d.syntax == Syntax::Function && d.name == name).map(|d| d.op)
+    }
+
+    /// Every function name a program may call, reductions and casts included.
+    pub fn function_names() -> impl Iterator<Item = &'static str> {
+        OPS.iter()
+            .filter(|d| d.syntax == Syntax::Function)
+            .map(|d| d.name)
+            .chain(REDUCES.iter().map(|r| r.name))
+            .chain(["clip", "bool", "int32", "int64", "float32", "float64"])
+    }
+
+    /// The text a user writes for the operation (`+`, `sin`).
+    pub fn spelling(self) -> &'static str {
+        match self.def().syntax {
+            Syntax::Operator(s) => s,
+            Syntax::Function => self.def().name,
+        }
+    }
+}
+
+/// A whole-array reduction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reduce {
+    Sum,
+    Prod,
+    Min,
+    Max,
+    Mean,
+    Any,
+    All,
+}
+
+/// One reduction row: name and result dtype rule. The reference semantics
+/// live in [`crate::interp`], which needs the whole column (pairwise sums).
+pub struct ReduceDef {
+    pub reduce: Reduce,
+    pub name: &'static str,
+    /// Dtype the elements are converted to before reducing, and the result dtype.
+    pub dtype: fn(DType) -> DType,
+}
+
+pub static REDUCES: &[ReduceDef] = &[
+    ReduceDef { reduce: Reduce::Sum, name: "sum", dtype: accumulate_dtype },
+    ReduceDef { reduce: Reduce::Prod, name: "prod", dtype: accumulate_dtype },
+    ReduceDef { reduce: Reduce::Min, name: "min", dtype: |d| d },
+    ReduceDef { reduce: Reduce::Max, name: "max", dtype: |d| d },
+    ReduceDef { reduce: Reduce::Mean, name: "mean", dtype: |d| if d.is_float() { d } else { DType::Float64 } },
+    ReduceDef { reduce: Reduce::Any, name: "any", dtype: |_| DType::Bool },
+    ReduceDef { reduce: Reduce::All, name: "all", dtype: |_| DType::Bool },
+];
+
+/// `sum` and `prod` of bool and int32 accumulate in int64, as NumPy's do.
+fn accumulate_dtype(d: DType) -> DType {
+    match d {
+        DType::Bool | DType::Int32 => DType::Int64,
+        d => d,
+    }
+}
+
+impl Reduce {
+    pub fn def(self) -> &'static ReduceDef {
+        &REDUCES[self as usize]
+    }
+
+    pub fn from_name(name: &str) -> Option<Reduce> {
+        REDUCES.iter().find(|r| r.name == name).map(|r| r.reduce)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Helpers for the rows.
+
+/// The arm a well-typed program never reaches.
+macro_rules! na {
+    () => {
+        return Err(EvalError::Internal("operand dtype not accepted by this operation"))
+    };
+}
+
+/// Binary operation on two operands of one dtype: bool, int and float bodies.
+macro_rules! bin {
+    ($v:expr, |$a:ident, $b:ident| $bool:expr, $int:expr, $float:expr) => {{
+        #[allow(unused_variables, unreachable_code)]
+        let r = match ($v[0], $v[1]) {
+            (Scalar::Bool($a), Scalar::Bool($b)) => Scalar::Bool($bool),
+            (Scalar::Int32($a), Scalar::Int32($b)) => Scalar::Int32($int),
+            (Scalar::Int64($a), Scalar::Int64($b)) => Scalar::Int64($int),
+            (Scalar::Float32($a), Scalar::Float32($b)) => Scalar::Float32($float),
+            (Scalar::Float64($a), Scalar::Float64($b)) => Scalar::Float64($float),
+            _ => na!(),
+        };
+        Ok(r)
+    }};
+}
+
+/// Unary operation keeping the dtype.
+macro_rules! un {
+    ($v:expr, |$a:ident| $bool:expr, $int:expr, $float:expr) => {{
+        #[allow(unused_variables, unreachable_code)]
+        let r = match $v[0] {
+            Scalar::Bool($a) => Scalar::Bool($bool),
+            Scalar::Int32($a) => Scalar::Int32($int),
+            Scalar::Int64($a) => Scalar::Int64($int),
+            Scalar::Float32($a) => Scalar::Float32($float),
+            Scalar::Float64($a) => Scalar::Float64($float),
+        };
+        Ok(r)
+    }};
+}
+
+/// Unary float function (operands were cast to a float dtype).
+macro_rules! fl {
+    ($v:expr, |$a:ident| $float:expr) => {
+        un!($v, |$a| na!(), na!(), $float)
+    };
+}
+
+/// Comparison: any dtype, bool result.
+macro_rules! cmp {
+    ($v:expr, |$a:ident, $b:ident| $e:expr) => {{
+        let r = match ($v[0], $v[1]) {
+            (Scalar::Bool($a), Scalar::Bool($b)) => $e,
+            (Scalar::Int32($a), Scalar::Int32($b)) => $e,
+            (Scalar::Int64($a), Scalar::Int64($b)) => $e,
+            (Scalar::Float32($a), Scalar::Float32($b)) => $e,
+            (Scalar::Float64($a), Scalar::Float64($b)) => $e,
+            _ => na!(),
+        };
+        Ok(Scalar::Bool(r))
+    }};
+}
+
+/// Predicate: any dtype, bool result.
+macro_rules! pred {
+    ($v:expr, |$a:ident| $bool:expr, $int:expr, $float:expr) => {{
+        #[allow(unused_variables)]
+        let r = match $v[0] {
+            Scalar::Bool($a) => $bool,
+            Scalar::Int32($a) => $int,
+            Scalar::Int64($a) => $int,
+            Scalar::Float32($a) => $float,
+            Scalar::Float64($a) => $float,
+        };
+        Ok(Scalar::Bool(r))
+    }};
+}
+
+use {bin, cmp, fl, na, pred, un};
+
+/// The float operations the reference semantics need, for f32 and f64 alike.
+pub trait Float: Copy + PartialOrd + std::ops::Sub<Output = Self> + std::ops::Div<Output = Self> + std::ops::Rem<Output = Self> + std::ops::AddAssign + std::ops::SubAssign {
+    const ZERO: Self;
+    const ONE: Self;
+    const HALF: Self;
+    fn floor(self) -> Self;
+    fn copysign(self, sign: Self) -> Self;
+    fn is_nan(self) -> bool;
+    fn to_bits64(self) -> u64;
+    fn from_bits64(b: u64) -> Self;
+    fn next_up_bits(self, toward: Self) -> Self;
+}
+
+macro_rules! impl_float {
+    ($t:ty, $bits:ty) => {
+        impl Float for $t {
+            const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
+            const HALF: Self = 0.5;
+            fn floor(self) -> Self {
+                <$t>::floor(self)
+            }
+            fn copysign(self, sign: Self) -> Self {
+                <$t>::copysign(self, sign)
+            }
+            fn is_nan(self) -> bool {
+                <$t>::is_nan(self)
+            }
+            fn to_bits64(self) -> u64 {
+                self.to_bits() as u64
+            }
+            fn from_bits64(b: u64) -> Self {
+                <$t>::from_bits(b as $bits)
+            }
+            /// C `nextafter`.
+            fn next_up_bits(self, toward: Self) -> Self {
+                if self.is_nan() || toward.is_nan() {
+                    return self + toward;
+                }
+                if self == toward {
+                    return toward;
+                }
+                if self == 0.0 {
+                    // Smallest subnormal with the sign of the direction.
+                    return <$t>::from_bits(1).copysign(toward);
+                }
+                let bits = self.to_bits();
+                let away_from_zero = (toward > self) == (self > 0.0);
+                <$t>::from_bits(if away_from_zero { bits + 1 } else { bits - 1 })
+            }
+        }
+    };
+}
+impl_float!(f32, u32);
+impl_float!(f64, u64);
+
+fn nextafter<T: Float>(a: T, b: T) -> T {
+    a.next_up_bits(b)
+}
+
+/// NumPy's `npy_divmod` (which is also CPython's `float_divmod`): floor
+/// division and the matching modulo with the divisor's sign.
+pub fn divmod<T: Float>(a: T, b: T) -> (T, T) {
+    let mut m = a % b;
+    if b == T::ZERO {
+        return (a / b, m);
+    }
+    let mut div = (a - m) / b;
+    if m != T::ZERO {
+        if (b < T::ZERO) != (m < T::ZERO) {
+            m += b;
+            div -= T::ONE;
+        }
+    } else {
+        m = T::ZERO.copysign(b);
+    }
+    let floordiv = if div != T::ZERO {
+        let mut f = div.floor();
+        if div - f > T::HALF {
+            f += T::ONE;
+        }
+        f
+    } else {
+        T::ZERO.copysign(a / b)
+    };
+    (floordiv, m)
+}
+
+/// NumPy's `npy_floor_divide`.
+pub fn floor_divide<T: Float>(a: T, b: T) -> T {
+    if b == T::ZERO { a / b } else { divmod(a, b).0 }
+}
+
+/// NumPy's `npy_remainder`.
+pub fn remainder<T: Float>(a: T, b: T) -> T {
+    if b == T::ZERO { a % b } else { divmod(a, b).1 }
+}
+
+/// NumPy's float `sign`: NaN stays NaN, ±0 gives +0.
+fn float_sign<T: Float + std::ops::Neg<Output = T>>(a: T) -> T {
+    if a > T::ZERO {
+        T::ONE
+    } else if a < T::ZERO {
+        -T::ONE
+    } else if a == T::ZERO {
+        T::ZERO
+    } else {
+        a
+    }
+}
+
+/// Integer operations shared by int32 and int64.
+pub trait Int: Copy + Ord + Sized {
+    const BITS: u32;
+    const MIN: Self;
+    const ZERO: Self;
+    const ONE: Self;
+    const NEG_ONE: Self;
+    fn wrapping_div(self, o: Self) -> Self;
+    fn wrapping_rem(self, o: Self) -> Self;
+    fn wrapping_mul(self, o: Self) -> Self;
+    fn wrapping_add(self, o: Self) -> Self;
+    fn wrapping_shl_full(self, by: Self) -> Self;
+    fn wrapping_shr_full(self, by: Self) -> Self;
+    fn as_u64(self) -> u64;
+}
+
+macro_rules! impl_int {
+    ($t:ty) => {
+        impl Int for $t {
+            const BITS: u32 = <$t>::BITS;
+            const MIN: Self = <$t>::MIN;
+            const ZERO: Self = 0;
+            const ONE: Self = 1;
+            const NEG_ONE: Self = -1;
+            fn wrapping_div(self, o: Self) -> Self {
+                <$t>::wrapping_div(self, o)
+            }
+            fn wrapping_rem(self, o: Self) -> Self {
+                <$t>::wrapping_rem(self, o)
+            }
+            fn wrapping_mul(self, o: Self) -> Self {
+                <$t>::wrapping_mul(self, o)
+            }
+            fn wrapping_add(self, o: Self) -> Self {
+                <$t>::wrapping_add(self, o)
+            }
+            fn wrapping_shl_full(self, by: Self) -> Self {
+                self << by
+            }
+            fn wrapping_shr_full(self, by: Self) -> Self {
+                self >> by
+            }
+            fn as_u64(self) -> u64 {
+                self as u64
+            }
+        }
+    };
+}
+impl_int!(i32);
+impl_int!(i64);
+
+/// Integer floor division: by zero gives 0, `MIN // -1` wraps to `MIN`.
+pub fn int_floor_div<T: Int>(a: T, b: T) -> T {
+    if b == T::ZERO {
+        return T::ZERO;
+    }
+    let q = a.wrapping_div(b);
+    let r = a.wrapping_rem(b);
+    if r != T::ZERO && ((r < T::ZERO) != (b < T::ZERO)) { q.wrapping_add(T::NEG_ONE) } else { q }
+}
+
+/// Integer modulo with the divisor's sign; by zero gives 0.
+pub fn int_mod<T: Int>(a: T, b: T) -> T {
+    if b == T::ZERO {
+        return T::ZERO;
+    }
+    let r = a.wrapping_rem(b);
+    if r != T::ZERO && ((r < T::ZERO) != (b < T::ZERO)) { r.wrapping_add(b) } else { r }
+}
+
+/// Integer power by squaring, wrapping; a negative exponent is an error.
+pub fn int_pow<T: Int>(a: T, b: T) -> Result<T, EvalError> {
+    if b < T::ZERO {
+        return Err(EvalError::Value("Integers to negative integer powers are not allowed."));
+    }
+    let mut e = b.as_u64();
+    let mut base = a;
+    let mut acc = T::ONE;
+    while e > 0 {
+        if e & 1 == 1 {
+            acc = acc.wrapping_mul(base);
+        }
+        base = base.wrapping_mul(base);
+        e >>= 1;
+    }
+    Ok(acc)
+}
+
+/// NumPy's `npy_lshift`: counts outside `0..BITS` give 0.
+pub fn shl<T: Int>(a: T, b: T) -> T {
+    if b >= T::ZERO && b.as_u64() < T::BITS as u64 { a.wrapping_shl_full(b) } else { T::ZERO }
+}
+
+/// NumPy's `npy_rshift`: counts outside `0..BITS` give 0 or -1 by sign.
+pub fn shr<T: Int>(a: T, b: T) -> T {
+    if b >= T::ZERO && b.as_u64() < T::BITS as u64 {
+        a.wrapping_shr_full(b)
+    } else if a < T::ZERO {
+        T::NEG_ONE
+    } else {
+        T::ZERO
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_rows_are_in_variant_order() {
+        for (i, d) in OPS.iter().enumerate() {
+            assert_eq!(d.op as usize, i, "row {} is out of place", d.name);
+        }
+        for (i, r) in REDUCES.iter().enumerate() {
+            assert_eq!(r.reduce as usize, i);
+        }
+    }
+
+    #[test]
+    fn integer_division_edge_cases() {
+        assert_eq!(int_floor_div(7i32, 2), 3);
+        assert_eq!(int_floor_div(-7i32, 2), -4);
+        assert_eq!(int_floor_div(7i32, -2), -4);
+        assert_eq!(int_floor_div(i32::MIN, -1), i32::MIN);
+        assert_eq!(int_floor_div(5i64, 0), 0);
+        assert_eq!(int_mod(-7i32, 2), 1);
+        assert_eq!(int_mod(7i32, -2), -1);
+        assert_eq!(int_mod(i64::MIN, -1), 0);
+        assert_eq!(int_mod(3i64, 0), 0);
+    }
+
+    #[test]
+    fn shifts_past_the_width() {
+        assert_eq!(shl(1i32, 31), i32::MIN);
+        assert_eq!(shl(1i32, 32), 0);
+        assert_eq!(shl(1i32, -1), 0);
+        assert_eq!(shr(-8i64, 64), -1);
+        assert_eq!(shr(8i64, 64), 0);
+        assert_eq!(shr(-8i64, 1), -4);
+    }
+
+    #[test]
+    fn float_floor_division_and_modulo_follow_python() {
+        assert_eq!(floor_divide(7.0f64, -2.0), -4.0);
+        assert_eq!(remainder(7.0f64, -2.0), -1.0);
+        assert_eq!(remainder(-0.0f64, 5.0).to_bits(), 0.0f64.to_bits());
+        assert_eq!(remainder(1.0f64, -5.0), -4.0);
+        assert!(floor_divide(1.0f64, 0.0).is_infinite());
+        assert!(remainder(1.0f64, 0.0).is_nan());
+        assert_eq!(floor_divide(-1e-300f64, 1e300).to_bits(), (-1.0f64).to_bits());
+    }
+
+    #[test]
+    fn int_pow_wraps_and_rejects_negative_exponents() {
+        assert_eq!(int_pow(3i32, 4), Ok(81));
+        assert_eq!(int_pow(2i32, 31), Ok(i32::MIN));
+        assert_eq!(int_pow(0i64, 0), Ok(1));
+        assert!(int_pow(2i64, -1).is_err());
+    }
+}
