@@ -145,8 +145,8 @@ ops! {
     Sinh => "sinh", F, 1, FLOAT, |v| fl!(v, |a| a.sinh());
     Cosh => "cosh", F, 1, FLOAT, |v| fl!(v, |a| a.cosh());
     Tanh => "tanh", F, 1, FLOAT, |v| fl!(v, |a| a.tanh());
-    Arcsinh => "arcsinh", F, 1, FLOAT, |v| fl!(v, |a| a.asinh());
-    Arccosh => "arccosh", F, 1, FLOAT, |v| fl!(v, |a| a.acosh());
+    Arcsinh => "arcsinh", F, 1, FLOAT, |v| fl!(v, |a| asinh(a));
+    Arccosh => "arccosh", F, 1, FLOAT, |v| fl!(v, |a| acosh(a));
     Arctanh => "arctanh", F, 1, FLOAT, |v| fl!(v, |a| a.atanh());
     Exp => "exp", F, 1, FLOAT, |v| fl!(v, |a| a.exp());
     Exp2 => "exp2", F, 1, FLOAT, |v| fl!(v, |a| a.exp2());
@@ -397,6 +397,35 @@ macro_rules! impl_float {
 }
 impl_float!(f32, u32);
 impl_float!(f64, u64);
+
+/// Rust's `f32::asinh` overflows to inf above ~1.8e19 (it squares its
+/// argument); going through f64 is exact enough (one rounding).
+trait Hyperbolic {
+    fn asinh_(self) -> Self;
+    fn acosh_(self) -> Self;
+}
+impl Hyperbolic for f32 {
+    fn asinh_(self) -> f32 {
+        (self as f64).asinh() as f32
+    }
+    fn acosh_(self) -> f32 {
+        (self as f64).acosh() as f32
+    }
+}
+impl Hyperbolic for f64 {
+    fn asinh_(self) -> f64 {
+        self.asinh()
+    }
+    fn acosh_(self) -> f64 {
+        self.acosh()
+    }
+}
+fn asinh<T: Hyperbolic>(a: T) -> T {
+    a.asinh_()
+}
+fn acosh<T: Hyperbolic>(a: T) -> T {
+    a.acosh_()
+}
 
 fn nextafter<T: Float>(a: T, b: T) -> T {
     a.next_up_bits(b)

@@ -21,6 +21,9 @@ const CONSTANTS: [(&str, f64); 4] =
 /// A Python number that has not met an array yet: NEP 50 "weak" scalar.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Weak {
+    /// `True`/`False`: Python bools are ints in arithmetic between
+    /// constants, and the lowest kind (bool) next to arrays.
+    Bool(bool),
     Int(i128),
     Float(f64),
 }
@@ -87,6 +90,7 @@ pub fn lower(ast: &Ast, signature: &Signature, source: &str) -> Result<Program, 
         // A program with no inputs: NumPy's default dtype for the kind.
         Val::Weak(w) => {
             let d = match w {
+                Weak::Bool(_) => DType::Bool,
                 Weak::Int(_) => DType::Int64,
                 Weak::Float(_) => DType::Float64,
             };
@@ -200,6 +204,7 @@ impl Lowerer {
             (Weak::Int(v), DType::Int64) => Scalar::Int64(
                 i64::try_from(v).map_err(|_| self.type_err(span, format!("Python integer {v} out of bounds for int64")))?,
             ),
+            (Weak::Bool(b), d) => Scalar::Bool(b).cast(d),
             (Weak::Int(v), DType::Bool) => Scalar::Bool(v != 0),
             (Weak::Int(v), d) => Scalar::Float64(v as f64).cast(d),
             (Weak::Float(v), d) => Scalar::Float64(v).cast(d),
@@ -235,6 +240,7 @@ impl Lowerer {
                 }
                 Val::Weak(w) => {
                     let k = match w {
+                        Weak::Bool(_) => Kind::Bool,
                         Weak::Int(_) => Kind::Int,
                         Weak::Float(_) => Kind::Float,
                     };
@@ -245,6 +251,7 @@ impl Lowerer {
         match (strong, weak_kind) {
             (Some(s), None) => s,
             (None, Some(Kind::Float)) => DType::Float64,
+            (None, Some(Kind::Bool)) => DType::Bool,
             (None, _) => DType::Int64,
             (Some(s), Some(k)) => {
                 if s.kind() >= k {
@@ -294,6 +301,7 @@ impl Lowerer {
     fn node_dtype(&self, a: Arg) -> DType {
         match a.val {
             Val::Node(id) => self.node(id).dtype,
+            Val::Weak(Weak::Bool(_)) => DType::Bool,
             Val::Weak(Weak::Int(_)) => DType::Int64,
             Val::Weak(Weak::Float(_)) => DType::Float64,
         }
@@ -415,6 +423,7 @@ impl Lowerer {
         let cond = match c.val {
             Val::Weak(w) => {
                 let t = match w {
+                    Weak::Bool(b) => b,
                     Weak::Int(v) => v != 0,
                     Weak::Float(v) => v != 0.0,
                 };
@@ -438,9 +447,23 @@ impl Lowerer {
     /// stay weak.
     fn fold_weak(&mut self, op: Op, w: &[Weak], span: Span) -> LResult<Arg> {
         use Weak::{Float as F, Int as I};
+        // Python: `True & False` is a bool; in arithmetic bools are 0 and 1.
+        if let [Weak::Bool(a), Weak::Bool(b)] = w
+            && matches!(op, Op::BitAnd | Op::BitOr | Op::BitXor)
+        {
+            let r = match op {
+                Op::BitAnd => a & b,
+                Op::BitOr => a | b,
+                _ => a ^ b,
+            };
+            return Ok(Arg { val: Val::Weak(Weak::Bool(r)), span });
+        }
+        let w: Vec<Weak> = w.iter().map(|&x| if let Weak::Bool(b) = x { I(b as i128) } else { x }).collect();
+        let w = &w[..];
         let too_big = || self.type_err(span, "integer constant does not fit in 127 bits");
         let div0 = || self.type_err(span, "division by zero in a constant expression");
         let f = |x: Weak| match x {
+            Weak::Bool(b) => b as u8 as f64,
             I(v) => v as f64,
             F(v) => v,
         };
@@ -561,10 +584,7 @@ impl Lowerer {
         match &e.kind {
             ExprKind::Int(v) => weak(Weak::Int(*v)),
             ExprKind::Float(v) => weak(Weak::Float(*v)),
-            ExprKind::Bool(b) => {
-                let id = self.constant(Scalar::Bool(*b), span);
-                Ok(Arg { val: Val::Node(id), span })
-            }
+            ExprKind::Bool(b) => weak(Weak::Bool(*b)),
             ExprKind::Name(n) => self.name(n, span),
             ExprKind::Unary { op, operand } => {
                 let a = get(operand);
@@ -574,7 +594,10 @@ impl Lowerer {
                     UnaryOp::Invert => self.apply(Op::Invert, &[a], span),
                     UnaryOp::Not => {
                         self.require_bool(a, "not")?;
-                        self.apply(Op::Invert, &[a], span)
+                        match a.val {
+                            Val::Weak(Weak::Bool(b)) => weak(Weak::Bool(!b)),
+                            _ => self.apply(Op::Invert, &[a], span),
+                        }
                     }
                 }
             }
@@ -667,12 +690,16 @@ impl Lowerer {
     }
 
     fn require_bool(&self, a: Arg, word: &str) -> LResult<()> {
-        let ok = matches!(a.val, Val::Node(id) if self.node(id).dtype == DType::Bool);
+        let ok = match a.val {
+            Val::Node(id) => self.node(id).dtype == DType::Bool,
+            Val::Weak(w) => matches!(w, Weak::Bool(_)),
+        };
         if ok {
             return Ok(());
         }
         let what = match a.val {
             Val::Node(id) => self.node(id).dtype.to_string(),
+            Val::Weak(Weak::Bool(_)) => "a bool constant".to_string(),
             Val::Weak(Weak::Int(_)) => "an integer constant".to_string(),
             Val::Weak(Weak::Float(_)) => "a float constant".to_string(),
         };
@@ -693,6 +720,7 @@ impl Lowerer {
             let bd = self.node(b).dtype;
             if bd.is_float() {
                 let e = match w {
+                    Weak::Bool(b) => b as u8 as f64,
                     Weak::Int(v) => v as f64,
                     Weak::Float(v) => v,
                 };
@@ -786,10 +814,24 @@ impl Lowerer {
         }
         if name == "clip" {
             self.arity(name, 3, args.len(), span)?;
-            // NumPy's clip: minimum(maximum(x, lo), hi) with all three promoted together.
+            // NumPy's clip: minimum(maximum(x, lo), hi) with all three
+            // promoted together. Python-int bounds beyond an integer dtype's
+            // range clip nothing on that side, so they saturate.
             let d = self.promote(args);
+            let args: Vec<Arg> = args
+                .iter()
+                .map(|a| match (a.val, d) {
+                    (Val::Weak(Weak::Int(v)), DType::Int32) => {
+                        Arg { val: Val::Weak(Weak::Int(v.clamp(i32::MIN as i128, i32::MAX as i128))), ..*a }
+                    }
+                    (Val::Weak(Weak::Int(v)), DType::Int64) => {
+                        Arg { val: Val::Weak(Weak::Int(v.clamp(i64::MIN as i128, i64::MAX as i128))), ..*a }
+                    }
+                    _ => *a,
+                })
+                .collect();
             let mut ids = Vec::with_capacity(3);
-            for a in args {
+            for a in &args {
                 ids.push(Arg { val: Val::Node(self.materialize(*a, d)?), span: a.span });
             }
             let lo = self.apply(Op::Maximum, &[ids[0], ids[1]], span)?;

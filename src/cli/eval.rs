@@ -1,0 +1,92 @@
+//! `numjet eval EXPR [NAME=PATH.npy | NAME=NUMBER]... [-o OUT.npy]`
+
+use std::path::PathBuf;
+
+use clap::Args;
+use numjet::{Array, Backend, Config, Engine, Input, Scalar, Signature};
+
+use super::diag;
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// The program, e.g. 'where(a > 0, sqrt(a), 0)' or 't = a*b; t + sin(t)'.
+    pub expr: String,
+    /// Inputs: NAME=PATH.npy (bool, int32, int64, float32 or float64, little-endian,
+    /// 0-d or 1-D), NAME=3 (a 0-d int64), NAME=2.5 (a 0-d float64), NAME=True/False.
+    #[arg(value_name = "NAME=VALUE")]
+    pub inputs: Vec<String>,
+    /// Write the result to this .npy file instead of printing it.
+    #[arg(short = 'o', long = "out", value_name = "OUT.npy")]
+    pub out: Option<PathBuf>,
+    /// Evaluator: `interp` (the reference interpreter). `jit` is accepted once
+    /// the compiler has landed.
+    #[arg(long, default_value = "interp", value_name = "interp|jit")]
+    pub backend: String,
+}
+
+/// Parses `NAME=VALUE` into a name and an input array (0-d for numbers).
+fn parse_input(spec: &str) -> Result<(String, Array), String> {
+    let Some((name, value)) = spec.split_once('=') else {
+        return Err(format!("error: input `{spec}` should look like NAME=PATH.npy or NAME=NUMBER"));
+    };
+    let valid_name = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid_name {
+        return Err(format!("error: `{name}` is not a valid input name (letters, digits and `_`, not starting with a digit)"));
+    }
+    let arr = if let Ok(v) = value.replace('_', "").parse::<i64>() {
+        Array::scalar(Scalar::Int64(v))
+    } else if let Some(v) = parse_float(value) {
+        Array::scalar(Scalar::Float64(v))
+    } else if value == "True" || value == "False" {
+        Array::scalar(Scalar::Bool(value == "True"))
+    } else {
+        numjet::npy::read(std::path::Path::new(value)).map_err(|e| format!("error: input `{name}`: {e}"))?
+    };
+    Ok((name.to_string(), arr))
+}
+
+fn parse_float(s: &str) -> Option<f64> {
+    match s {
+        "nan" => Some(f64::NAN),
+        "inf" => Some(f64::INFINITY),
+        "-inf" => Some(f64::NEG_INFINITY),
+        // Only plain decimal forms: `Rust` would also accept "infinity" etc.
+        _ if s.bytes().all(|b| b.is_ascii_digit() || b"+-.eE_".contains(&b)) && s.bytes().any(|b| b.is_ascii_digit()) => {
+            s.replace('_', "").parse().ok()
+        }
+        _ => None,
+    }
+}
+
+pub fn run(args: EvalArgs) -> Result<(), String> {
+    let backend = match args.backend.as_str() {
+        "interp" => Backend::Interp,
+        "jit" => return Err("error: the `jit` backend has not landed yet; use --backend interp".into()),
+        other => return Err(format!("error: unknown backend `{other}`; choose interp or jit")),
+    };
+    let mut named: Vec<(String, Array)> = Vec::new();
+    for spec in &args.inputs {
+        let (name, arr) = parse_input(spec)?;
+        if named.iter().any(|(n, _)| *n == name) {
+            return Err(format!("error: input `{name}` is given twice"));
+        }
+        named.push((name, arr));
+    }
+    let mut sig = Signature::new();
+    for (name, a) in &named {
+        sig = if a.shape().is_empty() { sig.scalar(name, a.dtype()) } else { sig.array(name, a.dtype()) };
+    }
+    let engine = Engine::new(Config::default().backend(backend));
+    let color = diag::stderr_color();
+    let kernel = engine.compile(&args.expr, &sig).map_err(|e| diag::render(&e, color))?;
+    let inputs: Vec<Input> = named.iter().map(|(_, a)| a.as_input()).collect();
+    let result = kernel.eval(&inputs).map_err(|e| diag::render(&e, color))?;
+    match &args.out {
+        Some(path) => numjet::npy::write(path, &result).map_err(|e| format!("error: {e}")),
+        None => {
+            println!("{result}");
+            Ok(())
+        }
+    }
+}

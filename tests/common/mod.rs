@@ -1,0 +1,111 @@
+//! Shared test helpers: the golden-fixture format and value comparison.
+#![allow(dead_code)]
+
+use numjet::{Array, ArrayData, DType, Input, Scalar};
+use serde_json::Value;
+
+/// One golden case from `tests/fixtures/golden.json`.
+pub struct Case {
+    pub name: String,
+    pub expr: String,
+    pub inputs: Vec<(String, Array)>,
+    pub expect: Result<Array, String>,
+    pub ulp: u64,
+}
+
+pub fn load_golden() -> Vec<Case> {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/golden.json")).expect("golden.json");
+    let v: Value = serde_json::from_str(&text).expect("valid JSON");
+    v["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|c| Case {
+            name: c["name"].as_str().unwrap().to_string(),
+            expr: c["expr"].as_str().unwrap().to_string(),
+            inputs: c["inputs"].as_object().unwrap().iter().map(|(k, a)| (k.clone(), array(a))).collect(),
+            expect: match c.get("expect") {
+                Some(a) => Ok(array(a)),
+                None => Err(c["error"].as_str().unwrap().to_string()),
+            },
+            ulp: c["ulp"].as_u64().unwrap(),
+        })
+        .collect()
+}
+
+fn float(v: &Value) -> f64 {
+    v.as_str().expect("floats are strings").parse().expect("float repr")
+}
+
+fn array(a: &Value) -> Array {
+    let dtype = DType::from_name(a["dtype"].as_str().unwrap()).expect("dtype");
+    let shape: Vec<usize> = a["shape"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect();
+    let vals = a["values"].as_array().unwrap();
+    let data: ArrayData = match dtype {
+        DType::Bool => vals.iter().map(|x| x.as_bool().unwrap()).collect::<Vec<_>>().into(),
+        DType::Int32 => vals.iter().map(|x| x.as_i64().unwrap() as i32).collect::<Vec<_>>().into(),
+        DType::Int64 => vals.iter().map(|x| x.as_i64().unwrap()).collect::<Vec<_>>().into(),
+        DType::Float32 => vals.iter().map(|x| float(x) as f32).collect::<Vec<_>>().into(),
+        DType::Float64 => vals.iter().map(float).collect::<Vec<_>>().into(),
+    };
+    Array::new(data, shape).expect("shape matches values")
+}
+
+/// Distance in units in the last place; NaN equals NaN; `None` when the
+/// values are different kinds of thing (NaN vs number, different signs of
+/// zero when exactness is asked for).
+pub fn ulp_distance(a: Scalar, b: Scalar) -> Option<u64> {
+    fn ord64(x: f64) -> i128 {
+        let b = x.to_bits() as i64;
+        (if b < 0 { i64::MIN - b } else { b }) as i128
+    }
+    fn ord32(x: f32) -> i128 {
+        let b = x.to_bits() as i32;
+        (if b < 0 { i32::MIN - b } else { b }) as i128
+    }
+    match (a, b) {
+        (Scalar::Float64(x), Scalar::Float64(y)) => {
+            if x.is_nan() || y.is_nan() {
+                return (x.is_nan() && y.is_nan()).then_some(0);
+            }
+            Some((ord64(x) - ord64(y)).unsigned_abs() as u64)
+        }
+        (Scalar::Float32(x), Scalar::Float32(y)) => {
+            if x.is_nan() || y.is_nan() {
+                return (x.is_nan() && y.is_nan()).then_some(0);
+            }
+            Some((ord32(x) - ord32(y)).unsigned_abs() as u64)
+        }
+        (x, y) => (x == y).then_some(0),
+    }
+}
+
+/// Compares a result with the expected array: dtype, shape, then values
+/// within `ulp` (0 = bit exact apart from NaN payloads; ±0 differ by one).
+pub fn compare(got: &Array, want: &Array, ulp: u64) -> Result<(), String> {
+    if got.dtype() != want.dtype() {
+        return Err(format!("dtype {} != expected {}", got.dtype(), want.dtype()));
+    }
+    if got.shape() != want.shape() {
+        return Err(format!("shape {:?} != expected {:?}", got.shape(), want.shape()));
+    }
+    let mut bad = Vec::new();
+    for i in 0..got.len() {
+        let (g, w) = (got.get(i).unwrap(), want.get(i).unwrap());
+        match ulp_distance(g, w) {
+            Some(d) if d <= ulp => {}
+            d => bad.push(format!("[{i}] got {g} want {w} (ulp {d:?})")),
+        }
+    }
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        let n = bad.len();
+        bad.truncate(6);
+        Err(format!("{n} elements differ: {}", bad.join("; ")))
+    }
+}
+
+pub fn as_input(a: &Array) -> Input<'_> {
+    a.as_input()
+}
