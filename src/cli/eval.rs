@@ -10,6 +10,7 @@ use super::diag;
 #[derive(Args, Debug)]
 pub struct EvalArgs {
     /// The program, e.g. 'where(a > 0, sqrt(a), 0)' or 't = a*b; t + sin(t)'.
+    #[arg(allow_hyphen_values = true)]
     pub expr: String,
     /// Inputs: NAME=PATH.npy (bool, int32, int64, float32 or float64, little-endian,
     /// 0-d or 1-D), NAME=3 (a 0-d int64), NAME=2.5 (a 0-d float64), NAME=True/False.
