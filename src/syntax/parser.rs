@@ -138,7 +138,14 @@ impl<'s> Parser<'s> {
             let t = self.peek();
             match t.tok {
                 Tok::Newline | Tok::Semi | Tok::Eof => {}
-                Tok::Assign => return Err(self.syntax(t.span, "can only assign to a name")),
+                Tok::Assign => {
+                    let chained = matches!(self.ast.stmts.last(), Some(Stmt::Assign { .. }))
+                        && matches!(self.ast.exprs.last().map(|e| &e.kind), Some(ExprKind::Name(_)))
+                        && !self.ast.exprs.last().is_some_and(|e| e.parenthesized);
+                    let msg = if chained { "chained assignment is not supported" } else { "can only assign to a name" };
+                    return Err(self.syntax(t.span, msg));
+                }
+                Tok::Comma => return Err(self.syntax(t.span, "tuples are not supported")),
                 Tok::RParen => return Err(self.syntax(t.span, "unmatched `)`")),
                 _ => {
                     return Err(self.syntax(t.span, format!("expected an operator or the end of the statement, found {}", self.found(t))));
@@ -233,7 +240,8 @@ impl<'s> Parser<'s> {
             Tok::Tilde => (UnaryOp::Invert, 12),
             _ => return self.postfix(),
         };
-        if op == UnaryOp::Not && min_bp >= 4 {
+        // `not` may start any operand at its own level or below (`not not a`).
+        if op == UnaryOp::Not && min_bp > 4 {
             return Err(self.syntax(t.span, "`not` cannot appear here without parentheses"));
         }
         self.bump();

@@ -6,10 +6,10 @@ use crate::error::Span;
 
 /// One token of the program text.
 #[derive(Logos, Clone, Copy, Debug, PartialEq, Eq)]
-#[logos(skip r"[ \t\r\f]+")]
-#[logos(skip(r"#[^\n]*", allow_greedy = true))]
+#[logos(skip r"[ \t\f]+")]
+#[logos(skip(r"#[^\r\n]*", allow_greedy = true))]
 // A backslash at the end of a line joins it to the next, as in Python.
-#[logos(skip r"\\\r?\n")]
+#[logos(skip r"\\(\r\n|\r|\n)")]
 pub enum Tok {
     #[regex(r"[0-9](_?[0-9])*", priority = 5)]
     Int,
@@ -17,9 +17,10 @@ pub enum Tok {
     #[regex(r"[0-9](_?[0-9])*\.([eE][+-]?[0-9](_?[0-9])*)?", priority = 5)]
     #[regex(r"[0-9](_?[0-9])*[eE][+-]?[0-9](_?[0-9])*", priority = 5)]
     Float,
-    /// Digits run into letters, underscores or a second dot: `1e`, `0x1f`, `1_`, `1.2.3`.
-    #[regex(r"[0-9][0-9_a-zA-Z.]*", priority = 1)]
-    #[regex(r"\.[0-9][0-9_a-zA-Z.]*", priority = 1)]
+    /// Digits run into letters or underscores: `1e`, `0x1f`, `1_`, `1.5e`, `2.5x`.
+    #[regex(r"[0-9][0-9_a-zA-Z]*", priority = 1)]
+    #[regex(r"([0-9](_?[0-9])*)?\.[0-9][0-9_a-zA-Z]*", priority = 1)]
+    #[regex(r"[0-9](_?[0-9])*\.[a-zA-Z_][0-9_a-zA-Z]*", priority = 1)]
     BadNumber,
     #[regex(r"[A-Za-z_][A-Za-z0-9_]*")]
     Name,
@@ -87,7 +88,8 @@ pub enum Tok {
     Dot,
     #[token(";")]
     Semi,
-    #[token("\n")]
+    /// A line break: `\n`, `\r\n` or a lone `\r`, as Python reads them.
+    #[regex(r"\r\n|\r|\n")]
     Newline,
     /// Any character the language does not use (`$`, `[`, a non-ASCII letter).
     Error,
@@ -171,7 +173,9 @@ mod tests {
     #[test]
     fn numbers() {
         assert_eq!(toks("1_000 1.5 .5 5. 1e-3 1.e5"), [Tok::Int, Tok::Float, Tok::Float, Tok::Float, Tok::Float, Tok::Float, Tok::Eof]);
-        assert_eq!(toks("1e 0x1f 1_ 1.2.3"), [Tok::BadNumber, Tok::BadNumber, Tok::BadNumber, Tok::BadNumber, Tok::Eof]);
+        assert_eq!(toks("1e 0x1f 1_ 1.5e"), [Tok::BadNumber, Tok::BadNumber, Tok::BadNumber, Tok::BadNumber, Tok::Eof]);
+        assert_eq!(toks("1.5.real"), [Tok::Float, Tok::Dot, Tok::Name, Tok::Eof]);
+        assert_eq!(toks("1.2.3"), [Tok::Float, Tok::Float, Tok::Eof]);
     }
 
     #[test]
