@@ -44,11 +44,13 @@ struct Arg {
 
 /// Lowers a parsed program against a signature.
 pub fn lower(ast: &Ast, signature: &Signature, source: &str) -> Result<Program, Error> {
-    let mut in_compare = vec![false; ast.exprs.len()];
+    let mut in_compare = vec![None; ast.exprs.len()];
     for e in &ast.exprs {
         if let ExprKind::Compare { first, rest } = &e.kind {
             for x in std::iter::once(first).chain(rest.iter().map(|(_, x)| x)) {
-                in_compare[x.0 as usize] = !ast.expr(*x).parenthesized;
+                if !ast.expr(*x).parenthesized {
+                    in_compare[x.0 as usize] = Some(e.span);
+                }
             }
         }
     }
@@ -103,9 +105,9 @@ pub fn lower(ast: &Ast, signature: &Signature, source: &str) -> Result<Program, 
 
 struct Lowerer {
     rep: Reporter,
-    /// Expressions that are unparenthesised operands of a comparison (for
-    /// the `a < 1 & b < 2` hint).
-    in_compare: Vec<bool>,
+    /// For expressions that are unparenthesised operands of a comparison,
+    /// the comparison's span (for the `a < 1 & b < 2` hint).
+    in_compare: Vec<Option<Span>>,
     nodes: Vec<Node>,
     spans: Vec<Span>,
     cse: HashMap<Key, NodeId>,
@@ -271,7 +273,12 @@ impl Lowerer {
     fn apply(&mut self, op: Op, args: &[Arg], span: Span) -> LResult<Arg> {
         self.check_size(span)?;
         let def = op.def();
-        if args.iter().all(|a| matches!(a.val, Val::Weak(_))) && op != Op::Where {
+        // Python operators on Python numbers fold with Python's meaning and
+        // stay weak. NumPy functions of Python numbers (`sqrt(2)`,
+        // `where(True, 1, 2.5)`) give NumPy scalars, which are strong: they
+        // take the normal path, where the numbers get their default dtype.
+        let is_operator = matches!(def.syntax, ops::Syntax::Operator(_));
+        if is_operator && args.iter().all(|a| matches!(a.val, Val::Weak(_))) {
             let ws: Vec<Weak> = args.iter().map(|a| if let Val::Weak(w) = a.val { w } else { unreachable!() }).collect();
             return self.fold_weak(op, &ws, span);
         }
@@ -427,9 +434,6 @@ impl Lowerer {
                     Weak::Int(v) => v != 0,
                     Weak::Float(v) => v != 0.0,
                 };
-                if matches!((x.val, y.val), (Val::Weak(_), Val::Weak(_))) {
-                    return Ok(if t { x } else { y });
-                }
                 self.constant(Scalar::Bool(t), c.span)
             }
             Val::Node(id) => self.cast(id, DType::Bool, c.span),
@@ -469,8 +473,8 @@ impl Lowerer {
         };
         let weak = |w: Weak| Ok(Arg { val: Val::Weak(w), span });
         let def = op.def();
-        // Comparisons and predicates give Python bools (strong).
-        if matches!(def.rule, Rule::Compare | Rule::Predicate) {
+        // Comparisons give Python bools, which are weak too.
+        if def.rule == Rule::Compare {
             let v = match (op, w) {
                 (Op::Eq, [I(a), I(b)]) => a == b,
                 (Op::Ne, [I(a), I(b)]) => a != b,
@@ -483,8 +487,7 @@ impl Lowerer {
                     matches!((def.eval)(&fs), Ok(Scalar::Bool(true)))
                 }
             };
-            let id = self.constant(Scalar::Bool(v), span);
-            return Ok(Arg { val: Val::Node(id), span });
+            return Ok(Arg { val: Val::Weak(Weak::Bool(v)), span });
         }
         let r = match (op, w) {
             (Op::Add, [I(a), I(b)]) => I(a.checked_add(*b).ok_or_else(too_big)?),
@@ -532,7 +535,7 @@ impl Lowerer {
                 }
                 let (q, r) = (a.div_euclid(*b), a.rem_euclid(*b));
                 // Euclid gives r >= 0; Python's modulo has the divisor's sign.
-                let (q, r) = if *b < 0 && r != 0 { (q + 1, r + b) } else { (q, r) };
+                let (q, r) = if *b < 0 && r != 0 { (q - 1, r + b) } else { (q, r) };
                 I(if op == Op::FloorDiv { q } else { r })
             }
             (Op::FloorDiv | Op::Mod, [a, b]) => {
@@ -554,7 +557,11 @@ impl Lowerer {
                 if x < 0.0 && y.is_finite() && y.fract() != 0.0 {
                     return Err(self.type_err(span, "a negative number raised to a fractional power is complex"));
                 }
-                F(x.powf(y))
+                let r = x.powf(y);
+                if r.is_infinite() && x.is_finite() && y.is_finite() {
+                    return Err(self.type_err(span, "constant `**` overflows float64 (Python raises OverflowError)"));
+                }
+                F(r)
             }
             (Op::Minimum | Op::Fmin, [I(a), I(b)]) => I(*a.min(b)),
             (Op::Maximum | Op::Fmax, [I(a), I(b)]) => I(*a.max(b)),
@@ -610,7 +617,7 @@ impl Lowerer {
                     BinaryOp::Div => Op::Div,
                     BinaryOp::FloorDiv => Op::FloorDiv,
                     BinaryOp::Mod => Op::Mod,
-                    BinaryOp::Pow => return self.pow_operator(l, r, span),
+                    BinaryOp::Pow => return self.pow(l, r, span, true),
                     BinaryOp::BitAnd => Op::BitAnd,
                     BinaryOp::BitOr => Op::BitOr,
                     BinaryOp::BitXor => Op::BitXor,
@@ -623,7 +630,7 @@ impl Lowerer {
                         if *op == BinaryOp::And { Op::BitAnd } else { Op::BitOr }
                     }
                 };
-                self.apply(op, &[l, r], span).map_err(|err| self.precedence_hint(err, id, op))
+                self.apply(op, &[l, r], span).map_err(|err| self.precedence_hint(err, id, op, l.span, r.span))
             }
             ExprKind::Compare { first, rest } => {
                 let mut prev = get(first);
@@ -672,16 +679,19 @@ impl Lowerer {
 
     /// `a < 1 & b < 2` parses as `a < (1 & b) < 2`; when that fails to
     /// type-check, say so.
-    fn precedence_hint(&self, err: Error, id: ExprId, op: Op) -> Error {
-        if !matches!(op, Op::BitAnd | Op::BitOr | Op::BitXor) || !self.in_compare[id.0 as usize] {
+    fn precedence_hint(&self, err: Error, id: ExprId, op: Op, lhs: Span, rhs: Span) -> Error {
+        let Some(cmp) = self.in_compare[id.0 as usize].filter(|_| matches!(op, Op::BitAnd | Op::BitOr | Op::BitXor)) else {
             return err;
-        }
+        };
+        let src = &self.rep.source;
+        let (left, right) = (src.get(cmp.start..lhs.end).unwrap_or(""), src.get(rhs.start..cmp.end).unwrap_or(""));
         match err {
             Error::Type(l) => Error::Type(Located {
                 hint: Some(format!(
-                    "`{}` binds tighter than comparisons: write `(a < 1) {} (b < 2)`",
+                    "`{0}` binds tighter than comparisons: write `({1}) {0} ({2})`",
                     op.spelling(),
-                    op.spelling()
+                    left.trim(),
+                    right.trim()
                 )),
                 ..l
             }),
@@ -710,35 +720,56 @@ impl Lowerer {
         )))
     }
 
-    /// `x ** y` as NumPy's operator does it: a Python-number exponent of
-    /// 2, 0.5, 1, 0 or -1 on a float array is `square`, `sqrt`, a copy,
-    /// `ones_like` or a reciprocal (which differ from `power` in corner
-    /// cases: `(-0.0) ** 0.5` is -0.0); on an integer or bool array only an
-    /// int 2 is special (`square`).
-    fn pow_operator(&mut self, base: Arg, exp: Arg, span: Span) -> LResult<Arg> {
-        if let (Val::Node(b), Val::Weak(w)) = (base.val, exp.val) {
-            let bd = self.node(b).dtype;
-            if bd.is_float() {
-                let e = match w {
-                    Weak::Bool(b) => b as u8 as f64,
-                    Weak::Int(v) => v as f64,
-                    Weak::Float(v) => v,
-                };
-                if e == 2.0 {
-                    return self.apply(Op::Square, &[base], span);
-                } else if e == 0.5 {
-                    return self.apply(Op::Sqrt, &[base], span);
-                } else if e == 1.0 {
-                    return self.apply(Op::Pos, &[base], span);
-                } else if e == 0.0 {
-                    return self.apply(Op::OnesLike, &[base], span);
-                } else if e == -1.0 {
+    /// `x ** y` and `power(x, y)` as NumPy computes them.
+    ///
+    /// - NumPy's float `power` loop takes `sqrt` when the exponent is one
+    ///   0.5 for the whole array (a constant or a 0-d input), so
+    ///   `(-0.0) ** 0.5` is -0.0 and `(-inf) ** 0.5` is nan.
+    /// - The `**` operator (`operator`) also turns a Python or NumPy scalar
+    ///   exponent of 2, 1, 0 or -1 on a float array into `square`, a copy,
+    ///   `ones_like` or a reciprocal; on an integer or bool array only a
+    ///   Python int 2 is special (`square`, so `bool ** 2` is int8 and an
+    ///   error).
+    fn pow(&mut self, base: Arg, exp: Arg, span: Span, operator: bool) -> LResult<Arg> {
+        if let (true, Val::Weak(x), Val::Weak(y)) = (operator, base.val, exp.val) {
+            return self.fold_weak(Op::Pow, &[x, y], span);
+        }
+        let Val::Node(b) = base.val else { return self.apply(Op::Pow, &[base, exp], span) };
+        let base_is_array = self.node(b).shape == Shape::Array;
+        let d = self.promote(&[base, exp]);
+        let exp_value = match exp.val {
+            Val::Weak(Weak::Bool(v)) => Some(v as u8 as f64),
+            Val::Weak(Weak::Int(v)) => Some(v as f64),
+            Val::Weak(Weak::Float(v)) => Some(v),
+            Val::Node(e) => self.as_const(e).map(Scalar::to_f64),
+        };
+        if d.is_float() {
+            let x = Arg { val: Val::Node(self.materialize(base, d)?), span: base.span };
+            match exp_value {
+                Some(v) if v == 0.5 && (operator || base_is_array) => return self.apply(Op::Sqrt, &[x], span),
+                Some(v) if operator && v == 2.0 => return self.apply(Op::Square, &[x], span),
+                Some(v) if operator && v == 1.0 => return self.apply(Op::Pos, &[x], span),
+                Some(v) if operator && v == 0.0 => return self.apply(Op::OnesLike, &[x], span),
+                Some(v) if operator && v == -1.0 => {
                     let one = Arg { val: Val::Weak(Weak::Int(1)), span: exp.span };
-                    return self.apply(Op::Div, &[one, base], span);
+                    return self.apply(Op::Div, &[one, x], span);
                 }
-            } else if w == Weak::Int(2) {
-                return self.apply(Op::Square, &[base], span);
+                Some(_) => {}
+                None => {
+                    let Val::Node(e) = exp.val else { unreachable!("weak exponents have a value") };
+                    if base_is_array && self.node(e).shape == Shape::Scalar {
+                        // A 0-d input exponent: decided at run time.
+                        let ev = Arg { val: Val::Node(self.materialize(exp, d)?), span: exp.span };
+                        let half = Arg { val: Val::Weak(Weak::Float(0.5)), span: exp.span };
+                        let is_half = self.apply(Op::Eq, &[ev, half], exp.span)?;
+                        let root = self.apply(Op::Sqrt, &[x], span)?;
+                        let general = self.apply(Op::Pow, &[x, ev], span)?;
+                        return self.apply(Op::Where, &[is_half, root, general], span);
+                    }
+                }
             }
+        } else if operator && matches!(exp.val, Val::Weak(Weak::Int(2))) {
+            return self.apply(Op::Square, &[base], span);
         }
         self.apply(Op::Pow, &[base, exp], span)
     }
@@ -848,6 +879,9 @@ impl Lowerer {
             return Err(Error::UnknownFunction(loc));
         };
         self.arity(name, op.def().arity, args.len(), span)?;
+        if op == Op::Pow {
+            return self.pow(args[0], args[1], span, false);
+        }
         self.apply(op, args, span)
     }
 
@@ -881,6 +915,12 @@ impl Lowerer {
         if n.shape == Shape::Scalar {
             let id = match r {
                 Reduce::Any | Reduce::All => self.cast(x, DType::Bool, span),
+                // NumPy adds to the identity 0.0, so -0.0 comes out as 0.0.
+                Reduce::Sum | Reduce::Mean if out.is_float() => {
+                    let v = Arg { val: Val::Node(self.cast(x, out, span)), span };
+                    let zero = Arg { val: Val::Weak(Weak::Float(0.0)), span };
+                    return self.apply(Op::Add, &[v, zero], span);
+                }
                 _ => self.cast(x, out, span),
             };
             return Ok(Arg { val: Val::Node(id), span });
