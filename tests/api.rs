@@ -1548,3 +1548,22 @@ mod fuzz {
         }
     }
 }
+
+/// NumPy 2.4: `np.clip` with 0-d bounds keeps `x` on ties and gives NaN for
+/// a NaN bound; with array bounds it is `minimum(maximum(x, lo), hi)`.
+#[test]
+fn clip_with_scalar_bounds_follows_numpys_scalar_loop() {
+    let x = [-0.0f64, 0.0, f64::NAN, -5.0, 5.0, 1.0];
+    let bits = |expr: &str, lo: &[f64]| -> Vec<u64> {
+        let r = numjet::evaluate(expr, &[("x", (&x).into()), ("lo", lo.into())]).unwrap();
+        r.as_f64().unwrap().iter().map(|v| if v.is_nan() { u64::MAX } else { v.to_bits() }).collect()
+    };
+    let want = |v: &[f64]| -> Vec<u64> { v.iter().map(|v| if v.is_nan() { u64::MAX } else { v.to_bits() }).collect() };
+    let zeros = [0.0f64; 6];
+    assert_eq!(bits("clip(x, 0, 3)", &zeros), want(&[-0.0, 0.0, f64::NAN, 0.0, 3.0, 1.0]));
+    assert_eq!(bits("clip(x, 3, 1)", &zeros), want(&[1.0, 1.0, f64::NAN, 1.0, 1.0, 1.0]));
+    assert_eq!(bits("clip(x, 0.0, -0.0)", &zeros), want(&[-0.0, 0.0, f64::NAN, 0.0, -0.0, -0.0]));
+    assert_eq!(bits("clip(x, nan, 1)", &zeros), want(&[f64::NAN; 6]));
+    // Array bounds: ties go to the bound.
+    assert_eq!(bits("clip(x, lo, 3)", &zeros), want(&[0.0, 0.0, f64::NAN, 0.0, 3.0, 1.0]));
+}

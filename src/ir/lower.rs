@@ -305,6 +305,13 @@ impl Lowerer {
         Ok(Arg { val: Val::Node(self.emit_op(op, ids, result, span)?), span })
     }
 
+    fn node_shape(&self, a: &Arg) -> Shape {
+        match a.val {
+            Val::Node(id) => self.node(id).shape,
+            Val::Weak(_) => Shape::Scalar,
+        }
+    }
+
     fn node_dtype(&self, a: Arg) -> DType {
         match a.val {
             Val::Node(id) => self.node(id).dtype,
@@ -441,6 +448,14 @@ impl Lowerer {
         let d = self.promote(&[x, y]);
         let xi = self.materialize(x, d)?;
         let yi = self.materialize(y, d)?;
+        // A constant condition picks a branch, unless the condition alone
+        // makes the result an array.
+        if let Some(Scalar::Bool(t)) = self.as_const(cond) {
+            let pick = if t { xi } else { yi };
+            if self.node(pick).shape == self.shape_of(&[xi, yi]) {
+                return Ok(Arg { val: Val::Node(pick), span });
+            }
+        }
         let id = self.emit_op(Op::Where, vec![cond, xi, yi], d, span)?;
         Ok(Arg { val: Val::Node(id), span })
     }
@@ -864,6 +879,24 @@ impl Lowerer {
             let mut ids = Vec::with_capacity(3);
             for a in &args {
                 ids.push(Arg { val: Val::Node(self.materialize(*a, d)?), span: a.span });
+            }
+            let is_scalar = |a: &Arg| self.node_shape(a) == Shape::Scalar;
+            if is_scalar(&ids[1]) && is_scalar(&ids[2]) {
+                // NumPy's loop for 0-d bounds keeps `x` on ties (so
+                // `clip(-0.0, 0, 3)` is -0.0) and gives NaN for a NaN bound.
+                let (x, lo, hi) = (ids[0], ids[1], ids[2]);
+                let below = self.apply(Op::Lt, &[x, lo], span)?;
+                let y = self.apply(Op::Where, &[below, lo, x], span)?;
+                let above = self.apply(Op::Gt, &[y, hi], span)?;
+                let z = self.apply(Op::Where, &[above, hi, y], span)?;
+                if !d.is_float() {
+                    return Ok(z);
+                }
+                let lo_nan = self.apply(Op::Isnan, &[lo], span)?;
+                let hi_nan = self.apply(Op::Isnan, &[hi], span)?;
+                let nan_bound = self.apply(Op::BitOr, &[lo_nan, hi_nan], span)?;
+                let nan = Arg { val: Val::Weak(Weak::Float(f64::NAN)), span };
+                return self.apply(Op::Where, &[nan_bound, nan, z], span);
             }
             let lo = self.apply(Op::Maximum, &[ids[0], ids[1]], span)?;
             return self.apply(Op::Minimum, &[lo, ids[2]], span);
