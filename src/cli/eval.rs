@@ -86,7 +86,9 @@ pub fn run(args: EvalArgs) -> Result<(), String> {
     match &args.out {
         Some(path) => numjet::npy::write(path, &result).map_err(|e| format!("error: {e}")),
         None => {
-            println!("{result}");
+            use std::io::Write;
+            // A closed pipe (`numjet eval ... | head`) is not worth a panic.
+            let _ = writeln!(std::io::stdout(), "{result}");
             Ok(())
         }
     }

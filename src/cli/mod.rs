@@ -1,7 +1,12 @@
 //! Command-line front end (binary only; the library does not depend on it).
 
+mod bench;
+mod data;
 mod diag;
 mod eval;
+mod repl;
+mod run;
+mod session;
 
 use std::process::ExitCode;
 
@@ -9,7 +14,15 @@ use clap::{Parser, Subcommand};
 
 /// numjet: NumPy-style array expressions, compiled.
 #[derive(Parser, Debug)]
-#[command(name = "numjet", version, about, long_about = None)]
+#[command(
+    name = "numjet",
+    version,
+    about,
+    long_about = None,
+    after_help = "With no command, numjet starts the REPL (demo arrays a, b, c are bound; :help inside lists\n\
+                  statements and commands). When standard input is not a terminal, numjet runs it as a script,\n\
+                  like `numjet run -`."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -19,17 +32,27 @@ pub struct Cli {
 pub enum Command {
     /// Evaluate one program over `.npy` files and numbers.
     Eval(eval::EvalArgs),
+    /// Run a script of REPL statements and `:` commands.
+    ///
+    /// One statement or command per line (continuing while brackets are
+    /// open), with the demo arrays a, b, c bound. Only results are printed;
+    /// the first error stops the script with `error at line N:` on standard
+    /// error and exit status 1.
+    Run(run::RunArgs),
+    /// Time one program over seeded random arrays.
+    ///
+    /// Reports the compile time, the median and minimum evaluation time,
+    /// elements/s and GB/s.
+    Bench(bench::BenchArgs),
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let r = match cli.command {
         Some(Command::Eval(args)) => eval::run(args),
-        None => {
-            use clap::CommandFactory;
-            let _ = Cli::command().print_help();
-            Ok(())
-        }
+        Some(Command::Run(args)) => run::run(args),
+        Some(Command::Bench(args)) => bench::run(args),
+        None => repl::main(),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

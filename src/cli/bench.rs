@@ -1,0 +1,185 @@
+//! `numjet bench EXPR [--n N] [--dtype D] [--threads T] [--repeat R] [--fresh] [--json]`
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::time::Instant;
+
+use clap::Args;
+use numjet::{Array, Backend, Config, DType, Engine, Input, Shape, Signature};
+
+use super::data::{self, Rng};
+use super::diag;
+use super::session::backend_name;
+
+/// Seed of the first input; the k-th free variable uses `BENCH_SEED + k`.
+const BENCH_SEED: u64 = 1;
+
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Every free variable of EXPR (a name the program reads but does not assign, other than the
+constants pi, e, inf and nan) becomes a seeded random array of N elements of the chosen dtype:
+bool values are fair coin flips, int32 and int64 values are uniform in [1, 1000), float32 and
+float64 values uniform in [0, 1) (splitmix64; the same numbers on every run).
+
+The evaluation rate counts N elements per run; GB/s counts the bytes the program must move:
+every input array read once plus the result written once.
+
+Execution is single-threaded for now: --threads is accepted and reported, and takes effect
+when parallel execution lands.")]
+pub struct BenchArgs {
+    /// The program to time, e.g. 'a + b*2' or 't = a*b; t + sin(t)'.
+    pub expr: String,
+    /// Elements per input array: 1000000, 1_000_000 or 1e6 (at most 2^31).
+    #[arg(long = "n", short = 'n', value_name = "N", default_value = "1e6")]
+    pub n: String,
+    /// Dtype of the input arrays.
+    #[arg(long, value_name = "DTYPE", default_value = "float64", value_parser = ["bool", "int32", "int64", "float32", "float64"])]
+    pub dtype: String,
+    /// Threads to use (reported; execution is single-threaded until parallel
+    /// execution lands).
+    #[arg(long, value_name = "T", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: u32,
+    /// Timed evaluations after compiling once; the median and the minimum
+    /// are reported.
+    #[arg(long, value_name = "R", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub repeat: u32,
+    /// Evaluate into a new array each run (`Kernel::eval`) instead of into
+    /// one preallocated output (`Kernel::eval_into`).
+    #[arg(long)]
+    pub fresh: bool,
+    /// Print one JSON object (keys: expr, n, dtype, threads, backend, repeat,
+    /// fresh, inputs, result_dtype, compile_ms, median_ms, min_ms,
+    /// elements_per_s, bytes_read, bytes_written, gb_per_s) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Evaluator: `interp` (the reference interpreter). `jit` is accepted
+    /// once the compiler has landed.
+    #[arg(long, default_value = "interp", value_name = "interp|jit")]
+    pub backend: String,
+}
+
+pub fn run(args: BenchArgs) -> Result<(), String> {
+    let color = diag::stderr_color();
+    let backend = match Backend::from_name(&args.backend) {
+        Some(b) => b,
+        None if args.backend == "jit" => return Err("error: the `jit` backend has not landed yet; use --backend interp".into()),
+        None => return Err(format!("error: unknown backend `{}`; choose interp or jit", args.backend)),
+    };
+    let dtype = DType::from_name(&args.dtype).ok_or_else(|| format!("error: unknown dtype `{}`", args.dtype))?;
+    let n = data::parse_count(&args.n).map_err(|e| format!("error: --n: {e}"))?;
+
+    // Free variables, from the syntax tree.
+    let ast = numjet::syntax::parse(&args.expr).map_err(|e| diag::render(&e, color))?;
+    let names: Vec<String> = data::free_names(&ast).into_iter().filter(|v| !data::CONSTANTS.contains(&v.as_str())).collect();
+    let total_inputs = (names.len() as u64).saturating_mul(n).saturating_mul(dtype.size() as u64);
+    let n = data::check_size(n, dtype, total_inputs.saturating_add(n.saturating_mul(8))).map_err(|e| format!("error: --n: {e}"))?;
+    let mut sig = Signature::new();
+    for v in &names {
+        sig = sig.array(v, dtype);
+    }
+
+    let engine = Engine::new(Config::default().backend(backend));
+    let t0 = Instant::now();
+    let kernel = engine.compile(&args.expr, &sig).map_err(|e| diag::render(&e, color))?;
+    let compile = t0.elapsed().as_secs_f64();
+
+    let arrays: Vec<Array> =
+        (0..names.len()).map(|k| Array::from_vec(Rng::new(BENCH_SEED + k as u64).bench_data(dtype, n))).collect();
+    let inputs: Vec<Input> = arrays.iter().map(|a| a.as_input()).collect();
+    let n_out = if kernel.program().shape() == Shape::Scalar { 1 } else { n };
+    let mut out = data::filled(kernel.dtype(), n_out, false);
+    let mut times = Vec::with_capacity(args.repeat as usize);
+    for _ in 0..args.repeat {
+        let t = Instant::now();
+        if args.fresh {
+            let r = kernel.eval(&inputs).map_err(|e| diag::render(&e, color))?;
+            std::hint::black_box(&r);
+        } else {
+            kernel.eval_into(&inputs, data::as_mut(&mut out)).map_err(|e| diag::render(&e, color))?;
+        }
+        times.push(t.elapsed().as_secs_f64());
+    }
+    std::hint::black_box(&out);
+    let (median, min) = data::median_min(&times);
+    let bytes_read = (names.len() * n * dtype.size()) as u64;
+    let bytes_written = (n_out * kernel.dtype().size()) as u64;
+    let elements = if names.is_empty() { n_out } else { n } as f64;
+    let gbps = (bytes_read + bytes_written) as f64 / median / 1e9;
+    let backend = backend_name(backend);
+    let threads = args.threads;
+    let text = if args.json {
+        let inputs_json: Vec<String> = names.iter().map(|v| data::json_str(v)).collect();
+        format!(
+            "{{\"expr\": {}, \"n\": {n}, \"dtype\": \"{dtype}\", \"threads\": {threads}, \"backend\": \"{backend}\", \"repeat\": {}, \"fresh\": {}, \"inputs\": [{}], \"result_dtype\": \"{}\", \"compile_ms\": {}, \"median_ms\": {}, \"min_ms\": {}, \"elements_per_s\": {}, \"bytes_read\": {bytes_read}, \"bytes_written\": {bytes_written}, \"gb_per_s\": {}}}",
+            data::json_str(&args.expr),
+            args.repeat,
+            args.fresh,
+            inputs_json.join(", "),
+            kernel.dtype(),
+            data::json_num(compile * 1e3),
+            data::json_num(median * 1e3),
+            data::json_num(min * 1e3),
+            data::json_num(elements / median),
+            data::json_num(gbps),
+        )
+    } else {
+        text_report(&args, &names, n, n_out, kernel.program().shape() == Shape::Scalar, kernel.dtype(), compile, median, min, &backend, gbps)
+    };
+    // Not println!: a closed pipe (`numjet bench ... | head -1`) is an error, not a panic.
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{text}").and_then(|()| stdout.flush()).map_err(|e| format!("error: cannot write the output: {e}"))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn text_report(
+    args: &BenchArgs,
+    names: &[String],
+    n: usize,
+    n_out: usize,
+    scalar: bool,
+    result: DType,
+    compile: f64,
+    median: f64,
+    min: f64,
+    backend: &str,
+    gbps: f64,
+) -> String {
+    let dtype = &args.dtype;
+    let threads = args.threads;
+    let bytes_read = (names.len() * n * DType::from_name(dtype).map_or(8, |d| d.size())) as u64;
+    let bytes_written = (n_out * result.size()) as u64;
+    let elements = if names.is_empty() { n_out } else { n } as f64;
+    let inputs_text = if names.is_empty() {
+        "none".to_string()
+    } else {
+        format!("{}: {dtype}[{}] each, seeded random", names.join(", "), data::fmt_thousands(n as u64))
+    };
+    let result_shape = if scalar { String::new() } else { format!("[{}]", data::fmt_thousands(n_out as u64)) };
+    let mut s = String::new();
+    let _ = writeln!(s, "expr      {}", args.expr);
+    let _ = writeln!(s, "inputs    {inputs_text}");
+    let _ = writeln!(s, "result    {result}{result_shape}");
+    let _ = writeln!(
+        s,
+        "backend   {backend}, {threads} thread{} (execution is single-threaded for now)",
+        if threads == 1 { "" } else { "s" }
+    );
+    let _ = writeln!(s, "compile   {}", data::fmt_secs(compile));
+    let _ = writeln!(
+        s,
+        "eval      median {}, min {} over {} run{} ({})",
+        data::fmt_secs(median),
+        data::fmt_secs(min),
+        args.repeat,
+        if args.repeat == 1 { "" } else { "s" },
+        if args.fresh { "a new array each run" } else { "into a preallocated output" }
+    );
+    let _ = write!(
+        s,
+        "rate      {}, {gbps:.2} GB/s ({} read + {} written per run)",
+        data::fmt_rate(elements / median, "elements"),
+        data::fmt_bytes(bytes_read),
+        data::fmt_bytes(bytes_written)
+    );
+    s
+}

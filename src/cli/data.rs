@@ -1,0 +1,301 @@
+//! Helpers shared by the REPL, `numjet run` and `numjet bench`: a tiny
+//! deterministic random number generator, array construction with size
+//! limits, free variables of a program, timing statistics and number
+//! formatting.
+
+use std::collections::HashSet;
+
+use numjet::syntax::Ast;
+use numjet::syntax::ast::{ExprKind, Stmt};
+use numjet::{ArrayData, ArrayMut, DType};
+
+/// Names that are constants unless a variable of that name is bound.
+pub const CONSTANTS: [&str; 4] = ["pi", "e", "inf", "nan"];
+
+/// Most elements one array made by numjet's command line may have (2^31).
+pub const MAX_ELEMENTS: u64 = 1 << 31;
+
+/// Memory budget when the available memory cannot be read (8 GiB).
+const DEFAULT_MEMORY_BUDGET: u64 = 8 << 30;
+
+/// splitmix64 (Steele, Lea and Flood 2014): tiny, fast, statistically sound
+/// for test data, and the same on every platform.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1), 53 random bits.
+    pub fn uniform(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// `n` values uniform in [0, 1).
+    pub fn uniform_vec(&mut self, n: usize) -> Vec<f64> {
+        (0..n).map(|_| self.uniform()).collect()
+    }
+
+    /// `n` standard normal values (Box–Muller).
+    pub fn normal_vec(&mut self, n: usize) -> Vec<f64> {
+        let mut v = Vec::with_capacity(n);
+        while v.len() < n {
+            // 1 - u is in (0, 1], so the logarithm is finite.
+            let r = (-2.0 * (1.0 - self.uniform()).ln()).sqrt();
+            let t = std::f64::consts::TAU * self.uniform();
+            v.push(r * t.cos());
+            if v.len() < n {
+                v.push(r * t.sin());
+            }
+        }
+        v
+    }
+
+    /// `n` random values of `dtype` for benchmarks: bools fair coin flips,
+    /// integers uniform in [1, 1000) (no zero divisors, no negative powers),
+    /// floats uniform in [0, 1).
+    pub fn bench_data(&mut self, dtype: DType, n: usize) -> ArrayData {
+        match dtype {
+            DType::Bool => (0..n).map(|_| self.next_u64() >> 63 == 1).collect::<Vec<_>>().into(),
+            DType::Int32 => (0..n).map(|_| 1 + (self.next_u64() % 999) as i32).collect::<Vec<_>>().into(),
+            DType::Int64 => (0..n).map(|_| 1 + (self.next_u64() % 999) as i64).collect::<Vec<_>>().into(),
+            DType::Float32 => (0..n).map(|_| self.uniform() as f32).collect::<Vec<_>>().into(),
+            DType::Float64 => self.uniform_vec(n).into(),
+        }
+    }
+}
+
+/// Converts float64 values to `dtype` with NumPy's `astype` rules.
+pub fn cast_f64(v: Vec<f64>, dtype: DType) -> ArrayData {
+    match dtype {
+        DType::Float64 => v.into(),
+        DType::Float32 => v.into_iter().map(|x| x as f32).collect::<Vec<_>>().into(),
+        DType::Int64 => v.into_iter().map(numjet::dtype::f64_to_i64).collect::<Vec<_>>().into(),
+        DType::Int32 => v.into_iter().map(numjet::dtype::f64_to_i32).collect::<Vec<_>>().into(),
+        DType::Bool => v.into_iter().map(|x| x != 0.0).collect::<Vec<_>>().into(),
+    }
+}
+
+/// `n` copies of `value` (0 or 1) as `dtype`.
+pub fn filled(dtype: DType, n: usize, one: bool) -> ArrayData {
+    match dtype {
+        DType::Bool => vec![one; n].into(),
+        DType::Int32 => vec![i32::from(one); n].into(),
+        DType::Int64 => vec![i64::from(one); n].into(),
+        DType::Float32 => vec![if one { 1.0f32 } else { 0.0 }; n].into(),
+        DType::Float64 => vec![if one { 1.0f64 } else { 0.0 }; n].into(),
+    }
+}
+
+/// A mutable view of an owned buffer, for `Kernel::eval_into`.
+pub fn as_mut(d: &mut ArrayData) -> ArrayMut<'_> {
+    match d {
+        ArrayData::Bool(v) => ArrayMut::Bool(v),
+        ArrayData::Int32(v) => ArrayMut::Int32(v),
+        ArrayData::Int64(v) => ArrayMut::Int64(v),
+        ArrayData::Float32(v) => ArrayMut::Float32(v),
+        ArrayData::Float64(v) => ArrayMut::Float64(v),
+    }
+}
+
+/// Half the memory the system reports as available (`MemAvailable` in
+/// `/proc/meminfo`), or 8 GiB where that cannot be read.
+pub fn memory_budget() -> u64 {
+    let avail = std::fs::read_to_string("/proc/meminfo").ok().and_then(|s| {
+        s.lines()
+            .find_map(|l| l.strip_prefix("MemAvailable:"))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map(|kb| kb.saturating_mul(1024))
+    });
+    avail.map_or(DEFAULT_MEMORY_BUDGET, |b| b / 2)
+}
+
+/// Checks that `n` elements of `dtype` (plus `extra_bytes` already needed)
+/// are a reasonable request; returns `n` as a `usize`.
+pub fn check_size(n: u64, dtype: DType, extra_bytes: u64) -> Result<usize, String> {
+    if n > MAX_ELEMENTS {
+        return Err(format!("{n} elements is too many; the limit is {MAX_ELEMENTS} (2^31) elements per array"));
+    }
+    let bytes = n.saturating_mul(dtype.size() as u64).saturating_add(extra_bytes);
+    let budget = memory_budget();
+    if bytes > budget {
+        return Err(format!(
+            "{n} elements of {dtype} need {} of memory; the limit is {} (half of the available memory)",
+            fmt_bytes(bytes),
+            fmt_bytes(budget)
+        ));
+    }
+    usize::try_from(n).map_err(|_| format!("{n} elements do not fit in this machine's address space"))
+}
+
+/// Parses a count such as `1000000`, `1_000_000` or `1e6`.
+pub fn parse_count(s: &str) -> Result<u64, String> {
+    let t = s.trim().replace('_', "");
+    if let Ok(n) = t.parse::<u64>() {
+        return Ok(n);
+    }
+    let is_plain = !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b"+.eE".contains(&b));
+    match t.parse::<f64>() {
+        Ok(v) if is_plain && v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= 2f64.powi(63) => Ok(v as u64),
+        _ => Err(format!("`{s}` is not a whole number of elements (write e.g. 1000000, 1_000_000 or 1e6)")),
+    }
+}
+
+/// The free names of a program, in order of first use: names read before
+/// the program assigns them. Constants are included; the caller decides.
+pub fn free_names(ast: &Ast) -> Vec<String> {
+    let mut assigned: HashSet<&str> = HashSet::new();
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut free = Vec::new();
+    let mut next = 0usize;
+    for stmt in &ast.stmts {
+        let root = Ast::stmt_value(stmt).0 as usize;
+        // A statement's expressions are the arena slice ending at its root.
+        while next <= root && next < ast.exprs.len() {
+            if let ExprKind::Name(n) = &ast.exprs[next].kind
+                && !assigned.contains(n.as_str())
+                && seen.insert(n.as_str())
+            {
+                free.push(n.clone());
+            }
+            next += 1;
+        }
+        if let Stmt::Assign { target, .. } = stmt {
+            assigned.insert(target.name.as_str());
+        }
+    }
+    free
+}
+
+/// Median and minimum of some durations (seconds); at least one nanosecond
+/// each, so rates stay finite.
+pub fn median_min(times: &[f64]) -> (f64, f64) {
+    let mut t: Vec<f64> = times.iter().map(|&x| x.max(1e-9)).collect();
+    t.sort_by(f64::total_cmp);
+    if t.is_empty() {
+        return (1e-9, 1e-9);
+    }
+    let m = t.len() / 2;
+    let median = if t.len() % 2 == 1 { t[m] } else { (t[m - 1] + t[m]) / 2.0 };
+    (median, t[0])
+}
+
+/// `1234567` → `"1,234,567"`.
+pub fn fmt_thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// Bytes in decimal units (`8.0 MB`), as rates in GB/s use.
+pub fn fmt_bytes(b: u64) -> String {
+    let b = b as f64;
+    let units = [("GB", 1e9), ("MB", 1e6), ("kB", 1e3)];
+    for (u, s) in units {
+        if b >= s {
+            return format!("{:.1} {u}", b / s);
+        }
+    }
+    format!("{b} B")
+}
+
+/// A duration in seconds as `12.3 ms`, `45.6 µs`, `1.23 s`.
+pub fn fmt_secs(s: f64) -> String {
+    if s >= 1.0 {
+        format!("{s:.3} s")
+    } else if s >= 1e-3 {
+        format!("{:.3} ms", s * 1e3)
+    } else if s >= 1e-6 {
+        format!("{:.3} µs", s * 1e6)
+    } else {
+        format!("{:.0} ns", s * 1e9)
+    }
+}
+
+/// A count per second as `81.3 M elements/s`, `950.0 k elements/s`.
+pub fn fmt_rate(r: f64, what: &str) -> String {
+    if r >= 1e9 {
+        format!("{:.2} G {what}/s", r / 1e9)
+    } else if r >= 1e6 {
+        format!("{:.1} M {what}/s", r / 1e6)
+    } else if r >= 1e3 {
+        format!("{:.1} k {what}/s", r / 1e3)
+    } else {
+        format!("{r:.1} {what}/s")
+    }
+}
+
+/// A string as a JSON string literal.
+pub fn json_str(s: &str) -> String {
+    let mut out = String::from("\"");
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A float as a JSON number (JSON has no inf or NaN: those become null).
+pub fn json_num(v: f64) -> String {
+    if v.is_finite() { format!("{v}") } else { "null".into() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_parse() {
+        assert_eq!(parse_count("1e6"), Ok(1_000_000));
+        assert_eq!(parse_count("1_000"), Ok(1000));
+        assert!(parse_count("1.5").is_err());
+        assert!(parse_count("-3").is_err());
+        assert!(parse_count("inf").is_err());
+        assert!(parse_count("1e99").is_err());
+    }
+
+    #[test]
+    fn rng_is_deterministic_and_in_range() {
+        let a = Rng::new(7).uniform_vec(1000);
+        assert_eq!(a, Rng::new(7).uniform_vec(1000));
+        assert!(a.iter().all(|&x| (0.0..1.0).contains(&x)));
+        assert_eq!(Rng::new(1).normal_vec(3).len(), 3);
+    }
+
+    #[test]
+    fn sizes_are_capped() {
+        assert!(check_size(1 << 40, DType::Float64, 0).is_err());
+        assert!(check_size(10, DType::Float64, 0).is_ok());
+    }
+
+    #[test]
+    fn formatting() {
+        assert_eq!(fmt_thousands(1_000_000), "1,000,000");
+        assert_eq!(fmt_thousands(999), "999");
+        assert_eq!(json_str("a\"b\\\n"), "\"a\\\"b\\\\\\n\"");
+    }
+}
