@@ -191,7 +191,7 @@ pub fn f64_to_i32(v: f64) -> i32 {
 
 /// Float to int64 the way x86-64 `cvttsd2si` does it (and hence NumPy).
 pub fn f64_to_i64(v: f64) -> i64 {
-    if v >= -9223372036854775808.0 && v < 9223372036854775808.0 { v as i64 } else { i64::MIN }
+    if (-9223372036854775808.0..9223372036854775808.0).contains(&v) { v as i64 } else { i64::MIN }
 }
 
 impl fmt::Display for Scalar {

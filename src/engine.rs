@@ -1,37 +1,57 @@
 //! The library API: compile once against a [`Signature`], evaluate many times.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
-use crate::array::{Array, ArrayData, ArrayMut, Input};
+use crate::array::{Array, ArrayMut, Input};
 use crate::dtype::DType;
 use crate::error::Error;
 use crate::ir::{self, Program, Shape, Signature};
-use crate::{interp, syntax};
+use crate::{interp, jit, syntax};
 
 /// Which evaluator runs compiled programs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Backend {
-    /// The reference interpreter: element by element, obviously correct.
+    /// The Cranelift JIT: the whole program as one fused machine-code loop.
     #[default]
+    Jit,
+    /// The reference interpreter: element by element, obviously correct.
     Interp,
 }
 
 impl Backend {
-    /// Parses `"interp"`.
+    /// Parses `"jit"` or `"interp"`.
     pub fn from_name(s: &str) -> Option<Backend> {
         match s {
+            "jit" => Some(Backend::Jit),
             "interp" => Some(Backend::Interp),
             _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Jit => "jit",
+            Backend::Interp => "interp",
         }
     }
 }
 
 /// Engine configuration.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Config {
     pub backend: Backend,
+    /// How many compiled kernels the engine keeps (least recently used go
+    /// first). 0 disables the cache.
+    pub cache_capacity: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config { backend: Backend::default(), cache_capacity: 256 }
+    }
 }
 
 impl Config {
@@ -39,34 +59,94 @@ impl Config {
         self.backend = b;
         self
     }
+
+    pub fn cache_capacity(mut self, n: usize) -> Config {
+        self.cache_capacity = n;
+        self
+    }
 }
 
-/// Compiles programs into [`Kernel`]s. Cheap to create; `Send + Sync`.
+/// Compiles programs into [`Kernel`]s. `Send + Sync`; clones share one
+/// kernel cache.
+///
+/// The cache is keyed by (program text, signature, backend) — the CPU
+/// features are fixed for the process — and bounded (LRU), so a REPL or a
+/// server compiling many distinct programs does not grow without bound.
+/// Machine code is freed when the last [`Kernel`] using it drops.
 #[derive(Clone, Debug, Default)]
 pub struct Engine {
     config: Config,
+    cache: Arc<Mutex<Cache>>,
+}
+
+#[derive(Debug, Default)]
+struct Cache {
+    map: HashMap<(String, Signature, Backend), (Kernel, u64)>,
+    tick: u64,
 }
 
 impl Engine {
     pub fn new(config: Config) -> Engine {
-        Engine { config }
+        Engine { config, cache: Arc::default() }
     }
 
     pub fn config(&self) -> &Config {
         &self.config
     }
 
-    /// Parses, type-checks and compiles `program` for inputs of `signature`.
+    /// Number of kernels in the cache.
+    pub fn cached(&self) -> usize {
+        self.cache.lock().map_or(0, |c| c.map.len())
+    }
+
+    /// Parses, type-checks and compiles `program` for inputs of `signature`,
+    /// or returns the cached kernel for the same text and signature.
     pub fn compile(&self, program: &str, signature: &Signature) -> Result<Kernel, Error> {
+        let backend = self.config.backend;
+        if self.config.cache_capacity > 0
+            && let Ok(mut c) = self.cache.lock()
+        {
+            c.tick += 1;
+            let tick = c.tick;
+            // Looking up by borrowed parts would need a custom key type; the
+            // key is small next to a compile, and a hit allocates only it.
+            if let Some(entry) = c.map.get_mut(&(program.to_string(), signature.clone(), backend)) {
+                entry.1 = tick;
+                return Ok(entry.0.clone());
+            }
+        }
+        let k = self.compile_uncached(program, signature)?;
+        if self.config.cache_capacity > 0
+            && let Ok(mut c) = self.cache.lock()
+        {
+            if c.map.len() >= self.config.cache_capacity
+                && let Some(oldest) = c.map.iter().min_by_key(|(_, v)| v.1).map(|(key, _)| key.clone())
+            {
+                c.map.remove(&oldest);
+            }
+            let tick = c.tick;
+            c.map.insert((program.to_string(), signature.clone(), backend), (k.clone(), tick));
+        }
+        Ok(k)
+    }
+
+    /// Compiles without looking at or filling the cache.
+    pub fn compile_uncached(&self, program: &str, signature: &Signature) -> Result<Kernel, Error> {
         let ast = syntax::parse(program)?;
         let ir = ir::lower(&ast, signature, program)?;
-        Ok(Kernel { inner: Arc::new(KernelInner { program: ir, backend: self.config.backend }) })
+        let jit = match self.config.backend {
+            Backend::Jit => Some(jit::compile(&ir)?),
+            Backend::Interp => None,
+        };
+        Ok(Kernel { inner: Arc::new(KernelInner { program: ir, backend: self.config.backend, jit }) })
     }
 }
 
 struct KernelInner {
     program: Program,
     backend: Backend,
+    /// The machine code, for the JIT backend.
+    jit: Option<jit::JitKernel>,
 }
 
 /// A compiled program: immutable, `Send + Sync`, cheap to clone and share
@@ -95,6 +175,16 @@ impl Kernel {
 
     pub fn signature(&self) -> &Signature {
         &self.inner.program.signature
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    /// The JIT's compiled form (Cranelift IR and machine code listings),
+    /// for the JIT backend.
+    pub fn jit(&self) -> Option<&jit::JitKernel> {
+        self.inner.jit.as_ref()
     }
 
     /// Checks inputs against the signature; returns the common array length
@@ -132,12 +222,14 @@ impl Kernel {
     /// Evaluates into a new array (0-d when the result is a scalar).
     pub fn eval(&self, inputs: &[Input<'_>]) -> Result<Array, Error> {
         let len = self.check_inputs(inputs)?.unwrap_or(0);
-        match self.inner.backend {
-            Backend::Interp => match interp::run(&self.inner.program, inputs, len)? {
-                Ok(data) => Ok(Array::from_vec(data)),
-                Err(s) => Ok(Array::scalar(s)),
-            },
-        }
+        let r = match &self.inner.jit {
+            Some(j) => j.run(inputs, len)?,
+            None => interp::run(&self.inner.program, inputs, len)?,
+        };
+        Ok(match r {
+            Ok(data) => Array::from_vec(data),
+            Err(s) => Array::scalar(s),
+        })
     }
 
     /// Evaluates into a caller-provided buffer of the result's dtype and
@@ -153,18 +245,20 @@ impl Kernel {
                 self.dtype()
             )));
         }
+        if let Some(j) = &self.inner.jit {
+            // Straight into the caller's buffer: no allocation for the result.
+            let prepared = j.prepare(inputs, len.unwrap_or(0))?;
+            return j.run_range(&prepared, inputs, 0, out);
+        }
         let r = self.eval(inputs)?;
-        out.copy_from(&into_data(r));
+        out.copy_from(&r.into_data());
         Ok(())
     }
 }
 
-fn into_data(a: Array) -> ArrayData {
-    a.into_data()
-}
-
 /// One-shot evaluation: compiles `program` for the given named inputs with
-/// the default engine and evaluates it.
+/// a process-wide default engine (so repeated calls hit its kernel cache)
+/// and evaluates it.
 ///
 /// ```
 /// let a = [1.0, 2.0, 3.0];
@@ -179,7 +273,8 @@ pub fn evaluate(program: &str, inputs: &[(&str, Input<'_>)]) -> Result<Array, Er
             Input::Scalar(s) => sig.scalar(name, s.dtype()),
         };
     }
-    let k = Engine::default().compile(program, &sig)?;
+    static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+    let k = ENGINE.get_or_init(Engine::default).compile(program, &sig)?;
     let values: Vec<Input> = inputs.iter().map(|(_, x)| *x).collect();
     k.eval(&values)
 }

@@ -60,6 +60,7 @@ mod engine;
 pub mod error;
 pub mod fmt;
 pub mod interp;
+pub mod jit;
 pub mod ir;
 pub mod ops;
 pub mod syntax;

@@ -275,7 +275,7 @@ macro_rules! na {
 /// Binary operation on two operands of one dtype: bool, int and float bodies.
 macro_rules! bin {
     ($v:expr, |$a:ident, $b:ident| $bool:expr, $int:expr, $float:expr) => {{
-        #[allow(unused_variables, unreachable_code)]
+        #[allow(unused_variables, unreachable_code, clippy::diverging_sub_expression)]
         let r = match ($v[0], $v[1]) {
             (Scalar::Bool($a), Scalar::Bool($b)) => Scalar::Bool($bool),
             (Scalar::Int32($a), Scalar::Int32($b)) => Scalar::Int32($int),
@@ -291,7 +291,7 @@ macro_rules! bin {
 /// Unary operation keeping the dtype.
 macro_rules! un {
     ($v:expr, |$a:ident| $bool:expr, $int:expr, $float:expr) => {{
-        #[allow(unused_variables, unreachable_code)]
+        #[allow(unused_variables, unreachable_code, clippy::diverging_sub_expression)]
         let r = match $v[0] {
             Scalar::Bool($a) => Scalar::Bool($bool),
             Scalar::Int32($a) => Scalar::Int32($int),
@@ -313,6 +313,7 @@ macro_rules! fl {
 /// Comparison: any dtype, bool result.
 macro_rules! cmp {
     ($v:expr, |$a:ident, $b:ident| $e:expr) => {{
+        #[allow(clippy::bool_comparison)]
         let r = match ($v[0], $v[1]) {
             (Scalar::Bool($a), Scalar::Bool($b)) => $e,
             (Scalar::Int32($a), Scalar::Int32($b)) => $e,

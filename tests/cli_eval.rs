@@ -28,7 +28,7 @@ fn tmp(name: &str) -> PathBuf {
 fn raw_npy(path: &Path, dict: &str, data: &[u8]) {
     let mut header = dict.to_string();
     // Pad so that magic(6) + version(2) + len(2) + header is a multiple of 64, ending in '\n'.
-    while (10 + header.len() + 1) % 64 != 0 {
+    while !(10 + header.len() + 1).is_multiple_of(64) {
         header.push(' ');
     }
     header.push('\n');

@@ -44,3 +44,8 @@ fn run_all(backend: Backend) {
 fn golden_numpy_fixtures_interp() {
     run_all(Backend::Interp);
 }
+
+#[test]
+fn golden_numpy_fixtures_jit() {
+    run_all(Backend::Jit);
+}

@@ -52,9 +52,8 @@ pub struct BenchArgs {
     /// elements_per_s, bytes_read, bytes_written, gb_per_s) instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Evaluator: `interp` (the reference interpreter). `jit` is accepted
-    /// once the compiler has landed.
-    #[arg(long, default_value = "interp", value_name = "interp|jit")]
+    /// Evaluator: `jit` (Cranelift, the default) or `interp` (the reference interpreter).
+    #[arg(long, default_value = "jit", value_name = "jit|interp")]
     pub backend: String,
 }
 
@@ -62,7 +61,6 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
     let color = diag::stderr_color();
     let backend = match Backend::from_name(&args.backend) {
         Some(b) => b,
-        None if args.backend == "jit" => return Err("error: the `jit` backend has not landed yet; use --backend interp".into()),
         None => return Err(format!("error: unknown backend `{}`; choose interp or jit", args.backend)),
     };
     let dtype = DType::from_name(&args.dtype).ok_or_else(|| format!("error: unknown dtype `{}`", args.dtype))?;

@@ -19,9 +19,8 @@ pub struct EvalArgs {
     /// Write the result to this .npy file instead of printing it.
     #[arg(short = 'o', long = "out", value_name = "OUT.npy")]
     pub out: Option<PathBuf>,
-    /// Evaluator: `interp` (the reference interpreter). `jit` is accepted once
-    /// the compiler has landed.
-    #[arg(long, default_value = "interp", value_name = "interp|jit")]
+    /// Evaluator: `jit` (Cranelift, the default) or `interp` (the reference interpreter).
+    #[arg(long, default_value = "jit", value_name = "jit|interp")]
     pub backend: String,
 }
 
@@ -61,10 +60,8 @@ fn parse_float(s: &str) -> Option<f64> {
 }
 
 pub fn run(args: EvalArgs) -> Result<(), String> {
-    let backend = match args.backend.as_str() {
-        "interp" => Backend::Interp,
-        "jit" => return Err("error: the `jit` backend has not landed yet; use --backend interp".into()),
-        other => return Err(format!("error: unknown backend `{other}`; choose interp or jit")),
+    let Some(backend) = Backend::from_name(&args.backend) else {
+        return Err(format!("error: unknown backend `{}`; choose jit or interp", args.backend));
     };
     let mut named: Vec<(String, Array)> = Vec::new();
     for spec in &args.inputs {

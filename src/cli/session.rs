@@ -33,8 +33,8 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     (":save", "PATH.npy EXPR", "write the value of EXPR to a .npy file"),
     (":time", "EXPR", "compile time, median evaluation time, elements/s, GB/s"),
     (":ir", "EXPR", "show the typed IR of EXPR"),
-    (":clif", "EXPR", "show the Cranelift IR (the JIT is not built yet)"),
-    (":asm", "EXPR", "show the machine code (the JIT is not built yet)"),
+    (":clif", "EXPR", "show the Cranelift IR of each compiled stage"),
+    (":asm", "EXPR", "show the compiled machine instructions (Cranelift's listing)"),
     (":threads", "[N]", "show or set the thread count (single-threaded for now)"),
     (":backend", "[interp|jit]", "show or choose the evaluator"),
     (":del", "NAME...", "delete variables"),
@@ -62,6 +62,9 @@ pub struct Failure {
 pub struct Session {
     vars: BTreeMap<String, Array>,
     backend: Backend,
+    /// One engine per backend, so their kernel caches live for the session.
+    jit: Engine,
+    interp: Engine,
     threads: usize,
     rng: Rng,
     /// Colour in error messages.
@@ -196,7 +199,16 @@ impl Session {
         for name in ["a", "b", "c"] {
             vars.insert(name.to_string(), Array::from_vec(rng.uniform_vec(DEMO_LEN)));
         }
-        Session { vars, backend: Backend::default(), threads: 1, rng, color, verbose }
+        Session {
+            vars,
+            backend: Backend::default(),
+            jit: Engine::new(Config::default().backend(Backend::Jit)),
+            interp: Engine::new(Config::default().backend(Backend::Interp)),
+            threads: 1,
+            rng,
+            color,
+            verbose,
+        }
     }
 
     /// The one-line greeting of the interactive REPL.
@@ -278,6 +290,10 @@ impl Session {
 
     /// Compiles a program against the variables it reads.
     fn compile(&self, text: &str) -> Result<(Kernel, Vec<&Array>), Error> {
+        self.compile_with(text, self.backend)
+    }
+
+    fn compile_with(&self, text: &str, backend: Backend) -> Result<(Kernel, Vec<&Array>), Error> {
         let ast = numjet::syntax::parse(text)?;
         let mut sig = Signature::new();
         let mut arrays = Vec::new();
@@ -287,10 +303,10 @@ impl Session {
                 arrays.push(a);
             }
         }
-        let engine = Engine::new(Config::default().backend(self.backend));
+        let engine = if backend == Backend::Jit { &self.jit } else { &self.interp };
         match engine.compile(text, &sig) {
             Ok(k) => Ok((k, arrays)),
-            Err(e) => Err(self.improve(text, e, &engine)),
+            Err(e) => Err(self.improve(text, e, engine)),
         }
     }
 
@@ -604,12 +620,9 @@ impl Session {
             }
             ":clif" | ":asm" => {
                 need("an expression")?;
-                // Check the expression anyway, so its errors are reported.
-                self.compile(rest)?;
-                let what = if cmd == ":clif" { "Cranelift IR" } else { "machine code" };
-                return Err(input_err(format!(
-                    "the Cranelift JIT backend is not built yet: no {what} to show (`:ir` shows the typed IR)"
-                )));
+                let (kernel, _) = self.compile_with(rest, Backend::Jit)?;
+                let jit = kernel.jit().expect("compiled with the JIT backend");
+                emit(out, if cmd == ":clif" { jit.clif_text() } else { jit.disasm() })?;
             }
             ":threads" => {
                 if rest.is_empty() {
@@ -632,11 +645,6 @@ impl Session {
                         Some(b) => {
                             self.backend = b;
                             self.say(out, &format!("backend: {rest}"))?;
-                        }
-                        None if rest == "jit" => {
-                            return Err(input_err(
-                                "the `jit` backend (Cranelift) has not landed yet; staying on `interp`, the reference interpreter",
-                            ));
                         }
                         None => return Err(input_err(format!("unknown backend `{rest}`; choose interp or jit"))),
                     }
@@ -749,11 +757,7 @@ fn float_count(v: f64) -> Result<u64, String> {
 }
 
 pub fn backend_name(b: Backend) -> String {
-    match b {
-        Backend::Interp => "interp".into(),
-        #[allow(unreachable_patterns)]
-        other => format!("{other:?}").to_lowercase(),
-    }
+    b.name().to_string()
 }
 
 fn unquote(s: &str) -> &str {
@@ -887,10 +891,9 @@ mod tests {
             ":time",
             ":time a +",
             ":ir )",
-            ":clif a",
+            ":clif a +",
             ":threads 0",
             ":threads x",
-            ":backend jit",
             ":backend foo",
             ":del zz",
             ":frob",

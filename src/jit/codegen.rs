@@ -1,0 +1,860 @@
+//! Lowering one [`Stage`] to a Cranelift function: the fused loop.
+//!
+//! The function has the kernel ABI described in the module docs of
+//! [`crate::jit`]:
+//!
+//! ```text
+//! extern "C" fn(inputs: *const *const u8, out: *mut u8, scalars: *const u64,
+//!               start: usize, len: usize, status: *mut u32)
+//! ```
+//!
+//! Layout of the generated code:
+//!
+//! ```text
+//! entry:   load the base pointers of the array inputs the stage reads;
+//!          compute every 0-d node once (0-d inputs and reductions are loads
+//!          from `scalars`, constants are immediates); err = u32::MAX
+//! vheader: i + L <= start + len ? vbody : header      (vectorised stages)
+//! vbody:   the array nodes for elements i..i+L in 128-bit vectors;
+//!          out[i - start..][..L] = root; i += L; jump vheader
+//! header:  i < start + len ? body : exit              (the scalar loop/tail)
+//! body:    every array node for element i, in registers;
+//!          out[i - start] = root; i += 1; jump header
+//! exit:    if err != u32::MAX { *status = min(*status or ∞, err + 1) }
+//! ```
+//!
+//! `err` is the smallest id of a node that failed (an integer `power` with
+//! a negative exponent) on any element. Failing elements do not stop the
+//! loop, so the reported node is the one the interpreter, which computes
+//! node after node over the whole column, reports.
+//!
+//! ## Vectorisation
+//!
+//! A stage gets the vector loop (with the scalar loop as its tail) when
+//! every array node it computes is lowered to native instructions and has
+//! one element width W (4 or 8 bytes) — bool intermediates aside, which are
+//! lane masks of width W (all ones / zero) inside the vector loop. Lanes:
+//! `I32X4`/`F32X4` or `I64X2`/`F64X2`. Not vectorised (scalar loop only):
+//! stages calling helpers (transcendentals, float `//` `%` `fmod`, `power`),
+//! integer `//` `%` `fmod` and shifts (no vector division or per-lane shift
+//! counts in CLIF), mixed widths (`float32` with `int64`, width-changing
+//! casts), bool array inputs or results (1 byte per element), 0-d results.
+//! If Cranelift cannot lower some vector instruction on the host, the stage
+//! is compiled again with the scalar loop only.
+
+use std::collections::HashMap;
+
+use cranelift_codegen::Context;
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
+use cranelift_codegen::ir::{AbiParam, FuncRef, InstBuilder, MemFlagsData, Type, UserFuncName, Value, types};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_jit::JITModule;
+use cranelift_module::{FuncId, Linkage, Module};
+
+use super::helpers::{self, Helper};
+use super::plan::{Plan, Stage};
+use crate::dtype::{DType, Kind, Scalar};
+use crate::ir::{Node, NodeId, NodeOp, Program, Shape};
+use crate::ops::Op;
+
+/// The compiled form of one stage, before finalisation.
+pub(super) struct StageCode {
+    pub func: FuncId,
+    /// The Cranelift IR, as given to the code generator.
+    pub clif: String,
+    /// The machine code, as Cranelift's VCode listing (after register
+    /// allocation).
+    pub disasm: String,
+    /// Whether the stage has the vector loop.
+    pub vectorised: bool,
+    /// Why the vector loop was given up for a stage that qualified.
+    pub vector_error: Option<String>,
+}
+
+/// The Cranelift type of a dtype's values: bool is an `i8` holding 0 or 1.
+pub(super) fn ty(d: DType) -> Type {
+    match d {
+        DType::Bool => types::I8,
+        DType::Int32 => types::I32,
+        DType::Int64 => types::I64,
+        DType::Float32 => types::F32,
+        DType::Float64 => types::F64,
+    }
+}
+
+/// Scalar loads and stores only touch memory the caller guarantees valid
+/// and aligned (see `JitKernel::call`).
+fn mem() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+/// Vector loads and stores: valid memory, but only element-aligned (not
+/// 16-byte aligned), so not `aligned` (which would let Cranelift fold the
+/// load into an SSE instruction that requires alignment).
+fn vmem() -> MemFlagsData {
+    MemFlagsData::new().with_notrap()
+}
+
+/// How array nodes are being lowered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// One element per value; bool is an `i8` 0/1.
+    Scalar,
+    /// `lanes` elements of `width` bytes per value; bool is a lane mask.
+    Vector { lanes: u32, width: u32 },
+}
+
+/// Compiles stages into one JIT module.
+pub(super) struct Emitter<'m> {
+    pub module: &'m mut JITModule,
+    pub ctx: Context,
+    pub fctx: FunctionBuilderContext,
+}
+
+impl Emitter<'_> {
+    /// Compiles `stage` into the module (not yet finalised): vectorised if
+    /// `vectorise` and [`vector_shape`] allow and Cranelift can lower it,
+    /// else with the scalar loop only.
+    pub fn compile_stage(&mut self, p: &Program, plan: &Plan, stage: &Stage, index: usize, vectorise: bool) -> Result<StageCode, String> {
+        let ptr = self.module.target_config().pointer_type();
+        let mut sig = self.module.make_signature();
+        for _ in 0..6 {
+            sig.params.push(AbiParam::new(ptr));
+        }
+        let name = format!("numjet_stage{index}");
+        let func = self.module.declare_function(&name, Linkage::Local, &sig).map_err(|e| e.to_string())?;
+        let f = Function { p, plan, stage, func, name: &name };
+        if let Some(v) = vectorise.then(|| vector_shape(p, stage)).flatten() {
+            // A vector instruction the host backend cannot lower is an error
+            // from `define_function`, not a panic: fall back to scalar code.
+            match self.define(&f, Some(v)) {
+                Ok(code) => return Ok(code),
+                Err(e) => {
+                    let mut code = self.define(&f, None)?;
+                    code.vector_error = Some(e);
+                    return Ok(code);
+                }
+            }
+        }
+        self.define(&f, None)
+    }
+
+    fn define(&mut self, f: &Function<'_>, vector: Option<Mode>) -> Result<StageCode, String> {
+        let (module, ctx) = (&mut *self.module, &mut self.ctx);
+        module.clear_context(ctx);
+        let ptr = module.target_config().pointer_type();
+        let mut sig = module.make_signature();
+        for _ in 0..6 {
+            sig.params.push(AbiParam::new(ptr));
+        }
+        ctx.func.signature = sig;
+        ctx.func.name = UserFuncName::testcase(f.name);
+        let built = {
+            let b = FunctionBuilder::new(&mut ctx.func, &mut self.fctx);
+            let frontend = module.target_config();
+            let mut l = Lowerer {
+                b,
+                module,
+                p: f.p,
+                plan: f.plan,
+                mode: Mode::Scalar,
+                vals: vec![None; f.p.nodes.len()],
+                vvals: vec![None; f.p.nodes.len()],
+                bases: vec![None; f.p.signature.params.len()],
+                funcs: HashMap::new(),
+                err: Variable::from_u32(0),
+                ptr,
+                i: None,
+                scalars: None,
+            };
+            let r = l.build(f.stage, vector);
+            if r.is_ok() {
+                l.b.finalize(frontend);
+            }
+            r
+        };
+        if let Err(e) = built {
+            // The half-built function left state in the builder context.
+            self.fctx = FunctionBuilderContext::new();
+            return Err(e);
+        }
+        let clif = ctx.func.display().to_string();
+        ctx.set_disasm(true);
+        let r = module.define_function(f.func, ctx).map_err(|e| match e {
+            cranelift_module::ModuleError::Compilation(cranelift_codegen::CodegenError::Verifier(errs)) => {
+                format!("verifier: {}", cranelift_codegen::print_errors::pretty_verifier_error(&ctx.func, None, errs))
+            }
+            e => format!("{e:?}"),
+        });
+        let disasm = ctx.compiled_code().and_then(|c| c.vcode.clone()).unwrap_or_default();
+        module.clear_context(ctx);
+        r?;
+        Ok(StageCode { func: f.func, clif, disasm, vectorised: vector.is_some(), vector_error: None })
+    }
+}
+
+/// What one stage's function is made of.
+struct Function<'a> {
+    p: &'a Program,
+    plan: &'a Plan,
+    stage: &'a Stage,
+    func: FuncId,
+    name: &'a str,
+}
+
+/// The vector shape of a stage, if it can be vectorised (see the module docs).
+fn vector_shape(p: &Program, stage: &Stage) -> Option<Mode> {
+    let root = p.node(stage.root);
+    if root.shape != Shape::Array || root.dtype == DType::Bool {
+        return None;
+    }
+    let mut width = None;
+    for &id in &stage.nodes {
+        let n = p.node(id);
+        if n.shape != Shape::Array {
+            continue;
+        }
+        if n.dtype != DType::Bool {
+            let w = n.dtype.size();
+            if *width.get_or_insert(w) != w {
+                return None;
+            }
+        }
+        let ok = match n.op {
+            NodeOp::Input(_) => n.dtype != DType::Bool,
+            NodeOp::Fill(_) => true,
+            NodeOp::Cast => {
+                let from = p.node(n.args[0]).dtype;
+                from == DType::Bool || n.dtype == DType::Bool || from.size() == n.dtype.size()
+            }
+            NodeOp::Op(op) => {
+                let d = if op == Op::Where { n.dtype } else { p.node(n.args[0]).dtype };
+                helpers::helper(op, d).is_none() && !matches!(op, Op::FloorDiv | Op::Mod | Op::Fmod | Op::Shl | Op::Shr | Op::Pow)
+            }
+            NodeOp::Const(_) | NodeOp::Reduce(_) => false,
+        };
+        if !ok {
+            return None;
+        }
+    }
+    let width = width? as u32;
+    Some(Mode::Vector { lanes: 16 / width, width })
+}
+
+struct Lowerer<'a, 'f> {
+    b: FunctionBuilder<'f>,
+    module: &'a mut JITModule,
+    p: &'a Program,
+    plan: &'a Plan,
+    mode: Mode,
+    /// The scalar value of each node lowered so far.
+    vals: Vec<Option<Value>>,
+    /// The vector value of each node lowered so far (0-d nodes splatted).
+    vvals: Vec<Option<Value>>,
+    /// Base pointer of each array input the stage reads.
+    bases: Vec<Option<Value>>,
+    /// Imported helpers, by symbol name.
+    funcs: HashMap<&'static str, FuncRef>,
+    /// Smallest failing node id (`u32::MAX`: none), an `i32` variable.
+    err: Variable,
+    ptr: Type,
+    /// The element index, inside a loop body.
+    i: Option<Value>,
+    scalars: Option<Value>,
+}
+
+type LResult<T> = Result<T, String>;
+
+impl Lowerer<'_, '_> {
+    fn build(&mut self, stage: &Stage, vector: Option<Mode>) -> LResult<()> {
+        let ptr = self.ptr;
+        let psize = ptr.bytes() as i32;
+        let entry = self.b.create_block();
+        self.b.append_block_params_for_function_params(entry);
+        self.b.switch_to_block(entry);
+        self.b.seal_block(entry);
+        let params = self.b.block_params(entry).to_vec();
+        let [inputs, out, scalars, start, len, status] = params[..] else {
+            return Err("kernel signature".into());
+        };
+        self.scalars = Some(scalars);
+        self.err = self.b.declare_var(types::I32);
+        let none = self.b.ins().iconst(types::I32, u32::MAX as i64);
+        self.b.def_var(self.err, none);
+        let iv = self.b.declare_var(ptr);
+        self.b.def_var(iv, start);
+
+        // Base pointers of the array inputs, and every 0-d node, once.
+        for &id in &stage.nodes {
+            let n = self.p.node(id);
+            if let (NodeOp::Input(k), Shape::Array) = (n.op, n.shape) {
+                let base = self.b.ins().load(ptr, mem(), inputs, (k as i32) * psize);
+                self.bases[k] = Some(base);
+            }
+        }
+        for &id in &stage.nodes {
+            if self.p.node(id).shape == Shape::Scalar {
+                self.lower(id)?;
+            }
+        }
+        let end = self.b.ins().iadd(start, len);
+        let root_dtype = self.p.node(stage.root).dtype;
+        let size = root_dtype.size() as i64;
+
+        let header = self.b.create_block();
+        let body = self.b.create_block();
+        let exit = self.b.create_block();
+
+        if let Some(mode @ Mode::Vector { lanes, width }) = vector {
+            // 0-d values the vector loop uses, splatted once.
+            self.mode = mode;
+            for &id in &stage.nodes {
+                let n = self.p.node(id);
+                if n.shape == Shape::Scalar && (n.dtype == DType::Bool || n.dtype.size() as u32 == width) {
+                    let v = self.val_in(Mode::Scalar, id)?;
+                    let s = self.splat(n.dtype, v);
+                    self.vvals[id.index()] = Some(s);
+                }
+            }
+            let vheader = self.b.create_block();
+            let vbody = self.b.create_block();
+            self.b.ins().jump(vheader, &[]);
+
+            self.b.switch_to_block(vheader);
+            let i = self.b.use_var(iv);
+            let next = self.b.ins().iadd_imm_u(i, lanes as i64);
+            let fits = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, next, end);
+            self.b.ins().brif(fits, vbody, &[], header, &[]);
+
+            self.b.switch_to_block(vbody);
+            self.b.seal_block(vbody);
+            self.i = Some(i);
+            for &id in &stage.nodes {
+                if self.p.node(id).shape == Shape::Array {
+                    self.lower(id)?;
+                }
+            }
+            let root = self.val(stage.root)?;
+            let addr = self.out_addr(out, i, start, size);
+            self.b.ins().store(vmem(), root, addr, 0);
+            self.b.def_var(iv, next);
+            self.b.ins().jump(vheader, &[]);
+            self.b.seal_block(vheader);
+            self.mode = Mode::Scalar;
+        } else {
+            self.b.ins().jump(header, &[]);
+        }
+
+        self.b.switch_to_block(header);
+        let i = self.b.use_var(iv);
+        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, i, end);
+        self.b.ins().brif(more, body, &[], exit, &[]);
+
+        self.b.switch_to_block(body);
+        self.b.seal_block(body);
+        self.i = Some(i);
+        for &id in &stage.nodes {
+            if self.p.node(id).shape == Shape::Array {
+                self.lower(id)?;
+            }
+        }
+        let root = self.val(stage.root)?;
+        let addr = self.out_addr(out, i, start, size);
+        self.b.ins().store(mem(), root, addr, 0);
+        let next = self.b.ins().iadd_imm_u(i, 1);
+        self.b.def_var(iv, next);
+        self.b.ins().jump(header, &[]);
+        self.b.seal_block(header);
+
+        self.b.switch_to_block(exit);
+        self.b.seal_block(exit);
+        let err = self.b.use_var(self.err);
+        let failed = self.b.ins().icmp_imm_u(IntCC::NotEqual, err, u32::MAX as i64);
+        let set = self.b.create_block();
+        let ret = self.b.create_block();
+        self.b.ins().brif(failed, set, &[], ret, &[]);
+        self.b.switch_to_block(set);
+        self.b.seal_block(set);
+        let old = self.b.ins().load(types::I32, mem(), status, 0);
+        let code = self.b.ins().iadd_imm_u(err, 1);
+        let was_ok = self.b.ins().icmp_imm_u(IntCC::Equal, old, 0);
+        let smaller = self.b.ins().umin(old, code);
+        let new = self.b.ins().select(was_ok, code, smaller);
+        self.b.ins().store(mem(), new, status, 0);
+        self.b.ins().jump(ret, &[]);
+        self.b.switch_to_block(ret);
+        self.b.seal_block(ret);
+        self.b.ins().return_(&[]);
+        Ok(())
+    }
+
+    /// `out + (i - start) * size`.
+    fn out_addr(&mut self, out: Value, i: Value, start: Value, size: i64) -> Value {
+        let rel = self.b.ins().isub(i, start);
+        let off = self.b.ins().imul_imm_u(rel, size);
+        self.b.ins().iadd(out, off)
+    }
+
+    /// The type of a dtype's values in the current mode.
+    fn ty(&self, d: DType) -> Type {
+        match self.mode {
+            Mode::Scalar => ty(d),
+            Mode::Vector { lanes, width } => {
+                let lane = if d == DType::Bool { Type::int(width as u16 * 8).unwrap_or(types::I64) } else { ty(d) };
+                lane.by(lanes).unwrap_or(lane)
+            }
+        }
+    }
+
+    /// A 0-d value of dtype `d` as a vector of the current mode.
+    fn splat(&mut self, d: DType, v: Value) -> Value {
+        let vt = self.ty(d);
+        if d == DType::Bool {
+            // 0/1 → all zeros / all ones.
+            let lane = vt.lane_type();
+            let wide = self.b.ins().uextend(lane, v);
+            let m = self.b.ins().ineg(wide);
+            self.b.ins().splat(vt, m)
+        } else {
+            self.b.ins().splat(vt, v)
+        }
+    }
+
+    /// Lowers node `id` in the current mode and records its value, checking
+    /// that the value's Cranelift type is its dtype's (stores rely on it).
+    fn lower(&mut self, id: NodeId) -> LResult<()> {
+        let v = self.node(id)?;
+        let want = self.ty(self.p.node(id).dtype);
+        if self.b.func.dfg.value_type(v) != want {
+            return Err(format!("internal error: node %{} computes {} but is {}", id.0, self.b.func.dfg.value_type(v), want));
+        }
+        match self.mode {
+            Mode::Scalar => self.vals[id.index()] = Some(v),
+            Mode::Vector { .. } => self.vvals[id.index()] = Some(v),
+        }
+        Ok(())
+    }
+
+    fn val_in(&self, mode: Mode, id: NodeId) -> LResult<Value> {
+        let v = match mode {
+            Mode::Scalar => self.vals[id.index()],
+            Mode::Vector { .. } => self.vvals[id.index()],
+        };
+        v.ok_or_else(|| format!("internal error: node %{} used before it is computed", id.0))
+    }
+
+    fn val(&self, id: NodeId) -> LResult<Value> {
+        self.val_in(self.mode, id)
+    }
+
+    fn vector(&self) -> bool {
+        self.mode != Mode::Scalar
+    }
+
+    /// Lowers one node (its arguments are lowered already).
+    fn node(&mut self, id: NodeId) -> LResult<Value> {
+        let n = self.p.node(id);
+        Ok(match n.op {
+            NodeOp::Input(k) => match n.shape {
+                Shape::Array => {
+                    let base = self.bases[k].ok_or("internal error: input base pointer not loaded")?;
+                    let addr = self.elem_addr(base, n.dtype)?;
+                    let flags = if self.vector() { vmem() } else { mem() };
+                    let t = self.ty(n.dtype);
+                    self.b.ins().load(t, flags, addr, 0)
+                }
+                Shape::Scalar => self.load_slot(id, n.dtype)?,
+            },
+            NodeOp::Reduce(_) => self.load_slot(id, n.dtype)?,
+            NodeOp::Const(s) | NodeOp::Fill(s) => self.konst(s),
+            NodeOp::Cast => {
+                let a = self.val(n.args[0])?;
+                self.cast(a, self.p.node(n.args[0]).dtype, n.dtype)
+            }
+            NodeOp::Op(op) => self.op(id, n, op)?,
+        })
+    }
+
+    fn elem_addr(&mut self, base: Value, d: DType) -> LResult<Value> {
+        let i = self.i.ok_or("internal error: array node outside the loop")?;
+        let off = self.b.ins().imul_imm_u(i, d.size() as i64);
+        Ok(self.b.ins().iadd(base, off))
+    }
+
+    fn load_slot(&mut self, id: NodeId, d: DType) -> LResult<Value> {
+        if self.vector() {
+            return Err("internal error: 0-d load in the vector loop".into());
+        }
+        let slot = self.plan.slot[id.index()].ok_or("internal error: node has no scalar slot")?;
+        let scalars = self.scalars.ok_or("internal error: no scalar buffer")?;
+        Ok(self.b.ins().load(ty(d), mem(), scalars, (slot * 8) as i32))
+    }
+
+    /// A constant of the current mode.
+    fn konst(&mut self, s: Scalar) -> Value {
+        let v = match s {
+            Scalar::Bool(v) => self.b.ins().iconst(types::I8, v as i64),
+            Scalar::Int32(v) => self.b.ins().iconst(types::I32, v as u32 as i64),
+            Scalar::Int64(v) => self.b.ins().iconst(types::I64, v),
+            Scalar::Float32(v) => self.b.ins().f32const(Ieee32::with_bits(v.to_bits())),
+            Scalar::Float64(v) => self.b.ins().f64const(Ieee64::with_bits(v.to_bits())),
+        };
+        if self.vector() { self.splat(s.dtype(), v) } else { v }
+    }
+
+    /// `v` converted to dtype `d` (`v` must be exact in `d`: small integers, ±inf).
+    fn num(&mut self, d: DType, v: f64) -> Value {
+        let s = Scalar::Float64(v).cast(d);
+        self.konst(s)
+    }
+
+    /// `c ? x : y` for a bool `c` of the current mode (a mask in vectors).
+    fn sel(&mut self, c: Value, x: Value, y: Value) -> Value {
+        if !self.vector() {
+            return self.b.ins().select(c, x, y);
+        }
+        let xt = self.b.func.dfg.value_type(x);
+        let c = if self.b.func.dfg.value_type(c) == xt { c } else { self.b.ins().bitcast(xt, MemFlagsData::new(), c) };
+        self.b.ins().bitselect(c, x, y)
+    }
+
+    /// Records that node `id` failed where `cond` (an `i8` 0/1) is true.
+    fn fail_if(&mut self, cond: Value, id: NodeId) {
+        let none = self.b.ins().iconst(types::I32, u32::MAX as i64);
+        let me = self.b.ins().iconst(types::I32, id.0 as i64);
+        let cand = self.b.ins().select(cond, me, none);
+        let err = self.b.use_var(self.err);
+        let new = self.b.ins().umin(err, cand);
+        self.b.def_var(self.err, new);
+    }
+
+    fn call(&mut self, h: Helper, args: &[Value], d: DType) -> LResult<Value> {
+        if args.len() != h.arity || self.vector() {
+            return Err(format!("internal error: bad call of helper {}", h.name));
+        }
+        let f = match self.funcs.get(h.name) {
+            Some(&f) => f,
+            None => {
+                let mut sig = self.module.make_signature();
+                for _ in 0..h.arity {
+                    sig.params.push(AbiParam::new(ty(d)));
+                }
+                sig.returns.push(AbiParam::new(ty(d)));
+                let id = self.module.declare_function(h.name, Linkage::Import, &sig).map_err(|e| e.to_string())?;
+                let f = self.module.declare_func_in_func(id, self.b.func);
+                self.funcs.insert(h.name, f);
+                f
+            }
+        };
+        let call = self.b.ins().call(f, args);
+        Ok(self.b.inst_results(call)[0])
+    }
+
+    /// NumPy `astype`, as [`Scalar::cast`] does it.
+    fn cast(&mut self, a: Value, from: DType, to: DType) -> Value {
+        use DType::*;
+        if from == to {
+            return a;
+        }
+        match (from, to) {
+            (_, Bool) => {
+                let z = self.num(from, 0.0);
+                match from.kind() {
+                    // NotEqual is unordered-or-not-equal: NaN is true.
+                    Kind::Float => self.b.ins().fcmp(FloatCC::NotEqual, a, z),
+                    _ => self.b.ins().icmp(IntCC::NotEqual, a, z),
+                }
+            }
+            (Bool, Int32 | Int64) if self.vector() => {
+                let one = self.num(to, 1.0);
+                self.b.ins().band(a, one)
+            }
+            (Bool, Float32 | Float64) if self.vector() => {
+                let one = self.num(to, 1.0);
+                let zero = self.num(to, 0.0);
+                self.sel(a, one, zero)
+            }
+            (Bool, Int32 | Int64) => self.b.ins().uextend(ty(to), a),
+            (Bool, Float32 | Float64) => {
+                let w = self.b.ins().uextend(types::I32, a);
+                self.b.ins().fcvt_from_sint(ty(to), w)
+            }
+            (Int32, Int64) => self.b.ins().sextend(types::I64, a),
+            (Int64, Int32) => self.b.ins().ireduce(types::I32, a),
+            (Int32 | Int64, Float32 | Float64) => {
+                let t = self.ty(to);
+                self.b.ins().fcvt_from_sint(t, a)
+            }
+            (Float32, Float64) => self.b.ins().fpromote(types::F64, a),
+            (Float64, Float32) => self.b.ins().fdemote(types::F32, a),
+            (Float32 | Float64, Int32 | Int64) => {
+                // `f64_to_i32` / `f64_to_i64` (float32 is converted to f64
+                // first, exactly): truncate in range, else INT_MIN; NaN fails
+                // the ordered range check. The bounds are written in the
+                // source type: for float32, `> -2147483649.0` is
+                // `>= -2147483648.0` (no float32 lies between them).
+                let (lo_cc, lo, hi) = match (from, to) {
+                    (Float64, Int32) => (FloatCC::GreaterThan, -2147483649.0, 2147483648.0),
+                    (_, Int32) => (FloatCC::GreaterThanOrEqual, -2147483648.0, 2147483648.0),
+                    _ => (FloatCC::GreaterThanOrEqual, -9223372036854775808.0, 9223372036854775808.0),
+                };
+                let lo = self.num(from, lo);
+                let hi = self.num(from, hi);
+                let above = self.b.ins().fcmp(lo_cc, a, lo);
+                let below = self.b.ins().fcmp(FloatCC::LessThan, a, hi);
+                let ok = self.b.ins().band(above, below);
+                let t = self.ty(to);
+                let r = self.b.ins().fcvt_to_sint_sat(t, a);
+                let min = if to == Int32 { self.konst(Scalar::Int32(i32::MIN)) } else { self.konst(Scalar::Int64(i64::MIN)) };
+                self.sel(ok, r, min)
+            }
+            _ => a,
+        }
+    }
+
+    /// Lowers an elementwise operation, mirroring its row in `ops.rs`.
+    fn op(&mut self, id: NodeId, n: &Node, op: Op) -> LResult<Value> {
+        let args: Vec<Value> = n.args.iter().map(|&a| self.val(a)).collect::<LResult<_>>()?;
+        // The operand dtype: `where`'s branches, else the first operand's
+        // (the type checker made all operands alike).
+        let d = if op == Op::Where { n.dtype } else { self.p.node(n.args[0]).dtype };
+        let unsupported = || format!("internal error: `{}` on {d} is not lowered", op.def().name);
+        if args.len() != op.def().arity {
+            return Err(unsupported());
+        }
+        if let Some(h) = helpers::helper(op, d) {
+            let r = self.call(h, &args, d)?;
+            if op == Op::Pow && d.is_int() {
+                // ops::int_pow: a negative exponent is an error.
+                let zero = self.num(d, 0.0);
+                let neg = self.b.ins().icmp(IntCC::SignedLessThan, args[1], zero);
+                self.fail_if(neg, id);
+            }
+            return Ok(r);
+        }
+        let k = d.kind();
+        let vector = self.vector();
+        let a = args[0];
+        let b = args.get(1).copied().unwrap_or(a);
+        use Kind::{Bool as B, Float as F, Int as I};
+        Ok(match (op, k) {
+            (Op::Add, B) => self.b.ins().bor(a, b),
+            (Op::Add, I) => self.b.ins().iadd(a, b),
+            (Op::Add, F) => self.b.ins().fadd(a, b),
+            (Op::Sub, I) => self.b.ins().isub(a, b),
+            (Op::Sub, F) => self.b.ins().fsub(a, b),
+            (Op::Mul, B) => self.b.ins().band(a, b),
+            (Op::Mul, I) => self.b.ins().imul(a, b),
+            (Op::Mul, F) => self.b.ins().fmul(a, b),
+            (Op::Div, F) => self.b.ins().fdiv(a, b),
+            (Op::FloorDiv, I) if !vector => self.int_div(d, a, b, DivKind::Floor),
+            (Op::Mod, I) if !vector => self.int_div(d, a, b, DivKind::Mod),
+            (Op::Fmod, I) if !vector => self.int_div(d, a, b, DivKind::Rem),
+            (Op::Neg, I) => self.b.ins().ineg(a),
+            (Op::Neg, F) => self.b.ins().fneg(a),
+            (Op::Pos | Op::Copy | Op::Real | Op::Conj, _) => a,
+            (Op::Invert, B) if vector => self.b.ins().bnot(a),
+            (Op::Invert, B) => self.b.ins().bxor_imm_u(a, 1),
+            (Op::Invert, I) => self.b.ins().bnot(a),
+            (Op::BitAnd, B | I) => self.b.ins().band(a, b),
+            (Op::BitOr, B | I) => self.b.ins().bor(a, b),
+            (Op::BitXor, B | I) => self.b.ins().bxor(a, b),
+            (Op::Shl | Op::Shr, I) if !vector => {
+                // ops::shl/shr: counts outside 0..BITS give 0 (<<) or the
+                // sign (>>, i.e. a shift by BITS-1). Cranelift masks the
+                // count, so the result is selected.
+                let bits = (d.size() * 8) as f64;
+                let bits_v = self.num(d, bits);
+                let in_range = self.b.ins().icmp(IntCC::UnsignedLessThan, b, bits_v);
+                if op == Op::Shl {
+                    let r = self.b.ins().ishl(a, b);
+                    let z = self.num(d, 0.0);
+                    self.b.ins().select(in_range, r, z)
+                } else {
+                    let max = self.num(d, bits - 1.0);
+                    let count = self.b.ins().select(in_range, b, max);
+                    self.b.ins().sshr(a, count)
+                }
+            }
+            (Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge, F) => {
+                // Ordered comparisons (false with NaN) except `!=`.
+                let cc = match op {
+                    Op::Eq => FloatCC::Equal,
+                    Op::Ne => FloatCC::NotEqual,
+                    Op::Lt => FloatCC::LessThan,
+                    Op::Le => FloatCC::LessThanOrEqual,
+                    Op::Gt => FloatCC::GreaterThan,
+                    _ => FloatCC::GreaterThanOrEqual,
+                };
+                self.b.ins().fcmp(cc, a, b)
+            }
+            (Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge, B) if vector => {
+                // Masks: false < true.
+                match op {
+                    Op::Eq => {
+                        let x = self.b.ins().bxor(a, b);
+                        self.b.ins().bnot(x)
+                    }
+                    Op::Ne => self.b.ins().bxor(a, b),
+                    Op::Lt => self.b.ins().band_not(b, a),
+                    Op::Le => self.b.ins().bor_not(b, a),
+                    Op::Gt => self.b.ins().band_not(a, b),
+                    _ => self.b.ins().bor_not(a, b),
+                }
+            }
+            (Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge, B | I) => {
+                // bool is 0/1: unsigned order is false < true.
+                let signed = k == I;
+                let cc = match (op, signed) {
+                    (Op::Eq, _) => IntCC::Equal,
+                    (Op::Ne, _) => IntCC::NotEqual,
+                    (Op::Lt, true) => IntCC::SignedLessThan,
+                    (Op::Le, true) => IntCC::SignedLessThanOrEqual,
+                    (Op::Gt, true) => IntCC::SignedGreaterThan,
+                    (Op::Ge, true) => IntCC::SignedGreaterThanOrEqual,
+                    (Op::Lt, false) => IntCC::UnsignedLessThan,
+                    (Op::Le, false) => IntCC::UnsignedLessThanOrEqual,
+                    (Op::Gt, false) => IntCC::UnsignedGreaterThan,
+                    _ => IntCC::UnsignedGreaterThanOrEqual,
+                };
+                self.b.ins().icmp(cc, a, b)
+            }
+            (Op::Where, _) => self.sel(a, args[1], args[2]),
+            (Op::Sqrt, F) => self.b.ins().sqrt(a),
+            (Op::Square, I) => self.b.ins().imul(a, a),
+            (Op::Square, F) => self.b.ins().fmul(a, a),
+            (Op::Abs, B) => a,
+            (Op::Abs, I) => self.b.ins().iabs(a),
+            (Op::Abs, F) => self.b.ins().fabs(a),
+            (Op::Sign, I) => {
+                let zero = self.num(d, 0.0);
+                let one = self.num(d, 1.0);
+                let mone = self.num(d, -1.0);
+                let gt = self.b.ins().icmp(IntCC::SignedGreaterThan, a, zero);
+                let lt = self.b.ins().icmp(IntCC::SignedLessThan, a, zero);
+                let neg_or_zero = self.sel(lt, mone, zero);
+                self.sel(gt, one, neg_or_zero)
+            }
+            (Op::Sign, F) => {
+                // float_sign: NaN stays NaN, ±0 gives +0.
+                let zero = self.num(d, 0.0);
+                let one = self.num(d, 1.0);
+                let mone = self.num(d, -1.0);
+                let gt = self.b.ins().fcmp(FloatCC::GreaterThan, a, zero);
+                let lt = self.b.ins().fcmp(FloatCC::LessThan, a, zero);
+                let eq = self.b.ins().fcmp(FloatCC::Equal, a, zero);
+                let r = self.sel(eq, zero, a);
+                let r = self.sel(lt, mone, r);
+                self.sel(gt, one, r)
+            }
+            (Op::Floor | Op::Ceil | Op::Trunc, B) | (Op::Floor | Op::Ceil | Op::Trunc | Op::Round, I) => a,
+            (Op::Floor, F) => self.b.ins().floor(a),
+            (Op::Ceil, F) => self.b.ins().ceil(a),
+            (Op::Trunc, F) => self.b.ins().trunc(a),
+            // round_ties_even.
+            (Op::Round | Op::Rint, F) => self.b.ins().nearest(a),
+            (Op::Copysign, F) if vector => {
+                // x64 has no vector fcopysign: (a & !sign) | (b & sign).
+                let sign = self.num(d, -0.0);
+                let mag = self.b.ins().band_not(a, sign);
+                let sgn = self.b.ins().band(b, sign);
+                self.b.ins().bor(mag, sgn)
+            }
+            (Op::Copysign, F) => self.b.ins().fcopysign(a, b),
+            (Op::Minimum, B) | (Op::Fmin, B) => self.b.ins().band(a, b),
+            (Op::Maximum, B) | (Op::Fmax, B) => self.b.ins().bor(a, b),
+            (Op::Minimum | Op::Fmin, I) => self.b.ins().smin(a, b),
+            (Op::Maximum | Op::Fmax, I) => self.b.ins().smax(a, b),
+            (Op::Minimum | Op::Maximum | Op::Fmin | Op::Fmax, F) => {
+                // ops.rs, with compares and a select (not Cranelift's
+                // fmin/fmax, whose NaN and ±0 rules differ):
+                //   minimum: a < b || a.is_nan() ? a : b
+                //   maximum: a > b || a.is_nan() ? a : b
+                //   fmin:    a <= b || b.is_nan() ? a : b
+                //   fmax:    a >= b || b.is_nan() ? a : b
+                let (cc, nan_of) = match op {
+                    Op::Minimum => (FloatCC::LessThan, a),
+                    Op::Maximum => (FloatCC::GreaterThan, a),
+                    Op::Fmin => (FloatCC::LessThanOrEqual, b),
+                    _ => (FloatCC::GreaterThanOrEqual, b),
+                };
+                let c = self.b.ins().fcmp(cc, a, b);
+                let nan = self.b.ins().fcmp(FloatCC::Unordered, nan_of, nan_of);
+                let take_a = self.b.ins().bor(c, nan);
+                self.sel(take_a, a, b)
+            }
+            (Op::Isnan | Op::Isinf, B | I) => self.konst(Scalar::Bool(false)),
+            (Op::Isfinite, B | I) => self.konst(Scalar::Bool(true)),
+            (Op::Isnan, F) => self.b.ins().fcmp(FloatCC::Unordered, a, a),
+            (Op::Isinf | Op::Isfinite, F) => {
+                let abs = self.b.ins().fabs(a);
+                let inf = self.num(d, f64::INFINITY);
+                let cc = if op == Op::Isinf { FloatCC::Equal } else { FloatCC::LessThan };
+                self.b.ins().fcmp(cc, abs, inf)
+            }
+            (Op::Signbit, B) => self.konst(Scalar::Bool(false)),
+            (Op::Signbit, I) => {
+                let zero = self.num(d, 0.0);
+                self.b.ins().icmp(IntCC::SignedLessThan, a, zero)
+            }
+            (Op::Signbit, F) => {
+                // is_sign_negative: the sign bit, NaN included.
+                let id = if d == DType::Float32 { DType::Int32 } else { DType::Int64 };
+                let it = self.ty(id);
+                let bits = self.b.ins().bitcast(it, MemFlagsData::new(), a);
+                let zero = self.num(id, 0.0);
+                self.b.ins().icmp(IntCC::SignedLessThan, bits, zero)
+            }
+            (Op::OnesLike, _) => self.konst(Scalar::Bool(true).cast(d)),
+            (Op::Imag, _) => self.konst(Scalar::Bool(false).cast(d)),
+            _ => return Err(unsupported()),
+        })
+    }
+
+    /// Integer `//`, `%` and `fmod` ([`crate::ops::int_floor_div`],
+    /// [`crate::ops::int_mod`], `wrapping_rem`) without trapping: the
+    /// divisor given to `sdiv`/`srem` is never 0 or -1 (those are
+    /// substituted by 1 and handled with selects).
+    fn int_div(&mut self, d: DType, a: Value, b: Value, kind: DivKind) -> Value {
+        let zero = self.num(d, 0.0);
+        let one = self.num(d, 1.0);
+        let mone = self.num(d, -1.0);
+        let is_zero = self.b.ins().icmp(IntCC::Equal, b, zero);
+        let is_mone = self.b.ins().icmp(IntCC::Equal, b, mone);
+        let special = self.b.ins().bor(is_zero, is_mone);
+        let safe = self.b.ins().select(special, one, b);
+        // With b == -1: quotient -a (wrapping: MIN // -1 == MIN), remainder 0.
+        let r0 = self.b.ins().srem(a, safe);
+        let r = self.b.ins().select(is_mone, zero, r0);
+        let res = match kind {
+            DivKind::Rem => r,
+            DivKind::Floor | DivKind::Mod => {
+                // Adjust when the remainder is non-zero and its sign differs
+                // from the divisor's.
+                let nz = self.b.ins().icmp(IntCC::NotEqual, r, zero);
+                let x = self.b.ins().bxor(r, b);
+                let differ = self.b.ins().icmp(IntCC::SignedLessThan, x, zero);
+                let adjust = self.b.ins().band(nz, differ);
+                if kind == DivKind::Floor {
+                    let q0 = self.b.ins().sdiv(a, safe);
+                    let neg = self.b.ins().ineg(a);
+                    let q = self.b.ins().select(is_mone, neg, q0);
+                    let qm1 = self.b.ins().iadd(q, mone);
+                    self.b.ins().select(adjust, qm1, q)
+                } else {
+                    let rb = self.b.ins().iadd(r, b);
+                    self.b.ins().select(adjust, rb, r)
+                }
+            }
+        };
+        self.b.ins().select(is_zero, zero, res)
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum DivKind {
+    Floor,
+    Mod,
+    Rem,
+}

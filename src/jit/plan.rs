@@ -1,0 +1,87 @@
+//! Splitting a [`Program`] into stages (see the module docs of
+//! [`crate::jit`]).
+
+use crate::ir::{NodeId, NodeOp, Program, Shape};
+
+/// What a stage's kernel computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum StageKind {
+    /// Materialises the argument of this `Reduce` node; the reduction itself
+    /// then runs in Rust on the column.
+    Reduce(NodeId),
+    /// The program's result.
+    Result,
+}
+
+/// One compiled function: a fused loop computing `nodes` per element and
+/// storing `root`.
+#[derive(Clone, Debug)]
+pub(super) struct Stage {
+    pub kind: StageKind,
+    /// The node whose value is stored per element.
+    pub root: NodeId,
+    /// Whether `root` is an array (one output per element) or a 0-d value
+    /// (the kernel runs for one element).
+    pub root_is_array: bool,
+    /// The nodes the stage evaluates, in topological (id) order. `Reduce`
+    /// nodes among them are leaves: their value comes from the scalar buffer.
+    pub nodes: Vec<NodeId>,
+}
+
+/// The stages of a program and its scalar-buffer layout.
+#[derive(Clone, Debug)]
+pub(super) struct Plan {
+    /// Reduction stages in node order, then the result stage.
+    pub stages: Vec<Stage>,
+    /// Scalar-buffer slot of each node that has one: 0-d inputs (slot =
+    /// parameter position) and reductions (after the parameters).
+    pub slot: Vec<Option<u32>>,
+    /// Number of scalar-buffer slots.
+    pub nslots: usize,
+}
+
+pub(super) fn plan(p: &Program) -> Plan {
+    let nparams = p.signature.params.len();
+    let mut slot = vec![None; p.nodes.len()];
+    let mut nslots = nparams;
+    for (i, n) in p.nodes.iter().enumerate() {
+        match n.op {
+            NodeOp::Input(k) if n.shape == Shape::Scalar => slot[i] = Some(k as u32),
+            NodeOp::Reduce(_) => {
+                slot[i] = Some(nslots as u32);
+                nslots += 1;
+            }
+            _ => {}
+        }
+    }
+    let mut stages = Vec::new();
+    for (i, n) in p.nodes.iter().enumerate() {
+        if let NodeOp::Reduce(_) = n.op {
+            let root = n.args[0];
+            stages.push(stage(p, StageKind::Reduce(NodeId(i as u32)), root));
+        }
+    }
+    stages.push(stage(p, StageKind::Result, p.result));
+    Plan { stages, slot, nslots }
+}
+
+/// The nodes `root` needs, stopping at reductions (computed by earlier stages).
+fn stage(p: &Program, kind: StageKind, root: NodeId) -> Stage {
+    let mut seen = vec![false; p.nodes.len()];
+    let mut stack = vec![root];
+    seen[root.index()] = true;
+    while let Some(id) = stack.pop() {
+        let n = p.node(id);
+        if matches!(n.op, NodeOp::Reduce(_)) {
+            continue;
+        }
+        for &a in &n.args {
+            if !seen[a.index()] {
+                seen[a.index()] = true;
+                stack.push(a);
+            }
+        }
+    }
+    let nodes = (0..p.nodes.len()).filter(|&i| seen[i]).map(|i| NodeId(i as u32)).collect();
+    Stage { kind, root, root_is_array: p.node(root).shape == Shape::Array, nodes }
+}

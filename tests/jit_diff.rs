@@ -1,0 +1,875 @@
+//! Differential tests: the Cranelift JIT (`numjet::jit`) against the
+//! reference interpreter (`Engine::default()`), bit for bit (NaN payloads
+//! aside), errors included.
+//!
+//! - `random_programs`: proptest-generated expression strings over arrays
+//!   `a b c` of random dtypes and a 0-d `s`, with edge-salted values.
+//! - `every_op_every_dtype`: each row of `numjet::ops::OPS` on every dtype
+//!   combination it accepts, on the cross product of edge values.
+//! - `every_op_with_constants`: the same rows with one operand a literal
+//!   (an immediate in the machine code) or a 0-d input.
+//! - `every_reduction`: each reduction and dtype at lengths around NumPy's
+//!   block sizes.
+//! - `golden_fixtures_agree`: every NumPy golden case.
+//! - register pressure, threads (chunks via `run_range`, shared kernels),
+//!   runtime errors (same message, same failing node), vectorisation
+//!   coverage, freeing code on drop, and introspection.
+//!
+//! Each program is compiled twice where that makes a difference: with the
+//! vector loop (the default) and with scalar loops only.
+//! `PROPTEST_CASES=20000` runs a longer random hunt; `timing` (ignored)
+//! prints interpreter vs JIT speeds.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use numjet::jit::{JitKernel, JitOptions};
+use numjet::ops::{OPS, Op, Syntax};
+use numjet::{Array, ArrayData, ArrayMut, DType, Engine, Error, Input, Scalar, Signature};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+
+// ---------------------------------------------------------------------------
+// Comparison.
+
+fn same_scalar(a: Scalar, b: Scalar) -> bool {
+    match (a, b) {
+        (Scalar::Float32(x), Scalar::Float32(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
+        (Scalar::Float64(x), Scalar::Float64(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
+        _ => a == b,
+    }
+}
+
+fn same_data(want: &ArrayData, got: &ArrayData) -> Result<(), String> {
+    if want.dtype() != got.dtype() || want.len() != got.len() {
+        return Err(format!("want {} of length {}, got {} of length {}", want.dtype(), want.len(), got.dtype(), got.len()));
+    }
+    let (w, g) = (want.as_ref(), got.as_ref());
+    for i in 0..want.len() {
+        if !same_scalar(w.get(i), g.get(i)) {
+            return Err(format!("element {i}: want {:?}, got {:?}", w.get(i), g.get(i)));
+        }
+    }
+    Ok(())
+}
+
+type JitResult = Result<Result<ArrayData, Scalar>, Error>;
+
+/// Compares the interpreter's answer with the JIT's.
+fn compare(want: &Result<Array, Error>, got: &JitResult) -> Result<(), String> {
+    match (want, got) {
+        (Ok(w), Ok(Ok(g))) if w.shape().len() == 1 => same_data(w.data(), g),
+        (Ok(w), Ok(Err(g))) if w.shape().is_empty() => {
+            let w = w.to_scalar().unwrap();
+            if same_scalar(w, *g) { Ok(()) } else { Err(format!("want {w:?}, got {g:?}")) }
+        }
+        (Err(w), Err(g)) => {
+            if w.to_string() == g.to_string() {
+                Ok(())
+            } else {
+                Err(format!("different errors:\n  interp: {w}\n  jit:    {g}"))
+            }
+        }
+        (w, g) => Err(format!("interp gave {w:?}\n  jit gave {g:?}")),
+    }
+}
+
+fn len_of(inputs: &[Input<'_>]) -> usize {
+    inputs
+        .iter()
+        .find_map(|x| match x {
+            Input::Array(a) => Some(a.len()),
+            Input::Scalar(_) => None,
+        })
+        .unwrap_or(0)
+}
+
+/// Compiles `src` for `sig` with both backends and compares them on
+/// `inputs`. `Ok(false)`: the program does not compile (type error...).
+fn check(src: &str, sig: &Signature, inputs: &[Input<'_>]) -> Result<bool, String> {
+    check_many(src, sig, &[inputs.to_vec()])
+}
+
+/// Programs with at least one vectorised stage, over all tests.
+static VECTORISED: AtomicUsize = AtomicUsize::new(0);
+
+/// [`check`] on several sets of inputs, compiling once.
+fn check_many(src: &str, sig: &Signature, input_sets: &[Vec<Input<'_>>]) -> Result<bool, String> {
+    // The public pipeline: parse, lower, as the brief describes.
+    let program = match numjet::syntax::parse(src).and_then(|ast| numjet::ir::lower(&ast, sig, src)) {
+        Ok(p) => p,
+        Err(_) => return Ok(false),
+    };
+    let kernel = Engine::default().compile(src, sig).map_err(|e| format!("`{src}`: engine rejects what lower accepted: {e}"))?;
+    // Vectorised where possible (the default), and scalar loops only (when
+    // that is different code).
+    let mut jits = Vec::new();
+    for options in [JitOptions::default(), JitOptions::default().vectorise(false)] {
+        let jit = numjet::jit::compile_with(&program, &options).map_err(|e| format!("`{src}`: JIT compile failed: {e}\n{program}"))?;
+        let vectorised = jit.vectorised().iter().any(|&v| v);
+        if vectorised {
+            VECTORISED.fetch_add(1, Ordering::Relaxed);
+        }
+        jits.push((options, jit));
+        if !vectorised {
+            break;
+        }
+    }
+    for inputs in input_sets {
+        let want = kernel.eval(inputs);
+        for (options, jit) in &jits {
+            let got = jit.run(inputs, len_of(inputs));
+            compare(&want, &got).map_err(|e| format!("`{src}` ({}, {options:?}):\n  {e}\nIR:\n{program}", describe(sig)))?;
+        }
+    }
+    Ok(true)
+}
+
+fn describe(sig: &Signature) -> String {
+    sig.params
+        .iter()
+        .map(|p| format!("{}: {}{}", p.name, p.dtype, if p.shape == numjet::Shape::Array { "[n]" } else { "" }))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+// ---------------------------------------------------------------------------
+// Values.
+
+/// SplitMix64: deterministic values from a proptest-chosen seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E3779B97F4A7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+const F64_EDGES: &[f64] = &[
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    0.5,
+    -0.5,
+    1.5,
+    2.5,
+    -2.5,
+    3.0,
+    -7.0,
+    100.25,
+    1e300,
+    -1e300,
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+    f64::NAN,
+    f64::MIN_POSITIVE,
+    5e-324,
+    -5e-324,
+    f64::MAX,
+    2147483647.5,
+    2147483648.0,
+    -2147483649.0,
+    9.3e18,
+    -9223372036854775808.0,
+    0.1,
+];
+
+const F32_EDGES: &[f32] = &[
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    0.5,
+    -0.5,
+    1.5,
+    2.5,
+    -2.5,
+    3.0,
+    -7.0,
+    100.25,
+    3.4e38,
+    -3.4e38,
+    f32::INFINITY,
+    f32::NEG_INFINITY,
+    f32::NAN,
+    f32::MIN_POSITIVE,
+    1e-45,
+    -1e-45,
+    2147483648.0,
+    0.1,
+];
+
+const I32_EDGES: &[i32] = &[0, 1, -1, 2, -2, 3, -3, 7, -7, 31, 32, 33, 100, -100, i32::MAX, i32::MIN, i32::MIN + 1];
+
+const I64_EDGES: &[i64] =
+    &[0, 1, -1, 2, -2, 3, -3, 7, -7, 31, 32, 63, 64, 65, 100, -100, 2147483647, -2147483648, i64::MAX, i64::MIN, i64::MIN + 1, 1 << 40];
+
+fn edges(d: DType) -> ArrayData {
+    match d {
+        DType::Bool => vec![false, true].into(),
+        DType::Int32 => I32_EDGES.to_vec().into(),
+        DType::Int64 => I64_EDGES.to_vec().into(),
+        DType::Float32 => F32_EDGES.to_vec().into(),
+        DType::Float64 => F64_EDGES.to_vec().into(),
+    }
+}
+
+/// One value: an edge value half the time, else a small number or random bits.
+fn value(d: DType, rng: &mut Rng) -> Scalar {
+    let e = edges(d);
+    match rng.below(4) {
+        0 | 1 => e.as_ref().get(rng.below(e.len())),
+        2 => {
+            let small = (rng.below(41) as i64 - 20) as f64 * if rng.below(2) == 0 { 1.0 } else { 0.25 };
+            Scalar::Float64(small).cast(d)
+        }
+        _ => {
+            let bits = rng.next();
+            match d {
+                DType::Bool => Scalar::Bool(bits & 1 == 1),
+                DType::Int32 => Scalar::Int32(bits as i32),
+                DType::Int64 => Scalar::Int64(bits as i64),
+                DType::Float32 => Scalar::Float32(f32::from_bits(bits as u32)),
+                DType::Float64 => Scalar::Float64(f64::from_bits(bits)),
+            }
+        }
+    }
+}
+
+fn column(d: DType, n: usize, rng: &mut Rng) -> ArrayData {
+    let mut out = ArrayData::with_capacity(d, n);
+    for _ in 0..n {
+        out.push(value(d, rng));
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// Random programs.
+
+const LENGTHS: &[usize] = &[0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 67, 1000, 4099];
+
+const LITERALS: &[&str] = &[
+    "0",
+    "1",
+    "2",
+    "3",
+    "-1",
+    "7",
+    "-3",
+    "31",
+    "64",
+    "100",
+    "0.5",
+    "-0.0",
+    "2.5",
+    "-1.5",
+    "1e300",
+    "1e-310",
+    "nan",
+    "inf",
+    "True",
+    "False",
+    "2147483648",
+    "pi",
+];
+
+fn unary_forms() -> Vec<String> {
+    let mut v: Vec<String> =
+        OPS.iter().filter(|d| d.arity == 1 && d.syntax == Syntax::Function).map(|d| format!("{}(#)", d.name)).collect();
+    v.extend(["-(#)", "~(#)", "+(#)", "(#).real", "(#).imag", "(# ** 2)", "(# ** 0.5)", "(# ** -1)", "(# ** 0)"].map(String::from));
+    for f in ["bool", "int32", "int64", "float32", "float64", "sum", "prod", "min", "max", "mean", "any", "all"] {
+        v.push(format!("{f}(#)"));
+    }
+    v
+}
+
+fn binary_forms() -> Vec<String> {
+    let mut v: Vec<String> = OPS
+        .iter()
+        .filter(|d| d.arity == 2)
+        .map(|d| match d.syntax {
+            Syntax::Operator(s) => format!("(# {s} #)"),
+            Syntax::Function => format!("{}(#, #)", d.name),
+        })
+        .collect();
+    v.extend(["(# ** #)", "(# and #)", "(# or #)", "(# < # < #)"].map(String::from));
+    v
+}
+
+fn ternary_forms() -> Vec<String> {
+    ["where(#, #, #)", "(# if # else #)", "clip(#, #, #)"].map(String::from).to_vec()
+}
+
+fn fill(form: &str, args: &[String]) -> String {
+    let mut out = String::new();
+    let mut it = args.iter().cycle();
+    for ch in form.chars() {
+        if ch == '#' {
+            out.push_str(it.next().unwrap());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+fn expr() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        4 => prop::sample::select(vec!["a", "b", "$c", "s"]).prop_map(String::from),
+        1 => prop::sample::select(LITERALS).prop_map(String::from),
+    ];
+    leaf.prop_recursive(4, 24, 3, |inner| {
+        prop_oneof![
+            3 => (prop::sample::select(unary_forms()), inner.clone()).prop_map(|(f, x)| fill(&f, &[x])),
+            4 => (prop::sample::select(binary_forms()), inner.clone(), inner.clone()).prop_map(|(f, x, y)| fill(&f, &[x, y])),
+            1 => (prop::sample::select(ternary_forms()), inner.clone(), inner.clone(), inner.clone())
+                .prop_map(|(f, x, y, z)| fill(&f, &[x, y, z])),
+        ]
+    })
+}
+
+fn dtype() -> impl Strategy<Value = DType> {
+    prop::sample::select(DType::ALL.to_vec())
+}
+
+#[derive(Debug, Clone)]
+struct Case {
+    src: String,
+    dtypes: [DType; 4],
+    len: usize,
+    seed: u64,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    // Half the cases give every input one dtype (what vectorised loops need).
+    let dtypes = prop_oneof![[dtype(), dtype(), dtype(), dtype()], dtype().prop_map(|d| [d; 4]),];
+    (expr(), expr(), any::<bool>(), dtypes, prop::sample::select(LENGTHS), any::<u64>()).prop_map(|(e1, e2, assign, dtypes, len, seed)| {
+        // `$c` is `c`, or the temporary `t` in the second statement.
+        let src = if assign { format!("t = {}\n{}", e1.replace("$c", "c"), e2.replace("$c", "t")) } else { e1.replace("$c", "c") };
+        Case { src, dtypes, len, seed }
+    })
+}
+
+fn run_case(c: &Case) -> Result<bool, String> {
+    let [da, db, dc, ds] = c.dtypes;
+    let sig = Signature::new().array("a", da).array("b", db).array("c", dc).scalar("s", ds);
+    let mut rng = Rng(c.seed);
+    let cols = [column(da, c.len, &mut rng), column(db, c.len, &mut rng), column(dc, c.len, &mut rng)];
+    let s = value(ds, &mut rng);
+    let inputs = [Input::Array(cols[0].as_ref()), Input::Array(cols[1].as_ref()), Input::Array(cols[2].as_ref()), Input::Scalar(s)];
+    check(&c.src, &sig, &inputs)
+}
+
+#[test]
+fn random_programs() {
+    // PROPTEST_CASES=20000 for a longer hunt.
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256);
+    let mut runner =
+        TestRunner::new(Config { cases, max_global_rejects: 100 * cases + 1000, failure_persistence: None, ..Config::default() });
+    let total = AtomicUsize::new(0);
+    let compiled = AtomicUsize::new(0);
+    let r = runner.run(&case(), |c| {
+        total.fetch_add(1, Ordering::Relaxed);
+        match run_case(&c) {
+            Ok(true) => {
+                compiled.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            }
+            // Not a well-typed program: skip (prop_assume).
+            Ok(false) => Err(TestCaseError::reject("does not compile")),
+            Err(e) => Err(TestCaseError::fail(e)),
+        }
+    });
+    if let Err(e) = r {
+        panic!("{e}");
+    }
+    let (t, k) = (total.load(Ordering::Relaxed), compiled.load(Ordering::Relaxed));
+    eprintln!(
+        "random_programs: {k} of {t} generated programs compiled and agreed ({} vectorised programs in this test binary so far)",
+        VECTORISED.load(Ordering::Relaxed)
+    );
+    assert!(k * 100 >= t * 30, "only {k} of {t} generated programs compile: the generator is too often ill-typed");
+}
+
+// ---------------------------------------------------------------------------
+// Every operation, every dtype.
+
+/// The expression of `op` applied to `args`.
+fn apply(op: Op, args: &[&str]) -> String {
+    let d = op.def();
+    match (d.syntax, args) {
+        (Syntax::Operator(s), [x]) => format!("{s}{x}"),
+        (Syntax::Operator(s), [x, y]) => format!("{x} {s} {y}"),
+        _ => format!("{}({})", d.name, args.join(", ")),
+    }
+}
+
+/// Columns holding every combination of the edge values of `dtypes`
+/// (at most `cap` values of each).
+fn cross(dtypes: &[DType], cap: usize) -> Vec<ArrayData> {
+    let lists: Vec<ArrayData> = dtypes
+        .iter()
+        .map(|&d| {
+            let e = edges(d);
+            let mut out = ArrayData::with_capacity(d, cap);
+            for i in 0..e.len().min(cap) {
+                out.push(e.as_ref().get(i));
+            }
+            out
+        })
+        .collect();
+    let n: usize = lists.iter().map(|l| l.len()).product();
+    let mut cols: Vec<ArrayData> = dtypes.iter().map(|&d| ArrayData::with_capacity(d, n)).collect();
+    for i in 0..n {
+        let mut rest = i;
+        for (k, l) in lists.iter().enumerate() {
+            cols[k].push(l.as_ref().get(rest % l.len()));
+            rest /= l.len();
+        }
+    }
+    cols
+}
+
+fn dtype_tuples(arity: usize) -> Vec<Vec<DType>> {
+    let mut out = vec![vec![]];
+    for _ in 0..arity {
+        out = out.into_iter().flat_map(|t| DType::ALL.map(|d| [t.clone(), vec![d]].concat())).collect();
+    }
+    out
+}
+
+const NAMES: [&str; 3] = ["a", "b", "c"];
+
+#[test]
+fn every_op_every_dtype() {
+    let mut failures = Vec::new();
+    let mut compiled = 0;
+    for d in OPS {
+        let mut op_compiled = 0;
+        for dtypes in dtype_tuples(d.arity) {
+            let cap = if d.arity == 3 { 6 } else { 64 };
+            let cols = cross(&dtypes, cap);
+            let mut sig = Signature::new();
+            for (k, &dt) in dtypes.iter().enumerate() {
+                sig = sig.array(NAMES[k], dt);
+            }
+            let inputs: Vec<Input> = cols.iter().map(|c| Input::Array(c.as_ref())).collect();
+            let src = apply(d.op, &NAMES[..d.arity]);
+            match check(&src, &sig, &inputs) {
+                Ok(true) => op_compiled += 1,
+                Ok(false) => {}
+                Err(e) => failures.push(e),
+            }
+        }
+        if op_compiled == 0 {
+            failures.push(format!("`{}` compiled for no dtype combination", d.name));
+        }
+        compiled += op_compiled;
+    }
+    eprintln!("every_op_every_dtype: {compiled} (op, dtypes) programs agreed");
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// Literals as operands: immediates in the machine code, which Cranelift
+/// may fold or strength-reduce (division by a constant...).
+const CONST_OPERANDS: &[&str] =
+    &["0", "1", "-1", "2", "3", "-7", "31", "32", "64", "0.5", "-0.0", "-2.5", "nan", "inf", "True", "2147483648"];
+
+#[test]
+fn every_op_with_constants() {
+    let mut failures = Vec::new();
+    let mut compiled = 0;
+    for d in OPS.iter().filter(|d| d.arity >= 2) {
+        for dt in DType::ALL {
+            let col = edges(dt);
+            let inputs_arr = [Input::Array(col.as_ref())];
+            for pos in 0..d.arity {
+                // The operand at `pos` is a literal; the others are `a`.
+                for lit in CONST_OPERANDS {
+                    let args: Vec<&str> = (0..d.arity).map(|k| if k == pos { *lit } else { "a" }).collect();
+                    let src = apply(d.op, &args);
+                    let sig = Signature::new().array("a", dt);
+                    match check(&src, &sig, &inputs_arr) {
+                        Ok(true) => compiled += 1,
+                        Ok(false) => {}
+                        Err(e) => failures.push(e),
+                    }
+                }
+                // The operand at `pos` is a 0-d input, for each edge value.
+                for sd in DType::ALL {
+                    let args: Vec<&str> = (0..d.arity).map(|k| if k == pos { "s" } else { "a" }).collect();
+                    let src = apply(d.op, &args);
+                    let sig = Signature::new().array("a", dt).scalar("s", sd);
+                    let svals = edges(sd);
+                    let sets: Vec<Vec<Input>> =
+                        (0..svals.len()).map(|i| vec![Input::Array(col.as_ref()), Input::Scalar(svals.as_ref().get(i))]).collect();
+                    match check_many(&src, &sig, &sets) {
+                        Ok(true) => compiled += 1,
+                        Ok(false) => {}
+                        Err(e) => failures.push(e),
+                    }
+                }
+            }
+        }
+    }
+    // Unary operations of literals and 0-d inputs only (all-scalar programs).
+    for d in OPS.iter().filter(|d| d.arity == 1) {
+        for sd in DType::ALL {
+            let src = apply(d.op, &["s"]);
+            let sig = Signature::new().scalar("s", sd);
+            let svals = edges(sd);
+            let sets: Vec<Vec<Input>> = (0..svals.len()).map(|i| vec![Input::Scalar(svals.as_ref().get(i))]).collect();
+            match check_many(&src, &sig, &sets) {
+                Ok(true) => compiled += 1,
+                Ok(false) => {}
+                Err(e) => failures.push(e),
+            }
+        }
+    }
+    eprintln!("every_op_with_constants: {compiled} programs agreed");
+    assert!(compiled > 1000, "{compiled}");
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn every_reduction() {
+    let mut failures = Vec::new();
+    let mut rng = Rng(7);
+    for dt in DType::ALL {
+        let mut columns = Vec::new();
+        for n in [0usize, 1, 7, 8, 9, 127, 128, 129, 1000, 8191, 8192, 8193, 20000] {
+            columns.push(column(dt, n, &mut rng));
+            // Smooth values: large sums where the association shows.
+            columns.push((0..n).map(|i| Scalar::Float64(i as f64 * 0.1 + 1e-3).cast(dt)).fold(
+                ArrayData::with_capacity(dt, n),
+                |mut d, s| {
+                    d.push(s);
+                    d
+                },
+            ));
+            // All -0.0: NumPy's sum is +0.0 (the reduction starts from +0.0).
+            columns.push((0..n).fold(ArrayData::with_capacity(dt, n), |mut d, _| {
+                d.push(Scalar::Float64(-0.0).cast(dt));
+                d
+            }));
+        }
+        let sets: Vec<Vec<Input>> = columns.iter().map(|c| vec![Input::Array(c.as_ref())]).collect();
+        let sig = Signature::new().array("a", dt);
+        for f in ["sum", "prod", "min", "max", "mean", "any", "all"] {
+            for src in [format!("{f}(a)"), format!("a - {f}(a)"), format!("{f}(a) * {f}(a + a)")] {
+                if let Err(e) = check_many(&src, &sig, &sets) {
+                    failures.push(e);
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+// ---------------------------------------------------------------------------
+// Golden fixtures: the JIT agrees with the interpreter on every case.
+
+fn golden_array(a: &serde_json::Value) -> Array {
+    let dtype = DType::from_name(a["dtype"].as_str().unwrap()).unwrap();
+    let shape: Vec<usize> = a["shape"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect();
+    let vals = a["values"].as_array().unwrap();
+    let float = |v: &serde_json::Value| v.as_str().unwrap().parse::<f64>().unwrap();
+    let data: ArrayData = match dtype {
+        DType::Bool => vals.iter().map(|x| x.as_bool().unwrap()).collect::<Vec<_>>().into(),
+        DType::Int32 => vals.iter().map(|x| x.as_i64().unwrap() as i32).collect::<Vec<_>>().into(),
+        DType::Int64 => vals.iter().map(|x| x.as_i64().unwrap()).collect::<Vec<_>>().into(),
+        // Parse float32 values directly (no double rounding).
+        DType::Float32 => vals.iter().map(|x| x.as_str().unwrap().parse::<f32>().unwrap()).collect::<Vec<_>>().into(),
+        DType::Float64 => vals.iter().map(float).collect::<Vec<_>>().into(),
+    };
+    Array::new(data, shape).unwrap()
+}
+
+#[test]
+fn golden_fixtures_agree() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/golden.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let cases = v["cases"].as_array().unwrap();
+    let mut failures = Vec::new();
+    let mut compiled = 0;
+    for c in cases {
+        let src = c["expr"].as_str().unwrap();
+        let arrays: Vec<(String, Array)> = c["inputs"].as_object().unwrap().iter().map(|(k, a)| (k.clone(), golden_array(a))).collect();
+        let mut sig = Signature::new();
+        for (name, a) in &arrays {
+            sig = if a.shape().is_empty() { sig.scalar(name, a.dtype()) } else { sig.array(name, a.dtype()) };
+        }
+        let inputs: Vec<Input> = arrays.iter().map(|(_, a)| a.as_input()).collect();
+        match check(src, &sig, &inputs) {
+            Ok(true) => compiled += 1,
+            Ok(false) => {}
+            Err(e) => failures.push(format!("{}: {e}", c["name"])),
+        }
+    }
+    eprintln!("golden_fixtures_agree: {compiled} of {} cases compiled and agreed", cases.len());
+    assert!(compiled > 1000);
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+// ---------------------------------------------------------------------------
+// Register pressure: 40 temporaries live across helper calls.
+
+#[test]
+fn register_pressure() {
+    let funcs = ["sin", "cos", "exp", "log1p", "tanh", "arctan", "cbrt", "sqrt"];
+    let mut src = String::from("t1 = sin(a) + b\nt2 = t1 * cos(b)\n");
+    for k in 3..=40 {
+        let f = funcs[k % funcs.len()];
+        let g = funcs[(k * 3 + 1) % funcs.len()];
+        src.push_str(&format!("t{k} = {f}(t{} * a + b) - {g}(t{} + {k}.5) * t{}\n", k - 1, k - 2, k / 2));
+    }
+    let all: Vec<String> = (1..=40).map(|k| format!("t{k}")).collect();
+    src.push_str(&all.join(" + "));
+    for dt in [DType::Float64, DType::Float32] {
+        let sig = Signature::new().array("a", dt).array("b", dt);
+        let program = numjet::ir::lower(&numjet::syntax::parse(&src).unwrap(), &sig, &src).unwrap();
+        assert!(program.nodes.len() >= 300, "only {} nodes", program.nodes.len());
+        for n in [1000, 4099] {
+            let mut rng = Rng(n as u64);
+            let a = column(dt, n, &mut rng);
+            let b = column(dt, n, &mut rng);
+            assert_eq!(check(&src, &sig, &[Input::Array(a.as_ref()), Input::Array(b.as_ref())]), Ok(true));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Threads.
+
+fn assert_send_sync<T: Send + Sync>() {}
+
+#[test]
+fn kernel_is_send_and_sync() {
+    assert_send_sync::<JitKernel>();
+    assert_send_sync::<Arc<JitKernel>>();
+}
+
+#[test]
+fn chunks_on_four_threads_match_one_call() {
+    let sig = Signature::new().array("a", DType::Float64).array("b", DType::Float64);
+    for (src, stages, vectorised) in [
+        // Helpers (scalar loop), two reductions.
+        ("x = a * 1.5 - mean(a)\nwhere(x > b, sin(x) + b // 3, hypot(x, b)) + sum(b) * 1e-3", 3, false),
+        // Vector loop with a scalar tail.
+        ("x = a * 1.5 - mean(a)\nwhere(x > b, minimum(x, b), sqrt(b)) * 2 + 1", 2, true),
+    ] {
+        let program = numjet::ir::lower(&numjet::syntax::parse(src).unwrap(), &sig, src).unwrap();
+        let kernel = Arc::new(numjet::jit::compile(&program).unwrap());
+        assert_eq!(kernel.stage_count(), stages);
+        assert_eq!(*kernel.vectorised().last().unwrap(), vectorised);
+        let n = 10_007;
+        let mut rng = Rng(99);
+        let a = column(DType::Float64, n, &mut rng);
+        let b = column(DType::Float64, n, &mut rng);
+        let inputs = [Input::Array(a.as_ref()), Input::Array(b.as_ref())];
+        let whole = kernel.run(&inputs, n).unwrap().unwrap();
+        let prepared = kernel.prepare(&inputs, n).unwrap();
+        let mut out = vec![0.0f64; n];
+        // Uneven chunks with odd starts: 0..1, 1..2501, 2501..7777, 7777..n.
+        let bounds = [0, 1, 2501, 7777, n];
+        std::thread::scope(|scope| {
+            let mut rest: &mut [f64] = &mut out;
+            for w in bounds.windows(2) {
+                let (chunk, tail) = rest.split_at_mut(w[1] - w[0]);
+                rest = tail;
+                let (kernel, prepared, inputs) = (&kernel, &prepared, &inputs);
+                let start = w[0];
+                scope.spawn(move || kernel.run_range(prepared, inputs, start, ArrayMut::Float64(chunk)).unwrap());
+            }
+        });
+        same_data(&whole, &ArrayData::Float64(out)).unwrap();
+
+        // One shared kernel, whole evaluations on four threads at once.
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                let (kernel, inputs, whole) = (Arc::clone(&kernel), &inputs, &whole);
+                scope.spawn(move || {
+                    for _ in 0..10 {
+                        same_data(whole, &kernel.run(inputs, n).unwrap().unwrap()).unwrap();
+                    }
+                });
+            }
+        });
+    }
+}
+
+#[test]
+fn run_range_rejects_bad_chunks() {
+    let sig = Signature::new().array("a", DType::Int32);
+    let program = numjet::ir::lower(&numjet::syntax::parse("a + 1").unwrap(), &sig, "a + 1").unwrap();
+    let k = numjet::jit::compile(&program).unwrap();
+    let a = [1i32, 2, 3];
+    let p = k.prepare(&[(&a).into()], 3).unwrap();
+    let mut out = [0i32; 2];
+    assert!(k.run_range(&p, &[(&a).into()], 2, ArrayMut::Int32(&mut out)).is_err());
+    assert!(k.run_range(&p, &[(&a).into()], usize::MAX, ArrayMut::Int32(&mut out)).is_err());
+    let mut wrong = [0i64; 2];
+    assert!(k.run_range(&p, &[(&a).into()], 0, ArrayMut::Int64(&mut wrong)).is_err());
+    k.run_range(&p, &[(&a).into()], 1, ArrayMut::Int32(&mut out)).unwrap();
+    assert_eq!(out, [3, 4]);
+    // Inputs that do not match the signature or the length are errors, not UB.
+    assert!(k.run(&[(&a).into()], 4).is_err());
+    assert!(k.run(&[Input::Scalar(Scalar::Int32(1))], 3).is_err());
+    assert!(k.run(&[], 3).is_err());
+}
+
+// ---------------------------------------------------------------------------
+// Errors and introspection.
+
+#[test]
+fn runtime_errors_match_the_interpreter() {
+    let sig = Signature::new().array("a", DType::Int64).array("b", DType::Int64).scalar("s", DType::Int64);
+    let a = [2i64, 3, 4];
+    let b = [1i64, -1, 2];
+    let empty: [i64; 0] = [];
+    let cases: Vec<(&str, Vec<Input>)> = vec![
+        ("a ** b", vec![(&a).into(), (&b).into(), Input::Scalar(Scalar::Int64(1))]),
+        ("a ** s", vec![(&a).into(), (&b).into(), Input::Scalar(Scalar::Int64(-2))]),
+        // The interpreter reports the first failing node in node order.
+        ("x = b ** a\ny = a ** b\nsum(y) + x", vec![(&a).into(), (&b).into(), Input::Scalar(Scalar::Int64(1))]),
+        ("x = a ** b\nsum(b ** a) + x", vec![(&a).into(), (&b).into(), Input::Scalar(Scalar::Int64(1))]),
+        // In one loop: element 0 fails at `x`, element 1 at `y` (a later node).
+        ("x = a ** b\ny = b ** a\nx + y", vec![(&[2i64, -1]).into(), (&[-1i64, 2]).into(), Input::Scalar(Scalar::Int64(1))]),
+        ("x = a ** b\ny = b ** a\nx + y", vec![(&[-1i64, 2]).into(), (&[2i64, -1]).into(), Input::Scalar(Scalar::Int64(1))]),
+        ("min(a) + b ** s", vec![(&empty).into(), (&empty).into(), Input::Scalar(Scalar::Int64(-1))]),
+        ("b ** s + min(a)", vec![(&empty).into(), (&empty).into(), Input::Scalar(Scalar::Int64(-1))]),
+        ("max(a) * 2", vec![(&empty).into(), (&empty).into(), Input::Scalar(Scalar::Int64(-1))]),
+        ("s ** s", vec![(&a).into(), (&b).into(), Input::Scalar(Scalar::Int64(-1))]),
+    ];
+    for (src, inputs) in cases {
+        let k = Engine::default().compile(src, &sig).unwrap();
+        let want = k.eval(&inputs);
+        assert!(want.is_err(), "{src}");
+        let got = numjet::jit::compile(k.program()).unwrap().run(&inputs, len_of(&inputs));
+        compare(&want, &got).unwrap_or_else(|e| panic!("`{src}`: {e}"));
+    }
+}
+
+#[test]
+fn introspection() {
+    let sig = Signature::new().array("a", DType::Float64).array("b", DType::Float64).array("c", DType::Float64);
+    let src = "a * b + c - mean(a)";
+    let program = numjet::ir::lower(&numjet::syntax::parse(src).unwrap(), &sig, src).unwrap();
+    let k = numjet::jit::compile(&program).unwrap();
+    let clif = k.clif_text();
+    assert_eq!(clif.matches("function %numjet_stage").count(), 2, "{clif}");
+    assert!(clif.contains("fmul") && clif.contains("fadd"), "{clif}");
+    assert!(!clif.contains("fma"), "a*b+c must not be fused:\n{clif}");
+    assert!(!k.disasm().is_empty());
+    assert!(!k.disasm().contains("fmadd"), "{}", k.disasm());
+    assert!(format!("{k:?}").contains("JitKernel"));
+}
+
+fn jit_of(src: &str, sig: &Signature) -> JitKernel {
+    let p = numjet::ir::lower(&numjet::syntax::parse(src).unwrap(), sig, src).unwrap();
+    numjet::jit::compile(&p).unwrap()
+}
+
+#[test]
+fn vectorisation() {
+    // Whenever a stage qualifies for the vector loop, Cranelift lowers it
+    // (no silent fallback to the scalar loop).
+    let mut vectorised = 0;
+    for d in OPS {
+        for dtypes in dtype_tuples(d.arity) {
+            let mut sig = Signature::new();
+            for (k, &dt) in dtypes.iter().enumerate() {
+                sig = sig.array(NAMES[k], dt);
+            }
+            let src = apply(d.op, &NAMES[..d.arity]);
+            let Ok(p) = numjet::syntax::parse(&src).and_then(|ast| numjet::ir::lower(&ast, &sig, &src)) else { continue };
+            let k = numjet::jit::compile(&p).unwrap();
+            assert!(!k.clif_text().contains("the vector loop failed"), "`{src}` {dtypes:?}:\n{}", k.clif_text());
+            vectorised += k.vectorised()[0] as usize;
+        }
+    }
+    assert!(vectorised >= 120, "{vectorised}");
+    // Programs that must get the vector loop, per dtype.
+    let always = [
+        "a + b * c",
+        "a - b",
+        "-a",
+        "abs(a)",
+        "minimum(a, b)",
+        "fmax(a, b)",
+        "where(a > b, a, c)",
+        "sign(a)",
+        "square(a) + 1",
+        "clip(a, 0, 10)",
+    ];
+    let floats = [
+        "a / b",
+        "sqrt(a)",
+        "floor(a) + ceil(b) + trunc(c) + rint(a)",
+        "copysign(a, b)",
+        "where(isnan(a) | isinf(b), c, a)",
+        "a - mean(a)",
+    ];
+    let ints = ["a & b | ~c", "where(a != 0, b, c)"];
+    for dt in [DType::Float64, DType::Float32, DType::Int64, DType::Int32] {
+        let sig = Signature::new().array("a", dt).array("b", dt).array("c", dt);
+        let extra: &[&str] = if dt.is_float() { &floats } else { &ints };
+        for src in always.iter().chain(extra) {
+            let k = jit_of(src, &sig);
+            assert!(*k.vectorised().last().unwrap(), "`{src}` on {dt} is not vectorised:\n{}", k.clif_text());
+        }
+    }
+    // Same-width casts vectorise; helpers, integer division and bool
+    // results do not.
+    let sig = Signature::new().array("a", DType::Float32).array("b", DType::Int32).array("c", DType::Bool);
+    for (src, want) in [
+        ("int32(a) + b", true),
+        ("float32(b) * a", true),
+        ("where(a > 0, b, 0)", true),
+        ("sin(a)", false),
+        ("b // 3", false),
+        ("b << 1", false),
+        ("a > 0", false),
+        ("where(c, a, a)", false),
+        ("float64(a)", false),
+    ] {
+        assert_eq!(*jit_of(src, &sig).vectorised().last().unwrap(), want, "{src}");
+    }
+}
+
+/// Resident memory in pages (Linux), to see code being freed.
+fn resident_pages() -> Option<usize> {
+    std::fs::read_to_string("/proc/self/statm").ok()?.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[test]
+fn dropping_kernels_frees_their_code() {
+    let sig = Signature::new().array("a", DType::Float64).array("b", DType::Float64);
+    let src = "x = sin(a) * b - mean(a)\nwhere(x > 0, x, cos(b)) + sum(b)";
+    let p = numjet::ir::lower(&numjet::syntax::parse(src).unwrap(), &sig, src).unwrap();
+    let a = [1.0, 2.0, 3.0];
+    let run = |k: &JitKernel| k.run(&[(&a).into(), (&a).into()], 3).unwrap();
+    let want = run(&numjet::jit::compile(&p).unwrap());
+    // Warm up allocators, then compile and drop many kernels.
+    for _ in 0..200 {
+        assert_eq!(run(&numjet::jit::compile(&p).unwrap()), want);
+    }
+    let Some(before) = resident_pages() else { return };
+    for _ in 0..1000 {
+        assert_eq!(run(&numjet::jit::compile(&p).unwrap()), want);
+    }
+    let after = resident_pages().unwrap();
+    // Each module maps at least a page of code and one of read-only data.
+    eprintln!("resident pages: {before} -> {after}");
+    assert!(after < before + 400, "resident memory grew from {before} to {after} pages over 1000 kernels");
+}
