@@ -7,7 +7,28 @@ use crate::array::{Array, ArrayMut, Input};
 use crate::dtype::DType;
 use crate::error::Error;
 use crate::ir::{self, Program, Shape, Signature};
-use crate::{interp, jit, syntax};
+use crate::array::ArrayData;
+use crate::{exec, interp, jit, syntax};
+
+fn zeroed(d: DType, n: usize) -> ArrayData {
+    match d {
+        DType::Bool => ArrayData::Bool(vec![false; n]),
+        DType::Int32 => ArrayData::Int32(vec![0; n]),
+        DType::Int64 => ArrayData::Int64(vec![0; n]),
+        DType::Float32 => ArrayData::Float32(vec![0.0; n]),
+        DType::Float64 => ArrayData::Float64(vec![0.0; n]),
+    }
+}
+
+fn out_mut(d: &mut ArrayData) -> ArrayMut<'_> {
+    match d {
+        ArrayData::Bool(v) => ArrayMut::Bool(v),
+        ArrayData::Int32(v) => ArrayMut::Int32(v),
+        ArrayData::Int64(v) => ArrayMut::Int64(v),
+        ArrayData::Float32(v) => ArrayMut::Float32(v),
+        ArrayData::Float64(v) => ArrayMut::Float64(v),
+    }
+}
 
 /// Which evaluator runs compiled programs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -46,11 +67,16 @@ pub struct Config {
     /// How many compiled kernels the engine keeps (least recently used go
     /// first). 0 disables the cache.
     pub cache_capacity: usize,
+    /// Threads for the JIT backend (0 = the machine's cores). The engine
+    /// has its own pool, separate from rayon's global one.
+    pub threads: usize,
+    /// Arrays shorter than this run on the calling thread.
+    pub serial_below: usize,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        Config { backend: Backend::default(), cache_capacity: 256 }
+        Config { backend: Backend::default(), cache_capacity: 256, threads: 0, serial_below: exec::DEFAULT_SERIAL_BELOW }
     }
 }
 
@@ -64,6 +90,18 @@ impl Config {
         self.cache_capacity = n;
         self
     }
+
+    /// Threads for evaluation (0 = the machine's cores).
+    pub fn threads(mut self, n: usize) -> Config {
+        self.threads = n;
+        self
+    }
+
+    /// Arrays shorter than `n` elements run on the calling thread.
+    pub fn serial_below(mut self, n: usize) -> Config {
+        self.serial_below = n;
+        self
+    }
 }
 
 /// Compiles programs into [`Kernel`]s. `Send + Sync`; clones share one
@@ -73,10 +111,17 @@ impl Config {
 /// features are fixed for the process — and bounded (LRU), so a REPL or a
 /// server compiling many distinct programs does not grow without bound.
 /// Machine code is freed when the last [`Kernel`] using it drops.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Engine {
     config: Config,
     cache: Arc<Mutex<Cache>>,
+    threads: Arc<exec::Threads>,
+}
+
+impl Default for Engine {
+    fn default() -> Engine {
+        Engine::new(Config::default())
+    }
 }
 
 #[derive(Debug, Default)]
@@ -87,7 +132,13 @@ struct Cache {
 
 impl Engine {
     pub fn new(config: Config) -> Engine {
-        Engine { config, cache: Arc::default() }
+        let threads = Arc::new(exec::Threads::new(config.threads, config.serial_below));
+        Engine { config, cache: Arc::default(), threads }
+    }
+
+    /// Threads evaluations use (after resolving 0 to the core count).
+    pub fn threads(&self) -> usize {
+        self.threads.count()
     }
 
     pub fn config(&self) -> &Config {
@@ -138,7 +189,10 @@ impl Engine {
             Backend::Jit => Some(jit::compile(&ir)?),
             Backend::Interp => None,
         };
-        Ok(Kernel { inner: Arc::new(KernelInner { program: ir, backend: self.config.backend, jit }) })
+        Ok(Kernel {
+            inner: Arc::new(KernelInner { program: ir, backend: self.config.backend, jit, threads: self.threads.clone() }),
+            thread_limit: usize::MAX,
+        })
     }
 }
 
@@ -147,6 +201,8 @@ struct KernelInner {
     backend: Backend,
     /// The machine code, for the JIT backend.
     jit: Option<jit::JitKernel>,
+    /// The engine's threads.
+    threads: Arc<exec::Threads>,
 }
 
 /// A compiled program: immutable, `Send + Sync`, cheap to clone and share
@@ -154,6 +210,8 @@ struct KernelInner {
 #[derive(Clone)]
 pub struct Kernel {
     inner: Arc<KernelInner>,
+    /// Most threads one evaluation of this handle uses.
+    thread_limit: usize,
 }
 
 impl std::fmt::Debug for Kernel {
@@ -179,6 +237,12 @@ impl Kernel {
 
     pub fn backend(&self) -> Backend {
         self.inner.backend
+    }
+
+    /// The same kernel, evaluating with at most `n` threads (at least 1;
+    /// capped by the engine's thread count).
+    pub fn with_threads(&self, n: usize) -> Kernel {
+        Kernel { inner: self.inner.clone(), thread_limit: n.max(1) }
     }
 
     /// The JIT's compiled form (Cranelift IR and machine code listings),
@@ -223,6 +287,13 @@ impl Kernel {
     pub fn eval(&self, inputs: &[Input<'_>]) -> Result<Array, Error> {
         let len = self.check_inputs(inputs)?.unwrap_or(0);
         let r = match &self.inner.jit {
+            Some(j) if self.inner.program.shape() == Shape::Array => {
+                // Zeroed memory comes from the OS untouched, so its pages are
+                // first faulted in by the threads that write them.
+                let mut out = zeroed(self.dtype(), len);
+                exec::run_into(j, inputs, len, out_mut(&mut out), &self.inner.threads, self.thread_limit)?;
+                Ok(out)
+            }
             Some(j) => j.run(inputs, len)?,
             None => interp::run(&self.inner.program, inputs, len)?,
         };
@@ -247,8 +318,7 @@ impl Kernel {
         }
         if let Some(j) = &self.inner.jit {
             // Straight into the caller's buffer: no allocation for the result.
-            let prepared = j.prepare(inputs, len.unwrap_or(0))?;
-            return j.run_range(&prepared, inputs, 0, out);
+            return exec::run_into(j, inputs, len.unwrap_or(0), out, &self.inner.threads, self.thread_limit);
         }
         let r = self.eval(inputs)?;
         out.copy_from(&r.into_data());

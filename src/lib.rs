@@ -57,6 +57,7 @@
 pub mod array;
 pub mod dtype;
 mod engine;
+pub mod exec;
 pub mod error;
 pub mod fmt;
 pub mod interp;

@@ -32,7 +32,7 @@ fn json_output_parses_with_positive_figures() {
     assert_eq!(v["expr"], "a + b*2");
     assert_eq!(v["n"], 1000);
     assert_eq!(v["dtype"], "float64");
-    assert_eq!(v["threads"], 1);
+    assert!(v["threads"].as_u64().is_some_and(|t| t >= 1), "{}", v["threads"]);
     assert_eq!(v["backend"], "jit");
     assert_eq!(v["repeat"], 10);
     assert_eq!(v["fresh"], false);
@@ -72,7 +72,7 @@ fn text_output() {
     let out = bench(&["a * 2", "--n", "2000", "--repeat", "2"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let s = text(&out.stdout);
-    for w in ["compile", "median", "GB/s", "elements/s", "single-threaded"] {
+    for w in ["compile", "median", "GB/s", "elements/s", "thread"] {
         assert!(s.contains(w), "{s}");
     }
 }
@@ -100,7 +100,6 @@ fn bad_options_fail_cleanly() {
         &["a", "--n", "-3"],
         &["a", "--dtype", "float16"],
         &["a", "--repeat", "0"],
-        &["a", "--threads", "0"],
         &["a", "--backend", "gpu"],
     ] {
         let out = bench(args);

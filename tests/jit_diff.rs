@@ -101,18 +101,30 @@ fn check_many(src: &str, sig: &Signature, input_sets: &[Vec<Input<'_>>]) -> Resu
         Err(_) => return Ok(false),
     };
     let kernel = Engine::default().compile(src, sig).map_err(|e| format!("`{src}`: engine rejects what lower accepted: {e}"))?;
-    // Vectorised where possible (the default), and scalar loops only (when
-    // that is different code).
-    let mut jits = Vec::new();
-    for options in [JitOptions::default(), JitOptions::default().vectorise(false)] {
-        let jit = numjet::jit::compile_with(&program, &options).map_err(|e| format!("`{src}`: JIT compile failed: {e}\n{program}"))?;
-        let vectorised = jit.vectorised().iter().any(|&v| v);
-        if vectorised {
-            VECTORISED.fetch_add(1, Ordering::Relaxed);
+    // Vectorised where possible (the default), and, when that is different
+    // code, scalar loops only and every unroll factor of the vector main
+    // loop (the default's factor once).
+    let mut jits: Vec<(JitOptions, JitKernel)> = Vec::new();
+    for options in [
+        JitOptions::default(),
+        JitOptions::default().vectorise(false),
+        JitOptions::default().unroll(1),
+        JitOptions::default().unroll(2),
+        JitOptions::default().unroll(4),
+    ] {
+        if jits.iter().any(|(o, _)| *o == options) {
+            continue;
         }
+        let jit = numjet::jit::compile_with(&program, &options).map_err(|e| format!("`{src}`: JIT compile failed: {e}\n{program}"))?;
+        let first = jits.is_empty();
+        let vectorised = jit.vectorised().iter().any(|&v| v);
         jits.push((options, jit));
-        if !vectorised {
-            break;
+        if first {
+            if !vectorised {
+                // Every option gives the same scalar code.
+                break;
+            }
+            VECTORISED.fetch_add(1, Ordering::Relaxed);
         }
     }
     for inputs in input_sets {
@@ -644,6 +656,92 @@ fn register_pressure() {
             let a = column(dt, n, &mut rng);
             let b = column(dt, n, &mut rng);
             assert_eq!(check(&src, &sig, &[Input::Array(a.as_ref()), Input::Array(b.as_ref())]), Ok(true));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Loop shape: unrolled vector loop, one-vector loop, scalar tail.
+
+/// Lengths around every multiple of lanes × unroll (2 or 4 lanes, unroll
+/// 1, 2 or 4) up to 40, and around a few larger ones.
+fn loop_lengths() -> Vec<usize> {
+    let mut v: Vec<usize> = (0..=41).collect();
+    for m in [48usize, 64, 100, 128, 1000] {
+        v.extend([m - 1, m, m + 1, m + 3, m + 5, m + 7]);
+    }
+    v
+}
+
+#[test]
+fn unrolled_loops_at_every_length() {
+    let mut failures = Vec::new();
+    let mut rng = Rng(5);
+    for dt in [DType::Float64, DType::Float32, DType::Int64, DType::Int32] {
+        let sig = Signature::new().array("a", dt).array("b", dt).array("c", dt).scalar("s", dt);
+        let sets: Vec<Vec<ArrayData>> =
+            loop_lengths().into_iter().map(|n| (0..3).map(|_| column(dt, n, &mut rng)).collect()).collect();
+        let s = Scalar::Float64(3.0).cast(dt);
+        let input_sets: Vec<Vec<Input>> =
+            sets.iter().map(|cols| cols.iter().map(|c| Input::Array(c.as_ref())).chain([Input::Scalar(s)]).collect()).collect();
+        for src in [
+            "a + b * 2",
+            "2 * a + 3 * b - c",
+            "where(a > b, a, c) - s",
+            "minimum(a, b) + maximum(b, c)",
+            "a - sum(b)",
+            "any(a > b) + a",
+            "min(a) + max(b - c) + a",
+            "sum(a + b) + sum(a > c)",
+            "all(a == a)",
+            "any(c)",
+        ] {
+            match check_many(src, &sig, &input_sets) {
+                Ok(_) => {}
+                Err(e) => failures.push(e),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn unrolled_chunks_at_odd_starts() {
+    // run_range over chunks starting anywhere (the vector loops start at
+    // `start`, not at an aligned index): every unroll factor.
+    for dt in [DType::Float64, DType::Float32, DType::Int64, DType::Int32] {
+        let sig = Signature::new().array("a", dt).array("b", dt);
+        let src = "where(a > b, a * 3, b - a)";
+        let program = numjet::ir::lower(&numjet::syntax::parse(src).unwrap(), &sig, src).unwrap();
+        let n = 301;
+        let mut rng = Rng(11);
+        let a = column(dt, n, &mut rng);
+        let b = column(dt, n, &mut rng);
+        let inputs = [Input::Array(a.as_ref()), Input::Array(b.as_ref())];
+        let want = numjet::jit::compile_with(&program, &JitOptions::default().vectorise(false)).unwrap().run(&inputs, n).unwrap().unwrap();
+        for u in [1, 2, 4] {
+            let k = numjet::jit::compile_with(&program, &JitOptions::default().unroll(u)).unwrap();
+            assert!(k.vectorised()[0], "{src} on {dt}");
+            let prepared = k.prepare(&inputs, n).unwrap();
+            for (start, len) in [(0, 301), (1, 17), (3, 8), (5, 33), (7, 0), (13, 288), (299, 2), (300, 1)] {
+                let mut out = ArrayData::with_capacity(dt, len);
+                for _ in 0..len {
+                    out.push(Scalar::Bool(false).cast(dt));
+                }
+                let chunk = match &mut out {
+                    ArrayData::Float64(v) => ArrayMut::Float64(v),
+                    ArrayData::Float32(v) => ArrayMut::Float32(v),
+                    ArrayData::Int64(v) => ArrayMut::Int64(v),
+                    ArrayData::Int32(v) => ArrayMut::Int32(v),
+                    ArrayData::Bool(v) => ArrayMut::Bool(v),
+                };
+                k.run_range(&prepared, &inputs, start, chunk).unwrap();
+                let mut expect = ArrayData::with_capacity(dt, len);
+                for j in start..start + len {
+                    expect.push(want.as_ref().get(j));
+                }
+                same_data(&expect, &out).unwrap_or_else(|e| panic!("{src} on {dt}, unroll {u}, {start}..+{len}: {e}"));
+            }
         }
     }
 }

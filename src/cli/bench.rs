@@ -24,8 +24,8 @@ float64 values uniform in [0, 1) (splitmix64; the same numbers on every run).
 The evaluation rate counts N elements per run; GB/s counts the bytes the program must move:
 every input array read once plus the result written once.
 
-Execution is single-threaded for now: --threads is accepted and reported, and takes effect
-when parallel execution lands.")]
+The JIT splits elementwise work over --threads threads (default: every core); reductions
+still run on one thread.")]
 pub struct BenchArgs {
     /// The program to time, e.g. 'a + b*2' or 't = a*b; t + sin(t)'.
     pub expr: String,
@@ -35,9 +35,8 @@ pub struct BenchArgs {
     /// Dtype of the input arrays.
     #[arg(long, value_name = "DTYPE", default_value = "float64", value_parser = ["bool", "int32", "int64", "float32", "float64"])]
     pub dtype: String,
-    /// Threads to use (reported; execution is single-threaded until parallel
-    /// execution lands).
-    #[arg(long, value_name = "T", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    /// Threads to use; 0 means every core.
+    #[arg(long, value_name = "T", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=1024))]
     pub threads: u32,
     /// Timed evaluations after compiling once; the median and the minimum
     /// are reported.
@@ -76,7 +75,7 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
         sig = sig.array(v, dtype);
     }
 
-    let engine = Engine::new(Config::default().backend(backend));
+    let engine = Engine::new(Config::default().backend(backend).threads(args.threads as usize));
     let t0 = Instant::now();
     let kernel = engine.compile(&args.expr, &sig).map_err(|e| diag::render(&e, color))?;
     let compile = t0.elapsed().as_secs_f64();
@@ -104,7 +103,7 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
     let elements = if names.is_empty() { n_out } else { n } as f64;
     let gbps = (bytes_read + bytes_written) as f64 / median / 1e9;
     let backend = backend_name(backend);
-    let threads = args.threads;
+    let threads = engine.threads();
     let text = if args.json {
         let inputs_json: Vec<String> = names.iter().map(|v| data::json_str(v)).collect();
         format!(
@@ -121,7 +120,7 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
             data::json_num(gbps),
         )
     } else {
-        text_report(&args, &names, n, n_out, kernel.program().shape() == Shape::Scalar, kernel.dtype(), compile, median, min, &backend, gbps)
+        text_report(&args, &names, n, n_out, kernel.program().shape() == Shape::Scalar, kernel.dtype(), compile, median, min, &backend, threads, gbps)
     };
     // Not println!: a closed pipe (`numjet bench ... | head -1`) is an error, not a panic.
     let mut stdout = std::io::stdout().lock();
@@ -140,10 +139,10 @@ fn text_report(
     median: f64,
     min: f64,
     backend: &str,
+    threads: usize,
     gbps: f64,
 ) -> String {
     let dtype = &args.dtype;
-    let threads = args.threads;
     let bytes_read = (names.len() * n * DType::from_name(dtype).map_or(8, |d| d.size())) as u64;
     let bytes_written = (n_out * result.size()) as u64;
     let elements = if names.is_empty() { n_out } else { n } as f64;
@@ -159,7 +158,7 @@ fn text_report(
     let _ = writeln!(s, "result    {result}{result_shape}");
     let _ = writeln!(
         s,
-        "backend   {backend}, {threads} thread{} (execution is single-threaded for now)",
+        "backend   {backend}, {threads} thread{} (reductions run on one)",
         if threads == 1 { "" } else { "s" }
     );
     let _ = writeln!(s, "compile   {}", data::fmt_secs(compile));

@@ -35,7 +35,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     (":ir", "EXPR", "show the typed IR of EXPR"),
     (":clif", "EXPR", "show the Cranelift IR of each compiled stage"),
     (":asm", "EXPR", "show the compiled machine instructions (Cranelift's listing)"),
-    (":threads", "[N]", "show or set the thread count (single-threaded for now)"),
+    (":threads", "[N]", "show or set the thread count (0 = every core)"),
     (":backend", "[interp|jit]", "show or choose the evaluator"),
     (":del", "NAME...", "delete variables"),
     (":quit", "", "leave (so does end of input, Ctrl-D)"),
@@ -626,7 +626,7 @@ impl Session {
             }
             ":threads" => {
                 if rest.is_empty() {
-                    emit(out, &format!("threads: {} (execution is single-threaded until parallel execution lands)", self.threads))?;
+                    emit(out, &format!("threads: {}", self.jit.threads()))?;
                 } else {
                     let n: usize = rest
                         .parse()
@@ -634,7 +634,10 @@ impl Session {
                         .filter(|&n| (1..=1024).contains(&n))
                         .ok_or_else(|| input_err(format!("`{rest}` is not a thread count (a whole number from 1 to 1024)")))?;
                     self.threads = n;
-                    self.say(out, &format!("threads: {n} (stored; execution is single-threaded until parallel execution lands)"))?;
+                    // New engines: the thread pool belongs to the engine.
+                    self.jit = Engine::new(Config::default().backend(Backend::Jit).threads(n));
+                    self.interp = Engine::new(Config::default().backend(Backend::Interp));
+                    self.say(out, &format!("threads: {n}"))?;
                 }
             }
             ":backend" => {
@@ -733,8 +736,8 @@ impl Session {
             data::fmt_secs(median),
             data::fmt_secs(min),
             backend_name(self.backend),
-            self.threads,
-            if self.threads == 1 { "" } else { "s (stored; execution is single-threaded for now)" },
+            self.jit.threads(),
+            if self.jit.threads() == 1 { "" } else { "s" },
             data::fmt_rate(elements / median, "elements"),
             (read + written) as f64 / median / 1e9,
             data::fmt_bytes(read),

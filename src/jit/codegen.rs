@@ -14,12 +14,16 @@
 //! entry:   load the base pointers of the array inputs the stage reads;
 //!          compute every 0-d node once (0-d inputs and reductions are loads
 //!          from `scalars`, constants are immediates); err = u32::MAX
-//! vheader: i + L <= start + len ? vbody : header      (vectorised stages)
-//! vbody:   the array nodes for elements i..i+L in 128-bit vectors;
-//!          out[i - start..][..L] = root; i += L; jump vheader
-//! header:  i < start + len ? body : exit              (the scalar loop/tail)
+//!          (vectorised stages, unroll factor U > 1:)
+//!          end - i >= L*U ? ubody : single
+//! ubody:   U copies of the array nodes, for elements i..i+L*U in 128-bit
+//!          vectors; out[i - start..][..L*U] = roots; i += L*U;
+//!          end - i >= L*U ? ubody : single        (bottom test)
+//! single:  end - i >= L ? vbody : scalar          (vectorised stages)
+//! vbody:   the same for one vector; i += L; end - i >= L ? vbody : scalar
+//! scalar:  end - i >= 1 ? body : exit             (the scalar loop/tail)
 //! body:    every array node for element i, in registers;
-//!          out[i - start] = root; i += 1; jump header
+//!          out[i - start] = root; i += 1; end - i >= 1 ? body : exit
 //! exit:    if err != u32::MAX { *status = min(*status or ∞, err + 1) }
 //! ```
 //!
@@ -47,11 +51,12 @@ use std::collections::HashMap;
 use cranelift_codegen::Context;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
-use cranelift_codegen::ir::{AbiParam, FuncRef, InstBuilder, MemFlagsData, Type, UserFuncName, Value, types};
+use cranelift_codegen::ir::{AbiParam, Block, FuncRef, InstBuilder, MemFlagsData, Type, UserFuncName, Value, types};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_jit::JITModule;
 use cranelift_module::{FuncId, Linkage, Module};
 
+use super::JitOptions;
 use super::helpers::{self, Helper};
 use super::plan::{Plan, Stage};
 use crate::dtype::{DType, Kind, Scalar};
@@ -116,7 +121,8 @@ impl Emitter<'_> {
     /// Compiles `stage` into the module (not yet finalised): vectorised if
     /// `vectorise` and [`vector_shape`] allow and Cranelift can lower it,
     /// else with the scalar loop only.
-    pub fn compile_stage(&mut self, p: &Program, plan: &Plan, stage: &Stage, index: usize, vectorise: bool) -> Result<StageCode, String> {
+    pub fn compile_stage(&mut self, p: &Program, plan: &Plan, stage: &Stage, index: usize, options: &JitOptions) -> Result<StageCode, String> {
+        let vectorise = options.vectorise;
         let ptr = self.module.target_config().pointer_type();
         let mut sig = self.module.make_signature();
         for _ in 0..6 {
@@ -124,7 +130,8 @@ impl Emitter<'_> {
         }
         let name = format!("numjet_stage{index}");
         let func = self.module.declare_function(&name, Linkage::Local, &sig).map_err(|e| e.to_string())?;
-        let f = Function { p, plan, stage, func, name: &name };
+        // The field is public: keep whatever it holds to a sane factor.
+        let f = Function { p, plan, stage, func, name: &name, unroll: options.unroll.clamp(1, 4) };
         if let Some(v) = vectorise.then(|| vector_shape(p, stage)).flatten() {
             // A vector instruction the host backend cannot lower is an error
             // from `define_function`, not a panic: fall back to scalar code.
@@ -166,9 +173,10 @@ impl Emitter<'_> {
                 err: Variable::from_u32(0),
                 ptr,
                 i: None,
+                off: 0,
                 scalars: None,
             };
-            let r = l.build(f.stage, vector);
+            let r = l.build(f.stage, vector, f.unroll);
             if r.is_ok() {
                 l.b.finalize(frontend);
             }
@@ -201,9 +209,13 @@ struct Function<'a> {
     stage: &'a Stage,
     func: FuncId,
     name: &'a str,
+    /// Vectors per iteration of the vector main loop (1, 2 or 4).
+    unroll: u32,
 }
 
-/// The vector shape of a stage, if it can be vectorised (see the module docs).
+/// The vector shape of a stage, if it can be vectorised (see the module
+/// docs). A stage that mixes element widths gets `None`: the whole stage
+/// degrades to the scalar loop.
 fn vector_shape(p: &Program, stage: &Stage) -> Option<Mode> {
     let root = p.node(stage.root);
     if root.shape != Shape::Array || root.dtype == DType::Bool {
@@ -218,6 +230,7 @@ fn vector_shape(p: &Program, stage: &Stage) -> Option<Mode> {
         if n.dtype != DType::Bool {
             let w = n.dtype.size();
             if *width.get_or_insert(w) != w {
+                // Mixed widths: scalar loop only, for the whole stage.
                 return None;
             }
         }
@@ -261,13 +274,15 @@ struct Lowerer<'a, 'f> {
     ptr: Type,
     /// The element index, inside a loop body.
     i: Option<Value>,
+    /// The element offset from `i` of the unrolled copy being lowered.
+    off: i64,
     scalars: Option<Value>,
 }
 
 type LResult<T> = Result<T, String>;
 
 impl Lowerer<'_, '_> {
-    fn build(&mut self, stage: &Stage, vector: Option<Mode>) -> LResult<()> {
+    fn build(&mut self, stage: &Stage, vector: Option<Mode>, unroll: u32) -> LResult<()> {
         let ptr = self.ptr;
         let psize = ptr.bytes() as i32;
         let entry = self.b.create_block();
@@ -302,10 +317,11 @@ impl Lowerer<'_, '_> {
         let root_dtype = self.p.node(stage.root).dtype;
         let size = root_dtype.size() as i64;
 
-        let header = self.b.create_block();
-        let body = self.b.create_block();
+        let scalar = self.b.create_block();
         let exit = self.b.create_block();
 
+        // Every loop is entered through a guard and tested at its bottom;
+        // `i <= end` always holds, so `end - i` never wraps.
         if let Some(mode @ Mode::Vector { lanes, width }) = vector {
             // 0-d values the vector loop uses, splatted once.
             self.mode = mode;
@@ -317,56 +333,49 @@ impl Lowerer<'_, '_> {
                     self.vvals[id.index()] = Some(s);
                 }
             }
-            let vheader = self.b.create_block();
-            let vbody = self.b.create_block();
-            self.b.ins().jump(vheader, &[]);
-
-            self.b.switch_to_block(vheader);
-            let i = self.b.use_var(iv);
-            let next = self.b.ins().iadd_imm_u(i, lanes as i64);
-            let fits = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, next, end);
-            self.b.ins().brif(fits, vbody, &[], header, &[]);
-
-            self.b.switch_to_block(vbody);
-            self.b.seal_block(vbody);
-            self.i = Some(i);
-            for &id in &stage.nodes {
-                if self.p.node(id).shape == Shape::Array {
-                    self.lower(id)?;
+            let lanes = lanes as i64;
+            let single = self.b.create_block();
+            if unroll > 1 {
+                // The unrolled main loop: `unroll` vectors per iteration.
+                let step = lanes * unroll as i64;
+                let ubody = self.b.create_block();
+                self.guard(iv, end, step, ubody, single);
+                self.b.switch_to_block(ubody);
+                let i = self.b.use_var(iv);
+                for k in 0..unroll as i64 {
+                    self.elements(stage, i, k * lanes, out, start, size)?;
                 }
+                self.bottom_test(iv, i, end, step, ubody, single);
+                self.b.seal_block(ubody);
+            } else {
+                self.b.ins().jump(single, &[]);
             }
-            let root = self.val(stage.root)?;
-            let addr = self.out_addr(out, i, start, size);
-            self.b.ins().store(vmem(), root, addr, 0);
-            self.b.def_var(iv, next);
-            self.b.ins().jump(vheader, &[]);
-            self.b.seal_block(vheader);
+            // One vector at a time: the main loop when not unrolled, else
+            // its vector tail (fewer than `unroll` vectors).
+            self.b.switch_to_block(single);
+            self.b.seal_block(single);
+            let vbody = self.b.create_block();
+            self.guard(iv, end, lanes, vbody, scalar);
+            self.b.switch_to_block(vbody);
+            let i = self.b.use_var(iv);
+            self.elements(stage, i, 0, out, start, size)?;
+            self.bottom_test(iv, i, end, lanes, vbody, scalar);
+            self.b.seal_block(vbody);
             self.mode = Mode::Scalar;
         } else {
-            self.b.ins().jump(header, &[]);
+            self.b.ins().jump(scalar, &[]);
         }
 
-        self.b.switch_to_block(header);
-        let i = self.b.use_var(iv);
-        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, i, end);
-        self.b.ins().brif(more, body, &[], exit, &[]);
-
+        // The scalar loop: the whole stage, or the vector loop's tail.
+        self.b.switch_to_block(scalar);
+        self.b.seal_block(scalar);
+        let body = self.b.create_block();
+        self.guard(iv, end, 1, body, exit);
         self.b.switch_to_block(body);
+        let i = self.b.use_var(iv);
+        self.elements(stage, i, 0, out, start, size)?;
+        self.bottom_test(iv, i, end, 1, body, exit);
         self.b.seal_block(body);
-        self.i = Some(i);
-        for &id in &stage.nodes {
-            if self.p.node(id).shape == Shape::Array {
-                self.lower(id)?;
-            }
-        }
-        let root = self.val(stage.root)?;
-        let addr = self.out_addr(out, i, start, size);
-        self.b.ins().store(mem(), root, addr, 0);
-        let next = self.b.ins().iadd_imm_u(i, 1);
-        self.b.def_var(iv, next);
-        self.b.ins().jump(header, &[]);
-        self.b.seal_block(header);
-
         self.b.switch_to_block(exit);
         self.b.seal_block(exit);
         let err = self.b.use_var(self.err);
@@ -386,6 +395,42 @@ impl Lowerer<'_, '_> {
         self.b.switch_to_block(ret);
         self.b.seal_block(ret);
         self.b.ins().return_(&[]);
+        Ok(())
+    }
+
+    /// Jumps to `body` if at least `step` elements are left from `iv`,
+    /// else to `next`.
+    fn guard(&mut self, iv: Variable, end: Value, step: i64, body: Block, next: Block) {
+        let i = self.b.use_var(iv);
+        let left = self.b.ins().isub(end, i);
+        let ok = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, left, step);
+        self.b.ins().brif(ok, body, &[], next, &[]);
+    }
+
+    /// The bottom of a loop over `i`: `iv = i + step`, then back to `body`
+    /// if another `step` elements are left, else on to `next`.
+    fn bottom_test(&mut self, iv: Variable, i: Value, end: Value, step: i64, body: Block, next: Block) {
+        let i2 = self.b.ins().iadd_imm_u(i, step);
+        self.b.def_var(iv, i2);
+        let left = self.b.ins().isub(end, i2);
+        let ok = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, left, step);
+        self.b.ins().brif(ok, body, &[], next, &[]);
+    }
+
+    /// Computes every array node of the stage for the element(s) at
+    /// `i + off` in the current mode, and stores the root.
+    fn elements(&mut self, stage: &Stage, i: Value, off: i64, out: Value, start: Value, size: i64) -> LResult<()> {
+        self.i = Some(i);
+        self.off = off;
+        for &id in &stage.nodes {
+            if self.p.node(id).shape == Shape::Array {
+                self.lower(id)?;
+            }
+        }
+        let root = self.val(stage.root)?;
+        let addr = self.out_addr(out, i, start, size);
+        let flags = if self.vector() { vmem() } else { mem() };
+        self.b.ins().store(flags, root, addr, (off * size) as i32);
         Ok(())
     }
 
@@ -462,7 +507,7 @@ impl Lowerer<'_, '_> {
                     let addr = self.elem_addr(base, n.dtype)?;
                     let flags = if self.vector() { vmem() } else { mem() };
                     let t = self.ty(n.dtype);
-                    self.b.ins().load(t, flags, addr, 0)
+                    self.b.ins().load(t, flags, addr, (self.off * n.dtype.size() as i64) as i32)
                 }
                 Shape::Scalar => self.load_slot(id, n.dtype)?,
             },
