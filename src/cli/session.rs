@@ -631,13 +631,12 @@ impl Session {
                     let n: usize = rest
                         .parse()
                         .ok()
-                        .filter(|&n| (1..=1024).contains(&n))
-                        .ok_or_else(|| input_err(format!("`{rest}` is not a thread count (a whole number from 1 to 1024)")))?;
+                        .filter(|&n| n <= 1024)
+                        .ok_or_else(|| input_err(format!("`{rest}` is not a thread count (a whole number from 0 = every core to 1024)")))?;
                     self.threads = n;
-                    // New engines: the thread pool belongs to the engine.
+                    // A new JIT engine: the thread pool belongs to the engine.
                     self.jit = Engine::new(Config::default().backend(Backend::Jit).threads(n));
-                    self.interp = Engine::new(Config::default().backend(Backend::Interp));
-                    self.say(out, &format!("threads: {n}"))?;
+                    self.say(out, &format!("threads: {}", self.jit.threads()))?;
                 }
             }
             ":backend" => {
@@ -895,7 +894,7 @@ mod tests {
             ":time a +",
             ":ir )",
             ":clif a +",
-            ":threads 0",
+            ":threads 2000",
             ":threads x",
             ":backend foo",
             ":del zz",
