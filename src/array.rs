@@ -123,6 +123,29 @@ impl ArrayData {
         }
     }
 
+    /// `n` zeros (false for bool). The memory comes zeroed from the
+    /// allocator, so large buffers are not touched until written.
+    pub fn zeros(dtype: DType, n: usize) -> ArrayData {
+        match dtype {
+            DType::Bool => ArrayData::Bool(vec![false; n]),
+            DType::Int32 => ArrayData::Int32(vec![0; n]),
+            DType::Int64 => ArrayData::Int64(vec![0; n]),
+            DType::Float32 => ArrayData::Float32(vec![0.0; n]),
+            DType::Float64 => ArrayData::Float64(vec![0.0; n]),
+        }
+    }
+
+    /// A mutable view, for [`crate::Kernel::eval_into`].
+    pub fn as_mut(&mut self) -> ArrayMut<'_> {
+        match self {
+            ArrayData::Bool(v) => ArrayMut::Bool(v),
+            ArrayData::Int32(v) => ArrayMut::Int32(v),
+            ArrayData::Int64(v) => ArrayMut::Int64(v),
+            ArrayData::Float32(v) => ArrayMut::Float32(v),
+            ArrayData::Float64(v) => ArrayMut::Float64(v),
+        }
+    }
+
     pub fn as_ref(&self) -> ArrayRef<'_> {
         match self {
             ArrayData::Bool(v) => ArrayRef::Bool(v),

@@ -10,26 +10,6 @@ use crate::ir::{self, Program, Shape, Signature};
 use crate::array::ArrayData;
 use crate::{exec, interp, jit, syntax};
 
-fn zeroed(d: DType, n: usize) -> ArrayData {
-    match d {
-        DType::Bool => ArrayData::Bool(vec![false; n]),
-        DType::Int32 => ArrayData::Int32(vec![0; n]),
-        DType::Int64 => ArrayData::Int64(vec![0; n]),
-        DType::Float32 => ArrayData::Float32(vec![0.0; n]),
-        DType::Float64 => ArrayData::Float64(vec![0.0; n]),
-    }
-}
-
-fn out_mut(d: &mut ArrayData) -> ArrayMut<'_> {
-    match d {
-        ArrayData::Bool(v) => ArrayMut::Bool(v),
-        ArrayData::Int32(v) => ArrayMut::Int32(v),
-        ArrayData::Int64(v) => ArrayMut::Int64(v),
-        ArrayData::Float32(v) => ArrayMut::Float32(v),
-        ArrayData::Float64(v) => ArrayMut::Float64(v),
-    }
-}
-
 /// Which evaluator runs compiled programs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -290,8 +270,8 @@ impl Kernel {
             Some(j) if self.inner.program.shape() == Shape::Array => {
                 // Zeroed memory comes from the OS untouched, so its pages are
                 // first faulted in by the threads that write them.
-                let mut out = zeroed(self.dtype(), len);
-                exec::run_into(j, inputs, len, out_mut(&mut out), &self.inner.threads, self.thread_limit)?;
+                let mut out = ArrayData::zeros(self.dtype(), len);
+                exec::run_into(j, inputs, len, out.as_mut(), &self.inner.threads, self.thread_limit)?;
                 Ok(out)
             }
             Some(j) => j.run(inputs, len)?,

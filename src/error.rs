@@ -110,6 +110,21 @@ impl Error {
         }
     }
 
+    /// The located part, mutably (to move its span into a larger text).
+    pub fn located_mut(&mut self) -> Option<&mut Located> {
+        match self {
+            Error::Syntax(l)
+            | Error::Literal(l)
+            | Error::UnknownName(l)
+            | Error::UnknownFunction(l)
+            | Error::Arity(l)
+            | Error::Keyword(l)
+            | Error::Type(l)
+            | Error::Limit(l) => Some(l),
+            Error::Input(_) | Error::Runtime(_) => None,
+        }
+    }
+
     pub fn located(&self) -> Option<&Located> {
         match self {
             Error::Syntax(l)

@@ -99,13 +99,7 @@ pub fn filled(dtype: DType, n: usize, one: bool) -> ArrayData {
 
 /// A mutable view of an owned buffer, for `Kernel::eval_into`.
 pub fn as_mut(d: &mut ArrayData) -> ArrayMut<'_> {
-    match d {
-        ArrayData::Bool(v) => ArrayMut::Bool(v),
-        ArrayData::Int32(v) => ArrayMut::Int32(v),
-        ArrayData::Int64(v) => ArrayMut::Int64(v),
-        ArrayData::Float32(v) => ArrayMut::Float32(v),
-        ArrayData::Float64(v) => ArrayMut::Float64(v),
-    }
+    d.as_mut()
 }
 
 /// Half the memory the system reports as available (`MemAvailable` in

@@ -147,19 +147,9 @@ fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Opt
 /// Moves the spans of an error found in `text[offset..]` to `text`, so the
 /// caret lands in the whole statement.
 fn relocate(mut err: Error, text: &str, offset: usize) -> Error {
-    match &mut err {
-        Error::Syntax(l)
-        | Error::Literal(l)
-        | Error::UnknownName(l)
-        | Error::UnknownFunction(l)
-        | Error::Arity(l)
-        | Error::Keyword(l)
-        | Error::Type(l)
-        | Error::Limit(l) => {
-            l.span = Span::new(l.span.start + offset, l.span.end + offset);
-            l.source = Arc::from(text);
-        }
-        _ => {}
+    if let Some(l) = err.located_mut() {
+        l.span = Span::new(l.span.start + offset, l.span.end + offset);
+        l.source = Arc::from(text);
     }
     err
 }
