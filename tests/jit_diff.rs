@@ -1,5 +1,5 @@
 //! Differential tests: the Cranelift JIT (`numjet::jit`) against the
-//! reference interpreter (`Engine::default()`), bit for bit (NaN payloads
+//! reference interpreter (an [`Engine`] with [`Backend::Interp`]), bit for bit (NaN payloads
 //! aside), errors included.
 //!
 //! - `random_programs`: proptest-generated expression strings over arrays
@@ -9,7 +9,8 @@
 //! - `every_op_with_constants`: the same rows with one operand a literal
 //!   (an immediate in the machine code) or a 0-d input.
 //! - `every_reduction`: each reduction and dtype at lengths around NumPy's
-//!   block sizes.
+//!   block sizes; `streamed_reductions_at_buffer_boundaries`: the same for
+//!   computed (streamed) arguments, up to several 8192-element buffers.
 //! - `golden_fixtures_agree`: every NumPy golden case.
 //! - register pressure, threads (chunks via `run_range`, shared kernels),
 //!   runtime errors (same message, same failing node), vectorisation
@@ -25,7 +26,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use numjet::jit::{JitKernel, JitOptions};
 use numjet::ops::{OPS, Op, Syntax};
-use numjet::{Array, ArrayData, ArrayMut, DType, Engine, Error, Input, Scalar, Signature};
+use numjet::{Array, ArrayData, ArrayMut, Backend, DType, Engine, Error, Input, Scalar, Signature};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
@@ -51,6 +52,11 @@ fn same_data(want: &ArrayData, got: &ArrayData) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The reference: the interpreter (the default backend is the JIT itself).
+fn interp_engine() -> Engine {
+    Engine::new(numjet::Config::default().backend(Backend::Interp))
 }
 
 type JitResult = Result<Result<ArrayData, Scalar>, Error>;
@@ -100,7 +106,7 @@ fn check_many(src: &str, sig: &Signature, input_sets: &[Vec<Input<'_>>]) -> Resu
         Ok(p) => p,
         Err(_) => return Ok(false),
     };
-    let kernel = Engine::default().compile(src, sig).map_err(|e| format!("`{src}`: engine rejects what lower accepted: {e}"))?;
+    let kernel = interp_engine().compile(src, sig).map_err(|e| format!("`{src}`: engine rejects what lower accepted: {e}"))?;
     // Vectorised where possible (the default), and, when that is different
     // code, scalar loops only and every unroll factor of the vector main
     // loop (the default's factor once).
@@ -588,6 +594,81 @@ fn every_reduction() {
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }
 
+/// Reductions of computed arguments, which the JIT streams through a
+/// fixed-size buffer instead of materialising: lengths around NumPy's
+/// pairwise block (128) and buffer size (8192), and long enough for the
+/// pairwise recursion to span several buffers.
+#[test]
+fn streamed_reductions_at_buffer_boundaries() {
+    let mut failures = Vec::new();
+    let mut compiled = 0;
+    let mut rng = Rng(11);
+    for dt in DType::ALL {
+        let mut sets_data = Vec::new();
+        for n in [0usize, 1, 127, 128, 129, 8191, 8192, 8193, 16384 + 3, 3 * 8192 + 5, 100_000] {
+            sets_data.push((column(dt, n, &mut rng), column(dt, n, &mut rng)));
+            let smooth = |k: f64| {
+                (0..n).fold(ArrayData::with_capacity(dt, n), |mut d, i| {
+                    d.push(Scalar::Float64(i as f64 * k + 1e-3).cast(dt));
+                    d
+                })
+            };
+            sets_data.push((smooth(0.1), smooth(0.37)));
+            // Finite values of many magnitudes: any change of association
+            // shows in the low bits of a float sum.
+            let mut noisy = || {
+                (0..n).fold(ArrayData::with_capacity(dt, n), |mut d, _| {
+                    let x = (rng.below(20001) as f64 - 10000.0) * 1.37e-4 * 10f64.powi(rng.below(9) as i32 - 4);
+                    d.push(Scalar::Float64(x).cast(dt));
+                    d
+                })
+            };
+            let (a, b) = (noisy(), noisy());
+            sets_data.push((a, b));
+        }
+        let sets: Vec<Vec<Input>> =
+            sets_data.iter().map(|(a, b)| vec![Input::Array(a.as_ref()), Input::Array(b.as_ref())]).collect();
+        let sig = Signature::new().array("a", dt).array("b", dt);
+        for f in ["sum", "prod", "min", "max", "mean", "any", "all"] {
+            for src in [
+                format!("{f}(a * b)"),
+                format!("{f}(a + b)"),
+                format!("{f}(a > b)"),
+                format!("{f}(a - mean(b))"),
+                format!("a + {f}(a * b)"),
+            ] {
+                match check_many(&src, &sig, &sets) {
+                    Ok(true) => compiled += 1,
+                    Ok(false) => {}
+                    Err(e) => failures.push(e),
+                }
+            }
+        }
+    }
+    assert!(compiled > 100, "{compiled}");
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// A runtime error in a streamed reduction argument, past the first buffer.
+#[test]
+fn streamed_reduction_errors_match_the_interpreter() {
+    let sig = Signature::new().array("a", DType::Int64).array("b", DType::Int64);
+    let n = 3 * 8192 + 5;
+    let a = vec![2i64; n];
+    for bad in [0, 8191, 8192, 17000, n - 1] {
+        let mut b = vec![1i64; n];
+        b[bad] = -1;
+        for src in ["sum(a ** b)", "mean(a ** b)", "max(a ** b) + sum(b ** a)", "min(b ** a) + prod(a ** b)"] {
+            let inputs: Vec<Input> = vec![(&a).into(), (&b).into()];
+            let k = interp_engine().compile(src, &sig).unwrap();
+            let want = k.eval(&inputs);
+            assert!(want.is_err(), "{src}");
+            let got = numjet::jit::compile(k.program()).unwrap().run(&inputs, n);
+            compare(&want, &got).unwrap_or_else(|e| panic!("`{src}` (bad at {bad}): {e}"));
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Golden fixtures: the JIT agrees with the interpreter on every case.
 
@@ -850,7 +931,7 @@ fn runtime_errors_match_the_interpreter() {
         ("s ** s", vec![(&a).into(), (&b).into(), Input::Scalar(Scalar::Int64(-1))]),
     ];
     for (src, inputs) in cases {
-        let k = Engine::default().compile(src, &sig).unwrap();
+        let k = interp_engine().compile(src, &sig).unwrap();
         let want = k.eval(&inputs);
         assert!(want.is_err(), "{src}");
         let got = numjet::jit::compile(k.program()).unwrap().run(&inputs, len_of(&inputs));

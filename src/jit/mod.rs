@@ -71,25 +71,50 @@
 //!
 //! ## Reductions
 //!
-//! A reduction stage materialises its argument into an `n`-element scratch
-//! column (an input array argument is used in place) and reduces it in
-//! Rust: float `sum`/`mean`, integer `sum` and bool `any`/`all` with typed
-//! loops that compute exactly what `interp::reduce` computes (the
-//! same [`crate::interp::pairwise_sum`]), everything else with
-//! `interp::reduce` itself.
+//! A reduction whose argument is an array input reduces that input in
+//! place (typed loops computing exactly what `interp::reduce` computes —
+//! the same [`crate::interp::pairwise_sum`] — for float `sum`/`mean`,
+//! integer `sum`, `min`/`max` and bool `any`/`all`; `interp::reduce`
+//! itself otherwise).
+//!
+//! A computed array argument is *streamed*, never materialised
+//! (`JitKernel::stream_reduce`): the stage's kernel computes it a piece at
+//! a time (the ABI computes any `start..start+len` range) into one
+//! reusable buffer of 8192 elements, and each piece is reduced as soon as
+//! it is computed:
+//!
+//! - float `sum`/`mean`: NumPy's pairwise recursion runs in Rust over
+//!   index ranges, splitting where `pairwise_sum` splits (`n2 = n/2 -
+//!   (n/2)%8` for ranges over 128 elements); a range of at most 2048
+//!   elements is computed into a (2048-element) buffer and summed there by
+//!   `pairwise_sum` itself, so the association, and hence every bit, is
+//!   the interpreter's (and NumPy's);
+//! - integer `mean`: the pieces are NumPy's casting buffers (elements
+//!   `0..8192`, `8192..16384`, ...): each is converted to float64 and its
+//!   pairwise sum added to the running total, as `interp::reduce` does;
+//! - integer `sum` (wrapping, so any grouping is exact), `any`/`all`:
+//!   per-piece results combined;
+//! - `prod`, `min`, `max`: the accumulator is carried from piece to piece,
+//!   element by element left to right with the table's `*`/`minimum`/
+//!   `maximum`, exactly `interp::reduce`'s fold (`min`/`max` with typed
+//!   loops copying the table's bodies, `prod` through boxed scalars).
+//!
+//! A kernel failure in any piece is recorded like a whole-column one (the
+//! smallest failing node over all pieces). Empty and 0-d arguments take the
+//! old path (a column of at most one element).
 //!
 //! ## Known limitations
 //!
-//! - The scratch column of a reduction is a temporary of the full length
-//!   (NumPy's pairwise summation needs the whole length to fix its
-//!   association). Accumulating in the kernel, with the exact pairwise
-//!   recursion for float sums and per-chunk partial results for parallel
-//!   execution, would remove it.
-//! - No reduction is fused into its kernel yet: every one materialises its
-//!   argument (integer `sum`, bool `any`/`all` and integer `min`/`max`
-//!   would be easy to accumulate in vector registers exactly).
-//! - `min`, `max`, `prod` and the integer `mean` go through
-//!   `interp::reduce`, element by element.
+//! - Reductions are streamed, not fused: each 8192-element piece is still
+//!   written to (an L1/L2-resident) buffer and read back by Rust, and
+//!   every reduction runs on the calling thread (per-chunk partial results
+//!   for parallel execution would need chunk boundaries aligned to the
+//!   pairwise recursion's ranges). Integer `sum`, bool `any`/`all` and
+//!   integer `min`/`max` would be easy to accumulate in vector registers
+//!   exactly.
+//! - `prod`, `any`/`all` of non-bool arguments and the `mean` of an
+//!   integer input array (not streamed) still go element by element
+//!   through boxed [`Scalar`]s, as `interp::reduce` does.
 //! - Bool results (`a**2 + b**2 < 1`), integer `//` `%` and float `power`
 //!   stages run the scalar loop only, which is not unrolled.
 //! - Helpers are called per element (no vector versions yet: the one place
@@ -383,16 +408,6 @@ fn slot_bits(s: Scalar) -> u64 {
     u64::from_ne_bytes(b)
 }
 
-fn zeroed(d: DType, n: usize) -> ArrayData {
-    match d {
-        DType::Bool => ArrayData::Bool(vec![false; n]),
-        DType::Int32 => ArrayData::Int32(vec![0; n]),
-        DType::Int64 => ArrayData::Int64(vec![0; n]),
-        DType::Float32 => ArrayData::Float32(vec![0.0; n]),
-        DType::Float64 => ArrayData::Float64(vec![0.0; n]),
-    }
-}
-
 fn data_ptr(d: &mut ArrayData) -> *mut u8 {
     match d {
         ArrayData::Bool(v) => v.as_mut_ptr() as *mut u8,
@@ -425,8 +440,9 @@ fn ref_ptr(a: &ArrayRef<'_>) -> *const u8 {
 
 /// Typed versions of the common cases of [`interp::reduce`], computing
 /// exactly what it computes (same pairwise summation, same `0.0 +` that
-/// turns a `-0.0` sum into `+0.0`, same wrapping integer sums) without
-/// boxing every element; `None` for the other cases.
+/// turns a `-0.0` sum into `+0.0`, same wrapping integer sums, same
+/// left-to-right `minimum`/`maximum`) without boxing every element; `None`
+/// for the other cases (an empty `min`/`max` is `interp::reduce`'s error).
 fn fast_reduce(r: Reduce, out: DType, col: ArrayRef<'_>) -> Option<Scalar> {
     Some(match (r, col) {
         (Reduce::Sum, ArrayRef::Float64(v)) if out == DType::Float64 => Scalar::Float64(0.0 + interp::pairwise_sum(v, 0.0)),
@@ -441,8 +457,99 @@ fn fast_reduce(r: Reduce, out: DType, col: ArrayRef<'_>) -> Option<Scalar> {
         (Reduce::Sum, ArrayRef::Int32(v)) if out == DType::Int64 => Scalar::Int64(v.iter().fold(0i64, |a, &x| a.wrapping_add(x as i64))),
         (Reduce::Any, ArrayRef::Bool(v)) => Scalar::Bool(v.iter().any(|&x| x)),
         (Reduce::All, ArrayRef::Bool(v)) => Scalar::Bool(v.iter().all(|&x| x)),
+        (Reduce::Min | Reduce::Max, c) if out == c.dtype() && !c.is_empty() => min_max(r == Reduce::Min, None, c),
         _ => return None,
     })
+}
+
+/// Elements per buffer of a streamed reduction (see
+/// [`JitKernel::stream_reduce`]): NumPy's buffer size, which the integer
+/// mean's float64 buffers must match exactly; at least 128, NumPy's
+/// pairwise block, which the float sums rely on.
+const STREAM: usize = 8192;
+const _: () = assert!(STREAM >= 128);
+
+/// Elements per buffer of a streamed float `sum`/`mean`: any size of at
+/// least 128 gives the same association; 2048 keeps the buffer (16 KB of
+/// float64) in L1 next to the inputs streaming through.
+const FLOAT_STREAM: usize = 2048;
+const _: () = assert!(FLOAT_STREAM >= 128);
+
+/// The first `len` elements of `d`.
+fn prefix(d: &ArrayData, len: usize) -> ArrayRef<'_> {
+    match d {
+        ArrayData::Bool(v) => ArrayRef::Bool(&v[..len]),
+        ArrayData::Int32(v) => ArrayRef::Int32(&v[..len]),
+        ArrayData::Int64(v) => ArrayRef::Int64(&v[..len]),
+        ArrayData::Float32(v) => ArrayRef::Float32(&v[..len]),
+        ArrayData::Float64(v) => ArrayRef::Float64(&v[..len]),
+    }
+}
+
+/// [`interp::pairwise_sum`] of elements `start..start + n` of a column that
+/// is never materialised: `fill(b, s)` writes elements `s..s + b.len()`
+/// into `b`. A range of at most `buf.len()` (>= 128) elements is filled and
+/// summed by `pairwise_sum` itself; a longer one is split where
+/// `pairwise_sum` splits it (it is longer than 128, so `pairwise_sum`
+/// would recurse at `n2`), so the association is exactly NumPy's.
+fn stream_pairwise<T: Copy + std::ops::Add<Output = T> + std::ops::AddAssign>(
+    start: usize,
+    n: usize,
+    buf: &mut [T],
+    zero: T,
+    fill: &mut dyn FnMut(&mut [T], usize),
+) -> T {
+    if n <= buf.len() {
+        let b = &mut buf[..n];
+        fill(b, start);
+        interp::pairwise_sum(b, zero)
+    } else {
+        debug_assert!(n > 128);
+        let mut n2 = n / 2;
+        n2 -= n2 % 8;
+        let left = stream_pairwise(start, n2, buf, zero, fill);
+        left + stream_pairwise(start + n2, n - n2, buf, zero, fill)
+    }
+}
+
+/// `a` (if any) folded left to right with the elements of `c` by the
+/// table's `minimum` (`min`) or `maximum`, typed: the same bodies as the
+/// `Minimum`/`Maximum` rows of `ops` (bool `&`/`|`, integer `min`/`max`,
+/// float comparisons that propagate the first NaN).
+fn min_max(min: bool, a: Option<Scalar>, c: ArrayRef<'_>) -> Scalar {
+    fn fold<T: Copy>(a: Option<T>, v: &[T], f: impl Fn(T, T) -> T) -> T {
+        let (first, rest) = match a {
+            Some(a) => (a, v),
+            None => (v[0], &v[1..]),
+        };
+        rest.iter().fold(first, |acc, &x| f(acc, x))
+    }
+    macro_rules! typed {
+        ($v:expr, $variant:ident, $min:expr, $max:expr) => {{
+            let a = a.map(|s| match s {
+                Scalar::$variant(x) => x,
+                _ => unreachable!("accumulator of the argument's dtype"),
+            });
+            Scalar::$variant(if min { fold(a, $v, $min) } else { fold(a, $v, $max) })
+        }};
+    }
+    match c {
+        ArrayRef::Bool(v) => typed!(v, Bool, |a: bool, b: bool| a & b, |a: bool, b: bool| a | b),
+        ArrayRef::Int32(v) => typed!(v, Int32, |a: i32, b: i32| a.min(b), |a: i32, b: i32| a.max(b)),
+        ArrayRef::Int64(v) => typed!(v, Int64, |a: i64, b: i64| a.min(b), |a: i64, b: i64| a.max(b)),
+        ArrayRef::Float32(v) => typed!(
+            v,
+            Float32,
+            |a: f32, b: f32| if a < b || a.is_nan() { a } else { b },
+            |a: f32, b: f32| if a > b || a.is_nan() { a } else { b }
+        ),
+        ArrayRef::Float64(v) => typed!(
+            v,
+            Float64,
+            |a: f64, b: f64| if a < b || a.is_nan() { a } else { b },
+            |a: f64, b: f64| if a > b || a.is_nan() { a } else { b }
+        ),
+    }
 }
 
 /// The smallest failing node so far, and its message.
@@ -499,7 +606,7 @@ impl JitKernel {
         let last = self.plan.stages.len() - 1;
         let stage = &self.plan.stages[last];
         let n = if stage.root_is_array { len } else { 1 };
-        let mut out = zeroed(self.program.node(stage.root).dtype, n);
+        let mut out = ArrayData::zeros(self.program.node(stage.root).dtype, n);
         // SAFETY: `check` validated the inputs against the signature and
         // `len`; `out` holds `n` elements of the root's dtype; `scalars` has
         // every slot.
@@ -583,7 +690,8 @@ impl JitKernel {
     }
 
     /// Fills the scalar buffer: 0-d inputs, then each reduction in order
-    /// (its argument computed by its stage, reduced by `interp::reduce`).
+    /// (its argument computed by its stage and streamed through a buffer,
+    /// or an input reduced in place; see "Reductions" in the module docs).
     fn reductions(&self, inputs: &[Input<'_>], ptrs: &[*const u8], len: usize, fail: &mut Failure) -> Result<Vec<u64>, Error> {
         let mut scalars = vec![0u64; self.plan.nslots];
         for (k, x) in inputs.iter().enumerate() {
@@ -604,10 +712,18 @@ impl JitKernel {
                 },
                 _ => None,
             };
-            let col = match direct {
-                Some(a) => a,
-                None => {
-                    let mut col = zeroed(root.dtype, n);
+            let node = self.program.node(rid);
+            let NodeOp::Reduce(r) = node.op else { return Err(internal("reduction stage without a reduction")) };
+            let slot = self.plan.slot[rid.index()].ok_or_else(|| internal("reduction without a slot"))? as usize;
+            let streamed = match direct {
+                None if stage.root_is_array && n > 0 => self.stream_reduce(si, ptrs, &scalars, n, r, node.dtype, root.dtype, fail),
+                _ => None,
+            };
+            let col = match (direct, &streamed) {
+                (_, Some(_)) => ArrayRef::Bool(&[]),
+                (Some(a), None) => a,
+                (None, None) => {
+                    let mut col = ArrayData::zeros(root.dtype, n);
                     // SAFETY: inputs checked by the caller; `col` holds `n`
                     // elements of the stage root's dtype; the slots this
                     // stage reads (0-d inputs, earlier reductions) are filled.
@@ -616,12 +732,12 @@ impl JitKernel {
                     owned.insert(col).as_ref()
                 }
             };
-            let node = self.program.node(rid);
-            let NodeOp::Reduce(r) = node.op else { return Err(internal("reduction stage without a reduction")) };
-            let slot = self.plan.slot[rid.index()].ok_or_else(|| internal("reduction without a slot"))? as usize;
-            let v = match fast_reduce(r, node.dtype, col) {
-                Some(v) => Ok(v),
-                None => interp::reduce(r, node.dtype, col.len(), |j| col.get(j)),
+            let v = match streamed {
+                Some(v) => v,
+                None => match fast_reduce(r, node.dtype, col) {
+                    Some(v) => Ok(v),
+                    None => interp::reduce(r, node.dtype, col.len(), |j| col.get(j)),
+                },
             };
             match v {
                 Ok(v) if v.dtype() == node.dtype => scalars[slot] = slot_bits(v),
@@ -630,6 +746,148 @@ impl JitKernel {
             }
         }
         Ok(scalars)
+    }
+
+    /// Reduces the argument of reduction stage `si` (an array of `n > 0`
+    /// elements) without materialising it: the stage's kernel computes it
+    /// [`STREAM`] elements at a time into one reusable buffer, and the
+    /// reduction consumes each piece with exactly `interp::reduce`'s
+    /// arithmetic (see "Reductions" in the module docs). `None`: a case
+    /// this does not handle (the caller materialises the column).
+    #[allow(clippy::too_many_arguments)]
+    fn stream_reduce(
+        &self,
+        si: usize,
+        ptrs: &[*const u8],
+        scalars: &[u64],
+        n: usize,
+        r: Reduce,
+        out: DType,
+        arg: DType,
+        fail: &mut Failure,
+    ) -> Option<Result<Scalar, &'static str>> {
+        // Fills `buf[..len]` with elements `start..start + len` of the argument.
+        let mut fill = |buf: *mut u8, start: usize, len: usize| {
+            // SAFETY: the caller checked the inputs against the signature
+            // and `n` (`start + len <= n` here); `buf` has room for `len`
+            // elements of the stage root's dtype (`arg`); the slots this
+            // stage reads (0-d inputs, earlier reductions) are filled.
+            let status = unsafe { self.call(si, ptrs, buf, scalars, start, len) };
+            self.record_status(status, fail);
+        };
+        // Float sums: the pairwise recursion, with every range of at most
+        // FLOAT_STREAM elements computed into the buffer and summed there.
+        match (r, arg, out) {
+            (Reduce::Sum | Reduce::Mean, DType::Float64, DType::Float64) => {
+                let mut buf = vec![0.0f64; FLOAT_STREAM];
+                let s = 0.0 + stream_pairwise(0, n, &mut buf, 0.0, &mut |b: &mut [f64], start| {
+                    fill(b.as_mut_ptr() as *mut u8, start, b.len())
+                });
+                return Some(Ok(Scalar::Float64(if r == Reduce::Mean { s / n as f64 } else { s })));
+            }
+            (Reduce::Sum | Reduce::Mean, DType::Float32, DType::Float32) => {
+                let mut buf = vec![0.0f32; FLOAT_STREAM];
+                let s = 0.0 + stream_pairwise(0, n, &mut buf, 0.0, &mut |b: &mut [f32], start| {
+                    fill(b.as_mut_ptr() as *mut u8, start, b.len())
+                });
+                return Some(Ok(Scalar::Float32(if r == Reduce::Mean { s / n as f32 } else { s })));
+            }
+            (Reduce::Sum | Reduce::Mean, DType::Float32 | DType::Float64, _) => return None,
+            _ => {}
+        }
+        // Everything else: pieces of STREAM elements from element 0 (for
+        // the integer mean these are NumPy's 8192-element buffers), an
+        // accumulator carried from piece to piece.
+        let mut acc: Option<Scalar> = match r {
+            Reduce::Prod => Some(Scalar::Bool(true).cast(out)),
+            Reduce::Min | Reduce::Max => None,
+            Reduce::Sum => Some(Scalar::Bool(false).cast(out)),
+            Reduce::Any => Some(Scalar::Bool(false)),
+            Reduce::All => Some(Scalar::Bool(true)),
+            Reduce::Mean => Some(Scalar::Float64(0.0)),
+        };
+        if r == Reduce::Mean && out != DType::Float64 {
+            return None;
+        }
+        let mut buf = ArrayData::zeros(arg, STREAM);
+        let mut mean_buf = Vec::new();
+        let mut start = 0;
+        while start < n {
+            let len = STREAM.min(n - start);
+            fill(data_ptr(&mut buf), start, len);
+            let c = prefix(&buf, len);
+            acc = Some(match (r, acc) {
+                (Reduce::Sum, Some(a)) => {
+                    let part = match fast_reduce(r, out, c) {
+                        Some(v) => v,
+                        None => match interp::reduce(r, out, len, |j| c.get(j)) {
+                            Ok(v) => v,
+                            Err(m) => return Some(Err(m)),
+                        },
+                    };
+                    // Integer sums wrap, so any grouping gives the same
+                    // result; a bool sum is an `or`.
+                    match (a, part) {
+                        (Scalar::Int64(x), Scalar::Int64(y)) => Scalar::Int64(x.wrapping_add(y)),
+                        (Scalar::Int32(x), Scalar::Int32(y)) => Scalar::Int32(x.wrapping_add(y)),
+                        (Scalar::Bool(x), Scalar::Bool(y)) => Scalar::Bool(x || y),
+                        _ => return None,
+                    }
+                }
+                (Reduce::Any | Reduce::All, Some(Scalar::Bool(a))) => {
+                    let part = match fast_reduce(r, out, c) {
+                        Some(v) => v == Scalar::Bool(true),
+                        None if r == Reduce::Any => (0..len).any(|j| c.get(j).truthy()),
+                        None => (0..len).all(|j| c.get(j).truthy()),
+                    };
+                    Scalar::Bool(if r == Reduce::Any { a || part } else { a && part })
+                }
+                (Reduce::Mean, Some(Scalar::Float64(total))) => {
+                    mean_buf.clear();
+                    // `Scalar::cast` to float64, typed.
+                    match c {
+                        ArrayRef::Int64(v) => mean_buf.extend(v.iter().map(|&x| x as f64)),
+                        ArrayRef::Int32(v) => mean_buf.extend(v.iter().map(|&x| x as f64)),
+                        ArrayRef::Bool(v) => mean_buf.extend(v.iter().map(|&x| x as u8 as f64)),
+                        _ => mean_buf.extend((0..len).map(|j| c.get(j).to_f64())),
+                    }
+                    Scalar::Float64(total + interp::pairwise_sum(&mean_buf, 0.0))
+                }
+                (Reduce::Prod, Some(mut a)) => {
+                    let mul = Op::Mul.def().eval;
+                    for j in 0..len {
+                        a = match mul(&[a, c.get(j).cast(out)]) {
+                            Ok(v) => v,
+                            Err(_) => return Some(Err("internal error in prod")),
+                        };
+                    }
+                    a
+                }
+                (Reduce::Min | Reduce::Max, a) if arg == out => min_max(r == Reduce::Min, a, c),
+                (Reduce::Min | Reduce::Max, a) => {
+                    let op = if r == Reduce::Min { Op::Minimum } else { Op::Maximum };
+                    let f = op.def().eval;
+                    let (mut a, first) = match a {
+                        Some(a) => (a, 0),
+                        None => (c.get(0).cast(out), 1),
+                    };
+                    for j in first..len {
+                        a = match f(&[a, c.get(j).cast(out)]) {
+                            Ok(v) => v,
+                            Err(_) => return Some(Err("internal error in min/max")),
+                        };
+                    }
+                    a
+                }
+                _ => return None,
+            });
+            start += len;
+        }
+        let acc = acc?;
+        Some(Ok(match (r, acc) {
+            (Reduce::Mean, Scalar::Float64(total)) => Scalar::Float64(total / n as f64),
+            _ => acc,
+        }))
     }
 
     fn record_status(&self, status: u32, fail: &mut Failure) {

@@ -6,8 +6,8 @@ use crate::ir::{NodeId, NodeOp, Program, Shape};
 /// What a stage's kernel computes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum StageKind {
-    /// Materialises the argument of this `Reduce` node; the reduction itself
-    /// then runs in Rust on the column.
+    /// Computes the argument of this `Reduce` node (a range at a time, see
+    /// the module docs); the reduction itself runs in Rust.
     Reduce(NodeId),
     /// The program's result.
     Result,
