@@ -42,8 +42,10 @@
 //!
 //! Each stage is a module with one entry point:
 //! [`syntax`] (text → tree) → [`ir`] (tree → typed, folded DAG) →
-//! [`interp`] (the reference evaluator). [`ops`] is the one table of
-//! operations all stages read.
+//! [`interp`] (the reference evaluator) and [`jit`] (Cranelift: one fused,
+//! vectorised loop per stage) → [`exec`] (threads). [`ops`] is the one
+//! table of operations all stages read. [`Engine`] selects the backend
+//! ([`Backend::Jit`] by default) and caches compiled kernels.
 //!
 //! ## Input safety
 //!
