@@ -92,7 +92,7 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
             let r = kernel.eval(&inputs).map_err(|e| diag::render(&e, color))?;
             std::hint::black_box(&r);
         } else {
-            kernel.eval_into(&inputs, data::as_mut(&mut out)).map_err(|e| diag::render(&e, color))?;
+            kernel.eval_into(&inputs, out.as_mut()).map_err(|e| diag::render(&e, color))?;
         }
         times.push(t.elapsed().as_secs_f64());
     }

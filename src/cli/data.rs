@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use numjet::syntax::Ast;
 use numjet::syntax::ast::{ExprKind, Stmt};
-use numjet::{ArrayData, ArrayMut, DType};
+use numjet::{ArrayData, DType};
 
 /// Names that are constants unless a variable of that name is bound.
 pub const CONSTANTS: [&str; 4] = ["pi", "e", "inf", "nan"];
@@ -97,10 +97,6 @@ pub fn filled(dtype: DType, n: usize, one: bool) -> ArrayData {
     }
 }
 
-/// A mutable view of an owned buffer, for `Kernel::eval_into`.
-pub fn as_mut(d: &mut ArrayData) -> ArrayMut<'_> {
-    d.as_mut()
-}
 
 /// Half the memory the system reports as available (`MemAvailable` in
 /// `/proc/meminfo`), or 8 GiB where that cannot be read.

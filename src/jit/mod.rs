@@ -409,13 +409,7 @@ fn slot_bits(s: Scalar) -> u64 {
 }
 
 fn data_ptr(d: &mut ArrayData) -> *mut u8 {
-    match d {
-        ArrayData::Bool(v) => v.as_mut_ptr() as *mut u8,
-        ArrayData::Int32(v) => v.as_mut_ptr() as *mut u8,
-        ArrayData::Int64(v) => v.as_mut_ptr() as *mut u8,
-        ArrayData::Float32(v) => v.as_mut_ptr() as *mut u8,
-        ArrayData::Float64(v) => v.as_mut_ptr() as *mut u8,
-    }
+    mut_ptr(&mut d.as_mut())
 }
 
 fn mut_ptr(d: &mut ArrayMut<'_>) -> *mut u8 {
