@@ -2,6 +2,7 @@
 //! [`Input`]) and caller-provided outputs ([`ArrayMut`]).
 
 use crate::dtype::{DType, Scalar};
+use crate::error::Error;
 
 /// Owned elements of one dtype. `bool` is one byte per element, as in NumPy.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,11 +34,142 @@ pub enum ArrayMut<'a> {
     Float64(&'a mut [f64]),
 }
 
-/// One input of an evaluation: a borrowed 1-D array or a 0-d scalar.
+/// One input of an evaluation: a borrowed 1-D array, a 0-d scalar, or a
+/// borrowed N-d view (any shape and strides).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Input<'a> {
     Array(ArrayRef<'a>),
     Scalar(Scalar),
+    View(View<'a>),
+}
+
+/// A borrowed N-d array: elements of `data` at `offset + sum(index[d] *
+/// strides[d])` for every index within `shape` (strides in elements; 0
+/// repeats an element, negative walks backwards). The constructors check
+/// that every element the view can reach lies inside `data`, so evaluation
+/// never reads out of bounds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct View<'a> {
+    data: ArrayRef<'a>,
+    shape: &'a [usize],
+    /// `None`: C-contiguous from element 0.
+    strides: Option<&'a [isize]>,
+    offset: usize,
+}
+
+/// Most dimensions of an input or result (NumPy's limit is 64).
+pub const MAX_NDIM: usize = 32;
+
+impl<'a> View<'a> {
+    /// A C-contiguous (row-major) view of all of `data`.
+    pub fn new(data: ArrayRef<'a>, shape: &'a [usize]) -> Result<View<'a>, Error> {
+        if shape.len() > MAX_NDIM {
+            return Err(Error::Input(format!("{} dimensions is more than numjet's limit of {MAX_NDIM}", shape.len())));
+        }
+        let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+        if n != Some(data.len()) {
+            return Err(Error::Input(format!("shape {} needs {} elements, the data has {}", fmt_shape(shape), n.map_or("too many".to_string(), |n| n.to_string()), data.len())));
+        }
+        Ok(View { data, shape, strides: None, offset: 0 })
+    }
+
+    /// A view with explicit `strides` (in elements) whose first element is
+    /// `data[offset]`. Errors if some element would fall outside `data`.
+    pub fn strided(data: ArrayRef<'a>, shape: &'a [usize], strides: &'a [isize], offset: usize) -> Result<View<'a>, Error> {
+        if shape.len() > MAX_NDIM {
+            return Err(Error::Input(format!("{} dimensions is more than numjet's limit of {MAX_NDIM}", shape.len())));
+        }
+        if strides.len() != shape.len() {
+            return Err(Error::Input(format!("{} strides for {} dimensions", strides.len(), shape.len())));
+        }
+        let empty = shape.contains(&0);
+        // The lowest and highest element index the view reaches.
+        let (mut lo, mut hi) = (offset as i128, offset as i128);
+        if !empty {
+            for (&d, &s) in shape.iter().zip(strides) {
+                let span = (d as i128 - 1) * s as i128;
+                if span < 0 { lo += span } else { hi += span }
+            }
+        }
+        let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+        if n.is_none() || (!empty && (lo < 0 || hi >= data.len() as i128)) || (empty && offset > data.len()) {
+            return Err(Error::Input(format!(
+                "a view of shape {} with strides {:?} from element {offset} reaches outside its {} elements of data",
+                fmt_shape(shape),
+                strides,
+                data.len()
+            )));
+        }
+        Ok(View { data, shape, strides: Some(strides), offset })
+    }
+
+    pub fn dtype(&self) -> DType {
+        self.data.dtype()
+    }
+
+    pub fn shape(&self) -> &'a [usize] {
+        self.shape
+    }
+
+    /// The underlying elements (all of them, not only those in view).
+    pub fn data(&self) -> ArrayRef<'a> {
+        self.data
+    }
+
+    /// Strides in elements (C-contiguous ones for [`View::new`]).
+    pub fn strides(&self) -> Vec<isize> {
+        match self.strides {
+            Some(s) => s.to_vec(),
+            None => c_strides(self.shape),
+        }
+    }
+
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// Number of elements in view.
+    pub fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the elements in view are exactly `data[offset..offset + len]`
+    /// in C order.
+    pub fn is_c_contiguous(&self) -> bool {
+        let Some(s) = self.strides else { return true };
+        let mut want = 1isize;
+        for (&d, &st) in self.shape.iter().zip(s).rev() {
+            if d != 1 && st != want {
+                return false;
+            }
+            want = want.saturating_mul(d as isize);
+        }
+        true
+    }
+}
+
+/// C-order (row-major) strides, in elements, of `shape`.
+pub fn c_strides(shape: &[usize]) -> Vec<isize> {
+    let mut s = vec![0isize; shape.len()];
+    let mut acc = 1isize;
+    for d in (0..shape.len()).rev() {
+        s[d] = acc;
+        acc = acc.saturating_mul(shape[d] as isize);
+    }
+    s
+}
+
+/// `(2, 3)`, `(4,)`, `()`: NumPy's way of writing a shape.
+pub fn fmt_shape(shape: &[usize]) -> String {
+    match shape {
+        [] => "()".to_string(),
+        [n] => format!("({n},)"),
+        _ => format!("({})", shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")),
+    }
 }
 
 macro_rules! per_dtype {
@@ -220,12 +352,37 @@ impl ArrayMut<'_> {
     }
 }
 
-impl Input<'_> {
+impl<'a> Input<'a> {
     pub fn dtype(&self) -> DType {
         match self {
             Input::Array(a) => a.dtype(),
             Input::Scalar(s) => s.dtype(),
+            Input::View(v) => v.dtype(),
         }
+    }
+
+    /// Number of dimensions (0 for a scalar).
+    pub fn ndim(&self) -> usize {
+        match self {
+            Input::Array(_) => 1,
+            Input::Scalar(_) => 0,
+            Input::View(v) => v.shape().len(),
+        }
+    }
+
+    /// The shape (`[]` for a scalar).
+    pub fn shape(&self) -> Vec<usize> {
+        match self {
+            Input::Array(a) => vec![a.len()],
+            Input::Scalar(_) => vec![],
+            Input::View(v) => v.shape().to_vec(),
+        }
+    }
+}
+
+impl<'a> From<View<'a>> for Input<'a> {
+    fn from(v: View<'a>) -> Self {
+        Input::View(v)
     }
 }
 
@@ -311,11 +468,18 @@ impl Array {
         if let ArrayData::Bool(v) = &self.data { Some(v) } else { None }
     }
 
-    /// A borrowed view, for feeding a result back in as an input.
+    /// A borrowed view, for feeding a result back in as an input: a
+    /// scalar for 0-d, [`Input::Array`] for 1-D, [`Input::View`] otherwise.
     pub fn as_input(&self) -> Input<'_> {
-        match self.to_scalar() {
-            Some(s) => Input::Scalar(s),
-            None => Input::Array(self.data.as_ref()),
+        match self.shape.len() {
+            0 => Input::Scalar(self.data.as_ref().get(0)),
+            1 => Input::Array(self.data.as_ref()),
+            _ => Input::View(View { data: self.data.as_ref(), shape: &self.shape, strides: None, offset: 0 }),
         }
+    }
+
+    /// The array as an N-d view (0-d arrays have shape `[]`).
+    pub fn view(&self) -> View<'_> {
+        View { data: self.data.as_ref(), shape: &self.shape, strides: None, offset: 0 }
     }
 }

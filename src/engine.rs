@@ -6,8 +6,7 @@ use std::sync::{Arc, Mutex};
 use crate::array::{Array, ArrayMut, Input};
 use crate::dtype::DType;
 use crate::error::Error;
-use crate::ir::{self, Program, Shape, Signature};
-use crate::array::ArrayData;
+use crate::ir::{self, Program, Signature};
 use crate::{exec, interp, jit, syntax};
 
 /// Which evaluator runs compiled programs.
@@ -50,13 +49,23 @@ pub struct Config {
     /// Threads for the JIT backend (0 = the machine's cores). The engine
     /// has its own pool, separate from rayon's global one.
     pub threads: usize,
-    /// Arrays shorter than this run on the calling thread.
+    /// Work under this many elements runs on the calling thread.
     pub serial_below: usize,
+    /// Elements per block of work (one kernel call; one scratch buffer per
+    /// strided or broadcast operand). Results do not depend on it; tiny
+    /// values exercise the multi-block paths on small arrays in tests.
+    pub chunk: usize,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        Config { backend: Backend::default(), cache_capacity: 256, threads: 0, serial_below: exec::DEFAULT_SERIAL_BELOW }
+        Config {
+            backend: Backend::default(),
+            cache_capacity: 256,
+            threads: 0,
+            serial_below: exec::DEFAULT_SERIAL_BELOW,
+            chunk: exec::DEFAULT_CHUNK,
+        }
     }
 }
 
@@ -77,9 +86,15 @@ impl Config {
         self
     }
 
-    /// Arrays shorter than `n` elements run on the calling thread.
+    /// Work under `n` elements runs on the calling thread.
     pub fn serial_below(mut self, n: usize) -> Config {
         self.serial_below = n;
+        self
+    }
+
+    /// Elements per block of work (at least 1).
+    pub fn chunk(mut self, n: usize) -> Config {
+        self.chunk = n.max(1);
         self
     }
 }
@@ -112,7 +127,7 @@ struct Cache {
 
 impl Engine {
     pub fn new(config: Config) -> Engine {
-        let threads = Arc::new(exec::Threads::new(config.threads, config.serial_below));
+        let threads = Arc::new(exec::Threads::new(config.threads, config.serial_below, config.chunk));
         Engine { config, cache: Arc::default(), threads }
     }
 
@@ -231,77 +246,77 @@ impl Kernel {
         self.inner.jit.as_ref()
     }
 
-    /// Checks inputs against the signature; returns the common array length
-    /// (`None` when every input is a scalar).
-    fn check_inputs(&self, inputs: &[Input<'_>]) -> Result<Option<usize>, Error> {
+    /// Checks inputs against the signature (count, dtypes, dimensions) and
+    /// returns the shape of every node (NumPy broadcasting; arrays that do
+    /// not broadcast are an [`Error::Shape`]).
+    fn shapes(&self, inputs: &[Input<'_>]) -> Result<Vec<Vec<usize>>, Error> {
         let params = &self.inner.program.signature.params;
         if inputs.len() != params.len() {
             return Err(Error::Input(format!("the kernel takes {} inputs, got {}", params.len(), inputs.len())));
         }
-        let mut len: Option<(usize, &str)> = None;
         for (p, x) in params.iter().zip(inputs) {
             if p.dtype != x.dtype() {
                 return Err(Error::Input(format!("input `{}` should be {}, got {}", p.name, p.dtype, x.dtype())));
             }
-            match (p.shape, x) {
-                (Shape::Array, Input::Array(a)) => match len {
-                    Some((n, other)) if n != a.len() => {
-                        return Err(Error::Input(format!(
-                            "arrays of different lengths: `{other}` has {n} elements, `{}` has {}",
-                            p.name,
-                            a.len()
-                        )));
-                    }
-                    Some(_) => {}
-                    None => len = Some((a.len(), &p.name)),
-                },
-                (Shape::Scalar, Input::Scalar(_)) => {}
-                (Shape::Array, Input::Scalar(_)) => return Err(Error::Input(format!("input `{}` should be an array, got a scalar", p.name))),
-                (Shape::Scalar, Input::Array(_)) => return Err(Error::Input(format!("input `{}` should be a scalar, got an array", p.name))),
+            if p.ndim != x.ndim() {
+                let what = |n: usize| match n {
+                    0 => "a scalar".to_string(),
+                    1 => "a 1-D array".to_string(),
+                    n => format!("a {n}-D array"),
+                };
+                return Err(Error::Input(format!("input `{}` should be {}, got {}", p.name, what(p.ndim), what(x.ndim()))));
             }
         }
-        Ok(len.map(|l| l.0))
+        exec::shapes(&self.inner.program, inputs)
     }
 
-    /// Evaluates into a new array (0-d when the result is a scalar).
+    fn threads(&self) -> Option<(&exec::Threads, usize)> {
+        Some((&self.inner.threads, self.thread_limit))
+    }
+
+    /// Evaluates into a new array of the result's shape (0-d when the
+    /// result is a scalar).
     pub fn eval(&self, inputs: &[Input<'_>]) -> Result<Array, Error> {
-        let len = self.check_inputs(inputs)?.unwrap_or(0);
-        let r = match &self.inner.jit {
-            Some(j) if self.inner.program.shape() == Shape::Array => {
-                // Zeroed memory comes from the OS untouched, so its pages are
-                // first faulted in by the threads that write them.
-                let mut out = ArrayData::zeros(self.dtype(), len);
-                exec::run_into(j, inputs, len, out.as_mut(), &self.inner.threads, self.thread_limit)?;
-                Ok(out)
-            }
-            Some(j) => j.run(inputs, len)?,
-            None => interp::run(&self.inner.program, inputs, len)?,
+        let shapes = self.shapes(inputs)?;
+        let shape = shapes[self.inner.program.result.index()].clone();
+        let data = match &self.inner.jit {
+            Some(j) => exec::run(j, inputs, &shapes, self.threads())?,
+            None => interp::run(&self.inner.program, inputs, &shapes)?,
         };
-        Ok(match r {
-            Ok(data) => Array::from_vec(data),
-            Err(s) => Array::scalar(s),
-        })
+        Array::new(data, shape).ok_or_else(|| Error::Runtime("internal error: result size does not match its shape".into()))
+    }
+
+    /// The shape of the result for these inputs (checked as by `eval`).
+    pub fn result_shape(&self, inputs: &[Input<'_>]) -> Result<Vec<usize>, Error> {
+        let shapes = self.shapes(inputs)?;
+        Ok(shapes[self.inner.program.result.index()].clone())
     }
 
     /// Evaluates into a caller-provided buffer of the result's dtype and
-    /// length (length 1 for a scalar result).
+    /// size (the product of its shape; 1 for a scalar), in C order. The
+    /// JIT backend allocates nothing for the result.
+    ///
+    /// The output cannot overlap an input: `out` is a `&mut` borrow, which
+    /// Rust does not allow next to shared borrows of the same memory.
     pub fn eval_into(&self, inputs: &[Input<'_>], mut out: ArrayMut<'_>) -> Result<(), Error> {
-        let len = self.check_inputs(inputs)?;
-        let want = if self.inner.program.shape() == Shape::Scalar { 1 } else { len.unwrap_or(0) };
+        let shapes = self.shapes(inputs)?;
+        let shape = &shapes[self.inner.program.result.index()];
+        let want: usize = shape.iter().product();
         if out.dtype() != self.dtype() || out.len() != want {
             return Err(Error::Input(format!(
-                "output buffer is {} of length {}, the result is {} of length {want}",
+                "output buffer is {} of length {}, the result is {} of shape {} (length {want})",
                 out.dtype(),
                 out.len(),
-                self.dtype()
+                self.dtype(),
+                crate::array::fmt_shape(shape),
             )));
         }
         if let Some(j) = &self.inner.jit {
             // Straight into the caller's buffer: no allocation for the result.
-            return exec::run_into(j, inputs, len.unwrap_or(0), out, &self.inner.threads, self.thread_limit);
+            return exec::run_into(j, inputs, &shapes, out, self.threads());
         }
-        let r = self.eval(inputs)?;
-        out.copy_from(&r.into_data());
+        let r = interp::run(&self.inner.program, inputs, &shapes)?;
+        out.copy_from(&r);
         Ok(())
     }
 }
@@ -316,13 +331,7 @@ impl Kernel {
 /// assert_eq!(r.as_f64().unwrap(), &[3.0, 5.0, 7.0]);
 /// ```
 pub fn evaluate(program: &str, inputs: &[(&str, Input<'_>)]) -> Result<Array, Error> {
-    let mut sig = Signature::new();
-    for (name, x) in inputs {
-        sig = match x {
-            Input::Array(a) => sig.array(name, a.dtype()),
-            Input::Scalar(s) => sig.scalar(name, s.dtype()),
-        };
-    }
+    let sig = Signature::of(inputs);
     static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
     let k = ENGINE.get_or_init(Engine::default).compile(program, &sig)?;
     let values: Vec<Input> = inputs.iter().map(|(_, x)| *x).collect();

@@ -81,6 +81,11 @@ pub enum Error {
     /// The program is too deeply nested or too large.
     #[error("{}", render(.0))]
     Limit(Located),
+    /// The inputs' shapes do not fit an operation: arrays that do not
+    /// broadcast together, an `axis` past an input's dimensions. Found when
+    /// the shapes are known, at evaluation; the caret is under the operation.
+    #[error("{}", render(.0))]
+    Shape(Located),
     /// The inputs do not fit the program: a missing input, a wrong dtype,
     /// arrays of different lengths, a wrong output buffer.
     #[error("error: {0}")]
@@ -120,7 +125,8 @@ impl Error {
             | Error::Arity(l)
             | Error::Keyword(l)
             | Error::Type(l)
-            | Error::Limit(l) => Some(l),
+            | Error::Limit(l)
+            | Error::Shape(l) => Some(l),
             Error::Input(_) | Error::Runtime(_) => None,
         }
     }
@@ -134,7 +140,8 @@ impl Error {
             | Error::Arity(l)
             | Error::Keyword(l)
             | Error::Type(l)
-            | Error::Limit(l) => Some(l),
+            | Error::Limit(l)
+            | Error::Shape(l) => Some(l),
             Error::Input(_) | Error::Runtime(_) => None,
         }
     }

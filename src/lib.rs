@@ -70,7 +70,7 @@ pub mod syntax;
 #[cfg(feature = "cli")]
 pub mod npy;
 
-pub use array::{Array, ArrayData, ArrayMut, ArrayRef, Input};
+pub use array::{Array, ArrayData, ArrayMut, ArrayRef, Input, View};
 pub use dtype::{DType, Scalar};
 pub use engine::{Backend, Config, Engine, Kernel, evaluate};
 pub use error::{Error, Span};

@@ -85,7 +85,7 @@ fn len_of(inputs: &[Input<'_>]) -> usize {
         .iter()
         .find_map(|x| match x {
             Input::Array(a) => Some(a.len()),
-            Input::Scalar(_) => None,
+            Input::Scalar(_) | Input::View(_) => None,
         })
         .unwrap_or(0)
 }

@@ -61,6 +61,7 @@ pub fn lower(ast: &Ast, signature: &Signature, source: &str) -> Result<Program, 
         spans: Vec::new(),
         cse: HashMap::new(),
         env: HashMap::new(),
+        input_ndim: signature.params.iter().map(|p| p.ndim).collect(),
     };
     for (i, p) in signature.params.iter().enumerate() {
         if cx.env.contains_key(&p.name) {
@@ -112,6 +113,8 @@ struct Lowerer {
     spans: Vec<Span>,
     cse: HashMap<Key, NodeId>,
     env: HashMap<String, Arg>,
+    /// Dimensions of each input.
+    input_ndim: Vec<usize>,
 }
 
 /// Hash-consing key: a node is identified by what it computes.
@@ -123,6 +126,7 @@ enum Key {
     Cast(DType, NodeId),
     Op(Op, Vec<NodeId>),
     Reduce(Reduce, NodeId),
+    ReduceAxis(Reduce, usize, NodeId),
 }
 
 fn scalar_bits(s: Scalar) -> u64 {
@@ -155,12 +159,20 @@ impl Lowerer {
             NodeOp::Cast => Key::Cast(dtype, args[0]),
             NodeOp::Op(o) => Key::Op(o, args.clone()),
             NodeOp::Reduce(r) => Key::Reduce(r, args[0]),
+            NodeOp::ReduceAxis(r, axis) => Key::ReduceAxis(r, axis, args[0]),
         };
         if let Some(&id) = self.cse.get(&key) {
             return id;
         }
+        let ndim = match op {
+            NodeOp::Input(k) => self.input_ndim[k],
+            NodeOp::Const(_) | NodeOp::Reduce(_) => 0,
+            NodeOp::ReduceAxis(..) => self.node(args[0]).ndim - 1,
+            NodeOp::Fill(_) | NodeOp::Cast | NodeOp::Op(_) => args.iter().map(|a| self.node(*a).ndim).max().unwrap_or(0),
+        };
+        debug_assert_eq!(ndim > 0, shape == Shape::Array, "ndim and shape agree");
         let id = NodeId(self.nodes.len() as u32);
-        self.nodes.push(Node { op, args, dtype, shape });
+        self.nodes.push(Node { op, args, dtype, shape, ndim });
         self.spans.push(span);
         self.cse.insert(key, id);
         id
@@ -841,10 +853,11 @@ impl Lowerer {
         }
         if let Some(r) = reduce {
             self.arity(name, 1, args.len(), span)?;
-            if let Some((_, kspan, v)) = kw.first() {
-                self.check_axis(name, *kspan, *v, args[0])?;
-            }
-            return self.reduce(r, args[0], span);
+            let axis = match kw.first() {
+                Some((_, kspan, v)) => self.check_axis(name, *kspan, *v, args[0])?,
+                None => None,
+            };
+            return self.reduce(r, args[0], axis, span);
         }
         if let Some(d) = DType::from_name(name).filter(|_| matches!(name, "bool" | "int32" | "int64" | "float32" | "float64")) {
             self.arity(name, 1, args.len(), span)?;
@@ -918,13 +931,18 @@ impl Lowerer {
         self.apply(op, args, span)
     }
 
-    fn check_axis(&self, name: &str, kspan: Span, v: Arg, x: Arg) -> LResult<()> {
+    /// The axis `axis=v` names (negative counts from the end), or `None`
+    /// when it is the only axis (a 1-D argument: the whole array).
+    fn check_axis(&self, name: &str, kspan: Span, v: Arg, x: Arg) -> LResult<Option<usize>> {
         let ndim = match x.val {
-            Val::Node(id) if self.node(id).shape == Shape::Array => 1,
-            _ => 0,
+            Val::Node(id) => self.node(id).ndim,
+            Val::Weak(_) => 0,
         };
         match v.val {
-            Val::Weak(Weak::Int(a)) if ndim == 1 && (a == 0 || a == -1) => Ok(()),
+            Val::Weak(Weak::Int(a)) if (-(ndim as i128)..ndim as i128).contains(&a) => {
+                let axis = if a < 0 { (a + ndim as i128) as usize } else { a as usize };
+                Ok((ndim > 1).then_some(axis))
+            }
             Val::Weak(Weak::Int(a)) => Err(Error::Keyword(self.rep.at(
                 v.span,
                 format!("axis {a} is out of bounds for an array of dimension {ndim} in `{name}`"),
@@ -933,7 +951,7 @@ impl Lowerer {
         }
     }
 
-    fn reduce(&mut self, r: Reduce, a: Arg, span: Span) -> LResult<Arg> {
+    fn reduce(&mut self, r: Reduce, a: Arg, axis: Option<usize>, span: Span) -> LResult<Arg> {
         let x = match a.val {
             Val::Weak(w) => {
                 let d = self.node_dtype(a);
@@ -958,7 +976,10 @@ impl Lowerer {
             };
             return Ok(Arg { val: Val::Node(id), span });
         }
-        let id = self.emit(NodeOp::Reduce(r), vec![x], out, Shape::Scalar, span);
+        let id = match axis {
+            Some(axis) => self.emit(NodeOp::ReduceAxis(r, axis), vec![x], out, Shape::Array, span),
+            None => self.emit(NodeOp::Reduce(r), vec![x], out, Shape::Scalar, span),
+        };
         Ok(Arg { val: Val::Node(id), span })
     }
 

@@ -13,9 +13,14 @@
 //! - Every operand of a [`NodeOp::Op`] already has the operand dtype the
 //!   operation's [`Rule`](crate::ops::Rule) asks for (`where`'s condition is
 //!   bool; both branches have the result dtype).
-//! - A node's shape is [`Shape::Array`] iff one of its arguments is an
-//!   array; reductions are [`Shape::Scalar`]. All arrays in one program
-//!   have the same length at run time.
+//! - Every node has a static number of dimensions `ndim`: inputs take
+//!   theirs from the signature, elementwise nodes the largest of their
+//!   arguments' (NumPy broadcasting), a [`NodeOp::Reduce`] is 0-d and a
+//!   [`NodeOp::ReduceAxis`] has one dimension fewer than its argument (and
+//!   at least one). A node's shape is [`Shape::Array`] iff `ndim > 0`.
+//!   The concrete shapes are known only at evaluation
+//!   ([`crate::exec::shapes`]), where arrays that do not broadcast together
+//!   are an [`Error::Shape`](crate::Error::Shape).
 //! - There are no spans in the nodes; `spans[i]` is the source text that
 //!   produced node `i`, for run-time error messages.
 
@@ -47,12 +52,14 @@ pub enum Shape {
     Array,
 }
 
-/// A declared input: a name, a dtype, and whether it is a 0-d scalar.
+/// A declared input: a name, a dtype, and its number of dimensions (0: a
+/// scalar).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Param {
     pub name: String,
     pub dtype: DType,
     pub shape: Shape,
+    pub ndim: usize,
 }
 
 /// The inputs a program is compiled against, in order.
@@ -66,16 +73,31 @@ impl Signature {
         Signature::default()
     }
 
-    /// Adds an array input.
-    pub fn array(mut self, name: &str, dtype: DType) -> Signature {
-        self.params.push(Param { name: name.to_string(), dtype, shape: Shape::Array });
-        self
+    /// Adds a 1-D array input.
+    pub fn array(self, name: &str, dtype: DType) -> Signature {
+        self.nd(name, dtype, 1)
     }
 
     /// Adds a 0-d (scalar) input.
-    pub fn scalar(mut self, name: &str, dtype: DType) -> Signature {
-        self.params.push(Param { name: name.to_string(), dtype, shape: Shape::Scalar });
+    pub fn scalar(self, name: &str, dtype: DType) -> Signature {
+        self.nd(name, dtype, 0)
+    }
+
+    /// Adds an input with `ndim` dimensions (0: a scalar).
+    pub fn nd(mut self, name: &str, dtype: DType, ndim: usize) -> Signature {
+        let shape = if ndim == 0 { Shape::Scalar } else { Shape::Array };
+        self.params.push(Param { name: name.to_string(), dtype, shape, ndim });
         self
+    }
+
+    /// Adds an input with the dtype and number of dimensions of `x`.
+    pub fn input(self, name: &str, x: &crate::array::Input<'_>) -> Signature {
+        self.nd(name, x.dtype(), x.ndim())
+    }
+
+    /// The signature of named inputs, in order.
+    pub fn of(inputs: &[(&str, crate::array::Input<'_>)]) -> Signature {
+        inputs.iter().fold(Signature::new(), |s, (name, x)| s.input(name, x))
     }
 
     /// Position of the input called `name`.
@@ -101,6 +123,10 @@ pub enum NodeOp {
     Op(Op),
     /// A reduction of the whole argument to one value.
     Reduce(Reduce),
+    /// A reduction along one axis (`0..ndim` of the argument, which has at
+    /// least two dimensions): the result has the argument's shape without
+    /// that axis.
+    ReduceAxis(Reduce, usize),
 }
 
 /// One node of the DAG.
@@ -110,6 +136,8 @@ pub struct Node {
     pub args: Vec<NodeId>,
     pub dtype: DType,
     pub shape: Shape,
+    /// Number of dimensions (0 iff `shape` is [`Shape::Scalar`]).
+    pub ndim: usize,
 }
 
 /// A typed, folded, deduplicated program. See the module docs for its invariants.

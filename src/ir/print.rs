@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use super::{NodeOp, Program, Shape};
+use super::{NodeOp, Program};
 
 impl fmt::Display for Program {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -21,8 +21,10 @@ impl fmt::Display for Program {
                 NodeOp::Cast => format!("cast {}", args.join(", ")),
                 NodeOp::Op(op) => format!("{} {}", op.def().name, args.join(", ")),
                 NodeOp::Reduce(r) => format!("{} {}", r.def().name, args.join(", ")),
+                NodeOp::ReduceAxis(r, axis) => format!("{} {}, axis={axis}", r.def().name, args.join(", ")),
             };
-            let shape = if n.shape == Shape::Array { "[n]" } else { "" };
+            // `[n]` for 1-D, `[n, n]` for 2-D, ...: shapes are known at evaluation.
+            let shape = if n.ndim == 0 { String::new() } else { format!("[{}]", vec!["n"; n.ndim].join(", ")) };
             writeln!(f, "%{i} = {what:<24} : {}{shape}", n.dtype)?;
         }
         write!(f, "return %{}", self.result.0)

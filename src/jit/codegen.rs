@@ -168,7 +168,7 @@ impl Emitter<'_> {
                 mode: Mode::Scalar,
                 vals: vec![None; f.p.nodes.len()],
                 vvals: vec![None; f.p.nodes.len()],
-                bases: vec![None; f.p.signature.params.len()],
+                bases: vec![None; f.plan.nptrs],
                 funcs: HashMap::new(),
                 err: Variable::from_u32(0),
                 ptr,
@@ -235,7 +235,7 @@ fn vector_shape(p: &Program, stage: &Stage) -> Option<Mode> {
             }
         }
         let ok = match n.op {
-            NodeOp::Input(_) => n.dtype != DType::Bool,
+            NodeOp::Input(_) | NodeOp::ReduceAxis(..) => n.dtype != DType::Bool,
             NodeOp::Fill(_) => true,
             NodeOp::Cast => {
                 let from = p.node(n.args[0]).dtype;
@@ -303,7 +303,10 @@ impl Lowerer<'_, '_> {
         // Base pointers of the array inputs, and every 0-d node, once.
         for &id in &stage.nodes {
             let n = self.p.node(id);
-            if let (NodeOp::Input(k), Shape::Array) = (n.op, n.shape) {
+            // Array inputs, and axis reductions (computed by earlier stages
+            // into arrays), are read through the input pointer array.
+            if let (NodeOp::Input(_) | NodeOp::ReduceAxis(..), Shape::Array) = (n.op, n.shape) {
+                let k = self.plan.ptr[id.index()].ok_or("internal error: array leaf without a pointer")? as usize;
                 let base = self.b.ins().load(ptr, mem(), inputs, (k as i32) * psize);
                 self.bases[k] = Some(base);
             }
@@ -501,8 +504,9 @@ impl Lowerer<'_, '_> {
     fn node(&mut self, id: NodeId) -> LResult<Value> {
         let n = self.p.node(id);
         Ok(match n.op {
-            NodeOp::Input(k) => match n.shape {
+            NodeOp::Input(_) | NodeOp::ReduceAxis(..) => match n.shape {
                 Shape::Array => {
+                    let k = self.plan.ptr[id.index()].ok_or("internal error: array leaf without a pointer")? as usize;
                     let base = self.bases[k].ok_or("internal error: input base pointer not loaded")?;
                     let addr = self.elem_addr(base, n.dtype)?;
                     let flags = if self.vector() { vmem() } else { mem() };

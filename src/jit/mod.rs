@@ -135,12 +135,21 @@ use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::Module;
 
 use crate::array::{ArrayData, ArrayMut, ArrayRef, Input};
-use crate::dtype::{DType, Scalar};
+use crate::dtype::Scalar;
 use crate::error::Error;
-use crate::interp;
 use crate::ir::{NodeId, NodeOp, Program, Shape};
-use crate::ops::{self, EvalError, Op, Reduce};
+use crate::ops::{self, EvalError, Op};
 use plan::{Plan, StageKind};
+
+/// One stage, for the executor ([`crate::exec`]).
+pub(crate) struct StageInfo<'k> {
+    /// The node whose value the stage stores per element.
+    pub root: NodeId,
+    /// The reduction whose argument the stage computes (`None`: the result).
+    pub reduction: Option<NodeId>,
+    /// The nodes it evaluates.
+    pub nodes: &'k [NodeId],
+}
 
 /// The signature of a compiled stage (see the module docs).
 type KernelFn = unsafe extern "C" fn(*const *const u8, *mut u8, *const u64, usize, usize, *mut u32);
@@ -276,8 +285,8 @@ impl std::fmt::Debug for JitKernel {
     }
 }
 
-/// The scalar state of one evaluation after its reductions ran: what
-/// [`JitKernel::run_range`] needs to compute any chunk of the result.
+/// What [`JitKernel::run_range`] needs to compute any chunk of the result
+/// of a 1-D evaluation: the scalar state after its reductions ran.
 #[derive(Clone, Debug)]
 pub struct Prepared {
     scalars: Vec<u64>,
@@ -295,17 +304,20 @@ fn validate(p: &Program) -> Result<(), Error> {
         }
         let arity = match n.op {
             NodeOp::Input(_) | NodeOp::Const(_) => 0,
-            NodeOp::Fill(_) | NodeOp::Cast | NodeOp::Reduce(_) => 1,
+            NodeOp::Fill(_) | NodeOp::Cast | NodeOp::Reduce(_) | NodeOp::ReduceAxis(..) => 1,
             NodeOp::Op(op) => op.def().arity,
         };
         if n.args.len() != arity {
             return Err(internal("wrong number of arguments"));
         }
         let any_array = n.args.iter().any(|a| p.node(*a).shape == Shape::Array);
+        if (n.ndim > 0) != (n.shape == Shape::Array) {
+            return Err(internal("shape and dimensions disagree"));
+        }
         match n.op {
             NodeOp::Input(k) => {
                 let param = p.signature.params.get(k).ok_or_else(|| internal("input out of range"))?;
-                if param.dtype != n.dtype || param.shape != n.shape {
+                if param.dtype != n.dtype || param.shape != n.shape || param.ndim != n.ndim {
                     return Err(internal("input node does not match the signature"));
                 }
             }
@@ -315,6 +327,14 @@ fn validate(p: &Program) -> Result<(), Error> {
             }
             NodeOp::Reduce(r) if n.shape != Shape::Scalar || (r.def().dtype)(p.node(n.args[0]).dtype) != n.dtype => {
                 return Err(internal("bad reduction"));
+            }
+            NodeOp::ReduceAxis(r, axis)
+                if n.shape != Shape::Array
+                    || (r.def().dtype)(p.node(n.args[0]).dtype) != n.dtype
+                    || axis >= p.node(n.args[0]).ndim
+                    || n.ndim + 1 != p.node(n.args[0]).ndim =>
+            {
+                return Err(internal("bad axis reduction"));
             }
             NodeOp::Cast | NodeOp::Op(_) if any_array != (n.shape == Shape::Array) => return Err(internal("bad shape")),
             _ => {}
@@ -396,7 +416,7 @@ fn compile_inner(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> 
 
 /// The bits of a 0-d value in a scalar-buffer slot: the value's own bytes at
 /// the start of the slot, as the kernel loads it.
-fn slot_bits(s: Scalar) -> u64 {
+pub(crate) fn slot_bits(s: Scalar) -> u64 {
     let mut b = [0u8; 8];
     match s {
         Scalar::Bool(v) => b[0] = v as u8,
@@ -406,10 +426,6 @@ fn slot_bits(s: Scalar) -> u64 {
         Scalar::Float64(v) => b.copy_from_slice(&v.to_ne_bytes()),
     }
     u64::from_ne_bytes(b)
-}
-
-fn data_ptr(d: &mut ArrayData) -> *mut u8 {
-    mut_ptr(&mut d.as_mut())
 }
 
 fn mut_ptr(d: &mut ArrayMut<'_>) -> *mut u8 {
@@ -432,126 +448,12 @@ fn ref_ptr(a: &ArrayRef<'_>) -> *const u8 {
     }
 }
 
-/// Typed versions of the common cases of [`interp::reduce`], computing
-/// exactly what it computes (same pairwise summation, same `0.0 +` that
-/// turns a `-0.0` sum into `+0.0`, same wrapping integer sums, same
-/// left-to-right `minimum`/`maximum`) without boxing every element; `None`
-/// for the other cases (an empty `min`/`max` is `interp::reduce`'s error).
-fn fast_reduce(r: Reduce, out: DType, col: ArrayRef<'_>) -> Option<Scalar> {
-    Some(match (r, col) {
-        (Reduce::Sum, ArrayRef::Float64(v)) if out == DType::Float64 => Scalar::Float64(0.0 + interp::pairwise_sum(v, 0.0)),
-        (Reduce::Sum, ArrayRef::Float32(v)) if out == DType::Float32 => Scalar::Float32(0.0 + interp::pairwise_sum(v, 0.0)),
-        (Reduce::Mean, ArrayRef::Float64(v)) if out == DType::Float64 && !v.is_empty() => {
-            Scalar::Float64((0.0 + interp::pairwise_sum(v, 0.0)) / v.len() as f64)
-        }
-        (Reduce::Mean, ArrayRef::Float32(v)) if out == DType::Float32 && !v.is_empty() => {
-            Scalar::Float32((0.0 + interp::pairwise_sum(v, 0.0)) / v.len() as f32)
-        }
-        (Reduce::Sum, ArrayRef::Int64(v)) if out == DType::Int64 => Scalar::Int64(v.iter().fold(0i64, |a, &x| a.wrapping_add(x))),
-        (Reduce::Sum, ArrayRef::Int32(v)) if out == DType::Int64 => Scalar::Int64(v.iter().fold(0i64, |a, &x| a.wrapping_add(x as i64))),
-        (Reduce::Any, ArrayRef::Bool(v)) => Scalar::Bool(v.iter().any(|&x| x)),
-        (Reduce::All, ArrayRef::Bool(v)) => Scalar::Bool(v.iter().all(|&x| x)),
-        (Reduce::Min | Reduce::Max, c) if out == c.dtype() && !c.is_empty() => min_max(r == Reduce::Min, None, c),
-        _ => return None,
-    })
-}
-
-/// Elements per buffer of a streamed reduction (see
-/// [`JitKernel::stream_reduce`]): NumPy's buffer size, which the integer
-/// mean's float64 buffers must match exactly; at least 128, NumPy's
-/// pairwise block, which the float sums rely on.
-const STREAM: usize = 8192;
-const _: () = assert!(STREAM >= 128);
-
-/// Elements per buffer of a streamed float `sum`/`mean`: any size of at
-/// least 128 gives the same association; 2048 keeps the buffer (16 KB of
-/// float64) in L1 next to the inputs streaming through.
-const FLOAT_STREAM: usize = 2048;
-const _: () = assert!(FLOAT_STREAM >= 128);
-
-/// The first `len` elements of `d`.
-fn prefix(d: &ArrayData, len: usize) -> ArrayRef<'_> {
-    match d {
-        ArrayData::Bool(v) => ArrayRef::Bool(&v[..len]),
-        ArrayData::Int32(v) => ArrayRef::Int32(&v[..len]),
-        ArrayData::Int64(v) => ArrayRef::Int64(&v[..len]),
-        ArrayData::Float32(v) => ArrayRef::Float32(&v[..len]),
-        ArrayData::Float64(v) => ArrayRef::Float64(&v[..len]),
-    }
-}
-
-/// [`interp::pairwise_sum`] of elements `start..start + n` of a column that
-/// is never materialised: `fill(b, s)` writes elements `s..s + b.len()`
-/// into `b`. A range of at most `buf.len()` (>= 128) elements is filled and
-/// summed by `pairwise_sum` itself; a longer one is split where
-/// `pairwise_sum` splits it (it is longer than 128, so `pairwise_sum`
-/// would recurse at `n2`), so the association is exactly NumPy's.
-fn stream_pairwise<T: Copy + std::ops::Add<Output = T> + std::ops::AddAssign>(
-    start: usize,
-    n: usize,
-    buf: &mut [T],
-    zero: T,
-    fill: &mut dyn FnMut(&mut [T], usize),
-) -> T {
-    if n <= buf.len() {
-        let b = &mut buf[..n];
-        fill(b, start);
-        interp::pairwise_sum(b, zero)
-    } else {
-        debug_assert!(n > 128);
-        let mut n2 = n / 2;
-        n2 -= n2 % 8;
-        let left = stream_pairwise(start, n2, buf, zero, fill);
-        left + stream_pairwise(start + n2, n - n2, buf, zero, fill)
-    }
-}
-
-/// `a` (if any) folded left to right with the elements of `c` by the
-/// table's `minimum` (`min`) or `maximum`, typed: the same bodies as the
-/// `Minimum`/`Maximum` rows of `ops` (bool `&`/`|`, integer `min`/`max`,
-/// float comparisons that propagate the first NaN).
-fn min_max(min: bool, a: Option<Scalar>, c: ArrayRef<'_>) -> Scalar {
-    fn fold<T: Copy>(a: Option<T>, v: &[T], f: impl Fn(T, T) -> T) -> T {
-        let (first, rest) = match a {
-            Some(a) => (a, v),
-            None => (v[0], &v[1..]),
-        };
-        rest.iter().fold(first, |acc, &x| f(acc, x))
-    }
-    macro_rules! typed {
-        ($v:expr, $variant:ident, $min:expr, $max:expr) => {{
-            let a = a.map(|s| match s {
-                Scalar::$variant(x) => x,
-                _ => unreachable!("accumulator of the argument's dtype"),
-            });
-            Scalar::$variant(if min { fold(a, $v, $min) } else { fold(a, $v, $max) })
-        }};
-    }
-    match c {
-        ArrayRef::Bool(v) => typed!(v, Bool, |a: bool, b: bool| a & b, |a: bool, b: bool| a | b),
-        ArrayRef::Int32(v) => typed!(v, Int32, |a: i32, b: i32| a.min(b), |a: i32, b: i32| a.max(b)),
-        ArrayRef::Int64(v) => typed!(v, Int64, |a: i64, b: i64| a.min(b), |a: i64, b: i64| a.max(b)),
-        ArrayRef::Float32(v) => typed!(
-            v,
-            Float32,
-            |a: f32, b: f32| if a < b || a.is_nan() { a } else { b },
-            |a: f32, b: f32| if a > b || a.is_nan() { a } else { b }
-        ),
-        ArrayRef::Float64(v) => typed!(
-            v,
-            Float64,
-            |a: f64, b: f64| if a < b || a.is_nan() { a } else { b },
-            |a: f64, b: f64| if a > b || a.is_nan() { a } else { b }
-        ),
-    }
-}
-
 /// The smallest failing node so far, and its message.
 #[derive(Default)]
-struct Failure(Option<(u32, &'static str)>);
+pub(crate) struct Failure(pub(crate) Option<(u32, &'static str)>);
 
 impl Failure {
-    fn record(&mut self, id: u32, msg: &'static str) {
+    pub(crate) fn record(&mut self, id: u32, msg: &'static str) {
         if self.0.is_none_or(|(old, _)| id < old) {
             self.0 = Some((id, msg));
         }
@@ -588,46 +490,35 @@ impl JitKernel {
         self.fns.len()
     }
 
-    /// Evaluates the program: the same contract and results as the
-    /// interpreter (`Ok(Ok(column))` for an array result, `Ok(Err(value))`
-    /// for a 0-d one). `len` is the common length of the array inputs (0
-    /// when there are none). Inputs that do not match the signature, or
-    /// arrays whose length is not `len`, are an [`Error::Input`].
+    /// Evaluates the program on one thread: the same contract and results
+    /// as the interpreter (`Ok(Ok(data))` for an array result, in C order,
+    /// `Ok(Err(value))` for a 0-d one). `len` is the common length of 1-D
+    /// array inputs (ignored when there are none); N-d inputs
+    /// ([`Input::View`]) are broadcast as in NumPy. Inputs that do not
+    /// match the signature, or arrays whose length is not `len`, are an
+    /// [`Error::Input`].
     pub fn run(&self, inputs: &[Input<'_>], len: usize) -> Result<Result<ArrayData, Scalar>, Error> {
-        let ptrs = self.check(inputs, len)?;
-        let mut fail = Failure::default();
-        let scalars = self.reductions(inputs, &ptrs, len, &mut fail)?;
-        let last = self.plan.stages.len() - 1;
-        let stage = &self.plan.stages[last];
-        let n = if stage.root_is_array { len } else { 1 };
-        let mut out = ArrayData::zeros(self.program.node(stage.root).dtype, n);
-        // SAFETY: `check` validated the inputs against the signature and
-        // `len`; `out` holds `n` elements of the root's dtype; `scalars` has
-        // every slot.
-        let status = unsafe { self.call(last, &ptrs, data_ptr(&mut out), &scalars, 0, n) };
-        self.record_status(status, &mut fail);
-        if let Some((id, msg)) = fail.0 {
-            return Err(self.runtime(id, msg));
-        }
-        if stage.root_is_array { Ok(Ok(out)) } else { Ok(Err(out.as_ref().get(0))) }
+        self.check(inputs, len)?;
+        let shapes = crate::exec::shapes(&self.program, inputs)?;
+        let out = crate::exec::run(self, inputs, &shapes, None)?;
+        if self.program.shape() == Shape::Array { Ok(Ok(out)) } else { Ok(Err(out.as_ref().get(0))) }
     }
 
     /// Runs the reduction stages (everything but the final elementwise
-    /// stage) for a chunked evaluation with [`JitKernel::run_range`].
+    /// stage) for a chunked evaluation of 1-D inputs with
+    /// [`JitKernel::run_range`].
     pub fn prepare(&self, inputs: &[Input<'_>], len: usize) -> Result<Prepared, Error> {
-        let ptrs = self.check(inputs, len)?;
-        let mut fail = Failure::default();
-        let scalars = self.reductions(inputs, &ptrs, len, &mut fail)?;
-        if let Some((id, msg)) = fail.0 {
-            return Err(self.runtime(id, msg));
-        }
+        self.check(inputs, len)?;
+        let shapes = crate::exec::shapes(&self.program, inputs)?;
+        let scalars = crate::exec::prepare(self, inputs, &shapes)?;
         Ok(Prepared { scalars, len })
     }
 
     /// Computes elements `start..start + out.len()` of the result into
     /// `out` (element `start` first): one chunk of the evaluation
-    /// `prepared` was made for. Chunks may run concurrently from several
-    /// threads. A 0-d result is one element (`start` 0, `out` of length 1).
+    /// `prepared` was made for (1-D inputs). Chunks may run concurrently
+    /// from several threads. A 0-d result is one element (`start` 0, `out`
+    /// of length 1).
     ///
     /// A runtime error reports the first failing node of this chunk (the
     /// whole evaluation with [`JitKernel::run`] reports the interpreter's).
@@ -645,9 +536,11 @@ impl JitKernel {
             )));
         }
         let n = out.len();
-        // SAFETY: inputs checked against the signature and `prepared.len`;
-        // `start + n <= total` elements exist in every array input; `out`
-        // has `n` elements of the root's dtype; the scalar buffer is full.
+        // SAFETY: inputs checked against the signature (1-D arrays of
+        // `prepared.len` elements, so the pointer array has no axis
+        // reductions) and `start + n <= total` elements exist in every array
+        // input; `out` has `n` elements of the root's dtype; the scalar
+        // buffer is full.
         let status = unsafe { self.call(last, &ptrs, mut_ptr(&mut out), &prepared.scalars, start, n) };
         let mut fail = Failure::default();
         self.record_status(status, &mut fail);
@@ -657,234 +550,68 @@ impl JitKernel {
         }
     }
 
-    /// Validates inputs; returns their base pointers (null for 0-d inputs).
+    /// Validates 1-D and 0-d inputs for the whole-array entry points;
+    /// returns the input-pointer array (null for 0-d inputs). N-d views are
+    /// checked for dtype and dimensions only (and get null pointers).
     fn check(&self, inputs: &[Input<'_>], len: usize) -> Result<Vec<*const u8>, Error> {
         let params = &self.program.signature.params;
         if inputs.len() != params.len() {
             return Err(Error::Input(format!("the kernel takes {} inputs, got {}", params.len(), inputs.len())));
         }
-        params
+        let mut ptrs = vec![std::ptr::null(); self.plan.nptrs];
+        for ((p, x), ptr) in params.iter().zip(inputs).zip(&mut ptrs) {
+            if p.dtype != x.dtype() {
+                return Err(Error::Input(format!("input `{}` should be {}, got {}", p.name, p.dtype, x.dtype())));
+            }
+            if p.ndim != x.ndim() {
+                return Err(Error::Input(format!("input `{}` should have {} dimensions, got {}", p.name, p.ndim, x.ndim())));
+            }
+            match x {
+                Input::Array(a) if a.len() == len => *ptr = ref_ptr(a),
+                Input::Array(a) => return Err(Error::Input(format!("input `{}` has {} elements, expected {len}", p.name, a.len()))),
+                Input::Scalar(_) | Input::View(_) => {}
+            }
+        }
+        Ok(ptrs)
+    }
+
+    /// The stages, in order (reductions in node order, then the result).
+    pub(crate) fn stages(&self) -> Vec<StageInfo<'_>> {
+        self.plan
+            .stages
             .iter()
-            .zip(inputs)
-            .map(|(p, x)| {
-                if p.dtype != x.dtype() {
-                    return Err(Error::Input(format!("input `{}` should be {}, got {}", p.name, p.dtype, x.dtype())));
-                }
-                match (p.shape, x) {
-                    (Shape::Array, Input::Array(a)) if a.len() == len => Ok(ref_ptr(a)),
-                    (Shape::Array, Input::Array(a)) => {
-                        Err(Error::Input(format!("input `{}` has {} elements, expected {len}", p.name, a.len())))
-                    }
-                    (Shape::Scalar, Input::Scalar(_)) => Ok(std::ptr::null()),
-                    (Shape::Array, Input::Scalar(_)) => Err(Error::Input(format!("input `{}` should be an array, got a scalar", p.name))),
-                    (Shape::Scalar, Input::Array(_)) => Err(Error::Input(format!("input `{}` should be a scalar, got an array", p.name))),
-                }
+            .map(|s| StageInfo {
+                root: s.root,
+                reduction: match s.kind {
+                    StageKind::Reduce(id) => Some(id),
+                    StageKind::Result => None,
+                },
+                nodes: &s.nodes,
             })
             .collect()
     }
 
-    /// Fills the scalar buffer: 0-d inputs, then each reduction in order
-    /// (its argument computed by its stage and streamed through a buffer,
-    /// or an input reduced in place; see "Reductions" in the module docs).
-    fn reductions(&self, inputs: &[Input<'_>], ptrs: &[*const u8], len: usize, fail: &mut Failure) -> Result<Vec<u64>, Error> {
-        let mut scalars = vec![0u64; self.plan.nslots];
-        for (k, x) in inputs.iter().enumerate() {
-            if let Input::Scalar(s) = x {
-                scalars[k] = slot_bits(*s);
-            }
-        }
-        for (si, stage) in self.plan.stages.iter().enumerate() {
-            let StageKind::Reduce(rid) = stage.kind else { continue };
-            let n = if stage.root_is_array { len } else { 1 };
-            let root = self.program.node(stage.root);
-            let mut owned = None;
-            // An input array argument is reduced in place.
-            let direct = match (root.op, stage.root_is_array) {
-                (NodeOp::Input(k), true) => match inputs.get(k) {
-                    Some(Input::Array(a)) => Some(*a),
-                    _ => None,
-                },
-                _ => None,
-            };
-            let node = self.program.node(rid);
-            let NodeOp::Reduce(r) = node.op else { return Err(internal("reduction stage without a reduction")) };
-            let slot = self.plan.slot[rid.index()].ok_or_else(|| internal("reduction without a slot"))? as usize;
-            let streamed = match direct {
-                None if stage.root_is_array && n > 0 => self.stream_reduce(si, ptrs, &scalars, n, r, node.dtype, root.dtype, fail),
-                _ => None,
-            };
-            let col = match (direct, &streamed) {
-                (_, Some(_)) => ArrayRef::Bool(&[]),
-                (Some(a), None) => a,
-                (None, None) => {
-                    let mut col = ArrayData::zeros(root.dtype, n);
-                    // SAFETY: inputs checked by the caller; `col` holds `n`
-                    // elements of the stage root's dtype; the slots this
-                    // stage reads (0-d inputs, earlier reductions) are filled.
-                    let status = unsafe { self.call(si, ptrs, data_ptr(&mut col), &scalars, 0, n) };
-                    self.record_status(status, fail);
-                    owned.insert(col).as_ref()
-                }
-            };
-            let v = match streamed {
-                Some(v) => v,
-                None => match fast_reduce(r, node.dtype, col) {
-                    Some(v) => Ok(v),
-                    None => interp::reduce(r, node.dtype, col.len(), |j| col.get(j)),
-                },
-            };
-            match v {
-                Ok(v) if v.dtype() == node.dtype => scalars[slot] = slot_bits(v),
-                Ok(_) => return Err(internal("reduction gave the wrong dtype")),
-                Err(msg) => fail.record(rid.0, msg),
-            }
-        }
-        Ok(scalars)
+    /// Number of scalar slots.
+    pub(crate) fn nslots(&self) -> usize {
+        self.plan.nslots
     }
 
-    /// Reduces the argument of reduction stage `si` (an array of `n > 0`
-    /// elements) without materialising it: the stage's kernel computes it
-    /// [`STREAM`] elements at a time into one reusable buffer, and the
-    /// reduction consumes each piece with exactly `interp::reduce`'s
-    /// arithmetic (see "Reductions" in the module docs). `None`: a case
-    /// this does not handle (the caller materialises the column).
-    #[allow(clippy::too_many_arguments)]
-    fn stream_reduce(
-        &self,
-        si: usize,
-        ptrs: &[*const u8],
-        scalars: &[u64],
-        n: usize,
-        r: Reduce,
-        out: DType,
-        arg: DType,
-        fail: &mut Failure,
-    ) -> Option<Result<Scalar, &'static str>> {
-        // Fills `buf[..len]` with elements `start..start + len` of the argument.
-        let mut fill = |buf: *mut u8, start: usize, len: usize| {
-            // SAFETY: the caller checked the inputs against the signature
-            // and `n` (`start + len <= n` here); `buf` has room for `len`
-            // elements of the stage root's dtype (`arg`); the slots this
-            // stage reads (0-d inputs, earlier reductions) are filled.
-            let status = unsafe { self.call(si, ptrs, buf, scalars, start, len) };
-            self.record_status(status, fail);
-        };
-        // Float sums: the pairwise recursion, with every range of at most
-        // FLOAT_STREAM elements computed into the buffer and summed there.
-        match (r, arg, out) {
-            (Reduce::Sum | Reduce::Mean, DType::Float64, DType::Float64) => {
-                let mut buf = vec![0.0f64; FLOAT_STREAM];
-                let s = 0.0 + stream_pairwise(0, n, &mut buf, 0.0, &mut |b: &mut [f64], start| {
-                    fill(b.as_mut_ptr() as *mut u8, start, b.len())
-                });
-                return Some(Ok(Scalar::Float64(if r == Reduce::Mean { s / n as f64 } else { s })));
-            }
-            (Reduce::Sum | Reduce::Mean, DType::Float32, DType::Float32) => {
-                let mut buf = vec![0.0f32; FLOAT_STREAM];
-                let s = 0.0 + stream_pairwise(0, n, &mut buf, 0.0, &mut |b: &mut [f32], start| {
-                    fill(b.as_mut_ptr() as *mut u8, start, b.len())
-                });
-                return Some(Ok(Scalar::Float32(if r == Reduce::Mean { s / n as f32 } else { s })));
-            }
-            (Reduce::Sum | Reduce::Mean, DType::Float32 | DType::Float64, _) => return None,
-            _ => {}
-        }
-        // Everything else: pieces of STREAM elements from element 0 (for
-        // the integer mean these are NumPy's 8192-element buffers), an
-        // accumulator carried from piece to piece.
-        let mut acc: Option<Scalar> = match r {
-            Reduce::Prod => Some(Scalar::Bool(true).cast(out)),
-            Reduce::Min | Reduce::Max => None,
-            Reduce::Sum => Some(Scalar::Bool(false).cast(out)),
-            Reduce::Any => Some(Scalar::Bool(false)),
-            Reduce::All => Some(Scalar::Bool(true)),
-            Reduce::Mean => Some(Scalar::Float64(0.0)),
-        };
-        if r == Reduce::Mean && out != DType::Float64 {
-            return None;
-        }
-        let mut buf = ArrayData::zeros(arg, STREAM);
-        let mut mean_buf = Vec::new();
-        let mut start = 0;
-        while start < n {
-            let len = STREAM.min(n - start);
-            fill(data_ptr(&mut buf), start, len);
-            let c = prefix(&buf, len);
-            acc = Some(match (r, acc) {
-                (Reduce::Sum, Some(a)) => {
-                    let part = match fast_reduce(r, out, c) {
-                        Some(v) => v,
-                        None => match interp::reduce(r, out, len, |j| c.get(j)) {
-                            Ok(v) => v,
-                            Err(m) => return Some(Err(m)),
-                        },
-                    };
-                    // Integer sums wrap, so any grouping gives the same
-                    // result; a bool sum is an `or`.
-                    match (a, part) {
-                        (Scalar::Int64(x), Scalar::Int64(y)) => Scalar::Int64(x.wrapping_add(y)),
-                        (Scalar::Int32(x), Scalar::Int32(y)) => Scalar::Int32(x.wrapping_add(y)),
-                        (Scalar::Bool(x), Scalar::Bool(y)) => Scalar::Bool(x || y),
-                        _ => return None,
-                    }
-                }
-                (Reduce::Any | Reduce::All, Some(Scalar::Bool(a))) => {
-                    let part = match fast_reduce(r, out, c) {
-                        Some(v) => v == Scalar::Bool(true),
-                        None if r == Reduce::Any => (0..len).any(|j| c.get(j).truthy()),
-                        None => (0..len).all(|j| c.get(j).truthy()),
-                    };
-                    Scalar::Bool(if r == Reduce::Any { a || part } else { a && part })
-                }
-                (Reduce::Mean, Some(Scalar::Float64(total))) => {
-                    mean_buf.clear();
-                    // `Scalar::cast` to float64, typed.
-                    match c {
-                        ArrayRef::Int64(v) => mean_buf.extend(v.iter().map(|&x| x as f64)),
-                        ArrayRef::Int32(v) => mean_buf.extend(v.iter().map(|&x| x as f64)),
-                        ArrayRef::Bool(v) => mean_buf.extend(v.iter().map(|&x| x as u8 as f64)),
-                        _ => mean_buf.extend((0..len).map(|j| c.get(j).to_f64())),
-                    }
-                    Scalar::Float64(total + interp::pairwise_sum(&mean_buf, 0.0))
-                }
-                (Reduce::Prod, Some(mut a)) => {
-                    let mul = Op::Mul.def().eval;
-                    for j in 0..len {
-                        a = match mul(&[a, c.get(j).cast(out)]) {
-                            Ok(v) => v,
-                            Err(_) => return Some(Err("internal error in prod")),
-                        };
-                    }
-                    a
-                }
-                (Reduce::Min | Reduce::Max, a) if arg == out => min_max(r == Reduce::Min, a, c),
-                (Reduce::Min | Reduce::Max, a) => {
-                    let op = if r == Reduce::Min { Op::Minimum } else { Op::Maximum };
-                    let f = op.def().eval;
-                    let (mut a, first) = match a {
-                        Some(a) => (a, 0),
-                        None => (c.get(0).cast(out), 1),
-                    };
-                    for j in first..len {
-                        a = match f(&[a, c.get(j).cast(out)]) {
-                            Ok(v) => v,
-                            Err(_) => return Some(Err("internal error in min/max")),
-                        };
-                    }
-                    a
-                }
-                _ => return None,
-            });
-            start += len;
-        }
-        let acc = acc?;
-        Some(Ok(match (r, acc) {
-            (Reduce::Mean, Scalar::Float64(total)) => Scalar::Float64(total / n as f64),
-            _ => acc,
-        }))
+    /// Length of the input-pointer array.
+    pub(crate) fn nptrs(&self) -> usize {
+        self.plan.nptrs
     }
 
-    fn record_status(&self, status: u32, fail: &mut Failure) {
+    /// The scalar slot of a 0-d input or a full reduction.
+    pub(crate) fn scalar_slot(&self, id: NodeId) -> Option<usize> {
+        self.plan.slot.get(id.index()).copied().flatten().map(|s| s as usize)
+    }
+
+    /// The input-pointer position of an array input or an axis reduction.
+    pub(crate) fn ptr_slot(&self, id: NodeId) -> Option<usize> {
+        self.plan.ptr.get(id.index()).copied().flatten().map(|s| s as usize)
+    }
+
+    pub(crate) fn record_status(&self, status: u32, fail: &mut Failure) {
         if status != 0 {
             let id = status - 1;
             fail.record(id, self.failure_message(NodeId(id)));
@@ -905,7 +632,7 @@ impl JitKernel {
     }
 
     /// The interpreter's runtime error for node `id`.
-    fn runtime(&self, id: u32, msg: &str) -> Error {
+    pub(crate) fn runtime(&self, id: u32, msg: &str) -> Error {
         let text = if (id as usize) < self.program.nodes.len() { self.program.text_of(NodeId(id)) } else { "" };
         Error::Runtime(format!("{msg} (in `{text}`)"))
     }
@@ -919,7 +646,7 @@ impl JitKernel {
     /// `n` writable elements of the stage root's dtype; `scalars` has
     /// `plan.nslots` slots, those of 0-d inputs and of the reductions before
     /// this stage filled.
-    unsafe fn call(&self, stage: usize, ptrs: &[*const u8], out: *mut u8, scalars: &[u64], start: usize, n: usize) -> u32 {
+    pub(crate) unsafe fn call(&self, stage: usize, ptrs: &[*const u8], out: *mut u8, scalars: &[u64], start: usize, n: usize) -> u32 {
         let mut status = 0u32;
         // SAFETY: the caller's guarantees are exactly the kernel ABI's
         // requirements: the kernel reads `inputs[k][start..start + n]` for

@@ -6,8 +6,8 @@ use crate::ir::{NodeId, NodeOp, Program, Shape};
 /// What a stage's kernel computes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum StageKind {
-    /// Computes the argument of this `Reduce` node (a range at a time, see
-    /// the module docs); the reduction itself runs in Rust.
+    /// Computes the argument of this `Reduce` or `ReduceAxis` node (a range
+    /// at a time, see the module docs); the reduction itself runs in Rust.
     Reduce(NodeId),
     /// The program's result.
     Result,
@@ -24,7 +24,8 @@ pub(super) struct Stage {
     /// (the kernel runs for one element).
     pub root_is_array: bool,
     /// The nodes the stage evaluates, in topological (id) order. `Reduce`
-    /// nodes among them are leaves: their value comes from the scalar buffer.
+    /// nodes among them are leaves: their value comes from the scalar
+    /// buffer (`ReduceAxis`: from the input-pointer array).
     pub nodes: Vec<NodeId>,
 }
 
@@ -38,6 +39,12 @@ pub(super) struct Plan {
     pub slot: Vec<Option<u32>>,
     /// Number of scalar-buffer slots.
     pub nslots: usize,
+    /// Position in the kernel's input-pointer array of each array leaf:
+    /// array inputs (position = parameter position) and axis reductions
+    /// (after the parameters), whose values earlier stages computed.
+    pub ptr: Vec<Option<u32>>,
+    /// Length of the input-pointer array.
+    pub nptrs: usize,
 }
 
 pub(super) fn plan(p: &Program) -> Plan {
@@ -54,15 +61,27 @@ pub(super) fn plan(p: &Program) -> Plan {
             _ => {}
         }
     }
+    let mut ptr = vec![None; p.nodes.len()];
+    let mut nptrs = nparams;
+    for (i, n) in p.nodes.iter().enumerate() {
+        match n.op {
+            NodeOp::Input(k) if n.shape == Shape::Array => ptr[i] = Some(k as u32),
+            NodeOp::ReduceAxis(..) => {
+                ptr[i] = Some(nptrs as u32);
+                nptrs += 1;
+            }
+            _ => {}
+        }
+    }
     let mut stages = Vec::new();
     for (i, n) in p.nodes.iter().enumerate() {
-        if let NodeOp::Reduce(_) = n.op {
+        if let NodeOp::Reduce(_) | NodeOp::ReduceAxis(..) = n.op {
             let root = n.args[0];
             stages.push(stage(p, StageKind::Reduce(NodeId(i as u32)), root));
         }
     }
     stages.push(stage(p, StageKind::Result, p.result));
-    Plan { stages, slot, nslots }
+    Plan { stages, slot, nslots, ptr, nptrs }
 }
 
 /// The nodes `root` needs, stopping at reductions (computed by earlier stages).
@@ -72,7 +91,7 @@ fn stage(p: &Program, kind: StageKind, root: NodeId) -> Stage {
     seen[root.index()] = true;
     while let Some(id) = stack.pop() {
         let n = p.node(id);
-        if matches!(n.op, NodeOp::Reduce(_)) {
+        if matches!(n.op, NodeOp::Reduce(_) | NodeOp::ReduceAxis(..)) {
             continue;
         }
         for &a in &n.args {

@@ -1,0 +1,394 @@
+//! Reductions over an argument that is never materialised: a `fill`
+//! callback computes any range of it (the JIT's stage kernel over a block),
+//! and the reduction consumes it a buffer at a time, in a fixed order that
+//! does not depend on the thread count:
+//!
+//! - float `sum`/`mean`: NumPy's pairwise recursion (`n2 = n/2 - (n/2)%8`
+//!   for ranges over 128 elements) walked over index ranges; a range of at
+//!   most [`FLOAT_STREAM`] elements is computed into a buffer and summed
+//!   there by [`interp::pairwise_sum`] itself, so every bit is NumPy's. The
+//!   two halves of a long range are independent, so the top of the
+//!   recursion runs on several threads and the association, hence the
+//!   result, stays the same.
+//! - integer `sum` (wrapping, so any grouping is exact), `any`/`all`,
+//!   `min`/`max` (associative: the first NaN wins, and among equal values
+//!   the later one, whatever the grouping) and the integer `mean` (NumPy's
+//!   float64 casting buffers of 8192 elements, each pairwise-summed, added
+//!   to the total in order): pieces of [`STREAM`] elements from element 0
+//!   reduced in parallel, partial results combined in piece order.
+//! - `prod` runs left to right on one thread (float products are not
+//!   associative, and NumPy multiplies in order).
+//!
+//! Axis reductions ([`axis`]) follow NumPy's order for a C-contiguous
+//! argument: along the last axis each row is reduced as above (pairwise
+//! float sums); along another axis each output element accumulates its
+//! inputs in order from the identity (or, for `min`/`max`, the first).
+//! Output rows run in parallel.
+//!
+//! The reference interpreter computes the same results independently
+//! (`interp::reduce` and `interp`'s axis reduction), and the tests compare
+//! the two bit for bit.
+
+use rayon::prelude::*;
+
+use crate::array::{ArrayData, ArrayMut, ArrayRef};
+use crate::dtype::{DType, Scalar};
+use crate::interp;
+use crate::ops::{Op, Reduce};
+
+/// Fills a buffer with elements `start..start + buf.len()` of a
+/// reduction's argument (C order over its shape).
+pub type Fill<'f> = dyn Fn(usize, &mut ArrayMut<'_>) + Sync + 'f;
+
+/// Elements per piece of a streamed reduction: NumPy's buffer size, which
+/// the integer mean's float64 buffers must match exactly.
+pub const STREAM: usize = 8192;
+
+/// Elements per leaf of a streamed float `sum`/`mean`: any size of at
+/// least 128 gives the same association; 2048 keeps the buffer (16 KB of
+/// float64) in L1 next to the inputs streaming through.
+pub const FLOAT_STREAM: usize = 2048;
+const _: () = assert!(FLOAT_STREAM >= 128 && STREAM >= 128);
+
+/// Ranges shorter than this are summed on one thread.
+const PAR_MIN: usize = 1 << 16;
+
+/// Typed versions of the common cases of [`interp::reduce`], computing
+/// exactly what it computes; `None` for the other cases.
+pub(crate) fn fast_reduce(r: Reduce, out: DType, col: ArrayRef<'_>) -> Option<Scalar> {
+    Some(match (r, col) {
+        (Reduce::Sum, ArrayRef::Float64(v)) if out == DType::Float64 => Scalar::Float64(0.0 + interp::pairwise_sum(v, 0.0)),
+        (Reduce::Sum, ArrayRef::Float32(v)) if out == DType::Float32 => Scalar::Float32(0.0 + interp::pairwise_sum(v, 0.0)),
+        (Reduce::Mean, ArrayRef::Float64(v)) if out == DType::Float64 && !v.is_empty() => {
+            Scalar::Float64((0.0 + interp::pairwise_sum(v, 0.0)) / v.len() as f64)
+        }
+        (Reduce::Mean, ArrayRef::Float32(v)) if out == DType::Float32 && !v.is_empty() => {
+            Scalar::Float32((0.0 + interp::pairwise_sum(v, 0.0)) / v.len() as f32)
+        }
+        (Reduce::Sum, ArrayRef::Int64(v)) if out == DType::Int64 => Scalar::Int64(v.iter().fold(0i64, |a, &x| a.wrapping_add(x))),
+        (Reduce::Sum, ArrayRef::Int32(v)) if out == DType::Int64 => Scalar::Int64(v.iter().fold(0i64, |a, &x| a.wrapping_add(x as i64))),
+        (Reduce::Any, ArrayRef::Bool(v)) => Scalar::Bool(v.iter().any(|&x| x)),
+        (Reduce::All, ArrayRef::Bool(v)) => Scalar::Bool(v.iter().all(|&x| x)),
+        (Reduce::Min | Reduce::Max, c) if out == c.dtype() && !c.is_empty() => min_max(r == Reduce::Min, None, c),
+        _ => return None,
+    })
+}
+
+/// `a` (if any) folded left to right with the elements of `c` by the
+/// table's `minimum` (`min`) or `maximum`, typed: the same bodies as the
+/// `Minimum`/`Maximum` rows of `ops` (bool `&`/`|`, integer `min`/`max`,
+/// float comparisons that propagate the first NaN).
+pub(crate) fn min_max(min: bool, a: Option<Scalar>, c: ArrayRef<'_>) -> Scalar {
+    fn fold<T: Copy>(a: Option<T>, v: &[T], f: impl Fn(T, T) -> T) -> T {
+        let (first, rest) = match a {
+            Some(a) => (a, v),
+            None => (v[0], &v[1..]),
+        };
+        rest.iter().fold(first, |acc, &x| f(acc, x))
+    }
+    macro_rules! typed {
+        ($v:expr, $variant:ident, $min:expr, $max:expr) => {{
+            let a = a.map(|s| match s {
+                Scalar::$variant(x) => x,
+                _ => unreachable!("accumulator of the argument's dtype"),
+            });
+            Scalar::$variant(if min { fold(a, $v, $min) } else { fold(a, $v, $max) })
+        }};
+    }
+    match c {
+        ArrayRef::Bool(v) => typed!(v, Bool, |a: bool, b: bool| a & b, |a: bool, b: bool| a | b),
+        ArrayRef::Int32(v) => typed!(v, Int32, |a: i32, b: i32| a.min(b), |a: i32, b: i32| a.max(b)),
+        ArrayRef::Int64(v) => typed!(v, Int64, |a: i64, b: i64| a.min(b), |a: i64, b: i64| a.max(b)),
+        ArrayRef::Float32(v) => typed!(
+            v,
+            Float32,
+            |a: f32, b: f32| if a < b || a.is_nan() { a } else { b },
+            |a: f32, b: f32| if a > b || a.is_nan() { a } else { b }
+        ),
+        ArrayRef::Float64(v) => typed!(
+            v,
+            Float64,
+            |a: f64, b: f64| if a < b || a.is_nan() { a } else { b },
+            |a: f64, b: f64| if a > b || a.is_nan() { a } else { b }
+        ),
+    }
+}
+
+/// The first `len` elements of `d`.
+fn prefix(d: &ArrayData, len: usize) -> ArrayRef<'_> {
+    match d {
+        ArrayData::Bool(v) => ArrayRef::Bool(&v[..len]),
+        ArrayData::Int32(v) => ArrayRef::Int32(&v[..len]),
+        ArrayData::Int64(v) => ArrayRef::Int64(&v[..len]),
+        ArrayData::Float32(v) => ArrayRef::Float32(&v[..len]),
+        ArrayData::Float64(v) => ArrayRef::Float64(&v[..len]),
+    }
+}
+
+fn prefix_mut(d: &mut ArrayData, len: usize) -> ArrayMut<'_> {
+    match d {
+        ArrayData::Bool(v) => ArrayMut::Bool(&mut v[..len]),
+        ArrayData::Int32(v) => ArrayMut::Int32(&mut v[..len]),
+        ArrayData::Int64(v) => ArrayMut::Int64(&mut v[..len]),
+        ArrayData::Float32(v) => ArrayMut::Float32(&mut v[..len]),
+        ArrayData::Float64(v) => ArrayMut::Float64(&mut v[..len]),
+    }
+}
+
+/// A float type the pairwise sum runs on.
+trait Float: Copy + Send + std::ops::Add<Output = Self> + std::ops::AddAssign {
+    const ZERO: Self;
+    fn slice(d: &mut [Self]) -> ArrayMut<'_>;
+}
+impl Float for f64 {
+    const ZERO: f64 = 0.0;
+    fn slice(d: &mut [f64]) -> ArrayMut<'_> {
+        ArrayMut::Float64(d)
+    }
+}
+impl Float for f32 {
+    const ZERO: f32 = 0.0;
+    fn slice(d: &mut [f32]) -> ArrayMut<'_> {
+        ArrayMut::Float32(d)
+    }
+}
+
+/// [`interp::pairwise_sum`] of elements `start..start + n`, split where
+/// `pairwise_sum` splits; the top levels (ranges of at least `PAR_MIN`,
+/// while `par` allows) run their halves on two threads.
+fn pairwise<T: Float>(start: usize, n: usize, fill: &Fill<'_>, par: bool, buf: &mut Vec<T>) -> T {
+    if n <= FLOAT_STREAM {
+        buf.resize(FLOAT_STREAM, T::ZERO);
+        let b = &mut buf[..n];
+        fill(start, &mut T::slice(b));
+        return interp::pairwise_sum(b, T::ZERO);
+    }
+    let mut n2 = n / 2;
+    n2 -= n2 % 8;
+    if par && n >= PAR_MIN {
+        let (l, r) = rayon::join(
+            || pairwise::<T>(start, n2, fill, true, &mut Vec::new()),
+            || pairwise::<T>(start + n2, n - n2, fill, true, &mut Vec::new()),
+        );
+        l + r
+    } else {
+        let l = pairwise(start, n2, fill, false, buf);
+        l + pairwise(start + n2, n - n2, fill, false, buf)
+    }
+}
+
+/// Reduces the `n` elements `fill` computes to one value of dtype `out`
+/// (`arg` is the argument's dtype). `par`: run on the current rayon pool's
+/// threads (the result is the same either way). Errors are the
+/// interpreter's messages (the `min` of nothing).
+pub fn full(r: Reduce, out: DType, arg: DType, n: usize, fill: &Fill<'_>, par: bool) -> Result<Scalar, &'static str> {
+    // Float sums: the pairwise recursion.
+    match (r, arg, out) {
+        (Reduce::Sum | Reduce::Mean, DType::Float64, DType::Float64) if n > 0 => {
+            let s = 0.0 + pairwise::<f64>(0, n, fill, par, &mut Vec::new());
+            return Ok(Scalar::Float64(if r == Reduce::Mean { s / n as f64 } else { s }));
+        }
+        (Reduce::Sum | Reduce::Mean, DType::Float32, DType::Float32) if n > 0 => {
+            let s = 0.0 + pairwise::<f32>(0, n, fill, par, &mut Vec::new());
+            return Ok(Scalar::Float32(if r == Reduce::Mean { s / n as f32 } else { s }));
+        }
+        _ => {}
+    }
+    if n == 0 || r == Reduce::Prod || (r == Reduce::Mean && !matches!(arg, DType::Bool | DType::Int32 | DType::Int64)) {
+        // Sequential: computed a piece at a time with `interp::reduce`'s
+        // left-to-right fold, carrying the accumulator.
+        return sequential(r, out, arg, n, fill);
+    }
+    let pieces = n.div_ceil(STREAM);
+    let piece = |k: usize| -> Result<Scalar, &'static str> {
+        let start = k * STREAM;
+        let len = STREAM.min(n - start);
+        let mut buf = ArrayData::zeros(arg, len);
+        fill(start, &mut buf.as_mut());
+        let c = buf.as_ref();
+        if r == Reduce::Mean {
+            // NumPy's casting buffer: convert to float64, sum pairwise.
+            let v: Vec<f64> = match c {
+                ArrayRef::Int64(v) => v.iter().map(|&x| x as f64).collect(),
+                ArrayRef::Int32(v) => v.iter().map(|&x| x as f64).collect(),
+                ArrayRef::Bool(v) => v.iter().map(|&x| x as u8 as f64).collect(),
+                _ => (0..len).map(|j| c.get(j).to_f64()).collect(),
+            };
+            return Ok(Scalar::Float64(interp::pairwise_sum(&v, 0.0)));
+        }
+        match fast_reduce(r, out, c) {
+            Some(v) => Ok(v),
+            None => interp::reduce(r, out, len, |j| c.get(j)),
+        }
+    };
+    let parts: Vec<Result<Scalar, &'static str>> =
+        if par && n >= PAR_MIN { (0..pieces).into_par_iter().map(piece).collect() } else { (0..pieces).map(piece).collect() };
+    let mut acc: Option<Scalar> = None;
+    for p in parts {
+        let p = p?;
+        acc = Some(match acc {
+            None => p,
+            Some(a) => combine(r, a, p)?,
+        });
+    }
+    let acc = acc.ok_or("internal error: reduction of no pieces")?;
+    Ok(match (r, acc) {
+        (Reduce::Mean, Scalar::Float64(total)) => Scalar::Float64(total / n as f64),
+        _ => acc,
+    })
+}
+
+/// Combines two partial results of consecutive pieces.
+fn combine(r: Reduce, a: Scalar, b: Scalar) -> Result<Scalar, &'static str> {
+    Ok(match (r, a, b) {
+        (Reduce::Sum, Scalar::Int64(x), Scalar::Int64(y)) => Scalar::Int64(x.wrapping_add(y)),
+        (Reduce::Sum, Scalar::Int32(x), Scalar::Int32(y)) => Scalar::Int32(x.wrapping_add(y)),
+        (Reduce::Sum | Reduce::Any | Reduce::Max, Scalar::Bool(x), Scalar::Bool(y)) => Scalar::Bool(x || y),
+        (Reduce::All | Reduce::Min, Scalar::Bool(x), Scalar::Bool(y)) => Scalar::Bool(x && y),
+        (Reduce::Mean, Scalar::Float64(x), Scalar::Float64(y)) => Scalar::Float64(x + y),
+        (Reduce::Min | Reduce::Max, a, b) => {
+            let op = if r == Reduce::Min { Op::Minimum } else { Op::Maximum };
+            (op.def().eval)(&[a, b]).map_err(|_| "internal error in min/max")?
+        }
+        _ => return Err("internal error: no way to combine these partial results"),
+    })
+}
+
+/// `interp::reduce`'s left-to-right fold, a piece at a time.
+fn sequential(r: Reduce, out: DType, arg: DType, n: usize, fill: &Fill<'_>) -> Result<Scalar, &'static str> {
+    if n == 0 {
+        return interp::reduce(r, out, 0, |_| Scalar::Bool(false).cast(arg));
+    }
+    let mut acc: Option<Scalar> = None;
+    let mut buf = ArrayData::zeros(arg, STREAM.min(n));
+    let mut start = 0;
+    while start < n {
+        let len = STREAM.min(n - start);
+        fill(start, &mut prefix_mut(&mut buf, len));
+        let c = prefix(&buf, len);
+        acc = Some(match (r, acc) {
+            (Reduce::Prod, a) => {
+                let mul = Op::Mul.def().eval;
+                let mut a = a.unwrap_or(Scalar::Bool(true).cast(out));
+                for j in 0..len {
+                    a = mul(&[a, c.get(j).cast(out)]).map_err(|_| "internal error in prod")?;
+                }
+                a
+            }
+            (_, None) => interp::reduce(r, out, len, |j| c.get(j))?,
+            (_, Some(a)) => {
+                let part = interp::reduce(r, out, len, |j| c.get(j))?;
+                combine(r, a, part)?
+            }
+        });
+        start += len;
+    }
+    acc.ok_or("internal error: empty fold")
+}
+
+/// Reduces an argument of `shape` along `axis` (`fill` computes its
+/// elements in C order); the result has `shape` without `axis`, in C
+/// order. See the module docs for the order of operations.
+pub fn axis(r: Reduce, out: DType, arg: DType, shape: &[usize], axis: usize, fill: &Fill<'_>, par: bool) -> Result<ArrayData, &'static str> {
+    let outer: usize = shape[..axis].iter().product();
+    let len = shape[axis];
+    let inner: usize = shape[axis + 1..].iter().product();
+    let mut result = ArrayData::zeros(out, outer * inner);
+    if outer * inner == 0 {
+        return Ok(result);
+    }
+    if len == 0 && matches!(r, Reduce::Min | Reduce::Max) {
+        return interp::reduce(r, out, 0, |_| Scalar::Bool(false)).map(|_| result);
+    }
+    // One output row (the `inner` results of one `outer` index) at a time.
+    let row = |o: usize, dst: &mut ArrayMut<'_>| -> Result<(), &'static str> {
+        if inner == 1 {
+            let base = o * len;
+            let sub = move |s: usize, b: &mut ArrayMut<'_>| fill(base + s, b);
+            let v = full(r, out, arg, len, &sub, false)?;
+            set(dst, 0, v);
+            return Ok(());
+        }
+        let mut acc: Vec<Scalar> = match r {
+            Reduce::Min | Reduce::Max => Vec::new(),
+            Reduce::Mean if !arg.is_float() => vec![Scalar::Float64(0.0); inner],
+            Reduce::Sum | Reduce::Mean => vec![Scalar::Bool(false).cast(out); inner],
+            Reduce::Prod => vec![Scalar::Bool(true).cast(out); inner],
+            Reduce::Any => vec![Scalar::Bool(false); inner],
+            Reduce::All => vec![Scalar::Bool(true); inner],
+        };
+        let mut buf = ArrayData::zeros(arg, inner);
+        for i in 0..len {
+            fill((o * len + i) * inner, &mut buf.as_mut());
+            let c = buf.as_ref();
+            if acc.is_empty() {
+                acc = (0..inner).map(|j| c.get(j)).collect();
+                continue;
+            }
+            for (j, a) in acc.iter_mut().enumerate() {
+                *a = step(r, *a, c.get(j))?;
+            }
+        }
+        for (j, a) in acc.into_iter().enumerate() {
+            let v = match (r, a) {
+                (Reduce::Mean, Scalar::Float64(x)) => Scalar::Float64(x / len as f64).cast(out),
+                (Reduce::Mean, Scalar::Float32(x)) => Scalar::Float32(x / len as f32),
+                _ => a,
+            };
+            set(dst, j, v);
+        }
+        Ok(())
+    };
+    let errors: Vec<&'static str> = if par && outer > 1 && outer * inner * len >= PAR_MIN {
+        chunks(&mut result, inner).into_par_iter().filter_map(|(o, mut d)| row(o, &mut d).err()).collect()
+    } else {
+        chunks(&mut result, inner).into_iter().filter_map(|(o, mut d)| row(o, &mut d).err()).collect()
+    };
+    match errors.first() {
+        Some(e) => Err(*e),
+        None => Ok(result),
+    }
+}
+
+/// One step of a fold along a non-last axis: `a op x` with the table's
+/// semantics (`x` converted to the accumulator's dtype first).
+fn step(r: Reduce, a: Scalar, x: Scalar) -> Result<Scalar, &'static str> {
+    let op = match r {
+        Reduce::Sum | Reduce::Mean => Op::Add,
+        Reduce::Prod => Op::Mul,
+        Reduce::Min => Op::Minimum,
+        Reduce::Max => Op::Maximum,
+        Reduce::Any => return Ok(Scalar::Bool(a.truthy() || x.truthy())),
+        Reduce::All => return Ok(Scalar::Bool(a.truthy() && x.truthy())),
+    };
+    let x = x.cast(a.dtype());
+    (op.def().eval)(&[a, x]).map_err(|_| "internal error in an axis reduction")
+}
+
+/// Element `j` of a buffer set to `v` (of the buffer's dtype).
+fn set(d: &mut ArrayMut<'_>, j: usize, v: Scalar) {
+    match (d, v) {
+        (ArrayMut::Bool(d), Scalar::Bool(x)) => d[j] = x,
+        (ArrayMut::Int32(d), Scalar::Int32(x)) => d[j] = x,
+        (ArrayMut::Int64(d), Scalar::Int64(x)) => d[j] = x,
+        (ArrayMut::Float32(d), Scalar::Float32(x)) => d[j] = x,
+        (ArrayMut::Float64(d), Scalar::Float64(x)) => d[j] = x,
+        (d, v) => unreachable!("storing {v:?} into a {} buffer", d.dtype()),
+    }
+}
+
+/// `d` cut into rows of `n` elements, each with its row number.
+fn chunks(d: &mut ArrayData, n: usize) -> Vec<(usize, ArrayMut<'_>)> {
+    macro_rules! go {
+        ($v:expr, $variant:ident) => {
+            $v.chunks_mut(n).enumerate().map(|(k, c)| (k, ArrayMut::$variant(c))).collect()
+        };
+    }
+    match d {
+        ArrayData::Bool(v) => go!(v, Bool),
+        ArrayData::Int32(v) => go!(v, Int32),
+        ArrayData::Int64(v) => go!(v, Int64),
+        ArrayData::Float32(v) => go!(v, Float32),
+        ArrayData::Float64(v) => go!(v, Float64),
+    }
+}

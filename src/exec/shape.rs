@@ -1,0 +1,364 @@
+//! Shapes and memory layouts: NumPy broadcasting, strided operands, and
+//! copying a block of a strided or broadcast operand into a contiguous
+//! buffer (the only copies numjet makes, at most one block per operand).
+
+use crate::array::{ArrayData, ArrayMut, ArrayRef, Input, MAX_NDIM, c_strides, fmt_shape};
+use crate::error::{Error, Located};
+use crate::ir::{NodeId, NodeOp, Program};
+
+/// The concrete shape of every node of `p` for these inputs (already
+/// checked against the signature: dtypes and numbers of dimensions).
+///
+/// Elementwise nodes broadcast their arguments (NumPy's rule: shapes are
+/// aligned at their last dimension; each pair of dimensions must be equal
+/// or one of them 1). Arrays that do not broadcast together are an
+/// [`Error::Shape`] with a caret under the operation.
+pub fn shapes(p: &Program, inputs: &[Input<'_>]) -> Result<Vec<Vec<usize>>, Error> {
+    let mut out: Vec<Vec<usize>> = Vec::with_capacity(p.nodes.len());
+    for (i, n) in p.nodes.iter().enumerate() {
+        let s = match n.op {
+            NodeOp::Input(k) => inputs.get(k).map(|x| x.shape()).unwrap_or_default(),
+            NodeOp::Const(_) | NodeOp::Reduce(_) => Vec::new(),
+            NodeOp::ReduceAxis(_, axis) => {
+                let mut s = out[n.args[0].index()].clone();
+                if axis >= s.len() {
+                    return Err(shape_error(p, i, format!("axis {axis} is out of bounds for an array of dimension {}", s.len())));
+                }
+                s.remove(axis);
+                s
+            }
+            NodeOp::Fill(_) | NodeOp::Cast | NodeOp::Op(_) => {
+                let mut s: Vec<usize> = Vec::new();
+                for a in &n.args {
+                    let t = &out[a.index()];
+                    s = broadcast(&s, t).ok_or_else(|| {
+                        let shapes: Vec<String> = n.args.iter().map(|a| fmt_shape(&out[a.index()])).collect();
+                        shape_error(p, i, format!("operands could not be broadcast together with shapes {}", shapes.join(" ")))
+                    })?;
+                }
+                s
+            }
+        };
+        if s.len() != n.ndim {
+            return Err(Error::Runtime(format!("internal error: node %{i} has {} dimensions, expected {}", s.len(), n.ndim)));
+        }
+        out.push(s);
+    }
+    Ok(out)
+}
+
+fn shape_error(p: &Program, node: usize, message: String) -> Error {
+    Error::Shape(Located { message, span: p.spans[node], hint: None, source: p.source.clone() })
+}
+
+/// NumPy broadcasting of two shapes, `None` if they do not broadcast.
+pub fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
+    let n = a.len().max(b.len());
+    let mut s = vec![0; n];
+    for k in 0..n {
+        let x = if k + a.len() >= n { a[k + a.len() - n] } else { 1 };
+        let y = if k + b.len() >= n { b[k + b.len() - n] } else { 1 };
+        s[k] = match (x, y) {
+            _ if x == y => x,
+            (1, y) => y,
+            (x, 1) => x,
+            _ => return None,
+        };
+    }
+    Some(s)
+}
+
+/// Number of elements of a shape (shapes are checked at input, so the
+/// product of a result shape cannot overflow: every dimension of a result
+/// is a dimension of an input, and no input has more than `isize::MAX`
+/// bytes).
+pub fn size(shape: &[usize]) -> usize {
+    shape.iter().product()
+}
+
+/// An array operand seen through the iteration space of a stage: element
+/// `i` (C order over `shape`) is `data[offset + sum(index[d] * strides[d])]`.
+#[derive(Clone, Debug)]
+pub struct Operand<'a> {
+    pub data: ArrayRef<'a>,
+    pub offset: usize,
+    /// Strides in elements over the iteration shape (0 where broadcast).
+    pub strides: Vec<isize>,
+    /// Whether element `i` is simply `data[offset + i]`.
+    pub contiguous: bool,
+}
+
+impl<'a> Operand<'a> {
+    /// `x` (data, shape, strides, offset) broadcast to `shape`, which its
+    /// shape broadcasts to.
+    pub fn new(data: ArrayRef<'a>, own_shape: &[usize], own_strides: &[isize], offset: usize, shape: &[usize]) -> Operand<'a> {
+        debug_assert!(own_shape.len() <= shape.len() && shape.len() <= MAX_NDIM);
+        let lead = shape.len() - own_shape.len();
+        let mut strides = vec![0isize; shape.len()];
+        for k in 0..own_shape.len() {
+            if own_shape[k] != 1 {
+                strides[lead + k] = own_strides[k];
+            }
+        }
+        let c = c_strides(shape);
+        let contiguous = (0..shape.len()).all(|k| shape[k] == 1 || strides[k] == c[k]);
+        Operand { data, offset, strides, contiguous }
+    }
+
+    /// The same operand walked with its axes in `perm` order (over
+    /// `permute(shape, perm)`).
+    pub fn permuted(&self, perm: &[usize], shape: &[usize]) -> Operand<'a> {
+        let pshape = permute(shape, perm);
+        let strides: Vec<isize> = perm.iter().map(|&k| self.strides[k]).collect();
+        let c = c_strides(&pshape);
+        let contiguous = (0..pshape.len()).all(|k| pshape[k] == 1 || strides[k] == c[k]);
+        Operand { data: self.data, offset: self.offset, strides, contiguous }
+    }
+
+    /// A C-contiguous operand whose shape is the iteration shape.
+    pub fn contiguous(data: ArrayRef<'a>, shape: &[usize]) -> Operand<'a> {
+        Operand { data, offset: 0, strides: c_strides(shape), contiguous: true }
+    }
+
+    /// Base pointer for a kernel reading elements `start..` of the
+    /// iteration space at indices `0..` (contiguous operands only).
+    pub fn block_ptr(&self, start: usize) -> *const u8 {
+        fn at<T>(v: &[T], i: usize) -> *const u8 {
+            v.get(i..).map_or(v.as_ptr_range().end, |s| s.as_ptr()) as *const u8
+        }
+        let i = self.offset + start;
+        match self.data {
+            ArrayRef::Bool(v) => at(v, i),
+            ArrayRef::Int32(v) => at(v, i),
+            ArrayRef::Int64(v) => at(v, i),
+            ArrayRef::Float32(v) => at(v, i),
+            ArrayRef::Float64(v) => at(v, i),
+        }
+    }
+
+    /// Copies elements `start..start + dst.len()` of the iteration space
+    /// (`shape`) into `dst`, which has the operand's dtype.
+    pub fn gather(&self, shape: &[usize], start: usize, dst: &mut ArrayMut<'_>) {
+        macro_rules! go {
+            ($src:expr, $dst:expr) => {
+                gather_typed($src, self.offset, &self.strides, shape, start, $dst)
+            };
+        }
+        match (self.data, dst) {
+            (ArrayRef::Bool(s), ArrayMut::Bool(d)) => go!(s, d),
+            (ArrayRef::Int32(s), ArrayMut::Int32(d)) => go!(s, d),
+            (ArrayRef::Int64(s), ArrayMut::Int64(d)) => go!(s, d),
+            (ArrayRef::Float32(s), ArrayMut::Float32(d)) => go!(s, d),
+            (ArrayRef::Float64(s), ArrayMut::Float64(d)) => go!(s, d),
+            _ => unreachable!("gather into a buffer of another dtype"),
+        }
+    }
+}
+
+/// Walks the iteration space from flat index `start` in C order, the last
+/// dimension innermost, copying `src[offset + index . strides]`. Indexing is
+/// checked: the view constructors guarantee every reachable index is in
+/// bounds, and a violation would panic rather than read out of bounds.
+fn gather_typed<T: Copy>(src: &[T], offset: usize, strides: &[isize], shape: &[usize], start: usize, dst: &mut [T]) {
+    if dst.is_empty() {
+        return;
+    }
+    let nd = shape.len();
+    if nd == 0 {
+        dst[0] = src[offset];
+        return;
+    }
+    // Multi-index of `start`.
+    let mut idx = vec![0usize; nd];
+    let mut rest = start;
+    for k in (0..nd).rev() {
+        idx[k] = rest % shape[k];
+        rest /= shape[k];
+    }
+    let mut pos = offset as isize + (0..nd).map(|k| idx[k] as isize * strides[k]).sum::<isize>();
+    let last = nd - 1;
+    let (inner, step) = (shape[last], strides[last]);
+    let mut done = 0;
+    while done < dst.len() {
+        let run = (inner - idx[last]).min(dst.len() - done);
+        let out = &mut dst[done..done + run];
+        if step == 0 {
+            out.fill(src[pos as usize]);
+        } else {
+            let mut p = pos;
+            for o in out.iter_mut() {
+                *o = src[p as usize];
+                p += step;
+            }
+        }
+        done += run;
+        // Advance the multi-index by `run` (to the start of the next row).
+        pos += run as isize * step;
+        idx[last] += run;
+        let mut k = last;
+        while idx[k] == shape[k] && k > 0 {
+            pos -= shape[k] as isize * strides[k];
+            idx[k] = 0;
+            k -= 1;
+            idx[k] += 1;
+            pos += strides[k];
+        }
+    }
+}
+
+/// The order in which a reduction walks its argument's axes: NumPy's "K"
+/// order, the memory order of the argument's first strided input (the
+/// first input of the argument's full shape, by node id, that is a view
+/// with explicit strides): axes sorted by decreasing stride magnitude, ties
+/// and length-1 axes kept in C order. The identity for C-contiguous inputs
+/// and computed arguments of them. NumPy's temporaries inherit this order
+/// from their inputs, and its reductions walk memory in it, so sums of
+/// transposed or Fortran-order arrays associate as NumPy's do.
+///
+/// Both backends take the order from here, so they agree.
+pub fn memory_order(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], arg: NodeId) -> Vec<usize> {
+    let shape = &shapes[arg.index()];
+    let identity: Vec<usize> = (0..shape.len()).collect();
+    // The inputs the argument reads, stopping at reductions.
+    let mut seen = vec![false; arg.index() + 1];
+    seen[arg.index()] = true;
+    let mut first: Option<(usize, Vec<isize>)> = None;
+    for i in (0..=arg.index()).rev() {
+        if !seen[i] {
+            continue;
+        }
+        let n = &p.nodes[i];
+        match n.op {
+            NodeOp::Reduce(_) | NodeOp::ReduceAxis(..) => continue,
+            NodeOp::Input(k) => {
+                if let Some(Input::View(v)) = inputs.get(k)
+                    && v.shape() == shape.as_slice()
+                    && !v.is_c_contiguous()
+                {
+                    first = Some((i, v.strides()));
+                }
+            }
+            _ => {}
+        }
+        for a in &n.args {
+            seen[a.index()] = true;
+        }
+    }
+    let Some((_, strides)) = first else { return identity };
+    let mut long: Vec<usize> = identity.iter().copied().filter(|&k| shape[k] > 1).collect();
+    long.sort_by_key(|&k| std::cmp::Reverse(strides[k].unsigned_abs()));
+    identity.iter().copied().filter(|&k| shape[k] <= 1).chain(long).collect()
+}
+
+/// How reduction `node` walks its argument: the axis order (a permutation
+/// of the argument's axes) and, for an axis reduction, the position of the
+/// reduced axis in it. A full reduction walks in [`memory_order`]. An axis
+/// reduction whose axis is the innermost in memory walks with that axis
+/// last (each result element then reduces one contiguous run, pairwise as
+/// NumPy does); otherwise in C order (each result element accumulates in
+/// order along the axis, whatever the order of the other axes).
+pub fn reduction_walk(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], node: NodeId) -> (Vec<usize>, Option<usize>) {
+    let n = &p.nodes[node.index()];
+    let arg = n.args[0];
+    let order = memory_order(p, inputs, shapes, arg);
+    match n.op {
+        NodeOp::ReduceAxis(_, axis) => {
+            let d = order.len();
+            if order.last() == Some(&axis) {
+                let perm: Vec<usize> = (0..d).filter(|&k| k != axis).chain([axis]).collect();
+                (perm, Some(d - 1))
+            } else {
+                ((0..d).collect(), Some(axis))
+            }
+        }
+        _ => (order, None),
+    }
+}
+
+/// `shape` with its axes in `perm` order.
+pub fn permute(shape: &[usize], perm: &[usize]) -> Vec<usize> {
+    perm.iter().map(|&k| shape[k]).collect()
+}
+
+/// For each position of the C-order walk over `permute(shape, perm)`, the
+/// C-order index of the same element of `shape`.
+pub fn permuted_index(shape: &[usize], perm: &[usize]) -> Vec<usize> {
+    let c = c_strides(shape);
+    let pshape = permute(shape, perm);
+    let pstrides: Vec<isize> = perm.iter().map(|&k| c[k]).collect();
+    let n = size(shape);
+    let idx: Vec<i64> = (0..n as i64).collect();
+    let mut out = vec![0i64; n];
+    let op = Operand { data: ArrayRef::Int64(&idx), offset: 0, strides: pstrides, contiguous: false };
+    op.gather(&pshape, 0, &mut ArrayMut::Int64(&mut out));
+    out.into_iter().map(|i| i as usize).collect()
+}
+
+/// The elements of an input in C order, as an owned buffer (what the
+/// reference interpreter works on).
+pub fn to_contiguous(x: &Input<'_>) -> ArrayData {
+    match x {
+        Input::Array(a) => {
+            let mut d = ArrayData::zeros(a.dtype(), a.len());
+            Operand::contiguous(*a, &[a.len()]).gather(&[a.len()], 0, &mut d.as_mut());
+            d
+        }
+        Input::Scalar(s) => {
+            let mut d = ArrayData::with_capacity(s.dtype(), 1);
+            d.push(*s);
+            d
+        }
+        Input::View(v) => {
+            let shape = v.shape();
+            let mut d = ArrayData::zeros(v.dtype(), size(shape));
+            Operand::new(v.data(), shape, &v.strides(), v.offset(), shape).gather(shape, 0, &mut d.as_mut());
+            d
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcasting_follows_numpy() {
+        assert_eq!(broadcast(&[2, 3], &[3]), Some(vec![2, 3]));
+        assert_eq!(broadcast(&[4, 1], &[1, 5]), Some(vec![4, 5]));
+        assert_eq!(broadcast(&[2, 1, 3], &[4, 1]), Some(vec![2, 4, 3]));
+        assert_eq!(broadcast(&[], &[0, 3]), Some(vec![0, 3]));
+        assert_eq!(broadcast(&[1], &[0]), Some(vec![0]));
+        assert_eq!(broadcast(&[2, 3], &[2]), None);
+        assert_eq!(broadcast(&[3], &[4]), None);
+    }
+
+    #[test]
+    fn gather_walks_strided_and_broadcast_views() {
+        // A 3x4 matrix 0..12, transposed (4x3, strides (1, 4)).
+        let m: Vec<i64> = (0..12).collect();
+        let op = Operand::new(ArrayRef::Int64(&m), &[4, 3], &[1, 4], 0, &[4, 3]);
+        assert!(!op.contiguous);
+        for start in 0..12 {
+            for len in 0..=12 - start {
+                let mut d = vec![0i64; len];
+                op.gather(&[4, 3], start, &mut ArrayMut::Int64(&mut d));
+                let want: Vec<i64> = (start..start + len).map(|i| ((i % 3) * 4 + i / 3) as i64).collect();
+                assert_eq!(d, want, "start {start} len {len}");
+            }
+        }
+        // A row (3,) broadcast to (2, 3), reversed with a negative stride.
+        let r = [1i64, 2, 3];
+        let op = Operand::new(ArrayRef::Int64(&r), &[3], &[-1], 2, &[2, 3]);
+        let mut d = vec![0i64; 6];
+        op.gather(&[2, 3], 0, &mut ArrayMut::Int64(&mut d));
+        assert_eq!(d, [3, 2, 1, 3, 2, 1]);
+        // A column (2, 1) broadcast to (2, 3).
+        let c = [7i64, 8];
+        let op = Operand::new(ArrayRef::Int64(&c), &[2, 1], &[1, 1], 0, &[2, 3]);
+        let mut d = vec![0i64; 5];
+        op.gather(&[2, 3], 1, &mut ArrayMut::Int64(&mut d));
+        assert_eq!(d, [7, 7, 8, 8, 8]);
+        // Contiguous detection ignores length-1 dimensions.
+        assert!(Operand::new(ArrayRef::Int64(&m), &[3, 1, 4], &[4, 99, 1], 0, &[3, 1, 4]).contiguous);
+    }
+}
