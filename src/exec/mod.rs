@@ -30,6 +30,7 @@
 //! reports the smallest over all blocks and stages, which is the node the
 //! interpreter (node after node over whole arrays) fails at.
 
+mod alloc;
 pub mod reduce;
 pub mod shape;
 
@@ -378,9 +379,7 @@ pub(crate) fn run_into(
 pub(crate) fn run(k: &JitKernel, inputs: &[Input<'_>], shapes: &[Vec<usize>], threads: Option<(&Threads, usize)>) -> Result<ArrayData, Error> {
     let root = k.program().node(k.program().result);
     let n = size(&shapes[k.program().result.index()]);
-    // Zeroed memory comes from the OS untouched, so the pages of a large
-    // result are first faulted in by the threads that write them.
-    let mut out = ArrayData::zeros(root.dtype, n);
+    let mut out = alloc::zeroed(root.dtype, n);
     run_into(k, inputs, shapes, out.as_mut(), threads)?;
     Ok(out)
 }
