@@ -380,6 +380,13 @@ impl<'a> Input<'a> {
     }
 }
 
+/// A 1-D input of all the elements.
+impl<'a> From<&'a ArrayData> for Input<'a> {
+    fn from(d: &'a ArrayData) -> Self {
+        Input::Array(d.as_ref())
+    }
+}
+
 impl<'a> From<View<'a>> for Input<'a> {
     fn from(v: View<'a>) -> Self {
         Input::View(v)
