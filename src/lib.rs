@@ -29,6 +29,19 @@
 //!   |      ^^ did you mean `a`?");
 //! ```
 //!
+//! N-d arrays are borrowed as [`View`]s (any shape and strides) and
+//! broadcast as in NumPy; reductions take `axis=`:
+//!
+//! ```
+//! use numjet::{ArrayRef, View};
+//!
+//! let m = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+//! let m = View::new(ArrayRef::Float64(&m), &[2, 3]).unwrap();
+//! let r = numjet::evaluate("m - mean(m, axis=0)", &[("m", m.into())]).unwrap();
+//! assert_eq!(r.shape(), [2, 3]);
+//! assert_eq!(r.as_f64().unwrap(), &[-1.5, -1.5, -1.5, 1.5, 1.5, 1.5]);
+//! ```
+//!
 //! NEP 50 typing: Python numbers in the program are "weak" and take the
 //! array's dtype.
 //!
@@ -43,7 +56,8 @@
 //! Each stage is a module with one entry point:
 //! [`syntax`] (text → tree) → [`ir`] (tree → typed, folded DAG) →
 //! [`interp`] (the reference evaluator) and [`jit`] (Cranelift: one fused,
-//! vectorised loop per stage) → [`exec`] (threads). [`ops`] is the one
+//! vectorised loop per stage) → [`exec`] (shapes, blocks, threads,
+//! reductions). [`ops`] is the one
 //! table of operations all stages read. [`Engine`] selects the backend
 //! ([`Backend::Jit`] by default) and caches compiled kernels.
 //!

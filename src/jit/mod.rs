@@ -20,30 +20,38 @@
 //!
 //! ## Stages
 //!
-//! A program is split into *stages* (`plan.rs`): one per `Reduce` node (in
-//! node order), computing that reduction's argument, and a last one
-//! computing the result. A stage evaluates every node its root needs,
-//! stopping at reductions, whose values earlier stages left in the scalar
-//! buffer. So `a - mean(a)` is two stages: `a` (for the mean), then
-//! `a - <slot>`.
+//! A program is split into *stages* (`plan.rs`): one per reduction (`Reduce`
+//! or `ReduceAxis`, in node order), computing that reduction's argument,
+//! and a last one computing the result. A stage evaluates every node its
+//! root needs, stopping at reductions, which earlier stages computed: full
+//! reductions are 0-d values in the scalar buffer, axis reductions arrays
+//! read through the input-pointer array like inputs. So `a - mean(a)` is
+//! two stages: `a` (for the mean), then `a - <slot>`.
 //!
 //! Each stage is one `extern "C"` function (the kernel ABI):
 //!
 //! ```text
-//! fn(inputs: *const *const u8,  // base pointer of each input (null for 0-d ones)
+//! fn(inputs: *const *const u8,  // one pointer per array input (position =
+//!                               // parameter position; null for 0-d ones),
+//!                               // then one per axis reduction
 //!    out: *mut u8,              // element `start` of the output
 //!    scalars: *const u64,       // one 8-byte slot per 0-d input (slot = its
-//!                               // position) and per reduction (after them)
+//!                               // position) and per full reduction (after them)
 //!    start: usize, len: usize,  // computes elements start..start+len
 //!    status: *mut u32)          // 0, or 1 + the smallest failing node id
 //! ```
 //!
 //! The loop computes every array node of the stage per element, in
 //! registers (a fused loop, no temporaries); 0-d nodes are computed once
-//! before the loop. Inputs are indexed from their base (`inputs[k][i]`), the
-//! output from `start` (`out[i - start]`), so chunks of one evaluation can
-//! run on different threads, each writing its own part of the output. bool
-//! is one byte (0 or 1) in memory and an `i8` 0/1 in registers.
+//! before the loop. Array leaves are indexed from their pointer
+//! (`inputs[k][i]`), the output from `start` (`out[i - start]`). The kernel
+//! knows nothing of shapes: element `i` of every array leaf is element `i`
+//! of the stage's iteration space. The executor ([`crate::exec`]) makes
+//! that true for N-d, strided and broadcast arrays by calling the kernel on
+//! blocks with `start = 0` and pointers to each leaf's block (in place when
+//! the leaf is contiguous, gathered into a buffer otherwise), and on
+//! several threads at once. bool is one byte (0 or 1) in memory and an
+//! `i8` 0/1 in registers.
 //!
 //! Operations Cranelift has no instruction for (transcendentals, float
 //! `//`/`%`/`fmod`/`power`, integer `power`) call `extern "C"` helpers that
@@ -62,56 +70,28 @@
 //! ## Runtime errors
 //!
 //! A kernel does not stop at a failing element: it records the smallest
-//! failing node id and writes it to `status` at the end. [`JitKernel::run`]
-//! runs every stage even after a failure and reports the smallest failing
-//! node over all stages (a failed reduction counts as failing at its own
-//! node). That is the node the interpreter, which computes node after node
-//! over whole columns, fails at: nodes with smaller ids never depend on a
-//! failed node, so the JIT computes them exactly.
+//! failing node id and writes it to `status` at the end. The executor runs
+//! every block and stage even after a failure and reports the smallest
+//! failing node over all of them (a failed reduction counts as failing at
+//! its own node). That is the node the interpreter, which computes node
+//! after node over whole arrays, fails at: nodes with smaller ids never
+//! depend on a failed node, so the JIT computes them exactly.
 //!
 //! ## Reductions
 //!
-//! A reduction whose argument is an array input reduces that input in
-//! place (typed loops computing exactly what `interp::reduce` computes —
-//! the same [`crate::interp::pairwise_sum`] — for float `sum`/`mean`,
-//! integer `sum`, `min`/`max` and bool `any`/`all`; `interp::reduce`
-//! itself otherwise).
-//!
-//! A computed array argument is *streamed*, never materialised
-//! (`JitKernel::stream_reduce`): the stage's kernel computes it a piece at
-//! a time (the ABI computes any `start..start+len` range) into one
-//! reusable buffer of 8192 elements, and each piece is reduced as soon as
-//! it is computed:
-//!
-//! - float `sum`/`mean`: NumPy's pairwise recursion runs in Rust over
-//!   index ranges, splitting where `pairwise_sum` splits (`n2 = n/2 -
-//!   (n/2)%8` for ranges over 128 elements); a range of at most 2048
-//!   elements is computed into a (2048-element) buffer and summed there by
-//!   `pairwise_sum` itself, so the association, and hence every bit, is
-//!   the interpreter's (and NumPy's);
-//! - integer `mean`: the pieces are NumPy's casting buffers (elements
-//!   `0..8192`, `8192..16384`, ...): each is converted to float64 and its
-//!   pairwise sum added to the running total, as `interp::reduce` does;
-//! - integer `sum` (wrapping, so any grouping is exact), `any`/`all`:
-//!   per-piece results combined;
-//! - `prod`, `min`, `max`: the accumulator is carried from piece to piece,
-//!   element by element left to right with the table's `*`/`minimum`/
-//!   `maximum`, exactly `interp::reduce`'s fold (`min`/`max` with typed
-//!   loops copying the table's bodies, `prod` through boxed scalars).
-//!
-//! A kernel failure in any piece is recorded like a whole-column one (the
-//! smallest failing node over all pieces). Empty and 0-d arguments take the
-//! old path (a column of at most one element).
+//! The reduction itself runs in Rust ([`crate::exec::reduce`]), consuming
+//! its argument as the stage's kernel computes it, a block at a time into a
+//! small reusable buffer (never an array of the argument's size), in a
+//! fixed order: NumPy's pairwise float sums, split across threads at the
+//! recursion's own split points, and piecewise partial results combined in
+//! order for the associative reductions. See that module for the details.
 //!
 //! ## Known limitations
 //!
-//! - Reductions are streamed, not fused: each 8192-element piece is still
-//!   written to (an L1/L2-resident) buffer and read back by Rust, and
-//!   every reduction runs on the calling thread (per-chunk partial results
-//!   for parallel execution would need chunk boundaries aligned to the
-//!   pairwise recursion's ranges). Integer `sum`, bool `any`/`all` and
-//!   integer `min`/`max` would be easy to accumulate in vector registers
-//!   exactly.
+//! - Reductions are streamed, not fused: each block of the argument is
+//!   still written to an (L1/L2-resident) buffer and read back by Rust.
+//!   Integer `sum`, bool `any`/`all` and integer `min`/`max` would be easy
+//!   to accumulate in vector registers exactly.
 //! - `prod`, `any`/`all` of non-bool arguments and the `mean` of an
 //!   integer input array (not streamed) still go element by element
 //!   through boxed [`Scalar`]s, as `interp::reduce` does.
