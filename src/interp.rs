@@ -10,25 +10,52 @@
 //! to right, `mean` of integers sums in float64 in buffers of 8192 as
 //! NumPy's casting reduction does.
 
-use crate::array::{ArrayData, Input, c_strides};
+use crate::array::{ArrayData, ArrayRef, Input, c_strides};
 use crate::exec::shape::{Operand, permute, permuted_index, reduction_walk, size, to_contiguous};
 use crate::dtype::{DType, Scalar};
 use crate::error::Error;
 use crate::ir::{NodeId, NodeOp, Program, Shape};
 use crate::ops::{EvalError, Reduce};
 
-/// A computed value: a 0-d scalar or an owned array in C order (its shape
-/// is in `shapes`).
-enum Value {
+/// A computed value: a 0-d scalar, or an array in C order (its shape is in
+/// `shapes`): a borrowed contiguous input or an owned array.
+enum Value<'a> {
     Scalar(Scalar),
+    Borrowed(ArrayRef<'a>),
     Owned(ArrayData),
 }
 
-impl Value {
+impl Value<'_> {
     fn get(&self, i: usize) -> Scalar {
         match self {
             Value::Scalar(s) => *s,
+            Value::Borrowed(a) => a.get(i),
             Value::Owned(d) => d.as_ref().get(i),
+        }
+    }
+
+    fn array(&self) -> Option<ArrayRef<'_>> {
+        match self {
+            Value::Scalar(_) => None,
+            Value::Borrowed(a) => Some(*a),
+            Value::Owned(d) => Some(d.as_ref()),
+        }
+    }
+}
+
+/// An argument of an elementwise node, at the node's shape.
+enum Arg<'v> {
+    Scalar(Scalar),
+    Borrowed(ArrayRef<'v>),
+    Owned(ArrayData),
+}
+
+impl Arg<'_> {
+    fn get(&self, i: usize) -> Scalar {
+        match self {
+            Arg::Scalar(s) => *s,
+            Arg::Borrowed(d) => d.get(i),
+            Arg::Owned(d) => d.as_ref().get(i),
         }
     }
 }
@@ -48,26 +75,29 @@ pub(crate) fn run(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>]) -> R
         let shape = &shapes[i];
         let len: usize = shape.iter().product();
         let id = NodeId(i as u32);
-        // The arguments, each broadcast (copied) to this node's shape.
-        let expand = |k: usize| -> Value {
+        // The arguments, each broadcast (copied) to this node's shape
+        // unless it has it already.
+        let expand = |k: usize| -> Arg<'_> {
             let a = node.args[k];
-            match vals[a.index()].as_ref().expect("argument computed and not yet freed") {
-                Value::Scalar(s) => Value::Scalar(*s),
-                Value::Owned(d) if node.shape == Shape::Scalar => Value::Scalar(d.as_ref().get(0)),
-                Value::Owned(d) => {
+            let v = vals[a.index()].as_ref().expect("argument computed and not yet freed");
+            match v.array() {
+                None => Arg::Scalar(v.get(0)),
+                Some(d) if node.shape == Shape::Scalar => Arg::Scalar(d.get(0)),
+                Some(d) => {
                     let own = &shapes[a.index()];
                     if own == shape {
-                        return Value::Owned(d.clone());
+                        return Arg::Borrowed(d);
                     }
                     let mut e = ArrayData::zeros(d.dtype(), len);
-                    Operand::new(d.as_ref(), own, &c_strides(own), 0, shape).gather(shape, 0, &mut e.as_mut());
-                    Value::Owned(e)
+                    Operand::new(d, own, &c_strides(own), 0, shape).gather(shape, 0, &mut e.as_mut());
+                    Arg::Owned(e)
                 }
             }
         };
         let v = match node.op {
             NodeOp::Input(k) => match &inputs[k] {
                 Input::Scalar(s) => Value::Scalar(*s),
+                Input::Array(a) => Value::Borrowed(*a),
                 x => Value::Owned(to_contiguous(x)),
             },
             NodeOp::Const(s) => Value::Scalar(s),
@@ -79,7 +109,7 @@ pub(crate) fn run(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>]) -> R
             }
             NodeOp::Op(op) => {
                 let eval = op.def().eval;
-                let args: Vec<Value> = (0..node.args.len()).map(expand).collect();
+                let args: Vec<Arg> = (0..node.args.len()).map(expand).collect();
                 let mut buf = [Scalar::Bool(false); 3];
                 elementwise(
                     node.shape,
@@ -123,6 +153,14 @@ pub(crate) fn run(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>]) -> R
             d
         }
         Value::Owned(d) => d,
+        // The result is an input itself (`a`): copy it out.
+        Value::Borrowed(a) => {
+            let mut d = ArrayData::with_capacity(a.dtype(), a.len());
+            for j in 0..a.len() {
+                d.push(a.get(j));
+            }
+            d
+        }
     })
 }
 
@@ -189,14 +227,14 @@ fn runtime(p: &Program, id: NodeId, msg: &str) -> Error {
 }
 
 /// Computes one node: a scalar when its shape is scalar, else an array.
-fn elementwise(
+fn elementwise<'a>(
     shape: Shape,
     len: usize,
     dtype: DType,
     f: impl FnMut(usize) -> Result<Scalar, EvalError>,
     p: &Program,
     id: NodeId,
-) -> Result<Value, Error> {
+) -> Result<Value<'a>, Error> {
     match shape {
         Shape::Scalar => {
             let d = map(Shape::Scalar, 1, dtype, f, p, id)?;

@@ -206,48 +206,89 @@ fn gather_typed<T: Copy>(src: &[T], offset: usize, strides: &[isize], shape: &[u
     }
 }
 
-/// The order in which a reduction walks its argument's axes: NumPy's "K"
-/// order, the memory order of the argument's first strided input (the
-/// first input of the argument's full shape, by node id, that is a view
-/// with explicit strides): axes sorted by decreasing stride magnitude, ties
-/// and length-1 axes kept in C order. The identity for C-contiguous inputs
-/// and computed arguments of them. NumPy's temporaries inherit this order
-/// from their inputs, and its reductions walk memory in it, so sums of
-/// transposed or Fortran-order arrays associate as NumPy's do.
+/// The order in which a reduction walks its argument's axes (outermost
+/// first): NumPy's "K" order, the memory order of the argument's array
+/// inputs, found as NumPy's iterator finds it (`npyiter_find_best_axis_ordering`):
+/// a stable insertion sort that moves an axis inward only if every operand
+/// with non-zero strides on both axes agrees, so C-contiguous inputs and
+/// inputs in conflicting orders give C order. The operands are the array
+/// inputs the argument reads (seen through its shape, 0 strides where they
+/// broadcast), axis reductions it reads (C-contiguous, as computed) and,
+/// for an axis reduction, its result. Length-1 axes do not matter and go
+/// first. NumPy's temporaries inherit this order from their inputs and its
+/// reductions walk memory in it, so sums of transposed or Fortran-order
+/// arrays associate as NumPy's do.
 ///
 /// Both backends take the order from here, so they agree.
-pub fn memory_order(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], arg: NodeId) -> Vec<usize> {
+pub fn memory_order(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], node: NodeId) -> Vec<usize> {
+    let n = &p.nodes[node.index()];
+    let arg = n.args[0];
     let shape = &shapes[arg.index()];
-    let identity: Vec<usize> = (0..shape.len()).collect();
-    // The inputs the argument reads, stopping at reductions.
+    let d = shape.len();
+    // Strides (in elements) of every operand over `shape`.
+    let mut operands: Vec<Vec<isize>> = Vec::new();
+    if let NodeOp::ReduceAxis(_, axis) = n.op {
+        let mut st = c_strides(&shapes[node.index()]);
+        st.insert(axis.min(st.len()), 0);
+        operands.push(st);
+    }
     let mut seen = vec![false; arg.index() + 1];
     seen[arg.index()] = true;
-    let mut first: Option<(usize, Vec<isize>)> = None;
     for i in (0..=arg.index()).rev() {
         if !seen[i] {
             continue;
         }
-        let n = &p.nodes[i];
-        match n.op {
-            NodeOp::Reduce(_) | NodeOp::ReduceAxis(..) => continue,
-            NodeOp::Input(k) => {
-                if let Some(Input::View(v)) = inputs.get(k)
-                    && v.shape() == shape.as_slice()
-                    && !v.is_c_contiguous()
-                {
-                    first = Some((i, v.strides()));
-                }
+        let m = &p.nodes[i];
+        let own = &shapes[i];
+        let over = |data: ArrayRef<'_>, st: &[isize]| Operand::new(data, own, st, 0, shape).strides;
+        match m.op {
+            NodeOp::Reduce(_) => continue,
+            NodeOp::ReduceAxis(..) => {
+                operands.push(over(ArrayRef::Bool(&[]), &c_strides(own)));
+                continue;
             }
+            NodeOp::Input(k) => match inputs.get(k) {
+                Some(Input::Array(_)) => operands.push(over(ArrayRef::Bool(&[]), &[1])),
+                Some(Input::View(v)) => operands.push(over(ArrayRef::Bool(&[]), &v.strides())),
+                _ => {}
+            },
             _ => {}
         }
-        for a in &n.args {
+        for a in &m.args {
             seen[a.index()] = true;
         }
     }
-    let Some((_, strides)) = first else { return identity };
-    let mut long: Vec<usize> = identity.iter().copied().filter(|&k| shape[k] > 1).collect();
-    long.sort_by_key(|&k| std::cmp::Reverse(strides[k].unsigned_abs()));
-    identity.iter().copied().filter(|&k| shape[k] <= 1).chain(long).collect()
+    // Axes innermost first; insertion sort as NumPy's.
+    let mut order: Vec<usize> = (0..d).rev().filter(|&k| shape[k] > 1).collect();
+    for i0 in 1..order.len() {
+        let a0 = order[i0];
+        let mut pos = i0;
+        for i1 in (0..i0).rev() {
+            let a1 = order[i1];
+            let (mut ambiguous, mut swap) = (true, false);
+            for st in &operands {
+                let (s0, s1) = (st[a0], st[a1]);
+                if s0 != 0 && s1 != 0 {
+                    if s1.unsigned_abs() <= s0.unsigned_abs() {
+                        swap = false;
+                    } else if ambiguous {
+                        swap = true;
+                    }
+                    ambiguous = false;
+                }
+            }
+            if !ambiguous {
+                if swap {
+                    pos = i1;
+                } else {
+                    break;
+                }
+            }
+        }
+        let a = order.remove(i0);
+        order.insert(pos, a);
+    }
+    (0..d).filter(|&k| shape[k] <= 1).chain(order.into_iter().rev()).collect()
 }
 
 /// How reduction `node` walks its argument: the axis order (a permutation
@@ -259,8 +300,7 @@ pub fn memory_order(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], ar
 /// order along the axis, whatever the order of the other axes).
 pub fn reduction_walk(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], node: NodeId) -> (Vec<usize>, Option<usize>) {
     let n = &p.nodes[node.index()];
-    let arg = n.args[0];
-    let order = memory_order(p, inputs, shapes, arg);
+    let order = memory_order(p, inputs, shapes, node);
     match n.op {
         NodeOp::ReduceAxis(_, axis) => {
             let d = order.len();
