@@ -36,13 +36,19 @@
 //!
 //! A stage gets the vector loop (with the scalar loop as its tail) when
 //! every array node it computes is lowered to native instructions and has
-//! one element width W (4 or 8 bytes) — bool intermediates aside, which are
-//! lane masks of width W (all ones / zero) inside the vector loop. Lanes:
-//! `I32X4`/`F32X4` or `I64X2`/`F64X2`. Not vectorised (scalar loop only):
-//! stages calling helpers (transcendentals, float `//` `%` `fmod`, `power`),
-//! integer `//` `%` `fmod` and shifts (no vector division or per-lane shift
-//! counts in CLIF), mixed widths (`float32` with `int64`, width-changing
-//! casts), bool array inputs or results (1 byte per element), 0-d results.
+//! one element width W (4 or 8 bytes) — bool nodes aside, which are lane
+//! masks of width W (all ones / zero) inside the vector loop. Lanes:
+//! `I32X4`/`F32X4` or `I64X2`/`F64X2`; a stage of bools only has 16
+//! one-byte lanes (`I8X16`). Bool array inputs are loaded as `lanes` bytes
+//! and widened to masks (`pmovzx*`, then negated); a bool result is stored
+//! as one byte (0/1) per lane: the lanes' sign bits (`movmskpd`/`movmskps`)
+//! spread to one bit per byte by a multiply (2 or 4 bytes stored), or the
+//! mask `& 1` for 16 one-byte lanes.
+//!
+//! Not vectorised (scalar loop only): stages calling helpers
+//! (transcendentals, float `//` `%` `fmod`, `power`), integer `//` `%`
+//! `fmod` and shifts (no vector division or per-lane shift counts in CLIF),
+//! mixed widths (`float32` with `int64`, width-changing casts), 0-d results.
 //! If Cranelift cannot lower some vector instruction on the host, the stage
 //! is compiled again with the scalar loop only.
 
@@ -51,7 +57,7 @@ use std::collections::HashMap;
 use cranelift_codegen::Context;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
-use cranelift_codegen::ir::{AbiParam, Block, FuncRef, InstBuilder, MemFlagsData, Type, UserFuncName, Value, types};
+use cranelift_codegen::ir::{AbiParam, Block, Endianness, FuncRef, InstBuilder, MemFlagsData, Type, UserFuncName, Value, types};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_jit::JITModule;
 use cranelift_module::{FuncId, Linkage, Module};
@@ -99,6 +105,12 @@ fn mem() -> MemFlagsData {
 /// load into an SSE instruction that requires alignment).
 fn vmem() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
+}
+
+/// Flags of a bitcast between vector types of different lane counts
+/// (the verifier wants the byte order spelt out).
+fn lane_cast() -> MemFlagsData {
+    MemFlagsData::new().with_endianness(Endianness::Little)
 }
 
 /// How array nodes are being lowered.
@@ -218,7 +230,7 @@ struct Function<'a> {
 /// degrades to the scalar loop.
 fn vector_shape(p: &Program, stage: &Stage) -> Option<Mode> {
     let root = p.node(stage.root);
-    if root.shape != Shape::Array || root.dtype == DType::Bool {
+    if root.shape != Shape::Array {
         return None;
     }
     let mut width = None;
@@ -235,8 +247,7 @@ fn vector_shape(p: &Program, stage: &Stage) -> Option<Mode> {
             }
         }
         let ok = match n.op {
-            NodeOp::Input(_) => n.dtype != DType::Bool,
-            NodeOp::Fill(_) => true,
+            NodeOp::Input(_) | NodeOp::Fill(_) => true,
             NodeOp::Cast => {
                 let from = p.node(n.args[0]).dtype;
                 from == DType::Bool || n.dtype == DType::Bool || from.size() == n.dtype.size()
@@ -251,7 +262,8 @@ fn vector_shape(p: &Program, stage: &Stage) -> Option<Mode> {
             return None;
         }
     }
-    let width = width? as u32;
+    // A stage of bools only: 16 one-byte lanes.
+    let width = width.unwrap_or(1) as u32;
     Some(Mode::Vector { lanes: 16 / width, width })
 }
 
@@ -316,6 +328,12 @@ impl Lowerer<'_, '_> {
         let end = self.b.ins().iadd(start, len);
         let root_dtype = self.p.node(stage.root).dtype;
         let size = root_dtype.size() as i64;
+        // Element `i` of the output is at `out + (i - start) * size`, i.e.
+        // `outb + i * size` with `outb` computed once (plain wrapping
+        // address arithmetic; only `outb + i * size` for `i` in
+        // `start..end` is ever dereferenced).
+        let skip = self.b.ins().imul_imm_u(start, size);
+        let out = self.b.ins().isub(out, skip);
 
         let scalar = self.b.create_block();
         let exit = self.b.create_block();
@@ -342,9 +360,11 @@ impl Lowerer<'_, '_> {
                 self.guard(iv, end, step, ubody, single);
                 self.b.switch_to_block(ubody);
                 let i = self.b.use_var(iv);
+                let mut roots = Vec::new();
                 for k in 0..unroll as i64 {
-                    self.elements(stage, i, k * lanes, out, start, size)?;
+                    roots.push(self.elements(stage, i, k * lanes)?);
                 }
+                self.store(&roots, root_dtype, out, i, size);
                 self.bottom_test(iv, i, end, step, ubody, single);
                 self.b.seal_block(ubody);
             } else {
@@ -358,7 +378,8 @@ impl Lowerer<'_, '_> {
             self.guard(iv, end, lanes, vbody, scalar);
             self.b.switch_to_block(vbody);
             let i = self.b.use_var(iv);
-            self.elements(stage, i, 0, out, start, size)?;
+            let root = self.elements(stage, i, 0)?;
+            self.store(&[root], root_dtype, out, i, size);
             self.bottom_test(iv, i, end, lanes, vbody, scalar);
             self.b.seal_block(vbody);
             self.mode = Mode::Scalar;
@@ -373,7 +394,8 @@ impl Lowerer<'_, '_> {
         self.guard(iv, end, 1, body, exit);
         self.b.switch_to_block(body);
         let i = self.b.use_var(iv);
-        self.elements(stage, i, 0, out, start, size)?;
+        let root = self.elements(stage, i, 0)?;
+        self.store(&[root], root_dtype, out, i, size);
         self.bottom_test(iv, i, end, 1, body, exit);
         self.b.seal_block(body);
         self.b.switch_to_block(exit);
@@ -418,8 +440,8 @@ impl Lowerer<'_, '_> {
     }
 
     /// Computes every array node of the stage for the element(s) at
-    /// `i + off` in the current mode, and stores the root.
-    fn elements(&mut self, stage: &Stage, i: Value, off: i64, out: Value, start: Value, size: i64) -> LResult<()> {
+    /// `i + off` in the current mode; returns the root's value.
+    fn elements(&mut self, stage: &Stage, i: Value, off: i64) -> LResult<Value> {
         self.i = Some(i);
         self.off = off;
         for &id in &stage.nodes {
@@ -427,18 +449,127 @@ impl Lowerer<'_, '_> {
                 self.lower(id)?;
             }
         }
-        let root = self.val(stage.root)?;
-        let addr = self.out_addr(out, i, start, size);
-        let flags = if self.vector() { vmem() } else { mem() };
-        self.b.ins().store(flags, root, addr, (off * size) as i32);
-        Ok(())
+        self.val(stage.root)
     }
 
-    /// `out + (i - start) * size`.
-    fn out_addr(&mut self, out: Value, i: Value, start: Value, size: i64) -> Value {
-        let rel = self.b.ins().isub(i, start);
-        let off = self.b.ins().imul_imm_u(rel, size);
-        self.b.ins().iadd(out, off)
+    /// Stores the roots of consecutive copies of the loop body (one value
+    /// or vector each, for the elements from `i` on) at `outb + i * size`.
+    fn store(&mut self, roots: &[Value], root: DType, outb: Value, i: Value, size: i64) {
+        let off = self.b.ins().imul_imm_u(i, size);
+        let addr = self.b.ins().iadd(outb, off);
+        match self.mode {
+            Mode::Vector { width, .. } if root == DType::Bool => self.store_masks(roots, width, addr),
+            Mode::Vector { .. } => {
+                for (k, &r) in roots.iter().enumerate() {
+                    self.b.ins().store(vmem(), r, addr, k as i32 * 16);
+                }
+            }
+            Mode::Scalar => {
+                self.b.ins().store(mem(), roots[0], addr, 0);
+            }
+        }
+    }
+
+    /// Stores bool lane masks of `width`-byte lanes (consecutive vectors,
+    /// a power of two of them) as one byte (0/1) per lane at `addr`.
+    ///
+    /// Pairs of masks are first packed into one vector of half-width lanes
+    /// with signed saturation (`packssdw`/`packsswb`), which keeps all ones
+    /// and zeros: two `I64X2` masks, seen as `I32X4` (each element two
+    /// equal lanes), pack into an `I16X8` whose 32-bit lanes are the four
+    /// elements' masks; two `I32X4` into an `I16X8`; two `I16X8` into an
+    /// `I8X16`. What remains is stored as 16 or 8 bytes (`& 1`), or through
+    /// the lanes' sign bits (`movmskps`/`movmskpd`) spread to one bit per
+    /// byte by a multiply whose partial products do not overlap (bit k to
+    /// bit 8k), as 4 or 2 bytes.
+    fn store_masks(&mut self, masks: &[Value], width: u32, addr: Value) {
+        let mut w = width;
+        let mut ms: Vec<Value> = masks.to_vec();
+        while ms.len() % 2 == 0 && w > 1 {
+            let from = if w == 2 { types::I16X8 } else { types::I32X4 };
+            let mut next = Vec::new();
+            for pair in ms.chunks(2) {
+                let a = self.view(pair[0], from);
+                let b = self.view(pair[1], from);
+                next.push(self.b.ins().snarrow(a, b));
+            }
+            // The packed vectors' element width.
+            w /= 2;
+            ms = next;
+        }
+        let per = 16 / w as i32;
+        for (k, &m) in ms.iter().enumerate() {
+            let at = k as i32 * per;
+            match w {
+                1 => {
+                    let one = self.b.ins().iconst(types::I8, 1);
+                    let ones = self.b.ins().splat(types::I8X16, one);
+                    let m = self.view(m, types::I8X16);
+                    let v = self.b.ins().band(m, ones);
+                    self.b.ins().store(vmem(), v, addr, at);
+                }
+                2 => {
+                    // 8 elements: pack to bytes, store the low 8.
+                    let m = self.view(m, types::I16X8);
+                    let bytes = self.b.ins().snarrow(m, m);
+                    let one = self.b.ins().iconst(types::I8, 1);
+                    let ones = self.b.ins().splat(types::I8X16, one);
+                    let v = self.b.ins().band(bytes, ones);
+                    let q = self.view(v, types::I64X2);
+                    let lo = self.b.ins().extractlane(q, 0);
+                    self.b.ins().store(mem(), lo, addr, at);
+                }
+                _ => {
+                    let lanes = 16 / w;
+                    let m = self.view(m, if w == 4 { types::I32X4 } else { types::I64X2 });
+                    let bits = self.b.ins().vhigh_bits(types::I32, m);
+                    let (spread, keep) = if lanes == 2 { (0x81, 0x0101) } else { (0x0020_4081, 0x0101_0101) };
+                    let x = self.b.ins().imul_imm_u(bits, spread);
+                    let bytes = self.b.ins().band_imm_u(x, keep);
+                    if lanes == 2 {
+                        self.b.ins().istore16(mem(), bytes, addr, at);
+                    } else {
+                        self.b.ins().store(mem(), bytes, addr, at);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `v` reinterpreted as the vector type `t` (no-op if it is one).
+    fn view(&mut self, v: Value, t: Type) -> Value {
+        if self.b.func.dfg.value_type(v) == t { v } else { self.b.ins().bitcast(t, lane_cast(), v) }
+    }
+
+    /// Loads the bools at element `i + off` of array input `k` as lane
+    /// masks of the current vector mode: `lanes` bytes (0/1), widened to
+    /// the lane width and negated (0/1 → 0/all ones).
+    fn load_bool_mask(&mut self, k: usize) -> LResult<Value> {
+        let Mode::Vector { lanes, width } = self.mode else { return Err("internal error: mask load in the scalar loop".into()) };
+        let base = self.bases[k].ok_or("internal error: input base pointer not loaded")?;
+        let addr = self.elem_addr(base, DType::Bool)?;
+        let off = self.off as i32;
+        let bytes = match lanes {
+            16 => self.b.ins().load(types::I8X16, vmem(), addr, off),
+            4 => {
+                let w = self.b.ins().load(types::I32, mem(), addr, off);
+                let v = self.b.ins().scalar_to_vector(types::I32X4, w);
+                self.b.ins().bitcast(types::I8X16, lane_cast(), v)
+            }
+            _ => {
+                let w = self.b.ins().uload16(types::I32, mem(), addr, off);
+                let v = self.b.ins().scalar_to_vector(types::I32X4, w);
+                self.b.ins().bitcast(types::I8X16, lane_cast(), v)
+            }
+        };
+        // I8X16 → I16X8 → I32X4 → I64X2 (pmovzx*), up to the lane width.
+        let mut v = bytes;
+        let mut w = 1;
+        while w < width {
+            w *= 2;
+            v = self.b.ins().uwiden_low(v);
+        }
+        Ok(self.b.ins().ineg(v))
     }
 
     /// The type of a dtype's values in the current mode.
@@ -458,7 +589,7 @@ impl Lowerer<'_, '_> {
         if d == DType::Bool {
             // 0/1 → all zeros / all ones.
             let lane = vt.lane_type();
-            let wide = self.b.ins().uextend(lane, v);
+            let wide = if lane == types::I8 { v } else { self.b.ins().uextend(lane, v) };
             let m = self.b.ins().ineg(wide);
             self.b.ins().splat(vt, m)
         } else {
@@ -469,7 +600,12 @@ impl Lowerer<'_, '_> {
     /// Lowers node `id` in the current mode and records its value, checking
     /// that the value's Cranelift type is its dtype's (stores rely on it).
     fn lower(&mut self, id: NodeId) -> LResult<()> {
-        let v = self.node(id)?;
+        let n = self.p.node(id);
+        let v = match (n.op, n.shape, n.dtype) {
+            // Bool array inputs in the vector loop: bytes widened to masks.
+            (NodeOp::Input(k), Shape::Array, DType::Bool) if self.vector() => self.load_bool_mask(k)?,
+            _ => self.node(id)?,
+        };
         let want = self.ty(self.p.node(id).dtype);
         if self.b.func.dfg.value_type(v) != want {
             return Err(format!("internal error: node %{} computes {} but is {}", id.0, self.b.func.dfg.value_type(v), want));

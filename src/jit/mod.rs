@@ -115,8 +115,8 @@
 //! - `prod`, `any`/`all` of non-bool arguments and the `mean` of an
 //!   integer input array (not streamed) still go element by element
 //!   through boxed [`Scalar`]s, as `interp::reduce` does.
-//! - Bool results (`a**2 + b**2 < 1`), integer `//` `%` and float `power`
-//!   stages run the scalar loop only, which is not unrolled.
+//! - Integer `//` `%` and float `power` stages run the scalar loop only,
+//!   which is not unrolled.
 //! - Helpers are called per element (no vector versions yet: the one place
 //!   to add them is `helpers::helper`); a stage calling one is not
 //!   vectorised.
