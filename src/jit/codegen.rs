@@ -485,7 +485,7 @@ impl Lowerer<'_, '_> {
     fn store_masks(&mut self, masks: &[Value], width: u32, addr: Value) {
         let mut w = width;
         let mut ms: Vec<Value> = masks.to_vec();
-        while ms.len() % 2 == 0 && w > 1 {
+        while ms.len().is_multiple_of(2) && w > 1 {
             let from = if w == 2 { types::I16X8 } else { types::I32X4 };
             let mut next = Vec::new();
             for pair in ms.chunks(2) {
