@@ -924,6 +924,56 @@ fn bool_chunks_at_odd_starts() {
     }
 }
 
+/// Integer `//`, `%` and `fmod` by constant divisors (no guards: special
+/// cases, shifts and masks, multiply-high by a magic number, lane by lane
+/// in the vector loop) against the interpreter, on edge values.
+#[test]
+fn integer_division_by_constants() {
+    let mut failures = Vec::new();
+    let mut rng = Rng(31);
+    for dt in [DType::Int64, DType::Int32] {
+        let (min, max) = if dt == DType::Int32 { (i32::MIN as i64, i32::MAX as i64) } else { (i64::MIN, i64::MAX) };
+        let mut divisors: Vec<i64> = vec![0, 1, -1, 2, -2, 3, -3, 4, -4, 5, 6, 7, -7, 8, 10, 16, -16, 31, 64, 100, 641, 1 << 20, 1_000_000_007];
+        divisors.extend([max, max - 1, min, min + 1, min / 2, -(max / 3)]);
+        if dt == DType::Int64 {
+            divisors.extend([1 << 40, (1 << 40) + 1, 6_700_417, -(1 << 62), 3_000_000_000]);
+        }
+        let sig = Signature::new().array("a", dt).array("b", dt);
+        // The edge values themselves, then random columns at loop lengths.
+        let mut sets: Vec<Vec<ArrayData>> = vec![vec![edges(dt), column(dt, edges(dt).len(), &mut rng)]];
+        for n in [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 67, 1001] {
+            sets.push(vec![column(dt, n, &mut rng), column(dt, n, &mut rng)]);
+        }
+        let input_sets: Vec<Vec<Input>> = sets.iter().map(|cols| cols.iter().map(|c| Input::Array(c.as_ref())).collect()).collect();
+        for &c in &divisors {
+            // `(c)`: a negative literal is a unary minus, folded.
+            for src in [
+                format!("a // ({c})"),
+                format!("a % ({c})"),
+                format!("fmod(a, {c})"),
+                format!("(a * 3 + b) % ({c})"),
+                format!("(a // ({c})) * ({c}) + a % ({c}) - a"),
+            ] {
+                match check_many(&src, &sig, &input_sets) {
+                    Ok(true) => {}
+                    Ok(false) => failures.push(format!("`{src}` on {dt} does not compile")),
+                    Err(e) => failures.push(e),
+                }
+                let k = jit_of(&src, &sig);
+                if !*k.vectorised().last().unwrap() {
+                    failures.push(format!("`{src}` on {dt} is not vectorised"));
+                }
+            }
+        }
+        for src in ["a // ones_like(a)", "a % ones_like(a)", "a % b", "a // b"] {
+            if let Err(e) = check_many(src, &sig, &input_sets) {
+                failures.push(e);
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
 // ---------------------------------------------------------------------------
 // Threads.
 
@@ -1105,15 +1155,18 @@ fn vectorisation() {
             assert!(*k.vectorised().last().unwrap(), "`{src}` on {dt} is not vectorised:\n{}", k.clif_text());
         }
     }
-    // Same-width casts, bool results and bool inputs vectorise; helpers,
-    // integer division by an array and shifts do not.
+    // Same-width casts, bool results, bool inputs and integer division by
+    // a constant vectorise; helpers, integer division by an array and
+    // shifts do not.
     let sig = Signature::new().array("a", DType::Float32).array("b", DType::Int32).array("c", DType::Bool);
     for (src, want) in [
         ("int32(a) + b", true),
         ("float32(b) * a", true),
         ("where(a > 0, b, 0)", true),
         ("sin(a)", false),
-        ("b // 3", false),
+        ("b // 3", true),
+        ("b % 7 + 1", true),
+        ("b // b", false),
         ("b << 1", false),
         ("a > 0", true),
         ("where(c, a, a)", true),

@@ -45,9 +45,15 @@
 //! spread to one bit per byte by a multiply (2 or 4 bytes stored), or the
 //! mask `& 1` for 16 one-byte lanes.
 //!
+//! Integer `//` `%` `fmod` by a constant are vectorised: by a positive
+//! power of two they are a shift or a mask, otherwise each lane is
+//! extracted, divided by a multiply-high (see `int_div_const`) and
+//! inserted back.
+//!
 //! Not vectorised (scalar loop only): stages calling helpers
 //! (transcendentals, float `//` `%` `fmod`, `power`), integer `//` `%`
-//! `fmod` and shifts (no vector division or per-lane shift counts in CLIF),
+//! `fmod` by a non-constant divisor and shifts (no vector division or
+//! per-lane shift counts in CLIF),
 //! mixed widths (`float32` with `int64`, width-changing casts), 0-d results.
 //! If Cranelift cannot lower some vector instruction on the host, the stage
 //! is compiled again with the scalar loop only.
@@ -254,7 +260,9 @@ fn vector_shape(p: &Program, stage: &Stage) -> Option<Mode> {
             }
             NodeOp::Op(op) => {
                 let d = if op == Op::Where { n.dtype } else { p.node(n.args[0]).dtype };
-                helpers::helper(op, d).is_none() && !matches!(op, Op::FloorDiv | Op::Mod | Op::Fmod | Op::Shl | Op::Shr | Op::Pow)
+                let by_const = matches!(op, Op::FloorDiv | Op::Mod | Op::Fmod) && const_divisor(p, n).is_some();
+                helpers::helper(op, d).is_none()
+                    && (by_const || !matches!(op, Op::FloorDiv | Op::Mod | Op::Fmod | Op::Shl | Op::Shr | Op::Pow))
             }
             NodeOp::Const(_) | NodeOp::Reduce(_) => false,
         };
@@ -829,9 +837,18 @@ impl Lowerer<'_, '_> {
             (Op::Mul, I) => self.b.ins().imul(a, b),
             (Op::Mul, F) => self.b.ins().fmul(a, b),
             (Op::Div, F) => self.b.ins().fdiv(a, b),
-            (Op::FloorDiv, I) if !vector => self.int_div(d, a, b, DivKind::Floor),
-            (Op::Mod, I) if !vector => self.int_div(d, a, b, DivKind::Mod),
-            (Op::Fmod, I) if !vector => self.int_div(d, a, b, DivKind::Rem),
+            (Op::FloorDiv | Op::Mod | Op::Fmod, I) => {
+                let kind = match op {
+                    Op::FloorDiv => DivKind::Floor,
+                    Op::Mod => DivKind::Mod,
+                    _ => DivKind::Rem,
+                };
+                match const_divisor(self.p, n) {
+                    Some(c) => self.int_div_const(d, a, c, kind),
+                    None if !vector => self.int_div(d, a, b, kind),
+                    None => return Err(unsupported()),
+                }
+            }
             (Op::Neg, I) => self.b.ins().ineg(a),
             (Op::Neg, F) => self.b.ins().fneg(a),
             (Op::Pos | Op::Copy | Op::Real | Op::Conj, _) => a,
@@ -993,6 +1010,73 @@ impl Lowerer<'_, '_> {
         })
     }
 
+    /// [`Lowerer::int_div`] by the constant `c`, in the current mode. No
+    /// guard is needed: 0 and ±1 are special-cased, positive powers of two
+    /// are a shift or a mask, and any other `sdiv` by a constant (which
+    /// cannot trap) becomes a multiply-high by a magic number in
+    /// Cranelift's mid-end (`opts/arithmetic.isle`). In the vector loop
+    /// that general case runs lane by lane (x86 has no 64-bit vector
+    /// multiply-high before AVX-512).
+    fn int_div_const(&mut self, d: DType, a: Value, c: i64, kind: DivKind) -> Value {
+        let bits = d.size() as i64 * 8;
+        let pow2 = c > 0 && (c as u64).is_power_of_two();
+        match (c, kind) {
+            (0, _) | (1 | -1, DivKind::Mod | DivKind::Rem) => self.num(d, 0.0),
+            (1, DivKind::Floor) => a,
+            // Wrapping: MIN // -1 == MIN.
+            (-1, DivKind::Floor) => self.b.ins().ineg(a),
+            (_, DivKind::Floor) if pow2 => {
+                let k = self.b.ins().iconst(types::I32, c.trailing_zeros() as i64);
+                self.b.ins().sshr(a, k)
+            }
+            (_, DivKind::Mod) if pow2 => {
+                let mask = self.int_const(d, c - 1);
+                self.b.ins().band(a, mask)
+            }
+            _ if self.vector() => self.per_lane(a, |l, x| l.int_div_const(d, x, c, kind)),
+            _ => {
+                let cv = self.int_const(d, c);
+                let q = self.b.ins().sdiv(a, cv);
+                let qc = self.b.ins().imul(q, cv);
+                let r = self.b.ins().isub(a, qc);
+                if kind == DivKind::Rem {
+                    return r;
+                }
+                // Floor: adjust where r != 0 has the sign opposite to c's,
+                // i.e. r < 0 (c > 0) or -r < 0 (c < 0; |r| < |c| so -r
+                // does not overflow): m = -1 there, else 0.
+                let s = if c > 0 { r } else { self.b.ins().ineg(r) };
+                let m = self.b.ins().sshr_imm_s(s, bits - 1);
+                if kind == DivKind::Floor {
+                    self.b.ins().iadd(q, m)
+                } else {
+                    let add = self.b.ins().band(m, cv);
+                    self.b.ins().iadd(r, add)
+                }
+            }
+        }
+    }
+
+    /// An integer constant of dtype `d` in the current mode.
+    fn int_const(&mut self, d: DType, c: i64) -> Value {
+        let s = if d == DType::Int32 { Scalar::Int32(c as i32) } else { Scalar::Int64(c) };
+        self.konst(s)
+    }
+
+    /// `f` applied to each lane of the vector `v` in scalar mode.
+    fn per_lane(&mut self, v: Value, f: impl Fn(&mut Self, Value) -> Value) -> Value {
+        let lanes = self.b.func.dfg.value_type(v).lane_count();
+        let mode = std::mem::replace(&mut self.mode, Mode::Scalar);
+        let mut acc = v;
+        for l in 0..lanes as u8 {
+            let x = self.b.ins().extractlane(v, l);
+            let y = f(self, x);
+            acc = self.b.ins().insertlane(acc, y, l);
+        }
+        self.mode = mode;
+        acc
+    }
+
     /// Integer `//`, `%` and `fmod` ([`crate::ops::int_floor_div`],
     /// [`crate::ops::int_mod`], `wrapping_rem`) without trapping: the
     /// divisor given to `sdiv`/`srem` is never 0 or -1 (those are
@@ -1030,6 +1114,16 @@ impl Lowerer<'_, '_> {
             }
         };
         self.b.ins().select(is_zero, zero, res)
+    }
+}
+
+/// The divisor of an integer `//`, `%` or `fmod` node, if it is a
+/// constant (a literal, or a fill of one).
+fn const_divisor(p: &Program, n: &Node) -> Option<i64> {
+    match p.node(*n.args.get(1)?).op {
+        NodeOp::Const(Scalar::Int32(c)) | NodeOp::Fill(Scalar::Int32(c)) => Some(c as i64),
+        NodeOp::Const(Scalar::Int64(c)) | NodeOp::Fill(Scalar::Int64(c)) => Some(c),
+        _ => None,
     }
 }
 

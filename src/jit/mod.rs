@@ -115,8 +115,12 @@
 //! - `prod`, `any`/`all` of non-bool arguments and the `mean` of an
 //!   integer input array (not streamed) still go element by element
 //!   through boxed [`Scalar`]s, as `interp::reduce` does.
-//! - Integer `//` `%` and float `power` stages run the scalar loop only,
-//!   which is not unrolled.
+//! - Integer `//` `%` `fmod` by an array or 0-d input (not a literal) and
+//!   float `power` stages run the scalar loop only, which is not unrolled;
+//!   each element does a guarded `idiv`. By a literal there is no guard,
+//!   and the division is a multiply-high by a magic number (done lane by
+//!   lane in the vector loop: no 64-bit vector multiply-high on x86
+//!   before AVX-512).
 //! - Helpers are called per element (no vector versions yet: the one place
 //!   to add them is `helpers::helper`); a stage calling one is not
 //!   vectorised.
