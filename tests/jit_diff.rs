@@ -974,6 +974,34 @@ fn integer_division_by_constants() {
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }
 
+/// int64 vector multiplies by a constant (shift and add/subtract, or lane
+/// by lane) against the interpreter, wrapping included.
+#[test]
+fn int64_vector_multiply_by_constants() {
+    let mut failures = Vec::new();
+    let mut rng = Rng(41);
+    let sig = Signature::new().array("a", DType::Int64).array("b", DType::Int64);
+    let mut sets: Vec<Vec<ArrayData>> = vec![vec![edges(DType::Int64), column(DType::Int64, edges(DType::Int64).len(), &mut rng)]];
+    for n in [0, 1, 2, 3, 5, 8, 9, 33, 1001] {
+        sets.push(vec![column(DType::Int64, n, &mut rng), column(DType::Int64, n, &mut rng)]);
+    }
+    let input_sets: Vec<Vec<Input>> = sets.iter().map(|cols| cols.iter().map(|c| Input::Array(c.as_ref())).collect()).collect();
+    let consts: [i64; 22] =
+        [0, 1, -1, 2, -2, 3, -3, 5, 7, -7, 9, 15, 17, 100, -100, 1 << 62, (1 << 32) + 1, i64::MIN, i64::MIN + 1, i64::MAX, -(1 << 62), 6_700_417];
+    for c in consts {
+        for src in [format!("a * ({c})"), format!("({c}) * a + b")] {
+            let k = jit_of(&src, &sig);
+            if !k.vectorised()[0] {
+                failures.push(format!("`{src}` is not vectorised"));
+            }
+            if let Err(e) = check_many(&src, &sig, &input_sets) {
+                failures.push(e);
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
 // ---------------------------------------------------------------------------
 // Threads.
 

@@ -834,6 +834,11 @@ impl Lowerer<'_, '_> {
             (Op::Sub, I) => self.b.ins().isub(a, b),
             (Op::Sub, F) => self.b.ins().fsub(a, b),
             (Op::Mul, B) => self.b.ins().band(a, b),
+            (Op::Mul, I) if vector && d == DType::Int64 => match (const_int(self.p, n.args[0]), const_int(self.p, n.args[1])) {
+                (_, Some(c)) => self.mul_i64x2_const(a, c),
+                (Some(c), _) => self.mul_i64x2_const(b, c),
+                _ => self.b.ins().imul(a, b),
+            },
             (Op::Mul, I) => self.b.ins().imul(a, b),
             (Op::Mul, F) => self.b.ins().fmul(a, b),
             (Op::Div, F) => self.b.ins().fdiv(a, b),
@@ -1057,6 +1062,36 @@ impl Lowerer<'_, '_> {
         }
     }
 
+    /// `x * c` for an `I64X2` vector `x`, wrapping. x86 has no 64-bit
+    /// vector multiply before AVX-512 (Cranelift emits three `pmuludq`
+    /// and five more instructions), so constants of the form ±2^k, ±(2^k
+    /// ± 1) become a shift and an add or subtract; any other constant is
+    /// multiplied lane by lane.
+    fn mul_i64x2_const(&mut self, x: Value, c: i64) -> Value {
+        let m = c.unsigned_abs();
+        let shl = |l: &mut Self, v: Value, k: u32| {
+            let k = l.b.ins().iconst(types::I32, k as i64);
+            l.b.ins().ishl(v, k)
+        };
+        let r = match m {
+            0 => return self.int_const(DType::Int64, 0),
+            1 => x,
+            _ if m.is_power_of_two() => shl(self, x, m.trailing_zeros()),
+            _ if (m - 1).is_power_of_two() => {
+                let t = shl(self, x, (m - 1).trailing_zeros());
+                self.b.ins().iadd(t, x)
+            }
+            _ if (m + 1).is_power_of_two() => {
+                let t = shl(self, x, (m + 1).trailing_zeros());
+                self.b.ins().isub(t, x)
+            }
+            _ => return self.per_lane(x, |l, v| l.b.ins().imul_imm_s(v, c)),
+        };
+        // m * x wraps like c * x; -(m * x) is c * x for c < 0 (also for
+        // c == i64::MIN, where m * x is x << 63).
+        if c < 0 { self.b.ins().ineg(r) } else { r }
+    }
+
     /// An integer constant of dtype `d` in the current mode.
     fn int_const(&mut self, d: DType, c: i64) -> Value {
         let s = if d == DType::Int32 { Scalar::Int32(c as i32) } else { Scalar::Int64(c) };
@@ -1120,7 +1155,13 @@ impl Lowerer<'_, '_> {
 /// The divisor of an integer `//`, `%` or `fmod` node, if it is a
 /// constant (a literal, or a fill of one).
 fn const_divisor(p: &Program, n: &Node) -> Option<i64> {
-    match p.node(*n.args.get(1)?).op {
+    const_int(p, *n.args.get(1)?)
+}
+
+/// The value of node `id` if it is an integer constant (a literal, or a
+/// fill of one).
+fn const_int(p: &Program, id: NodeId) -> Option<i64> {
+    match p.node(id).op {
         NodeOp::Const(Scalar::Int32(c)) | NodeOp::Fill(Scalar::Int32(c)) => Some(c as i64),
         NodeOp::Const(Scalar::Int64(c)) | NodeOp::Fill(Scalar::Int64(c)) => Some(c),
         _ => None,
