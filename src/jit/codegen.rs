@@ -13,15 +13,14 @@
 //! ```text
 //! entry:   load the base pointers of the array inputs the stage reads;
 //!          compute every 0-d node once (0-d inputs and reductions are loads
-//!          from `scalars`, constants are immediates); err = u32::MAX
-//!          (vectorised stages, unroll factor U > 1:)
-//!          end - i >= L*U ? ubody : single
-//! ubody:   U copies of the array nodes, for elements i..i+L*U in 128-bit
+//!          from `scalars`, constants are immediates); err = u32::MAX;
+//!          (vectorised stages, L lanes, unroll factor U:)
+//!          end - i >= L*U ? vbody : scalar
+//! vbody:   U copies of the array nodes, for elements i..i+L*U in 128-bit
 //!          vectors; out[i - start..][..L*U] = roots; i += L*U;
-//!          end - i >= L*U ? ubody : single        (bottom test)
-//! single:  end - i >= L ? vbody : scalar          (vectorised stages)
-//! vbody:   the same for one vector; i += L; end - i >= L ? vbody : scalar
-//! scalar:  end - i >= 1 ? body : exit             (the scalar loop/tail)
+//!          end - i >= L*U ? vbody : scalar        (bottom test)
+//! scalar:  end - i >= 1 ? body : exit             (the scalar loop/tail,
+//!                                                  < L*U elements after vbody)
 //! body:    every array node for element i, in registers;
 //!          out[i - start] = root; i += 1; end - i >= 1 ? body : exit
 //! exit:    if err != u32::MAX { *status = min(*status or ∞, err + 1) }
@@ -359,36 +358,22 @@ impl Lowerer<'_, '_> {
                     self.vvals[id.index()] = Some(s);
                 }
             }
-            let lanes = lanes as i64;
-            let single = self.b.create_block();
-            if unroll > 1 {
-                // The unrolled main loop: `unroll` vectors per iteration.
-                let step = lanes * unroll as i64;
-                let ubody = self.b.create_block();
-                self.guard(iv, end, step, ubody, single);
-                self.b.switch_to_block(ubody);
-                let i = self.b.use_var(iv);
-                let mut roots = Vec::new();
-                for k in 0..unroll as i64 {
-                    roots.push(self.elements(stage, i, k * lanes)?);
-                }
-                self.store(&roots, root_dtype, out, i, size);
-                self.bottom_test(iv, i, end, step, ubody, single);
-                self.b.seal_block(ubody);
-            } else {
-                self.b.ins().jump(single, &[]);
-            }
-            // One vector at a time: the main loop when not unrolled, else
-            // its vector tail (fewer than `unroll` vectors).
-            self.b.switch_to_block(single);
-            self.b.seal_block(single);
+            // `unroll` vectors per iteration; the rest (fewer than
+            // `lanes * unroll` elements) is left to the scalar loop. A
+            // one-vector loop in between would be a fourth copy of the
+            // stage's code (a quarter more compile time at `unroll` 2) to
+            // save at most a few scalar iterations per call.
+            let step = lanes as i64 * unroll as i64;
             let vbody = self.b.create_block();
-            self.guard(iv, end, lanes, vbody, scalar);
+            self.guard(iv, end, step, vbody, scalar);
             self.b.switch_to_block(vbody);
             let i = self.b.use_var(iv);
-            let root = self.elements(stage, i, 0)?;
-            self.store(&[root], root_dtype, out, i, size);
-            self.bottom_test(iv, i, end, lanes, vbody, scalar);
+            let mut roots = Vec::new();
+            for k in 0..unroll as i64 {
+                roots.push(self.elements(stage, i, k * lanes as i64)?);
+            }
+            self.store(&roots, root_dtype, out, i, size);
+            self.bottom_test(iv, i, end, step, vbody, scalar);
             self.b.seal_block(vbody);
             self.mode = Mode::Scalar;
         } else {

@@ -331,14 +331,22 @@ fn compile_inner(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> 
     validate(p)?;
     let plan = plan::plan(p);
 
-    let mut flags = settings::builder();
-    for (k, v) in [("use_colocated_libcalls", "false"), ("is_pic", "false"), ("opt_level", "speed")] {
-        flags.set(k, v).map_err(|e| internal(&e.to_string()))?;
-    }
-    let isa = cranelift_native::builder()
-        .map_err(|e| internal(&format!("host not supported: {e}")))?
-        .finish(settings::Flags::new(flags))
-        .map_err(|e| internal(&e.to_string()))?;
+    // The host ISA and flags, built once per process (CPU feature detection
+    // and flag parsing) and shared: `OwnedTargetIsa` is an `Arc`.
+    static ISA: std::sync::OnceLock<Result<cranelift_codegen::isa::OwnedTargetIsa, String>> = std::sync::OnceLock::new();
+    let isa = ISA
+        .get_or_init(|| {
+            let mut flags = settings::builder();
+            for (k, v) in [("use_colocated_libcalls", "false"), ("is_pic", "false"), ("opt_level", "speed")] {
+                flags.set(k, v).map_err(|e| e.to_string())?;
+            }
+            cranelift_native::builder()
+                .map_err(|e| format!("host not supported: {e}"))?
+                .finish(settings::Flags::new(flags))
+                .map_err(|e| e.to_string())
+        })
+        .clone()
+        .map_err(|e| internal(&e))?;
     let mut builder = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
     for h in helpers::all() {
         builder.symbol(h.name, h.addr);
