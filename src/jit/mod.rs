@@ -333,11 +333,23 @@ fn compile_inner(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> 
 
     // The host ISA and flags, built once per process (CPU feature detection
     // and flag parsing) and shared: `OwnedTargetIsa` is an `Arc`.
+    //
+    // Cranelift's IR verifier (a quarter of the compile time) runs in debug
+    // builds, and in release builds only with `NUMJET_JIT_VERIFY` set (not
+    // "0"), read once here: set it when testing code generation changes.
+    // The checks memory safety depends on do not rely on it (`validate`,
+    // and `Lowerer::lower` checks every node's Cranelift type).
     static ISA: std::sync::OnceLock<Result<cranelift_codegen::isa::OwnedTargetIsa, String>> = std::sync::OnceLock::new();
     let isa = ISA
         .get_or_init(|| {
             let mut flags = settings::builder();
-            for (k, v) in [("use_colocated_libcalls", "false"), ("is_pic", "false"), ("opt_level", "speed")] {
+            let verify = cfg!(debug_assertions) || std::env::var_os("NUMJET_JIT_VERIFY").is_some_and(|v| !v.is_empty() && v != "0");
+            for (k, v) in [
+                ("use_colocated_libcalls", "false"),
+                ("is_pic", "false"),
+                ("opt_level", "speed"),
+                ("enable_verifier", if verify { "true" } else { "false" }),
+            ] {
                 flags.set(k, v).map_err(|e| e.to_string())?;
             }
             cranelift_native::builder()
