@@ -827,6 +827,181 @@ fn unrolled_chunks_at_odd_starts() {
     }
 }
 
+/// Bool stages in the vector loop: results (lane masks narrowed to one
+/// byte per element), bool array inputs (bytes widened to masks) and
+/// stages of bools only (16 one-byte lanes).
+const BOOL_STAGES: &[&str] = &[
+    "a**2 + b**2 < 1",
+    "a < b",
+    "(a > 0) & (b < 1)",
+    "a == b",
+    "a != b",
+    "a >= s",
+    "(a <= b) ^ q",
+    "where(p, a, b) >= 0",
+    "p & (a != b)",
+    "where(p, a < b, q)",
+    "bool(a) | ~p",
+    "isnan(a) | (a > b)",
+    "where(a > b, p, q)",
+    "p & q",
+    "~p | q",
+    "p == q",
+    "p < q",
+    "where(p, q, ~q)",
+    "p ^ t",
+    "q",
+];
+
+fn bool_stage_lengths() -> Vec<usize> {
+    let mut v: Vec<usize> = (0..=67).collect();
+    v.extend([127, 128, 129, 1000, 1001, 4099]);
+    v
+}
+
+#[test]
+fn bool_stages_vectorised_at_every_length() {
+    let mut failures = Vec::new();
+    let mut rng = Rng(21);
+    for dt in [DType::Float64, DType::Float32, DType::Int64, DType::Int32] {
+        let sig = Signature::new()
+            .array("a", dt)
+            .array("b", dt)
+            .array("p", DType::Bool)
+            .array("q", DType::Bool)
+            .scalar("s", dt)
+            .scalar("t", DType::Bool);
+        let sets: Vec<Vec<ArrayData>> = bool_stage_lengths()
+            .into_iter()
+            .map(|n| vec![column(dt, n, &mut rng), column(dt, n, &mut rng), column(DType::Bool, n, &mut rng), column(DType::Bool, n, &mut rng)])
+            .collect();
+        for t in [false, true] {
+            let s = value(dt, &mut rng);
+            let input_sets: Vec<Vec<Input>> = sets
+                .iter()
+                .map(|cols| cols.iter().map(|c| Input::Array(c.as_ref())).chain([Input::Scalar(s), Input::Scalar(Scalar::Bool(t))]).collect())
+                .collect();
+            for src in BOOL_STAGES {
+                let k = jit_of(src, &sig);
+                assert!(*k.vectorised().last().unwrap(), "`{src}` on {dt} is not vectorised:\n{}", k.clif_text());
+                match check_many(src, &sig, &input_sets) {
+                    Ok(true) => {}
+                    Ok(false) => failures.push(format!("`{src}` on {dt} does not compile")),
+                    Err(e) => failures.push(e),
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn bool_chunks_at_odd_starts() {
+    // Bool results written through `run_range` at unaligned output offsets.
+    for (src, dt) in [("a < b", DType::Float64), ("a < b", DType::Float32), ("(a > 0) & p", DType::Int64), ("p ^ (a == b)", DType::Int32), ("p | ~p2", DType::Int32)] {
+        let sig = Signature::new().array("a", dt).array("b", dt).array("p", DType::Bool).array("p2", DType::Bool);
+        let program = numjet::ir::lower(&numjet::syntax::parse(src).unwrap(), &sig, src).unwrap();
+        let n = 301;
+        let mut rng = Rng(12);
+        let cols = [column(dt, n, &mut rng), column(dt, n, &mut rng), column(DType::Bool, n, &mut rng), column(DType::Bool, n, &mut rng)];
+        let inputs: Vec<Input> = cols.iter().map(|c| Input::Array(c.as_ref())).collect();
+        let want = interp_engine().compile(src, &sig).unwrap().eval(&inputs).unwrap();
+        let want = want.data().as_ref();
+        for u in [1, 2, 4] {
+            let k = numjet::jit::compile_with(&program, &JitOptions::default().unroll(u)).unwrap();
+            assert!(k.vectorised()[0], "{src} on {dt}");
+            let prepared = k.prepare(&inputs, n).unwrap();
+            for (start, len) in [(0, 301), (1, 17), (3, 8), (5, 33), (7, 0), (13, 288), (299, 2), (300, 1), (2, 35)] {
+                // Guard bytes around the chunk: nothing outside it is written.
+                let mut buf = vec![true; len + 32];
+                k.run_range(&prepared, &inputs, start, ArrayMut::Bool(&mut buf[16..16 + len])).unwrap();
+                assert!(buf[..16].iter().chain(&buf[16 + len..]).all(|&x| x), "{src}: write outside {start}..+{len}");
+                for j in 0..len {
+                    assert_eq!(Scalar::Bool(buf[16 + j]), want.get(start + j), "{src} on {dt}, unroll {u}, {start}..+{len}, element {j}");
+                }
+            }
+        }
+    }
+}
+
+/// Integer `//`, `%` and `fmod` by constant divisors (no guards: special
+/// cases, shifts and masks, multiply-high by a magic number, lane by lane
+/// in the vector loop) against the interpreter, on edge values.
+#[test]
+fn integer_division_by_constants() {
+    let mut failures = Vec::new();
+    let mut rng = Rng(31);
+    for dt in [DType::Int64, DType::Int32] {
+        let (min, max) = if dt == DType::Int32 { (i32::MIN as i64, i32::MAX as i64) } else { (i64::MIN, i64::MAX) };
+        let mut divisors: Vec<i64> = vec![0, 1, -1, 2, -2, 3, -3, 4, -4, 5, 6, 7, -7, 8, 10, 16, -16, 31, 64, 100, 641, 1 << 20, 1_000_000_007];
+        divisors.extend([max, max - 1, min, min + 1, min / 2, -(max / 3)]);
+        if dt == DType::Int64 {
+            divisors.extend([1 << 40, (1 << 40) + 1, 6_700_417, -(1 << 62), 3_000_000_000]);
+        }
+        let sig = Signature::new().array("a", dt).array("b", dt);
+        // The edge values themselves, then random columns at loop lengths.
+        let mut sets: Vec<Vec<ArrayData>> = vec![vec![edges(dt), column(dt, edges(dt).len(), &mut rng)]];
+        for n in [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 67, 1001] {
+            sets.push(vec![column(dt, n, &mut rng), column(dt, n, &mut rng)]);
+        }
+        let input_sets: Vec<Vec<Input>> = sets.iter().map(|cols| cols.iter().map(|c| Input::Array(c.as_ref())).collect()).collect();
+        for &c in &divisors {
+            // `(c)`: a negative literal is a unary minus, folded.
+            for src in [
+                format!("a // ({c})"),
+                format!("a % ({c})"),
+                format!("fmod(a, {c})"),
+                format!("(a * 3 + b) % ({c})"),
+                format!("(a // ({c})) * ({c}) + a % ({c}) - a"),
+            ] {
+                match check_many(&src, &sig, &input_sets) {
+                    Ok(true) => {}
+                    Ok(false) => failures.push(format!("`{src}` on {dt} does not compile")),
+                    Err(e) => failures.push(e),
+                }
+                let k = jit_of(&src, &sig);
+                if !*k.vectorised().last().unwrap() {
+                    failures.push(format!("`{src}` on {dt} is not vectorised"));
+                }
+            }
+        }
+        for src in ["a // ones_like(a)", "a % ones_like(a)", "a % b", "a // b"] {
+            if let Err(e) = check_many(src, &sig, &input_sets) {
+                failures.push(e);
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// int64 vector multiplies by a constant (shift and add/subtract, or lane
+/// by lane) against the interpreter, wrapping included.
+#[test]
+fn int64_vector_multiply_by_constants() {
+    let mut failures = Vec::new();
+    let mut rng = Rng(41);
+    let sig = Signature::new().array("a", DType::Int64).array("b", DType::Int64);
+    let mut sets: Vec<Vec<ArrayData>> = vec![vec![edges(DType::Int64), column(DType::Int64, edges(DType::Int64).len(), &mut rng)]];
+    for n in [0, 1, 2, 3, 5, 8, 9, 33, 1001] {
+        sets.push(vec![column(DType::Int64, n, &mut rng), column(DType::Int64, n, &mut rng)]);
+    }
+    let input_sets: Vec<Vec<Input>> = sets.iter().map(|cols| cols.iter().map(|c| Input::Array(c.as_ref())).collect()).collect();
+    let consts: [i64; 22] =
+        [0, 1, -1, 2, -2, 3, -3, 5, 7, -7, 9, 15, 17, 100, -100, 1 << 62, (1 << 32) + 1, i64::MIN, i64::MIN + 1, i64::MAX, -(1 << 62), 6_700_417];
+    for c in consts {
+        for src in [format!("a * ({c})"), format!("({c}) * a + b")] {
+            let k = jit_of(&src, &sig);
+            if !k.vectorised()[0] {
+                failures.push(format!("`{src}` is not vectorised"));
+            }
+            if let Err(e) = check_many(&src, &sig, &input_sets) {
+                failures.push(e);
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
 // ---------------------------------------------------------------------------
 // Threads.
 
@@ -1008,18 +1183,21 @@ fn vectorisation() {
             assert!(*k.vectorised().last().unwrap(), "`{src}` on {dt} is not vectorised:\n{}", k.clif_text());
         }
     }
-    // Same-width casts vectorise; helpers, integer division and bool
-    // results do not.
+    // Same-width casts, bool results, bool inputs and integer division by
+    // a constant vectorise; helpers, integer division by an array and
+    // shifts do not.
     let sig = Signature::new().array("a", DType::Float32).array("b", DType::Int32).array("c", DType::Bool);
     for (src, want) in [
         ("int32(a) + b", true),
         ("float32(b) * a", true),
         ("where(a > 0, b, 0)", true),
         ("sin(a)", false),
-        ("b // 3", false),
+        ("b // 3", true),
+        ("b % 7 + 1", true),
+        ("b // b", false),
         ("b << 1", false),
-        ("a > 0", false),
-        ("where(c, a, a)", false),
+        ("a > 0", true),
+        ("where(c, a, a)", true),
         ("float64(a)", false),
     ] {
         assert_eq!(*jit_of(src, &sig).vectorised().last().unwrap(), want, "{src}");

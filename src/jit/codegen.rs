@@ -13,15 +13,14 @@
 //! ```text
 //! entry:   load the base pointers of the array inputs the stage reads;
 //!          compute every 0-d node once (0-d inputs and reductions are loads
-//!          from `scalars`, constants are immediates); err = u32::MAX
-//!          (vectorised stages, unroll factor U > 1:)
-//!          end - i >= L*U ? ubody : single
-//! ubody:   U copies of the array nodes, for elements i..i+L*U in 128-bit
+//!          from `scalars`, constants are immediates); err = u32::MAX;
+//!          (vectorised stages, L lanes, unroll factor U:)
+//!          end - i >= L*U ? vbody : scalar
+//! vbody:   U copies of the array nodes, for elements i..i+L*U in 128-bit
 //!          vectors; out[i - start..][..L*U] = roots; i += L*U;
-//!          end - i >= L*U ? ubody : single        (bottom test)
-//! single:  end - i >= L ? vbody : scalar          (vectorised stages)
-//! vbody:   the same for one vector; i += L; end - i >= L ? vbody : scalar
-//! scalar:  end - i >= 1 ? body : exit             (the scalar loop/tail)
+//!          end - i >= L*U ? vbody : scalar        (bottom test)
+//! scalar:  end - i >= 1 ? body : exit             (the scalar loop/tail,
+//!                                                  < L*U elements after vbody)
 //! body:    every array node for element i, in registers;
 //!          out[i - start] = root; i += 1; end - i >= 1 ? body : exit
 //! exit:    if err != u32::MAX { *status = min(*status or ∞, err + 1) }
@@ -36,13 +35,25 @@
 //!
 //! A stage gets the vector loop (with the scalar loop as its tail) when
 //! every array node it computes is lowered to native instructions and has
-//! one element width W (4 or 8 bytes) — bool intermediates aside, which are
-//! lane masks of width W (all ones / zero) inside the vector loop. Lanes:
-//! `I32X4`/`F32X4` or `I64X2`/`F64X2`. Not vectorised (scalar loop only):
-//! stages calling helpers (transcendentals, float `//` `%` `fmod`, `power`),
-//! integer `//` `%` `fmod` and shifts (no vector division or per-lane shift
-//! counts in CLIF), mixed widths (`float32` with `int64`, width-changing
-//! casts), bool array inputs or results (1 byte per element), 0-d results.
+//! one element width W (4 or 8 bytes) — bool nodes aside, which are lane
+//! masks of width W (all ones / zero) inside the vector loop. Lanes:
+//! `I32X4`/`F32X4` or `I64X2`/`F64X2`; a stage of bools only has 16
+//! one-byte lanes (`I8X16`). Bool array inputs are loaded as `lanes` bytes
+//! and widened to masks (`pmovzx*`, then negated); a bool result is stored
+//! as one byte (0/1) per lane: the lanes' sign bits (`movmskpd`/`movmskps`)
+//! spread to one bit per byte by a multiply (2 or 4 bytes stored), or the
+//! mask `& 1` for 16 one-byte lanes.
+//!
+//! Integer `//` `%` `fmod` by a constant are vectorised: by a positive
+//! power of two they are a shift or a mask, otherwise each lane is
+//! extracted, divided by a multiply-high (see `int_div_const`) and
+//! inserted back.
+//!
+//! Not vectorised (scalar loop only): stages calling helpers
+//! (transcendentals, float `//` `%` `fmod`, `power`), integer `//` `%`
+//! `fmod` by a non-constant divisor and shifts (no vector division or
+//! per-lane shift counts in CLIF),
+//! mixed widths (`float32` with `int64`, width-changing casts), 0-d results.
 //! If Cranelift cannot lower some vector instruction on the host, the stage
 //! is compiled again with the scalar loop only.
 
@@ -51,7 +62,7 @@ use std::collections::HashMap;
 use cranelift_codegen::Context;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
-use cranelift_codegen::ir::{AbiParam, Block, FuncRef, InstBuilder, MemFlagsData, Type, UserFuncName, Value, types};
+use cranelift_codegen::ir::{AbiParam, Block, Endianness, FuncRef, InstBuilder, MemFlagsData, Type, UserFuncName, Value, types};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_jit::JITModule;
 use cranelift_module::{FuncId, Linkage, Module};
@@ -99,6 +110,12 @@ fn mem() -> MemFlagsData {
 /// load into an SSE instruction that requires alignment).
 fn vmem() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
+}
+
+/// Flags of a bitcast between vector types of different lane counts
+/// (the verifier wants the byte order spelt out).
+fn lane_cast() -> MemFlagsData {
+    MemFlagsData::new().with_endianness(Endianness::Little)
 }
 
 /// How array nodes are being lowered.
@@ -218,7 +235,7 @@ struct Function<'a> {
 /// degrades to the scalar loop.
 fn vector_shape(p: &Program, stage: &Stage) -> Option<Mode> {
     let root = p.node(stage.root);
-    if root.shape != Shape::Array || root.dtype == DType::Bool {
+    if root.shape != Shape::Array {
         return None;
     }
     let mut width = None;
@@ -235,15 +252,16 @@ fn vector_shape(p: &Program, stage: &Stage) -> Option<Mode> {
             }
         }
         let ok = match n.op {
-            NodeOp::Input(_) | NodeOp::ReduceAxis(..) => n.dtype != DType::Bool,
-            NodeOp::Fill(_) => true,
+            NodeOp::Input(_) | NodeOp::ReduceAxis(..) | NodeOp::Fill(_) => true,
             NodeOp::Cast => {
                 let from = p.node(n.args[0]).dtype;
                 from == DType::Bool || n.dtype == DType::Bool || from.size() == n.dtype.size()
             }
             NodeOp::Op(op) => {
                 let d = if op == Op::Where { n.dtype } else { p.node(n.args[0]).dtype };
-                helpers::helper(op, d).is_none() && !matches!(op, Op::FloorDiv | Op::Mod | Op::Fmod | Op::Shl | Op::Shr | Op::Pow)
+                let by_const = matches!(op, Op::FloorDiv | Op::Mod | Op::Fmod) && const_divisor(p, n).is_some();
+                helpers::helper(op, d).is_none()
+                    && (by_const || !matches!(op, Op::FloorDiv | Op::Mod | Op::Fmod | Op::Shl | Op::Shr | Op::Pow))
             }
             NodeOp::Const(_) | NodeOp::Reduce(_) => false,
         };
@@ -251,7 +269,8 @@ fn vector_shape(p: &Program, stage: &Stage) -> Option<Mode> {
             return None;
         }
     }
-    let width = width? as u32;
+    // A stage of bools only: 16 one-byte lanes.
+    let width = width.unwrap_or(1) as u32;
     Some(Mode::Vector { lanes: 16 / width, width })
 }
 
@@ -319,6 +338,12 @@ impl Lowerer<'_, '_> {
         let end = self.b.ins().iadd(start, len);
         let root_dtype = self.p.node(stage.root).dtype;
         let size = root_dtype.size() as i64;
+        // Element `i` of the output is at `out + (i - start) * size`, i.e.
+        // `outb + i * size` with `outb` computed once (plain wrapping
+        // address arithmetic; only `outb + i * size` for `i` in
+        // `start..end` is ever dereferenced).
+        let skip = self.b.ins().imul_imm_u(start, size);
+        let out = self.b.ins().isub(out, skip);
 
         let scalar = self.b.create_block();
         let exit = self.b.create_block();
@@ -336,33 +361,22 @@ impl Lowerer<'_, '_> {
                     self.vvals[id.index()] = Some(s);
                 }
             }
-            let lanes = lanes as i64;
-            let single = self.b.create_block();
-            if unroll > 1 {
-                // The unrolled main loop: `unroll` vectors per iteration.
-                let step = lanes * unroll as i64;
-                let ubody = self.b.create_block();
-                self.guard(iv, end, step, ubody, single);
-                self.b.switch_to_block(ubody);
-                let i = self.b.use_var(iv);
-                for k in 0..unroll as i64 {
-                    self.elements(stage, i, k * lanes, out, start, size)?;
-                }
-                self.bottom_test(iv, i, end, step, ubody, single);
-                self.b.seal_block(ubody);
-            } else {
-                self.b.ins().jump(single, &[]);
-            }
-            // One vector at a time: the main loop when not unrolled, else
-            // its vector tail (fewer than `unroll` vectors).
-            self.b.switch_to_block(single);
-            self.b.seal_block(single);
+            // `unroll` vectors per iteration; the rest (fewer than
+            // `lanes * unroll` elements) is left to the scalar loop. A
+            // one-vector loop in between would be a fourth copy of the
+            // stage's code (a quarter more compile time at `unroll` 2) to
+            // save at most a few scalar iterations per call.
+            let step = lanes as i64 * unroll as i64;
             let vbody = self.b.create_block();
-            self.guard(iv, end, lanes, vbody, scalar);
+            self.guard(iv, end, step, vbody, scalar);
             self.b.switch_to_block(vbody);
             let i = self.b.use_var(iv);
-            self.elements(stage, i, 0, out, start, size)?;
-            self.bottom_test(iv, i, end, lanes, vbody, scalar);
+            let mut roots = Vec::new();
+            for k in 0..unroll as i64 {
+                roots.push(self.elements(stage, i, k * lanes as i64)?);
+            }
+            self.store(&roots, root_dtype, out, i, size);
+            self.bottom_test(iv, i, end, step, vbody, scalar);
             self.b.seal_block(vbody);
             self.mode = Mode::Scalar;
         } else {
@@ -376,7 +390,8 @@ impl Lowerer<'_, '_> {
         self.guard(iv, end, 1, body, exit);
         self.b.switch_to_block(body);
         let i = self.b.use_var(iv);
-        self.elements(stage, i, 0, out, start, size)?;
+        let root = self.elements(stage, i, 0)?;
+        self.store(&[root], root_dtype, out, i, size);
         self.bottom_test(iv, i, end, 1, body, exit);
         self.b.seal_block(body);
         self.b.switch_to_block(exit);
@@ -421,8 +436,8 @@ impl Lowerer<'_, '_> {
     }
 
     /// Computes every array node of the stage for the element(s) at
-    /// `i + off` in the current mode, and stores the root.
-    fn elements(&mut self, stage: &Stage, i: Value, off: i64, out: Value, start: Value, size: i64) -> LResult<()> {
+    /// `i + off` in the current mode; returns the root's value.
+    fn elements(&mut self, stage: &Stage, i: Value, off: i64) -> LResult<Value> {
         self.i = Some(i);
         self.off = off;
         for &id in &stage.nodes {
@@ -430,18 +445,128 @@ impl Lowerer<'_, '_> {
                 self.lower(id)?;
             }
         }
-        let root = self.val(stage.root)?;
-        let addr = self.out_addr(out, i, start, size);
-        let flags = if self.vector() { vmem() } else { mem() };
-        self.b.ins().store(flags, root, addr, (off * size) as i32);
-        Ok(())
+        self.val(stage.root)
     }
 
-    /// `out + (i - start) * size`.
-    fn out_addr(&mut self, out: Value, i: Value, start: Value, size: i64) -> Value {
-        let rel = self.b.ins().isub(i, start);
-        let off = self.b.ins().imul_imm_u(rel, size);
-        self.b.ins().iadd(out, off)
+    /// Stores the roots of consecutive copies of the loop body (one value
+    /// or vector each, for the elements from `i` on) at `outb + i * size`.
+    fn store(&mut self, roots: &[Value], root: DType, outb: Value, i: Value, size: i64) {
+        let off = self.b.ins().imul_imm_u(i, size);
+        let addr = self.b.ins().iadd(outb, off);
+        match self.mode {
+            Mode::Vector { width, .. } if root == DType::Bool => self.store_masks(roots, width, addr),
+            Mode::Vector { .. } => {
+                for (k, &r) in roots.iter().enumerate() {
+                    self.b.ins().store(vmem(), r, addr, k as i32 * 16);
+                }
+            }
+            Mode::Scalar => {
+                self.b.ins().store(mem(), roots[0], addr, 0);
+            }
+        }
+    }
+
+    /// Stores bool lane masks of `width`-byte lanes (consecutive vectors,
+    /// a power of two of them) as one byte (0/1) per lane at `addr`.
+    ///
+    /// Pairs of masks are first packed into one vector of half-width lanes
+    /// with signed saturation (`packssdw`/`packsswb`), which keeps all ones
+    /// and zeros: two `I64X2` masks, seen as `I32X4` (each element two
+    /// equal lanes), pack into an `I16X8` whose 32-bit lanes are the four
+    /// elements' masks; two `I32X4` into an `I16X8`; two `I16X8` into an
+    /// `I8X16`. What remains is stored as 16 or 8 bytes (`& 1`), or through
+    /// the lanes' sign bits (`movmskps`/`movmskpd`) spread to one bit per
+    /// byte by a multiply whose partial products do not overlap (bit k to
+    /// bit 8k), as 4 or 2 bytes.
+    fn store_masks(&mut self, masks: &[Value], width: u32, addr: Value) {
+        let mut w = width;
+        let mut ms: Vec<Value> = masks.to_vec();
+        while ms.len().is_multiple_of(2) && w > 1 {
+            let from = if w == 2 { types::I16X8 } else { types::I32X4 };
+            let mut next = Vec::new();
+            for pair in ms.chunks(2) {
+                let a = self.view(pair[0], from);
+                let b = self.view(pair[1], from);
+                next.push(self.b.ins().snarrow(a, b));
+            }
+            // The packed vectors' element width.
+            w /= 2;
+            ms = next;
+        }
+        let per = 16 / w as i32;
+        for (k, &m) in ms.iter().enumerate() {
+            let at = k as i32 * per;
+            match w {
+                1 => {
+                    let one = self.b.ins().iconst(types::I8, 1);
+                    let ones = self.b.ins().splat(types::I8X16, one);
+                    let m = self.view(m, types::I8X16);
+                    let v = self.b.ins().band(m, ones);
+                    self.b.ins().store(vmem(), v, addr, at);
+                }
+                2 => {
+                    // 8 elements: pack to bytes, store the low 8.
+                    let m = self.view(m, types::I16X8);
+                    let bytes = self.b.ins().snarrow(m, m);
+                    let one = self.b.ins().iconst(types::I8, 1);
+                    let ones = self.b.ins().splat(types::I8X16, one);
+                    let v = self.b.ins().band(bytes, ones);
+                    let q = self.view(v, types::I64X2);
+                    let lo = self.b.ins().extractlane(q, 0);
+                    self.b.ins().store(mem(), lo, addr, at);
+                }
+                _ => {
+                    let lanes = 16 / w;
+                    let m = self.view(m, if w == 4 { types::I32X4 } else { types::I64X2 });
+                    let bits = self.b.ins().vhigh_bits(types::I32, m);
+                    let (spread, keep) = if lanes == 2 { (0x81, 0x0101) } else { (0x0020_4081, 0x0101_0101) };
+                    let x = self.b.ins().imul_imm_u(bits, spread);
+                    let bytes = self.b.ins().band_imm_u(x, keep);
+                    if lanes == 2 {
+                        self.b.ins().istore16(mem(), bytes, addr, at);
+                    } else {
+                        self.b.ins().store(mem(), bytes, addr, at);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `v` reinterpreted as the vector type `t` (no-op if it is one).
+    fn view(&mut self, v: Value, t: Type) -> Value {
+        if self.b.func.dfg.value_type(v) == t { v } else { self.b.ins().bitcast(t, lane_cast(), v) }
+    }
+
+    /// Loads the bools at element `i + off` of array leaf `k` (its position
+    /// in the input-pointer array) as lane
+    /// masks of the current vector mode: `lanes` bytes (0/1), widened to
+    /// the lane width and negated (0/1 → 0/all ones).
+    fn load_bool_mask(&mut self, k: usize) -> LResult<Value> {
+        let Mode::Vector { lanes, width } = self.mode else { return Err("internal error: mask load in the scalar loop".into()) };
+        let base = self.bases[k].ok_or("internal error: input base pointer not loaded")?;
+        let addr = self.elem_addr(base, DType::Bool)?;
+        let off = self.off as i32;
+        let bytes = match lanes {
+            16 => self.b.ins().load(types::I8X16, vmem(), addr, off),
+            4 => {
+                let w = self.b.ins().load(types::I32, mem(), addr, off);
+                let v = self.b.ins().scalar_to_vector(types::I32X4, w);
+                self.b.ins().bitcast(types::I8X16, lane_cast(), v)
+            }
+            _ => {
+                let w = self.b.ins().uload16(types::I32, mem(), addr, off);
+                let v = self.b.ins().scalar_to_vector(types::I32X4, w);
+                self.b.ins().bitcast(types::I8X16, lane_cast(), v)
+            }
+        };
+        // I8X16 → I16X8 → I32X4 → I64X2 (pmovzx*), up to the lane width.
+        let mut v = bytes;
+        let mut w = 1;
+        while w < width {
+            w *= 2;
+            v = self.b.ins().uwiden_low(v);
+        }
+        Ok(self.b.ins().ineg(v))
     }
 
     /// The type of a dtype's values in the current mode.
@@ -461,7 +586,7 @@ impl Lowerer<'_, '_> {
         if d == DType::Bool {
             // 0/1 → all zeros / all ones.
             let lane = vt.lane_type();
-            let wide = self.b.ins().uextend(lane, v);
+            let wide = if lane == types::I8 { v } else { self.b.ins().uextend(lane, v) };
             let m = self.b.ins().ineg(wide);
             self.b.ins().splat(vt, m)
         } else {
@@ -472,7 +597,15 @@ impl Lowerer<'_, '_> {
     /// Lowers node `id` in the current mode and records its value, checking
     /// that the value's Cranelift type is its dtype's (stores rely on it).
     fn lower(&mut self, id: NodeId) -> LResult<()> {
-        let v = self.node(id)?;
+        let n = self.p.node(id);
+        let v = match (n.op, n.shape, n.dtype) {
+            // Bool array leaves in the vector loop: bytes widened to masks.
+            (NodeOp::Input(_) | NodeOp::ReduceAxis(..), Shape::Array, DType::Bool) if self.vector() => {
+                let k = self.plan.ptr[id.index()].ok_or("internal error: array leaf without a pointer")? as usize;
+                self.load_bool_mask(k)?
+            }
+            _ => self.node(id)?,
+        };
         let want = self.ty(self.p.node(id).dtype);
         if self.b.func.dfg.value_type(v) != want {
             return Err(format!("internal error: node %{} computes {} but is {}", id.0, self.b.func.dfg.value_type(v), want));
@@ -694,12 +827,26 @@ impl Lowerer<'_, '_> {
             (Op::Sub, I) => self.b.ins().isub(a, b),
             (Op::Sub, F) => self.b.ins().fsub(a, b),
             (Op::Mul, B) => self.b.ins().band(a, b),
+            (Op::Mul, I) if vector && d == DType::Int64 => match (const_int(self.p, n.args[0]), const_int(self.p, n.args[1])) {
+                (_, Some(c)) => self.mul_i64x2_const(a, c),
+                (Some(c), _) => self.mul_i64x2_const(b, c),
+                _ => self.b.ins().imul(a, b),
+            },
             (Op::Mul, I) => self.b.ins().imul(a, b),
             (Op::Mul, F) => self.b.ins().fmul(a, b),
             (Op::Div, F) => self.b.ins().fdiv(a, b),
-            (Op::FloorDiv, I) if !vector => self.int_div(d, a, b, DivKind::Floor),
-            (Op::Mod, I) if !vector => self.int_div(d, a, b, DivKind::Mod),
-            (Op::Fmod, I) if !vector => self.int_div(d, a, b, DivKind::Rem),
+            (Op::FloorDiv | Op::Mod | Op::Fmod, I) => {
+                let kind = match op {
+                    Op::FloorDiv => DivKind::Floor,
+                    Op::Mod => DivKind::Mod,
+                    _ => DivKind::Rem,
+                };
+                match const_divisor(self.p, n) {
+                    Some(c) => self.int_div_const(d, a, c, kind),
+                    None if !vector => self.int_div(d, a, b, kind),
+                    None => return Err(unsupported()),
+                }
+            }
             (Op::Neg, I) => self.b.ins().ineg(a),
             (Op::Neg, F) => self.b.ins().fneg(a),
             (Op::Pos | Op::Copy | Op::Real | Op::Conj, _) => a,
@@ -861,6 +1008,103 @@ impl Lowerer<'_, '_> {
         })
     }
 
+    /// [`Lowerer::int_div`] by the constant `c`, in the current mode. No
+    /// guard is needed: 0 and ±1 are special-cased, positive powers of two
+    /// are a shift or a mask, and any other `sdiv` by a constant (which
+    /// cannot trap) becomes a multiply-high by a magic number in
+    /// Cranelift's mid-end (`opts/arithmetic.isle`). In the vector loop
+    /// that general case runs lane by lane (x86 has no 64-bit vector
+    /// multiply-high before AVX-512).
+    fn int_div_const(&mut self, d: DType, a: Value, c: i64, kind: DivKind) -> Value {
+        let bits = d.size() as i64 * 8;
+        let pow2 = c > 0 && (c as u64).is_power_of_two();
+        match (c, kind) {
+            (0, _) | (1 | -1, DivKind::Mod | DivKind::Rem) => self.num(d, 0.0),
+            (1, DivKind::Floor) => a,
+            // Wrapping: MIN // -1 == MIN.
+            (-1, DivKind::Floor) => self.b.ins().ineg(a),
+            (_, DivKind::Floor) if pow2 => {
+                let k = self.b.ins().iconst(types::I32, c.trailing_zeros() as i64);
+                self.b.ins().sshr(a, k)
+            }
+            (_, DivKind::Mod) if pow2 => {
+                let mask = self.int_const(d, c - 1);
+                self.b.ins().band(a, mask)
+            }
+            _ if self.vector() => self.per_lane(a, |l, x| l.int_div_const(d, x, c, kind)),
+            _ => {
+                let cv = self.int_const(d, c);
+                let q = self.b.ins().sdiv(a, cv);
+                let qc = self.b.ins().imul(q, cv);
+                let r = self.b.ins().isub(a, qc);
+                if kind == DivKind::Rem {
+                    return r;
+                }
+                // Floor: adjust where r != 0 has the sign opposite to c's,
+                // i.e. r < 0 (c > 0) or -r < 0 (c < 0; |r| < |c| so -r
+                // does not overflow): m = -1 there, else 0.
+                let s = if c > 0 { r } else { self.b.ins().ineg(r) };
+                let m = self.b.ins().sshr_imm_s(s, bits - 1);
+                if kind == DivKind::Floor {
+                    self.b.ins().iadd(q, m)
+                } else {
+                    let add = self.b.ins().band(m, cv);
+                    self.b.ins().iadd(r, add)
+                }
+            }
+        }
+    }
+
+    /// `x * c` for an `I64X2` vector `x`, wrapping. x86 has no 64-bit
+    /// vector multiply before AVX-512 (Cranelift emits three `pmuludq`
+    /// and five more instructions), so constants of the form ±2^k, ±(2^k
+    /// ± 1) become a shift and an add or subtract; any other constant is
+    /// multiplied lane by lane.
+    fn mul_i64x2_const(&mut self, x: Value, c: i64) -> Value {
+        let m = c.unsigned_abs();
+        let shl = |l: &mut Self, v: Value, k: u32| {
+            let k = l.b.ins().iconst(types::I32, k as i64);
+            l.b.ins().ishl(v, k)
+        };
+        let r = match m {
+            0 => return self.int_const(DType::Int64, 0),
+            1 => x,
+            _ if m.is_power_of_two() => shl(self, x, m.trailing_zeros()),
+            _ if (m - 1).is_power_of_two() => {
+                let t = shl(self, x, (m - 1).trailing_zeros());
+                self.b.ins().iadd(t, x)
+            }
+            _ if (m + 1).is_power_of_two() => {
+                let t = shl(self, x, (m + 1).trailing_zeros());
+                self.b.ins().isub(t, x)
+            }
+            _ => return self.per_lane(x, |l, v| l.b.ins().imul_imm_s(v, c)),
+        };
+        // m * x wraps like c * x; -(m * x) is c * x for c < 0 (also for
+        // c == i64::MIN, where m * x is x << 63).
+        if c < 0 { self.b.ins().ineg(r) } else { r }
+    }
+
+    /// An integer constant of dtype `d` in the current mode.
+    fn int_const(&mut self, d: DType, c: i64) -> Value {
+        let s = if d == DType::Int32 { Scalar::Int32(c as i32) } else { Scalar::Int64(c) };
+        self.konst(s)
+    }
+
+    /// `f` applied to each lane of the vector `v` in scalar mode.
+    fn per_lane(&mut self, v: Value, f: impl Fn(&mut Self, Value) -> Value) -> Value {
+        let lanes = self.b.func.dfg.value_type(v).lane_count();
+        let mode = std::mem::replace(&mut self.mode, Mode::Scalar);
+        let mut acc = v;
+        for l in 0..lanes as u8 {
+            let x = self.b.ins().extractlane(v, l);
+            let y = f(self, x);
+            acc = self.b.ins().insertlane(acc, y, l);
+        }
+        self.mode = mode;
+        acc
+    }
+
     /// Integer `//`, `%` and `fmod` ([`crate::ops::int_floor_div`],
     /// [`crate::ops::int_mod`], `wrapping_rem`) without trapping: the
     /// divisor given to `sdiv`/`srem` is never 0 or -1 (those are
@@ -898,6 +1142,22 @@ impl Lowerer<'_, '_> {
             }
         };
         self.b.ins().select(is_zero, zero, res)
+    }
+}
+
+/// The divisor of an integer `//`, `%` or `fmod` node, if it is a
+/// constant (a literal, or a fill of one).
+fn const_divisor(p: &Program, n: &Node) -> Option<i64> {
+    const_int(p, *n.args.get(1)?)
+}
+
+/// The value of node `id` if it is an integer constant (a literal, or a
+/// fill of one).
+fn const_int(p: &Program, id: NodeId) -> Option<i64> {
+    match p.node(id).op {
+        NodeOp::Const(Scalar::Int32(c)) | NodeOp::Fill(Scalar::Int32(c)) => Some(c as i64),
+        NodeOp::Const(Scalar::Int64(c)) | NodeOp::Fill(Scalar::Int64(c)) => Some(c),
+        _ => None,
     }
 }
 

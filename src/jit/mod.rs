@@ -95,8 +95,12 @@
 //! - `prod`, `any`/`all` of non-bool arguments and the `mean` of an
 //!   integer input array (not streamed) still go element by element
 //!   through boxed [`Scalar`]s, as `interp::reduce` does.
-//! - Bool results (`a**2 + b**2 < 1`), integer `//` `%` and float `power`
-//!   stages run the scalar loop only, which is not unrolled.
+//! - Integer `//` `%` `fmod` by an array or 0-d input (not a literal) and
+//!   float `power` stages run the scalar loop only, which is not unrolled;
+//!   each element does a guarded `idiv`. By a literal there is no guard,
+//!   and the division is a multiply-high by a magic number (done lane by
+//!   lane in the vector loop: no 64-bit vector multiply-high on x86
+//!   before AVX-512).
 //! - Helpers are called per element (no vector versions yet: the one place
 //!   to add them is `helpers::helper`); a stage calling one is not
 //!   vectorised.
@@ -327,14 +331,34 @@ fn compile_inner(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> 
     validate(p)?;
     let plan = plan::plan(p);
 
-    let mut flags = settings::builder();
-    for (k, v) in [("use_colocated_libcalls", "false"), ("is_pic", "false"), ("opt_level", "speed")] {
-        flags.set(k, v).map_err(|e| internal(&e.to_string()))?;
-    }
-    let isa = cranelift_native::builder()
-        .map_err(|e| internal(&format!("host not supported: {e}")))?
-        .finish(settings::Flags::new(flags))
-        .map_err(|e| internal(&e.to_string()))?;
+    // The host ISA and flags, built once per process (CPU feature detection
+    // and flag parsing) and shared: `OwnedTargetIsa` is an `Arc`.
+    //
+    // Cranelift's IR verifier (a quarter of the compile time) runs in debug
+    // builds, and in release builds only with `NUMJET_JIT_VERIFY` set (not
+    // "0"), read once here: set it when testing code generation changes.
+    // The checks memory safety depends on do not rely on it (`validate`,
+    // and `Lowerer::lower` checks every node's Cranelift type).
+    static ISA: std::sync::OnceLock<Result<cranelift_codegen::isa::OwnedTargetIsa, String>> = std::sync::OnceLock::new();
+    let isa = ISA
+        .get_or_init(|| {
+            let mut flags = settings::builder();
+            let verify = cfg!(debug_assertions) || std::env::var_os("NUMJET_JIT_VERIFY").is_some_and(|v| !v.is_empty() && v != "0");
+            for (k, v) in [
+                ("use_colocated_libcalls", "false"),
+                ("is_pic", "false"),
+                ("opt_level", "speed"),
+                ("enable_verifier", if verify { "true" } else { "false" }),
+            ] {
+                flags.set(k, v).map_err(|e| e.to_string())?;
+            }
+            cranelift_native::builder()
+                .map_err(|e| format!("host not supported: {e}"))?
+                .finish(settings::Flags::new(flags))
+                .map_err(|e| e.to_string())
+        })
+        .clone()
+        .map_err(|e| internal(&e))?;
     let mut builder = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
     for h in helpers::all() {
         builder.symbol(h.name, h.addr);
