@@ -460,11 +460,13 @@ impl Lowerer {
         let d = self.promote(&[x, y]);
         let xi = self.materialize(x, d)?;
         let yi = self.materialize(y, d)?;
-        // A constant condition picks a branch, unless the condition alone
-        // makes the result an array.
+        // A constant condition picks a branch if the other one is 0-d: an
+        // array branch still broadcasts the result to its shape, which is
+        // only known at evaluation (`where(True, a, b)` with `a` of shape
+        // (3,) and `b` (2, 1) is (2, 3)).
         if let Some(Scalar::Bool(t)) = self.as_const(cond) {
-            let pick = if t { xi } else { yi };
-            if self.node(pick).shape == self.shape_of(&[xi, yi]) {
+            let (pick, other) = if t { (xi, yi) } else { (yi, xi) };
+            if self.node(other).ndim == 0 {
                 return Ok(Arg { val: Val::Node(pick), span });
             }
         }
