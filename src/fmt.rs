@@ -1,10 +1,20 @@
 //! NumPy-style printing of scalars and arrays.
 //!
 //! Scalars print like Python's `repr` of the value (`0.1`, `1e-05`, `nan`,
-//! `True`); arrays like NumPy's `repr` (`array([1. , 2.5])` becomes
-//! `array([1., 2.5])` — numjet does not pad columns), with the dtype named
-//! when it is not the default for its kind, and the middle elided (`...`)
-//! beyond 1000 elements, as NumPy does.
+//! `True`); arrays like NumPy's `repr`, with the dtype named when it is not
+//! the default for its kind, and the middle elided (`...`) beyond 1000
+//! elements, as NumPy does (`threshold=1000`, `edgeitems=3`).
+//!
+//! 1-D arrays are not padded into columns (`array([1. , 2.5])` becomes
+//! `array([1., 2.5])`). N-d arrays are, as in NumPy, so that rows line up:
+//! integers and bools right-aligned, floats aligned on the decimal point,
+//! nested brackets with one row per line and a blank line between blocks
+//! of three or more dimensions:
+//!
+//! ```text
+//! array([[1. , 2.5],
+//!        [3. , 4. ]])
+//! ```
 
 use std::fmt;
 
@@ -62,6 +72,9 @@ impl fmt::Display for Array {
         if let Some(s) = self.to_scalar() {
             return write!(f, "{s}");
         }
+        if self.shape().len() > 1 {
+            return f.write_str(&nd_repr(self));
+        }
         let n = self.len();
         let mut items: Vec<String> = Vec::new();
         let idx: Vec<Option<usize>> = if n > THRESHOLD {
@@ -75,30 +88,137 @@ impl fmt::Display for Array {
                 None => "...".into(),
             });
         }
-        let suffix = match self.dtype() {
-            DType::Int32 | DType::Float32 => format!(", dtype={}", self.dtype()),
-            _ if n == 0 => format!(", dtype={}", self.dtype()),
-            _ => String::new(),
-        };
         let indent = "array([".len();
         let mut out = String::from("array([");
-        let mut col = indent;
-        for (k, it) in items.iter().enumerate() {
-            let last = k + 1 == items.len();
-            let piece = if last { it.clone() } else { format!("{it},") };
-            if col + piece.len() + 1 > LINE_WIDTH && col > indent {
-                out.push('\n');
-                out.push_str(&" ".repeat(indent));
-                col = indent;
-            } else if k > 0 {
-                out.push(' ');
-                col += 1;
-            }
-            out.push_str(&piece);
-            col += piece.len();
-        }
-        write!(f, "{out}]{suffix})")
+        wrap_row(&mut out, &items, indent);
+        write!(f, "{out}]{})", dtype_suffix(self))
     }
+}
+
+/// `, dtype=int32` where NumPy names the dtype (not the default for its
+/// kind, or an empty array).
+fn dtype_suffix(a: &Array) -> String {
+    match a.dtype() {
+        DType::Int32 | DType::Float32 => format!(", dtype={}", a.dtype()),
+        _ if a.is_empty() => format!(", dtype={}", a.dtype()),
+        _ => String::new(),
+    }
+}
+
+/// Appends `items` separated by `, `, starting a new line indented by
+/// `indent` where a line would pass [`LINE_WIDTH`].
+fn wrap_row(out: &mut String, items: &[String], indent: usize) {
+    let mut col = indent;
+    for (k, it) in items.iter().enumerate() {
+        let last = k + 1 == items.len();
+        let piece = if last { it.clone() } else { format!("{it},") };
+        let w = piece.chars().count();
+        if col + w + 1 > LINE_WIDTH && col > indent {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            col = indent;
+        } else if k > 0 {
+            out.push(' ');
+            col += 1;
+        }
+        out.push_str(&piece);
+        col += w;
+    }
+}
+
+/// The indices shown along an axis of length `n`: all, or the first and
+/// last [`EDGE`] around `None` (the `...`) when summarising.
+fn shown(n: usize, summarise: bool) -> Vec<Option<usize>> {
+    if summarise && n > 2 * EDGE {
+        (0..EDGE).map(Some).chain([None]).chain((n - EDGE..n).map(Some)).collect()
+    } else {
+        (0..n).map(Some).collect()
+    }
+}
+
+/// NumPy's `repr` of an array of two or more dimensions.
+fn nd_repr(a: &Array) -> String {
+    let shape = a.shape();
+    if a.is_empty() {
+        return format!("array([], shape={}, dtype={})", crate::array::fmt_shape(shape), a.dtype());
+    }
+    let summarise = a.len() > THRESHOLD;
+    let strides = crate::array::c_strides(shape);
+    // The flat indices of the shown elements, in order.
+    let mut flat: Vec<usize> = Vec::new();
+    collect(shape, &strides, summarise, 0, 0, &mut flat);
+    let texts: Vec<String> = flat.iter().map(|&i| element(a.get(i).expect("in range"))).collect();
+    let texts = pad(&texts, a.dtype());
+    let mut next = texts.into_iter();
+    let mut out = String::from("array(");
+    render(shape, summarise, 0, &mut next, &mut out);
+    // NumPy 2 names the shape of a summarised array.
+    let shape_note = if summarise { format!(", shape={}", crate::array::fmt_shape(shape)) } else { String::new() };
+    format!("{out}{shape_note}{})", dtype_suffix(a))
+}
+
+fn collect(shape: &[usize], strides: &[isize], summarise: bool, depth: usize, base: usize, out: &mut Vec<usize>) {
+    for i in shown(shape[depth], summarise).into_iter().flatten() {
+        let at = base + i * strides[depth] as usize;
+        if depth + 1 == shape.len() {
+            out.push(at);
+        } else {
+            collect(shape, strides, summarise, depth + 1, at, out);
+        }
+    }
+}
+
+/// Writes the block at `depth` (its `[`, items and `]`), taking element
+/// texts in order from `next`.
+fn render(shape: &[usize], summarise: bool, depth: usize, next: &mut impl Iterator<Item = String>, out: &mut String) {
+    let ndim = shape.len();
+    // Column of this block's first element: `array(` and one `[` per level.
+    let indent = "array(".len() + depth + 1;
+    out.push('[');
+    let idx = shown(shape[depth], summarise);
+    if depth + 1 == ndim {
+        let items: Vec<String> = idx.iter().map(|i| if i.is_some() { next.next().expect("element") } else { "...".into() }).collect();
+        wrap_row(out, &items, indent);
+    } else {
+        let sep = format!(",{}{}", "\n".repeat(ndim - depth - 1), " ".repeat(indent));
+        for (k, i) in idx.iter().enumerate() {
+            if k > 0 {
+                out.push_str(&sep);
+            }
+            match i {
+                Some(_) => render(shape, summarise, depth + 1, next, out),
+                None => out.push_str("..."),
+            }
+        }
+    }
+    out.push(']');
+}
+
+/// Pads element texts to one width, as NumPy does: floats aligned on the
+/// decimal point (`1. `, `2.5`), everything else right-aligned.
+fn pad(texts: &[String], dtype: DType) -> Vec<String> {
+    let width = |s: &str| s.chars().count();
+    let decimal = dtype.is_float() && texts.iter().all(|t| t.contains('.') && !t.contains('e') || matches!(t.as_str(), "nan" | "inf" | "-inf"));
+    if decimal {
+        let parts: Vec<Option<(&str, &str)>> = texts.iter().map(|t| t.split_once('.')).collect();
+        let left = parts.iter().flatten().map(|(l, _)| width(l)).max().unwrap_or(0);
+        let right = parts.iter().flatten().map(|(_, r)| width(r)).max().unwrap_or(0);
+        // `nan` and `inf` right-align to the whole width, widening the
+        // integer part if they are wider.
+        let special = parts.iter().zip(texts).filter(|(p, _)| p.is_none()).map(|(_, t)| width(t)).max().unwrap_or(0);
+        let left = left.max(special.saturating_sub(right + 1));
+        let total = left + 1 + right;
+        return texts
+            .iter()
+            .zip(&parts)
+            .map(|(t, p)| match p {
+                Some((l, r)) => format!("{l:>left$}.{r:<right$}"),
+                None => format!("{t:>total$}"),
+            })
+            .collect();
+    }
+    let w = texts.iter().map(|t| width(t)).max().unwrap_or(0);
+    texts.iter().map(|t| format!("{t:>w$}")).collect()
 }
 
 #[cfg(test)]
@@ -127,5 +247,49 @@ mod tests {
         let long = Array::from_vec((0..2000i64).collect::<Vec<_>>());
         assert_eq!(long.to_string(), "array([0, 1, 2, ..., 1997, 1998, 1999])");
         assert_eq!(Array::from_vec(Vec::<f64>::new()).to_string(), "array([], dtype=float64)");
+    }
+
+    fn nd(data: impl Into<crate::array::ArrayData>, shape: &[usize]) -> String {
+        Array::new(data.into(), shape.to_vec()).unwrap().to_string()
+    }
+
+    /// The expected texts are NumPy 2.4's `repr`.
+    #[test]
+    fn nd_arrays_print_like_numpy() {
+        assert_eq!(nd(vec![1.0, 2.5, 3.0, 4.0], &[2, 2]), "array([[1. , 2.5],\n       [3. , 4. ]])");
+        assert_eq!(
+            nd((0..24i64).collect::<Vec<_>>(), &[2, 3, 4]),
+            "array([[[ 0,  1,  2,  3],\n        [ 4,  5,  6,  7],\n        [ 8,  9, 10, 11]],\n\n       \
+             [[12, 13, 14, 15],\n        [16, 17, 18, 19],\n        [20, 21, 22, 23]]])"
+        );
+        assert_eq!(nd(vec![1i32, 2, 3, 40], &[2, 2]), "array([[ 1,  2],\n       [ 3, 40]], dtype=int32)");
+        assert_eq!(nd(vec![true, false], &[1, 2]), "array([[ True, False]])");
+        assert_eq!(nd(Vec::<f64>::new(), &[0, 3]), "array([], shape=(0, 3), dtype=float64)");
+        assert_eq!(nd(vec![1.0, f64::NAN, -2.25, f64::INFINITY], &[2, 2]), "array([[ 1.  ,   nan],\n       [-2.25,   inf]])");
+        assert_eq!(
+            nd((0..40).map(f64::from).collect::<Vec<_>>(), &[2, 20]),
+            "array([[ 0.,  1.,  2.,  3.,  4.,  5.,  6.,  7.,  8.,  9., 10., 11., 12.,\n        \
+             13., 14., 15., 16., 17., 18., 19.],\n       \
+             [20., 21., 22., 23., 24., 25., 26., 27., 28., 29., 30., 31., 32.,\n        \
+             33., 34., 35., 36., 37., 38., 39.]])"
+        );
+    }
+
+    #[test]
+    fn large_nd_arrays_are_summarised_like_numpy() {
+        assert_eq!(
+            nd((0..10000i64).collect::<Vec<_>>(), &[100, 100]),
+            "array([[   0,    1,    2, ...,   97,   98,   99],
+       [ 100,  101,  102, ...,  197,  198,  199],
+       [ 200,  201,  202, ...,  297,  298,  299],
+       ...,
+       [9700, 9701, 9702, ..., 9797, 9798, 9799],
+       [9800, 9801, 9802, ..., 9897, 9898, 9899],
+       [9900, 9901, 9902, ..., 9997, 9998, 9999]], shape=(100, 100))"
+        );
+        let s = nd((0..2000i64).collect::<Vec<_>>(), &[20, 10, 10]);
+        assert!(s.starts_with("array([[[   0,    1,    2, ...,    7,    8,    9],\n        [  10,"), "{s}");
+        assert!(s.contains("[ 290,  291,  292, ...,  297,  298,  299]],\n\n       ...,\n\n       [[1700, 1701,"), "{s}");
+        assert!(s.ends_with("[1990, 1991, 1992, ..., 1997, 1998, 1999]]], shape=(20, 10, 10))"), "{s}");
     }
 }

@@ -1,24 +1,205 @@
 //! `.npy` files: reading inputs and writing results (behind the `cli`
-//! feature). The header is parsed by the `npyz` crate; numjet checks the
-//! dtype, shape and data length itself before touching the data, so a
-//! truncated or lying file is an error, never a huge allocation or a panic.
+//! feature).
+//!
+//! The header dict is parsed by the `npyz` crate, but numjet reads the
+//! header bytes itself (at most [`MAX_HEADER_BYTES`]) and checks the dtype,
+//! the number of dimensions, the shape's element count and the data length
+//! against the file's size before it allocates anything for the data or
+//! reads it, so a truncated or lying file is a clear error, never a huge
+//! allocation or a panic.
+//!
+//! Any number of dimensions up to [`MAX_NDIM`] is read, in C or Fortran
+//! order. A Fortran-order file is not reordered: [`read`] gives its elements
+//! as stored, with Fortran strides (`strides[k]` is the product of
+//! `shape[..k]`), and [`NpyArray::input`] hands them to numjet as a strided
+//! [`View`], as NumPy would. Results are written in C order with their
+//! shape ([`write`]).
 
-use std::io::Cursor;
+use std::fs::File;
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 use npyz::{Endianness, TypeChar, WriterBuilder};
 
-use crate::array::{Array, ArrayData};
+use crate::array::{Array, ArrayData, Input, MAX_NDIM, View, c_strides, fmt_shape};
 use crate::dtype::DType;
 
+/// Largest header (magic, version, length and dict text) numjet reads;
+/// NumPy writes a few hundred bytes at most and reads 10,000 by default.
+pub const MAX_HEADER_BYTES: usize = 1 << 20;
+
+/// An owned N-d array as stored in a `.npy` file: its elements in the
+/// file's order, its shape, and strides (in elements) that say where each
+/// element lies: C strides for a C-order file, Fortran strides
+/// (`strides[k]` = product of `shape[..k]`) for a Fortran-order one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NpyArray {
+    data: ArrayData,
+    shape: Vec<usize>,
+    strides: Vec<isize>,
+    fortran: bool,
+}
+
+/// Fortran-order (column-major) strides, in elements, of `shape`.
+pub fn f_strides(shape: &[usize]) -> Vec<isize> {
+    let mut acc = 1isize;
+    shape
+        .iter()
+        .map(|&d| {
+            let s = acc;
+            acc = acc.saturating_mul(d as isize);
+            s
+        })
+        .collect()
+}
+
+impl NpyArray {
+    /// A C-order array of `data` with `shape` (the element count must match).
+    pub fn c_order(data: ArrayData, shape: Vec<usize>) -> Option<NpyArray> {
+        let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d))?;
+        (n == data.len()).then(|| NpyArray { strides: c_strides(&shape), data, shape, fortran: false })
+    }
+
+    /// A Fortran-order array: `data` holds the elements column-major.
+    pub fn fortran_order(data: ArrayData, shape: Vec<usize>) -> Option<NpyArray> {
+        let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d))?;
+        // Up to one dimension, Fortran and C order are the same thing.
+        let fortran = shape.len() > 1;
+        let strides = if fortran { f_strides(&shape) } else { c_strides(&shape) };
+        (n == data.len()).then_some(NpyArray { data, shape, strides, fortran })
+    }
+
+    pub fn dtype(&self) -> DType {
+        self.data.dtype()
+    }
+
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// Strides in elements (see the type's docs).
+    pub fn strides(&self) -> &[isize] {
+        &self.strides
+    }
+
+    /// Whether the elements are stored column-major (only ever true for 2
+    /// or more dimensions).
+    pub fn is_fortran(&self) -> bool {
+        self.fortran
+    }
+
+    /// The elements in storage order.
+    pub fn data(&self) -> &ArrayData {
+        &self.data
+    }
+
+    pub fn into_data(self) -> ArrayData {
+        self.data
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// Size of the elements in bytes.
+    pub fn nbytes(&self) -> usize {
+        self.len() * self.dtype().size()
+    }
+
+    /// The array as a borrowed N-d view (strided for Fortran order).
+    pub fn view(&self) -> View<'_> {
+        let r = if self.fortran {
+            View::strided(self.data.as_ref(), &self.shape, &self.strides, 0)
+        } else {
+            View::new(self.data.as_ref(), &self.shape)
+        };
+        r.expect("the shape and strides were checked against the data")
+    }
+
+    /// The array as an evaluation input, zero-copy: a scalar for 0-d,
+    /// [`Input::Array`] for 1-D, a (strided for Fortran order) [`Input::View`]
+    /// otherwise.
+    pub fn input(&self) -> Input<'_> {
+        match self.shape.len() {
+            0 => Input::Scalar(self.data.as_ref().get(0)),
+            1 => Input::Array(self.data.as_ref()),
+            _ => Input::View(self.view()),
+        }
+    }
+
+    /// The array in C order (a copy for Fortran order, a move otherwise).
+    pub fn into_array(self) -> Array {
+        let data = if self.fortran { gather_c_order(&self.data, &self.shape, &self.strides) } else { self.data };
+        Array::new(data, self.shape).expect("the element count was checked")
+    }
+}
+
+impl From<Array> for NpyArray {
+    fn from(a: Array) -> NpyArray {
+        let shape = a.shape().to_vec();
+        NpyArray { strides: c_strides(&shape), data: a.into_data(), shape, fortran: false }
+    }
+}
+
+/// The elements of a strided array (offset 0, non-negative strides) in C
+/// order.
+fn gather_c_order(data: &ArrayData, shape: &[usize], strides: &[isize]) -> ArrayData {
+    let n: usize = shape.iter().product();
+    let mut order = Vec::with_capacity(n);
+    if n > 0 {
+        let mut idx = vec![0usize; shape.len()];
+        let mut pos = 0isize;
+        for _ in 0..n {
+            order.push(pos as usize);
+            // Odometer: bump the last axis, carrying into earlier ones.
+            for k in (0..shape.len()).rev() {
+                idx[k] += 1;
+                pos += strides[k];
+                if idx[k] < shape[k] {
+                    break;
+                }
+                pos -= strides[k] * shape[k] as isize;
+                idx[k] = 0;
+            }
+        }
+    }
+    macro_rules! pick {
+        ($v:expr) => {
+            order.iter().map(|&i| $v[i]).collect::<Vec<_>>().into()
+        };
+    }
+    match data {
+        ArrayData::Bool(v) => pick!(v),
+        ArrayData::Int32(v) => pick!(v),
+        ArrayData::Int64(v) => pick!(v),
+        ArrayData::Float32(v) => pick!(v),
+        ArrayData::Float64(v) => pick!(v),
+    }
+}
+
+/// Reads a `.npy` file as a C-order [`Array`] (a Fortran-order file is
+/// copied into C order). See [`read`] for the checks.
+pub fn read_array(path: &Path) -> Result<Array, String> {
+    read(path).map(NpyArray::into_array)
+}
+
 /// Reads a little-endian bool, int32, int64, float32 or float64 array of
-/// 0 or 1 dimensions.
-pub fn read(path: &Path) -> Result<Array, String> {
+/// up to [`MAX_NDIM`] dimensions, in C or Fortran order.
+pub fn read(path: &Path) -> Result<NpyArray, String> {
     let name = path.display();
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
-    let mut cur = Cursor::new(&bytes[..]);
-    let header = npyz::NpyHeader::from_reader(&mut cur).map_err(|e| format!("`{name}` is not a valid .npy file: {e}"))?;
-    let data = &bytes[cur.position() as usize..];
+    let file = File::open(path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
+    let file_len = file.metadata().map_err(|e| format!("cannot read `{name}`: {e}"))?.len();
+    let mut r = BufReader::new(file);
+    let header_bytes = read_header_bytes(&mut r).map_err(|e| format!("`{name}` is not a valid .npy file: {e}"))?;
+    if let Some(msg) = shape_overflow(&header_bytes) {
+        return Err(format!("`{name}` has an impossible shape {msg}"));
+    }
+    let header = npyz::NpyHeader::from_reader(&header_bytes[..]).map_err(|e| format!("`{name}` is not a valid .npy file: {e}"))?;
     let npyz::DType::Plain(ts) = header.dtype() else {
         return Err(format!("`{name}` holds a structured array; numjet reads bool, int32, int64, float32 and float64"));
     };
@@ -36,30 +217,115 @@ pub fn read(path: &Path) -> Result<Array, String> {
         }
     };
     if ts.endianness() == Endianness::Big && size > 1 {
-        return Err(format!("`{name}` has big-endian dtype `{ts}`; numjet reads little-endian data (use arr.astype('<{}{size}'))", ts.type_char().to_str()));
+        return Err(format!(
+            "`{name}` has big-endian dtype `{ts}`; numjet reads little-endian data (use arr.astype('<{}{size}'))",
+            ts.type_char().to_str()
+        ));
     }
     let shape = header.shape();
-    if shape.len() > 1 {
-        return Err(format!("`{name}` has shape {shape:?}; numjet handles 0-d and 1-D arrays for now"));
+    let shape_text = fmt_shape(&shape.iter().map(|&d| d as usize).collect::<Vec<_>>());
+    if shape.len() > MAX_NDIM {
+        return Err(format!("`{name}` has {} dimensions; numjet handles at most {MAX_NDIM}", shape.len()));
     }
-    let n = shape.iter().try_fold(1u64, |a, &d| a.checked_mul(d)).ok_or_else(|| format!("`{name}` has an impossible shape {shape:?}"))?;
-    let need = n.checked_mul(size).filter(|&b| b <= data.len() as u64);
-    let Some(need) = need else {
-        return Err(format!("`{name}` is truncated: its header promises {n} elements of {size} bytes, the file holds {} data bytes", data.len()));
+    let n = shape
+        .iter()
+        .try_fold(1u64, |a, &d| a.checked_mul(d))
+        .filter(|&n| n <= isize::MAX as u64)
+        .ok_or_else(|| format!("`{name}` has an impossible shape {shape_text}"))?;
+    let available = file_len.saturating_sub(header_bytes.len() as u64);
+    let Some(need) = n.checked_mul(size).filter(|&b| b <= available) else {
+        return Err(format!(
+            "`{name}` is truncated: its header promises {n} elements of {size} bytes (shape {shape_text}), the file holds {available} data bytes"
+        ));
     };
-    let data = &data[..need as usize];
-    let arr: ArrayData = match dtype {
-        DType::Bool => data.iter().map(|&b| b != 0).collect::<Vec<_>>().into(),
-        DType::Int32 => data.chunks_exact(4).map(|c| i32::from_le_bytes(c.try_into().expect("4 bytes"))).collect::<Vec<_>>().into(),
-        DType::Int64 => data.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes"))).collect::<Vec<_>>().into(),
-        DType::Float32 => data.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes"))).collect::<Vec<_>>().into(),
-        DType::Float64 => data.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))).collect::<Vec<_>>().into(),
-    };
+    let n = usize::try_from(n).map_err(|_| format!("`{name}` is too large for this machine"))?;
+    let data = read_data(&mut r, dtype, n, need).map_err(|e| format!("`{name}` is truncated: {e}"))?;
     let shape: Vec<usize> = shape.iter().map(|&d| d as usize).collect();
-    Array::new(arr, shape).ok_or_else(|| format!("`{name}`: shape and data disagree"))
+    let arr = match header.order() {
+        npyz::Order::C => NpyArray::c_order(data, shape),
+        npyz::Order::Fortran => NpyArray::fortran_order(data, shape),
+    };
+    arr.ok_or_else(|| format!("`{name}`: shape and data disagree"))
 }
 
-/// Writes an array as `.npy` (C order, little-endian; 0-d stays 0-d).
+/// The magic string, version, header length and header text, as bytes
+/// (so that `npyz` parses them from memory and the data starts right
+/// after).
+fn read_header_bytes(r: &mut impl Read) -> Result<Vec<u8>, String> {
+    let mut pre = [0u8; 8];
+    r.read_exact(&mut pre).map_err(|_| "the file is too short for a .npy header".to_string())?;
+    if &pre[..6] != b"\x93NUMPY" {
+        return Err("it does not start with the .npy magic string".into());
+    }
+    let len_bytes = match pre[6] {
+        1 => 2,
+        2 | 3 => 4,
+        v => return Err(format!("unknown .npy format version {v}.{}", pre[7])),
+    };
+    let mut len = [0u8; 4];
+    r.read_exact(&mut len[..len_bytes]).map_err(|_| "the file is too short for a .npy header".to_string())?;
+    let header_len = u32::from_le_bytes(len) as usize;
+    if 8 + len_bytes + header_len > MAX_HEADER_BYTES {
+        return Err(format!("its header claims {header_len} bytes; numjet reads headers of at most {MAX_HEADER_BYTES} bytes"));
+    }
+    let mut bytes = Vec::with_capacity(8 + len_bytes + header_len);
+    bytes.extend_from_slice(&pre);
+    bytes.extend_from_slice(&len[..len_bytes]);
+    let start = bytes.len();
+    bytes.resize(start + header_len, 0);
+    r.read_exact(&mut bytes[start..]).map_err(|_| format!("its header claims {header_len} bytes, the file ends sooner"))?;
+    Ok(bytes)
+}
+
+/// A description of the shape if the header's `shape` tuple holds numbers
+/// whose product overflows 64 bits (checked before `npyz`, which would
+/// multiply them unchecked).
+fn shape_overflow(header: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(header).ok()?;
+    let key = text.find("'shape'").or_else(|| text.find("\"shape\""))?;
+    let rest = &text[key + 7..];
+    let open = rest.find('(')?;
+    let close = rest[open..].find(')')? + open;
+    let dims: Vec<u128> = rest[open + 1..close]
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.trim_end_matches(['L', 'l']).parse::<u128>())
+        .collect::<Result<_, _>>()
+        .ok()?;
+    // `npyz` multiplies prefixes and suffixes of the shape; all of them
+    // fit if the product of the non-zero dimensions does (NumPy's rule too).
+    let overflow = dims.iter().filter(|&&d| d != 0).try_fold(1u128, |a, &d| a.checked_mul(d).filter(|&p| p <= u64::MAX as u128)).is_none();
+    overflow.then(|| format!("({}): its element count overflows", dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")))
+}
+
+/// Reads `n` elements (`bytes` bytes, known to be in the file) in chunks,
+/// so that only the result is allocated at the data's size.
+fn read_data(r: &mut impl Read, dtype: DType, n: usize, bytes: u64) -> Result<ArrayData, String> {
+    const CHUNK: usize = 1 << 16;
+    let size = dtype.size();
+    let mut out = ArrayData::with_capacity(dtype, n);
+    let mut buf = vec![0u8; CHUNK.min(bytes as usize)];
+    let mut left = bytes as usize;
+    while left > 0 {
+        let k = left.min(CHUNK);
+        let chunk = &mut buf[..k];
+        r.read_exact(chunk).map_err(|e| format!("reading its data failed: {e}"))?;
+        left -= k;
+        debug_assert!(k.is_multiple_of(size) || size == 1);
+        match &mut out {
+            ArrayData::Bool(v) => v.extend(chunk.iter().map(|&b| b != 0)),
+            ArrayData::Int32(v) => v.extend(chunk.chunks_exact(4).map(|c| i32::from_le_bytes(c.try_into().expect("4 bytes")))),
+            ArrayData::Int64(v) => v.extend(chunk.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes")))),
+            ArrayData::Float32(v) => v.extend(chunk.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))),
+            ArrayData::Float64(v) => v.extend(chunk.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))),
+        }
+    }
+    Ok(out)
+}
+
+/// Writes an array as `.npy`: C order, little-endian, with the array's
+/// shape (0-d stays 0-d).
 pub fn write(path: &Path, a: &Array) -> Result<(), String> {
     let name = path.display();
     let shape: Vec<u64> = a.shape().iter().map(|&d| d as u64).collect();
@@ -79,5 +345,36 @@ pub fn write(path: &Path, a: &Array) -> Result<(), String> {
         ArrayData::Int64(v) => put!(i64, v),
         ArrayData::Float32(v) => put!(f32, v),
         ArrayData::Float64(v) => put!(f64, v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fortran_arrays_gather_into_c_order() {
+        // [[1, 2, 3], [4, 5, 6]] stored column-major.
+        let f = NpyArray::fortran_order(vec![1i64, 4, 2, 5, 3, 6].into(), vec![2, 3]).unwrap();
+        assert_eq!(f.strides(), &[1, 2]);
+        assert!(f.is_fortran());
+        let a = f.into_array();
+        assert_eq!(a.shape(), &[2, 3]);
+        assert_eq!(a.as_i64().unwrap(), &[1, 2, 3, 4, 5, 6]);
+        let f = NpyArray::fortran_order(vec![1.0f64, 2.0].into(), vec![2]).unwrap();
+        assert!(!f.is_fortran());
+        assert_eq!(f_strides(&[2, 3, 4]), [1, 2, 6]);
+    }
+
+    #[test]
+    fn overflowing_shapes_are_caught_before_npyz() {
+        let h = b"{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 2), }";
+        assert!(shape_overflow(h).is_some());
+        let h = b"{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967295), }";
+        assert!(shape_overflow(h).is_none());
+        let h = b"{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999999,), }";
+        assert!(shape_overflow(h).is_some());
+        let h = b"{'descr': '<f8', 'fortran_order': False, 'shape': (), }";
+        assert!(shape_overflow(h).is_none());
     }
 }

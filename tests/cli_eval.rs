@@ -58,7 +58,7 @@ fn npy_in_npy_out_round_trips_dtype_and_values() {
     let o = numjet(&["eval", "x * 2 + 1", &format!("x={}", x.display()), "-o", y.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o), "");
-    let r = numjet::npy::read(&y).unwrap();
+    let r = numjet::npy::read_array(&y).unwrap();
     assert_eq!(r.dtype(), DType::Float32);
     assert_eq!(r.as_f32().unwrap(), &[4.0, -3.0, 1.5]);
 }
@@ -70,7 +70,7 @@ fn scalar_results_are_written_as_0d() {
     numjet::npy::write(&x, &Array::from_vec(vec![1i32, 2, 3])).unwrap();
     let o = numjet(&["eval", "sum(x)", &format!("x={}", x.display()), "-o", y.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let r = numjet::npy::read(&y).unwrap();
+    let r = numjet::npy::read_array(&y).unwrap();
     assert_eq!(r.shape(), &[] as &[usize]);
     assert_eq!(r.to_scalar(), Some(Scalar::Int64(6)));
 }
@@ -121,10 +121,12 @@ fn unsupported_files_are_clear_errors_naming_file_and_dtype() {
     let e = stderr(&numjet(&["eval", "x", &format!("x={}", be.display())]));
     assert!(e.contains("big-endian"), "{e}");
 
-    let two = tmp("2d.npy");
-    raw_npy(&two, "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1), }", &[0u8; 8]);
-    let e = stderr(&numjet(&["eval", "x", &format!("x={}", two.display())]));
-    assert!(e.contains("shape"), "{e}");
+    let many = tmp("33d.npy");
+    raw_npy(&many, &format!("{{'descr': '<f8', 'fortran_order': False, 'shape': ({}), }}", "1, ".repeat(33)), &[0u8; 8]);
+    let o = numjet(&["eval", "x", &format!("x={}", many.display())]);
+    assert!(!o.status.success());
+    let e = stderr(&o);
+    assert!(e.contains("33d.npy") && e.contains("33 dimensions") && e.contains("at most 32"), "{e}");
 }
 
 #[test]
@@ -182,4 +184,150 @@ fn help_describes_eval() {
     assert!(o.status.success());
     let h = stdout(&o);
     assert!(h.contains("NAME=VALUE") && h.contains("--out") && h.contains("--backend"), "{h}");
+}
+
+fn f64_bytes(v: &[f64]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+#[test]
+fn nd_inputs_broadcast_and_print_like_numpy() {
+    let m = tmp("m23.npy");
+    raw_npy(&m, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", &f64_bytes(&[0.0, 1.0, 2.0, 3.0, 4.0, 5.0]));
+    let v = tmp("v3.npy");
+    numjet::npy::write(&v, &Array::from_vec(vec![10.0, 20.0, 30.0])).unwrap();
+    let o = numjet(&["eval", "m + v", &format!("m={}", m.display()), &format!("v={}", v.display())]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "array([[10., 21., 32.],\n       [13., 24., 35.]])");
+    let o = numjet(&["eval", "sum(m, axis=1)", &format!("m={}", m.display())]);
+    assert_eq!(stdout(&o), "array([3., 12.])");
+    let o = numjet(&["eval", "m > 2", &format!("m={}", m.display())]);
+    assert_eq!(stdout(&o), "array([[False, False, False],\n       [ True,  True,  True]])");
+
+    // 3-D, int32, written by numjet's own writer.
+    let t = tmp("t234.npy");
+    numjet::npy::write(&t, &Array::new((0..24i32).collect::<Vec<_>>().into(), vec![2, 3, 4]).unwrap()).unwrap();
+    let o = numjet(&["eval", "t - 10", &format!("t={}", t.display())]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "array([[[-10,  -9,  -8,  -7],\n        [ -6,  -5,  -4,  -3],\n        [ -2,  -1,   0,   1]],\n\n       \
+         [[  2,   3,   4,   5],\n        [  6,   7,   8,   9],\n        [ 10,  11,  12,  13]]], dtype=int32)"
+    );
+    let o = numjet(&["eval", "sum(t, axis=0)", "--backend", "interp", &format!("t={}", t.display())]);
+    assert_eq!(stdout(&o), "array([[12, 14, 16, 18],\n       [20, 22, 24, 26],\n       [28, 30, 32, 34]])");
+}
+
+#[test]
+fn fortran_order_nd_inputs_are_read_as_strided_views() {
+    // [[1, 2, 3], [4, 5, 6]] stored column-major, as np.asfortranarray writes it.
+    let f = tmp("fortran23.npy");
+    raw_npy(&f, "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }", &f64_bytes(&[1.0, 4.0, 2.0, 5.0, 3.0, 6.0]));
+    let arg = format!("f={}", f.display());
+    let o = numjet(&["eval", "f * 1", &arg]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "array([[1., 2., 3.],\n       [4., 5., 6.]])");
+    for (backend, expr, want) in [
+        ("jit", "sum(f, axis=0)", "array([5., 7., 9.])"),
+        ("interp", "sum(f, axis=0)", "array([5., 7., 9.])"),
+        ("jit", "sum(f, axis=1)", "array([6., 15.])"),
+        ("jit", "f[0]", ""),
+    ] {
+        let o = numjet(&["eval", expr, &arg, "--backend", backend]);
+        if want.is_empty() {
+            assert!(!o.status.success());
+        } else {
+            assert_eq!(stdout(&o), want, "{expr} on {backend}: {}", stderr(&o));
+        }
+    }
+    // A 3-D Fortran file against the same values in C order.
+    let c: Vec<f64> = (0..24).map(f64::from).collect();
+    let mut fdata = vec![0.0; 24];
+    for i in 0..2 {
+        for j in 0..3 {
+            for k in 0..4 {
+                fdata[i + 2 * j + 6 * k] = c[12 * i + 4 * j + k];
+            }
+        }
+    }
+    let f3 = tmp("fortran234.npy");
+    raw_npy(&f3, "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3, 4), }", &f64_bytes(&fdata));
+    let c3 = tmp("c234.npy");
+    numjet::npy::write(&c3, &Array::new(c.into(), vec![2, 3, 4]).unwrap()).unwrap();
+    let o = numjet(&["eval", "all(f == c)", &format!("f={}", f3.display()), &format!("c={}", c3.display())]);
+    assert_eq!(stdout(&o), "True", "{}", stderr(&o));
+    // Library view of the same file.
+    let r = numjet::npy::read(&f3).unwrap();
+    assert!(r.is_fortran());
+    assert_eq!(r.strides(), &[1, 2, 6]);
+    assert_eq!(r.into_array().as_f64().unwrap(), (0..24).map(f64::from).collect::<Vec<_>>().as_slice());
+}
+
+#[test]
+fn truncated_and_lying_nd_files_are_errors_before_any_allocation() {
+    let t = tmp("trunc2d.npy");
+    raw_npy(&t, "{'descr': '<f8', 'fortran_order': False, 'shape': (1000, 1000), }", &[0u8; 16]);
+    let o = numjet(&["eval", "x", &format!("x={}", t.display())]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.contains("trunc2d.npy") && e.contains("truncated") && e.contains("(1000, 1000)"), "{e}");
+
+    // The element count overflows 64 bits.
+    let big = tmp("overflow.npy");
+    raw_npy(&big, "{'descr': '<f8', 'fortran_order': True, 'shape': (4294967296, 4294967296, 2), }", &[0u8; 8]);
+    let o = numjet(&["eval", "x", &format!("x={}", big.display())]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("impossible shape"), "{}", stderr(&o));
+
+    // A version 2 header claiming 4 GiB.
+    let h = tmp("hugeheader.npy");
+    std::fs::write(&h, b"\x93NUMPY\x02\x00\xff\xff\xff\xff{'descr'").unwrap();
+    let o = numjet(&["eval", "x", &format!("x={}", h.display())]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("header"), "{}", stderr(&o));
+
+    // Too few bytes for the elements of a Fortran-order 3-D file.
+    let f = tmp("trunc_f.npy");
+    raw_npy(&f, "{'descr': '<i4', 'fortran_order': True, 'shape': (2, 2, 2), }", &[0u8; 28]);
+    let o = numjet(&["eval", "x", &format!("x={}", f.display())]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("truncated"), "{}", stderr(&o));
+}
+
+#[test]
+fn shape_mismatch_is_an_error_with_a_caret() {
+    let m = tmp("mm23.npy");
+    numjet::npy::write(&m, &Array::new(vec![1.0; 6].into(), vec![2, 3]).unwrap()).unwrap();
+    let v = tmp("vv2.npy");
+    numjet::npy::write(&v, &Array::from_vec(vec![1.0, 2.0])).unwrap();
+    let o = numjet(&["eval", "m * 2 + v", &format!("m={}", m.display()), &format!("v={}", v.display())]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.contains("operands could not be broadcast together with shapes (2, 3) (2,)"), "{e}");
+    let line = e.lines().find(|l| l.contains("m * 2 + v")).expect("the program's line");
+    let under = e.lines().skip_while(|l| !l.contains("m * 2 + v")).nth(1).expect("the caret line");
+    let col = line.find("m * 2").unwrap();
+    assert_eq!(under.find('─'), Some(col), "caret under the operation:\n{e}");
+    let o = numjet(&["eval", "sum(m, axis=2)", &format!("m={}", m.display())]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("axis"), "{}", stderr(&o));
+}
+
+#[test]
+fn nd_results_are_written_with_their_shape() {
+    let m = tmp("w23.npy");
+    numjet::npy::write(&m, &Array::new(vec![1i64, 2, 3, 4, 5, 6].into(), vec![2, 3]).unwrap()).unwrap();
+    let col = tmp("col.npy");
+    numjet::npy::write(&col, &Array::new(vec![10i64, 20, 30, 40].into(), vec![4, 1, 1]).unwrap()).unwrap();
+    let out = tmp("w_out.npy");
+    let o = numjet(&["eval", "m + col", &format!("m={}", m.display()), &format!("col={}", col.display()), "-o", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bytes = std::fs::read(&out).unwrap();
+    let header = String::from_utf8_lossy(&bytes[10..128]);
+    assert!(header.contains("'fortran_order': False") && header.contains("'shape': (4, 2, 3,"), "{header}");
+    let r = numjet::npy::read(&out).unwrap();
+    assert!(!r.is_fortran());
+    assert_eq!(r.shape(), &[4, 2, 3]);
+    let want: Vec<i64> = (1..=4).flat_map(|k| (1..=6).map(move |x| 10 * k + x)).collect();
+    assert_eq!(r.into_array().as_i64().unwrap(), want.as_slice());
 }

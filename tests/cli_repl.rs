@@ -144,6 +144,76 @@ fn save_and_load_round_trip() {
 }
 
 #[test]
+fn nd_arrays_in_scripts() {
+    let dir = scratch("nd");
+    let saved = dir.join("m.npy");
+    // [[1, 2, 3], [4, 5, 6]] as int32, stored column-major.
+    let fortran = dir.join("f.npy");
+    let mut header = "{'descr': '<i4', 'fortran_order': True, 'shape': (2, 3), }".to_string();
+    while !(10 + header.len() + 1).is_multiple_of(64) {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(header.as_bytes());
+    for v in [1i32, 4, 2, 5, 3, 6] {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    std::fs::write(&fortran, bytes).unwrap();
+    let script = format!(
+        "m = reshape(arange(6), (2, 3))\n\
+         m * 10\n\
+         z = zeros((2, 1), dtype=float32)\n\
+         z + 1.5\n\
+         sum(m, axis=0)\n\
+         :save {s} m - 1\n\
+         :load back {s}\n\
+         back\n\
+         :load f {f}\n\
+         sum(f, axis=1)\n\
+         all(f == m + 1)\n\
+         :vars\n\
+         m * 2 + a\n",
+        s = saved.display(),
+        f = fortran.display()
+    );
+    let path = dir.join("s.nj");
+    std::fs::write(&path, script).unwrap();
+    let out = numjet(&dir, &["run", path.to_str().unwrap()]).output().unwrap();
+    let stdout = text(&out.stdout);
+    let expected = "\
+int64, shape (2, 3)
+array([[ 0, 10, 20],
+       [30, 40, 50]])
+float32, shape (2, 1)
+array([[1.5],
+       [1.5]], dtype=float32)
+int64, shape (3,)
+array([3, 5, 7])
+int64, shape (2, 3)
+array([[-1,  0,  1],
+       [ 2,  3,  4]])
+int64, shape (2,)
+array([6, 15])
+np.True_
+name  dtype    shape        bytes
+a     float64  (1000000,)  8.0 MB
+b     float64  (1000000,)  8.0 MB
+back  int64    (2, 3)        48 B
+c     float64  (1000000,)  8.0 MB
+f     int32    (2, 3)        24 B
+m     int64    (2, 3)        48 B
+z     float32  (2, 1)         8 B
+";
+    assert_eq!(stdout, expected);
+    let err = text(&out.stderr);
+    assert!(err.starts_with("error at line 13:\n"), "{err}");
+    assert!(err.contains("operands could not be broadcast together with shapes (2, 3) (1000000,)"), "{err}");
+    assert!(err.contains("1 │ m * 2 + a") && err.contains("───"), "{err}");
+}
+
+#[test]
 fn bad_input_never_panics() {
     let lines = [
         ":load",
@@ -190,6 +260,18 @@ fn bad_input_never_panics() {
         "= 3",
         "a[0]",
         "\u{0}\u{7f}\u{fffd}",
+        "zeros((2, -1))",
+        "ones((99999, 99999, 99999))",
+        "zeros((2, 3), dtype=float16)",
+        "reshape(a, (3, 3))",
+        "reshape(a, (-1, -1))",
+        "reshape(a)",
+        "reshape(a, (2.5,))",
+        "zeros((2, 3)) + 1",
+        "w = (1, 2)",
+        "(,)",
+        "zeros((,))",
+        "ones((1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33))",
     ];
     for (i, l) in lines.iter().enumerate() {
         let out = run_pipe(&format!("never_panics_{i}"), &format!("{l}\n"));

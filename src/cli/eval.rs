@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use numjet::npy::NpyArray;
 use numjet::{Array, Backend, Config, Engine, Input, Scalar, Signature};
 
 use super::diag;
@@ -13,10 +14,12 @@ pub struct EvalArgs {
     #[arg(allow_hyphen_values = true)]
     pub expr: String,
     /// Inputs: NAME=PATH.npy (bool, int32, int64, float32 or float64, little-endian,
-    /// 0-d or 1-D), NAME=3 (a 0-d int64), NAME=2.5 (a 0-d float64), NAME=True/False.
+    /// any shape, C or Fortran order), NAME=3 (a 0-d int64), NAME=2.5 (a 0-d float64),
+    /// NAME=True/False.
     #[arg(value_name = "NAME=VALUE")]
     pub inputs: Vec<String>,
-    /// Write the result to this .npy file instead of printing it.
+    /// Write the result to this .npy file (C order, with the result's shape)
+    /// instead of printing it.
     #[arg(short = 'o', long = "out", value_name = "OUT.npy")]
     pub out: Option<PathBuf>,
     /// Evaluator: `jit` (Cranelift, the default) or `interp` (the reference interpreter).
@@ -24,8 +27,9 @@ pub struct EvalArgs {
     pub backend: String,
 }
 
-/// Parses `NAME=VALUE` into a name and an input array (0-d for numbers).
-fn parse_input(spec: &str) -> Result<(String, Array), String> {
+/// Parses `NAME=VALUE` into a name and an input array (0-d for numbers;
+/// a `.npy` file's elements as stored, Fortran order included).
+fn parse_input(spec: &str) -> Result<(String, NpyArray), String> {
     let Some((name, value)) = spec.split_once('=') else {
         return Err(format!("error: input `{spec}` should look like NAME=PATH.npy or NAME=NUMBER"));
     };
@@ -34,14 +38,18 @@ fn parse_input(spec: &str) -> Result<(String, Array), String> {
     if !valid_name {
         return Err(format!("error: `{name}` is not a valid input name (letters, digits and `_`, not starting with a digit)"));
     }
-    let arr = if let Ok(v) = value.replace('_', "").parse::<i64>() {
-        Array::scalar(Scalar::Int64(v))
+    let scalar = if let Ok(v) = value.replace('_', "").parse::<i64>() {
+        Some(Scalar::Int64(v))
     } else if let Some(v) = parse_float(value) {
-        Array::scalar(Scalar::Float64(v))
+        Some(Scalar::Float64(v))
     } else if value == "True" || value == "False" {
-        Array::scalar(Scalar::Bool(value == "True"))
+        Some(Scalar::Bool(value == "True"))
     } else {
-        numjet::npy::read(std::path::Path::new(value)).map_err(|e| format!("error: input `{name}`: {e}"))?
+        None
+    };
+    let arr = match scalar {
+        Some(s) => Array::scalar(s).into(),
+        None => numjet::npy::read(std::path::Path::new(value)).map_err(|e| format!("error: input `{name}`: {e}"))?,
     };
     Ok((name.to_string(), arr))
 }
@@ -63,7 +71,7 @@ pub fn run(args: EvalArgs) -> Result<(), String> {
     let Some(backend) = Backend::from_name(&args.backend) else {
         return Err(format!("error: unknown backend `{}`; choose jit or interp", args.backend));
     };
-    let mut named: Vec<(String, Array)> = Vec::new();
+    let mut named: Vec<(String, NpyArray)> = Vec::new();
     for spec in &args.inputs {
         let (name, arr) = parse_input(spec)?;
         if named.iter().any(|(n, _)| *n == name) {
@@ -71,14 +79,14 @@ pub fn run(args: EvalArgs) -> Result<(), String> {
         }
         named.push((name, arr));
     }
+    let inputs: Vec<Input> = named.iter().map(|(_, a)| a.input()).collect();
     let mut sig = Signature::new();
-    for (name, a) in &named {
-        sig = if a.shape().is_empty() { sig.scalar(name, a.dtype()) } else { sig.array(name, a.dtype()) };
+    for ((name, _), x) in named.iter().zip(&inputs) {
+        sig = sig.input(name, x);
     }
     let engine = Engine::new(Config::default().backend(backend));
     let color = diag::stderr_color();
     let kernel = engine.compile(&args.expr, &sig).map_err(|e| diag::render(&e, color))?;
-    let inputs: Vec<Input> = named.iter().map(|(_, a)| a.as_input()).collect();
     let result = kernel.eval(&inputs).map_err(|e| diag::render(&e, color))?;
     match &args.out {
         Some(path) => numjet::npy::write(path, &result).map_err(|e| format!("error: {e}")),

@@ -8,11 +8,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
+use numjet::array::fmt_shape;
 use numjet::error::Located;
+use numjet::npy::NpyArray;
 use numjet::ops::Op;
 use numjet::syntax::Ast;
 use numjet::syntax::ast::{ExprKind, Stmt};
-use numjet::{Array, ArrayData, Backend, Config, DType, Engine, Error, Input, Kernel, Scalar, Shape, Signature, Span};
+use numjet::{Array, ArrayData, Backend, Config, DType, Engine, Error, Input, Kernel, Scalar, Signature, Span};
 
 use super::data::{self, Rng};
 use super::diag;
@@ -23,7 +25,10 @@ pub const DEMO_LEN: usize = 1_000_000;
 pub const DEMO_SEED: u64 = 42;
 
 /// The array constructors a statement may call (as its whole value).
-pub const CONSTRUCTORS: [&str; 6] = ["arange", "linspace", "zeros", "ones", "random", "normal"];
+pub const CONSTRUCTORS: [&str; 7] = ["arange", "linspace", "zeros", "ones", "random", "normal", "reshape"];
+
+/// Constructors whose first argument may be a shape tuple (`zeros((2, 3))`).
+const SHAPED: [&str; 4] = ["zeros", "ones", "random", "normal"];
 
 /// `:` commands: name, arguments, one-line description.
 pub const COMMANDS: &[(&str, &str, &str)] = &[
@@ -60,7 +65,7 @@ pub struct Failure {
 }
 
 pub struct Session {
-    vars: BTreeMap<String, Array>,
+    vars: BTreeMap<String, Var>,
     backend: Backend,
     /// One engine per backend, so their kernel caches live for the session.
     jit: Engine,
@@ -95,11 +100,7 @@ fn scalar_repr(s: Scalar) -> String {
 }
 
 fn shape_text(a: &Array) -> String {
-    match a.shape() {
-        [] => "()".into(),
-        [n] => format!("({n},)"),
-        s => format!("({})", s.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")),
-    }
+    fmt_shape(a.shape())
 }
 
 /// How a value is printed: scalars as NumPy's repr, arrays with a
@@ -111,9 +112,14 @@ pub fn show(a: &Array) -> String {
     }
 }
 
-fn bytes_of(a: &Array) -> u64 {
-    (a.len() * a.dtype().size()) as u64
+fn bytes_of(a: &Var) -> u64 {
+    a.nbytes() as u64
 }
+
+/// A bound variable: its elements as stored, C order for everything the
+/// session computes, Fortran order kept for `.npy` files loaded in that
+/// order (evaluated as a strided view, as NumPy would).
+type Var = NpyArray;
 
 fn valid_name(s: &str) -> bool {
     s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
@@ -160,6 +166,9 @@ struct CtorCall<'a> {
     /// Span of the whole call.
     span: Span,
     args: Vec<Span>,
+    /// For each argument written as a shape tuple (`(2, 3)`), the spans of
+    /// its elements.
+    tuples: Vec<Option<Vec<Span>>>,
     keywords: Vec<(&'a str, Span, ExprKind)>,
 }
 
@@ -174,11 +183,124 @@ fn ctor_call(ast: &Ast) -> Option<CtorCall<'_>> {
         name: func.name.as_str(),
         span: root.span,
         args: args.iter().map(|a| ast.expr(*a).span).collect(),
+        tuples: vec![None; args.len()],
         keywords: keywords
             .iter()
             .map(|k| (k.name.name.as_str(), ast.expr(k.value).span, ast.expr(k.value).kind.clone()))
             .collect(),
     })
+}
+
+/// A parenthesised group with a comma at its top level, `(2, 3)` or
+/// `(4,)`: the span with its parentheses, and the spans of its elements.
+#[derive(Clone, Debug, PartialEq)]
+struct Tuple {
+    span: Span,
+    elems: Vec<Span>,
+}
+
+/// The language has no tuples, but constructors take shapes. This finds
+/// the tuples of a statement (outside comments and call parentheses) and
+/// returns the text with their top-level commas masked (`(2, 3)` becomes
+/// `(2+ 3)`, `(4,)` becomes `(4 )`), byte for byte the same length so that
+/// every span of the masked text is a span of the real one.
+fn mask_tuples(text: &str) -> (String, Vec<Tuple>) {
+    // Open brackets: position, whether it can hold a tuple (a `(` not
+    // directly after a name or a closing bracket), commas at its top level.
+    let mut stack: Vec<(usize, bool, Vec<usize>)> = Vec::new();
+    let mut tuples = Vec::new();
+    let mut masked = text.as_bytes().to_vec();
+    let bytes = text.as_bytes();
+    let mut prev: Option<u8> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'(' | b'[' | b'{' => {
+                let after_value = prev.is_some_and(|p| p.is_ascii_alphanumeric() || p == b'_' || p == b')' || p == b']');
+                stack.push((i, b == b'(' && !after_value, Vec::new()));
+            }
+            b',' => {
+                if let Some((_, true, commas)) = stack.last_mut() {
+                    commas.push(i);
+                }
+            }
+            b')' | b']' | b'}' => {
+                if let Some((open, tuple, commas)) = stack.pop()
+                    && tuple
+                    && b == b')'
+                    && !commas.is_empty()
+                {
+                    let mut elems = Vec::new();
+                    let mut start = open + 1;
+                    for &c in commas.iter().chain([&i]) {
+                        let seg = &text[start..c];
+                        let lead = seg.len() - seg.trim_start().len();
+                        let t = seg.trim();
+                        // `(4,)`: nothing after the trailing comma.
+                        if !(t.is_empty() && c == i) {
+                            elems.push(Span::new(start + lead, start + lead + t.len()));
+                        }
+                        start = c + 1;
+                    }
+                    let trailing = text[commas[commas.len() - 1] + 1..i].trim().is_empty();
+                    for (k, &c) in commas.iter().enumerate() {
+                        masked[c] = if trailing && k + 1 == commas.len() { b' ' } else { b'+' };
+                    }
+                    tuples.push(Tuple { span: Span::new(open, i + 1), elems });
+                }
+            }
+            _ => {}
+        }
+        if !b.is_ascii_whitespace() {
+            prev = Some(b);
+        }
+        i += 1;
+    }
+    // Only ASCII commas were replaced by ASCII bytes.
+    (String::from_utf8(masked).unwrap_or_else(|_| text.to_string()), tuples)
+}
+
+/// Parses a statement. A constructor call may take shape tuples as
+/// arguments; anywhere else a tuple is the parser's error, as before.
+fn parse_statement(text: &str) -> Result<(Ast, Vec<Tuple>), Error> {
+    let (masked, tuples) = mask_tuples(text);
+    if !tuples.is_empty()
+        && let Ok(ast) = numjet::syntax::parse(&masked)
+        && let Some(call) = ctor_call(&ast)
+        && tuples.iter().all(|t| call.args.iter().any(|a| a.start <= t.span.start && t.span.end <= a.end))
+    {
+        return Ok((ast, tuples));
+    }
+    match numjet::syntax::parse(text) {
+        Ok(ast) => Ok((ast, Vec::new())),
+        Err(mut e) => {
+            if let Error::Syntax(l) = &mut e
+                && l.message == "tuples are not supported"
+                && l.hint.is_none()
+            {
+                l.hint = Some("a shape tuple is only an argument of zeros, ones, random, normal or reshape, as a whole statement".into());
+            }
+            Err(e)
+        }
+    }
+}
+
+/// The constructor call of a parsed statement, with its tuple arguments.
+fn ctor_call_with<'a>(ast: &'a Ast, tuples: &[Tuple]) -> Option<CtorCall<'a>> {
+    let mut call = ctor_call(ast)?;
+    for (arg, slot) in call.args.iter().zip(call.tuples.iter_mut()) {
+        if let Some(t) = tuples.iter().find(|t| t.span == *arg) {
+            *slot = Some(t.elems.clone());
+        }
+    }
+    Some(call)
 }
 
 impl Session {
@@ -187,7 +309,7 @@ impl Session {
         let mut rng = Rng::new(DEMO_SEED);
         let mut vars = BTreeMap::new();
         for name in ["a", "b", "c"] {
-            vars.insert(name.to_string(), Array::from_vec(rng.uniform_vec(DEMO_LEN)));
+            vars.insert(name.to_string(), Array::from_vec(rng.uniform_vec(DEMO_LEN)).into());
         }
         Session {
             vars,
@@ -243,12 +365,12 @@ impl Session {
     // Statements
 
     fn statement(&mut self, text: &str, out: &mut dyn Write) -> Result<(), Error> {
-        let ast = numjet::syntax::parse(text)?;
-        if let Some(call) = ctor_call(&ast) {
+        let (ast, tuples) = parse_statement(text)?;
+        if let Some(call) = ctor_call_with(&ast, &tuples) {
             let arr = self.construct(text, &call)?;
             match &ast.stmts[0] {
                 Stmt::Assign { target, .. } => {
-                    self.vars.insert(target.name.clone(), arr);
+                    self.vars.insert(target.name.clone(), arr.into());
                 }
                 Stmt::Expr(_) => emit(out, &show(&arr))?,
             }
@@ -270,7 +392,7 @@ impl Session {
             Stmt::Assign { .. } => None,
         };
         for (name, v) in binds {
-            self.vars.insert(name, v);
+            self.vars.insert(name, v.into());
         }
         if let Some(v) = shown {
             emit(out, &show(&v))?;
@@ -279,17 +401,17 @@ impl Session {
     }
 
     /// Compiles a program against the variables it reads.
-    fn compile(&self, text: &str) -> Result<(Kernel, Vec<&Array>), Error> {
+    fn compile(&self, text: &str) -> Result<(Kernel, Vec<&Var>), Error> {
         self.compile_with(text, self.backend)
     }
 
-    fn compile_with(&self, text: &str, backend: Backend) -> Result<(Kernel, Vec<&Array>), Error> {
+    fn compile_with(&self, text: &str, backend: Backend) -> Result<(Kernel, Vec<&Var>), Error> {
         let ast = numjet::syntax::parse(text)?;
         let mut sig = Signature::new();
         let mut arrays = Vec::new();
         for name in data::free_names(&ast) {
             if let Some(a) = self.vars.get(&name) {
-                sig = if a.shape().is_empty() { sig.scalar(&name, a.dtype()) } else { sig.array(&name, a.dtype()) };
+                sig = sig.input(&name, &a.input());
                 arrays.push(a);
             }
         }
@@ -307,7 +429,7 @@ impl Session {
             Error::UnknownName(_) => {
                 let mut all = Signature::new();
                 for (name, a) in &self.vars {
-                    all = if a.shape().is_empty() { all.scalar(name, a.dtype()) } else { all.array(name, a.dtype()) };
+                    all = all.input(name, &a.input());
                 }
                 match engine.compile(text, &all) {
                     Err(e @ Error::UnknownName(_)) => e,
@@ -329,14 +451,14 @@ impl Session {
 
     fn eval_program(&self, text: &str) -> Result<Array, Error> {
         let (kernel, arrays) = self.compile(text)?;
-        let inputs: Vec<Input> = arrays.iter().map(|a| a.as_input()).collect();
+        let inputs: Vec<Input> = arrays.iter().map(|a| a.input()).collect();
         kernel.eval(&inputs)
     }
 
     /// The value of a statement without binding anything (for `:save`).
     fn value_of(&mut self, text: &str) -> Result<Array, Error> {
-        let ast = numjet::syntax::parse(text)?;
-        match ctor_call(&ast) {
+        let (ast, tuples) = parse_statement(text)?;
+        match ctor_call_with(&ast, &tuples) {
             Some(call) => self.construct(text, &call),
             None => self.eval_program(text),
         }
@@ -387,9 +509,10 @@ impl Session {
         let (min, max, usage) = match name {
             "arange" => (1, 3, "arange(stop), arange(start, stop) or arange(start, stop, step)"),
             "linspace" => (3, 3, "linspace(start, stop, n)"),
+            "reshape" => (2, 2, "reshape(x, (d0, d1, ...)), one d may be -1"),
             _ => (1, 1, ""),
         };
-        let usage = if usage.is_empty() { format!("{name}(n)") } else { usage.to_string() };
+        let usage = if usage.is_empty() { format!("{name}(n) or {name}((d0, d1, ...))") } else { usage.to_string() };
         let takes_seed = matches!(name, "random" | "normal");
         if call.args.len() < min || call.args.len() > max {
             let want = if min == max { format!("{min}") } else { format!("{min} to {max}") };
@@ -397,13 +520,20 @@ impl Session {
                 text,
                 call.span,
                 format!("`{name}` takes {want} argument{}, got {}", if max == 1 { "" } else { "s" }, call.args.len()),
-                Some(format!("usage: {usage}, with an optional dtype=float32 (or bool, int32, int64, float64)")),
+                Some(if name == "reshape" {
+                    format!("usage: {usage}")
+                } else {
+                    format!("usage: {usage}, with an optional dtype=float32 (or bool, int32, int64, float64)")
+                }),
             )));
         }
         let mut dtype: Option<DType> = None;
         let mut seed: Option<u64> = None;
         let mut seen: Vec<&str> = Vec::new();
         for (kw, vspan, kind) in &call.keywords {
+            if name == "reshape" {
+                return Err(Error::Keyword(located(text, *vspan, format!("`reshape` takes no keyword arguments, got `{kw}`"), None)));
+            }
             if seen.contains(kw) {
                 return Err(Error::Keyword(located(text, *vspan, format!("keyword `{kw}` given twice"), None)));
             }
@@ -439,8 +569,33 @@ impl Session {
             }
         }
         let limit = |msg: String| Error::Limit(located(text, call.span, msg, None));
+        if let Some(i) = call.tuples.iter().position(Option::is_some)
+            && (name != "reshape" || i != 1)
+            && !(SHAPED.contains(&name) && i == 0)
+        {
+            return Err(Error::Type(located(text, call.args[i], format!("`{name}` takes no shape here"), Some(format!("usage: {usage}")))));
+        }
+        // The shape of zeros, ones, random and normal: `n` or a tuple.
+        let mut shape: Option<Vec<usize>> = None;
+        let mut count = |s: &Self| -> Result<u64, Error> {
+            let dims: Vec<u64> = match &call.tuples[0] {
+                Some(elems) => elems.iter().map(|e| s.count_arg(text, *e)).collect::<Result<_, _>>()?,
+                None => vec![s.count_arg(text, call.args[0])?],
+            };
+            if dims.len() > numjet::array::MAX_NDIM {
+                return Err(limit(format!("{} dimensions is more than numjet's limit of {}", dims.len(), numjet::array::MAX_NDIM)));
+            }
+            let n = dims.iter().try_fold(1u64, |a, &d| a.checked_mul(d)).unwrap_or(u64::MAX);
+            let n = if dims.contains(&0) { 0 } else { n };
+            if n > data::MAX_ELEMENTS {
+                return Err(limit(format!("{n} elements is too many; the limit is {} (2^31) elements per array", data::MAX_ELEMENTS)));
+            }
+            shape = Some(dims.iter().map(|&d| d as usize).collect());
+            Ok(n)
+        };
         let data: ArrayData = match name {
             "arange" => return self.arange(text, call, dtype),
+            "reshape" => return self.reshape(text, call),
             "linspace" => {
                 let start = self.number_arg(text, call.args[0])?.to_f64();
                 let stop = self.number_arg(text, call.args[1])?.to_f64();
@@ -462,14 +617,14 @@ impl Session {
                 data::cast_f64(v, dt)
             }
             "zeros" | "ones" => {
-                let n = self.count_arg(text, call.args[0])?;
+                let n = count(self)?;
                 let dt = dtype.unwrap_or(DType::Float64);
                 let n = data::check_size(n, dt, 0).map_err(limit)?;
                 data::filled(dt, n, name == "ones")
             }
             _ => {
                 // random, normal
-                let n = self.count_arg(text, call.args[0])?;
+                let n = count(self)?;
                 let dt = dtype.unwrap_or(DType::Float64);
                 if !dt.is_float() {
                     return Err(Error::Keyword(located(
@@ -492,7 +647,57 @@ impl Session {
                 data::cast_f64(v, dt)
             }
         };
-        Ok(Array::from_vec(data))
+        match shape {
+            Some(shape) => Ok(Array::new(data, shape).expect("the element count is the shape's")),
+            None => Ok(Array::from_vec(data)),
+        }
+    }
+
+    /// `reshape(x, shape)`: the elements of `x` in C order with a new shape
+    /// of the same size (one dimension may be -1, as in NumPy).
+    fn reshape(&mut self, text: &str, call: &CtorCall) -> Result<Array, Error> {
+        let xspan = call.args[0];
+        let sub = text.get(xspan.range()).unwrap_or("");
+        let x = self.value_of(sub).map_err(|e| relocate(e, text, xspan.start))?;
+        let sspan = call.args[1];
+        let elems = call.tuples[1].clone().unwrap_or_else(|| vec![sspan]);
+        let bad = |span: Span, msg: String| Error::Type(located(text, span, msg, None));
+        let mut dims: Vec<Option<usize>> = Vec::new();
+        for e in &elems {
+            let d = match self.number_arg(text, *e)? {
+                Scalar::Int32(v) => i64::from(v),
+                Scalar::Int64(v) => v,
+                v => return Err(bad(*e, format!("a dimension must be an integer, got {v}"))),
+            };
+            dims.push(match d {
+                -1 => None,
+                d => Some(usize::try_from(d).map_err(|_| bad(*e, format!("negative dimension {d}")))?),
+            });
+        }
+        if dims.len() > numjet::array::MAX_NDIM {
+            return Err(bad(sspan, format!("{} dimensions is more than numjet's limit of {}", dims.len(), numjet::array::MAX_NDIM)));
+        }
+        if dims.iter().filter(|d| d.is_none()).count() > 1 {
+            return Err(bad(sspan, "only one dimension can be -1".into()));
+        }
+        let known = dims.iter().flatten().try_fold(1usize, |a, &d| a.checked_mul(d));
+        let n = x.len();
+        let mismatch = || bad(sspan, format!("cannot reshape an array of {n} elements (shape {}) into shape {}", shape_text(&x), show_dims(&dims)));
+        let Some(known) = known else { return Err(mismatch()) };
+        let shape: Vec<usize> = match dims.iter().position(Option::is_none) {
+            Some(i) => {
+                if known == 0 || !n.is_multiple_of(known) {
+                    return Err(mismatch());
+                }
+                let mut s: Vec<usize> = dims.iter().map(|d| d.unwrap_or(0)).collect();
+                s[i] = n / known;
+                s
+            }
+            None if known == n => dims.iter().flatten().copied().collect(),
+            None => return Err(mismatch()),
+        };
+        let data = x.into_data();
+        Ok(Array::new(data, shape).expect("the sizes were checked"))
     }
 
     /// `arange` as NumPy does it: int64 when every argument is an integer,
@@ -583,7 +788,8 @@ impl Session {
                     )));
                 }
                 let a = numjet::npy::read(Path::new(path)).map_err(input_err)?;
-                let msg = format!("{name}: {}, shape {} from {path}", a.dtype(), shape_text(&a));
+                let order = if a.is_fortran() { " (Fortran order)" } else { "" };
+                let msg = format!("{name}: {}, shape {}{order} from {path}", a.dtype(), fmt_shape(a.shape()));
                 self.vars.insert(name.to_string(), a);
                 self.say(out, &msg)?;
             }
@@ -678,7 +884,7 @@ impl Session {
         let rows: Vec<[String; 4]> = self
             .vars
             .iter()
-            .map(|(n, a)| [n.clone(), a.dtype().to_string(), shape_text(a), data::fmt_bytes(bytes_of(a))])
+            .map(|(n, a)| [n.clone(), a.dtype().to_string(), fmt_shape(a.shape()), data::fmt_bytes(bytes_of(a))])
             .collect();
         let head = ["name", "dtype", "shape", "bytes"].map(String::from);
         let mut w = [0usize; 4];
@@ -700,16 +906,19 @@ impl Session {
         let t0 = Instant::now();
         let (kernel, arrays) = self.compile(expr)?;
         let compile = t0.elapsed().as_secs_f64();
-        let inputs: Vec<Input> = arrays.iter().map(|a| a.as_input()).collect();
+        let inputs: Vec<Input> = arrays.iter().map(|a| a.input()).collect();
         let n_arr = arrays.iter().filter(|a| !a.shape().is_empty()).map(|a| a.len()).max();
-        let n_out = if kernel.program().shape() == Shape::Scalar { 1 } else { n_arr.unwrap_or(1) };
-        let mut out = data::filled(kernel.dtype(), n_out, false);
+        // The first evaluation gives the result's size (inputs broadcast,
+        // so it may be larger than any input) and the output buffer.
+        let t1 = Instant::now();
+        let mut out = kernel.eval(&inputs)?.into_data();
+        let first = t1.elapsed().as_secs_f64();
+        let n_out = out.len();
         let run = |out: &mut ArrayData| -> Result<f64, Error> {
             let t = Instant::now();
             kernel.eval_into(&inputs, out.as_mut())?;
             Ok(t.elapsed().as_secs_f64())
         };
-        let first = run(&mut out)?;
         let runs = (1.0 / first.max(1e-9)).ceil().clamp(5.0, 20.0) as usize;
         let mut times = Vec::with_capacity(runs);
         for _ in 0..runs {
@@ -733,6 +942,12 @@ impl Session {
             data::fmt_bytes(written),
         ))
     }
+}
+
+/// A shape with `-1` for an inferred dimension, NumPy-style.
+fn show_dims(dims: &[Option<usize>]) -> String {
+    let parts: Vec<String> = dims.iter().map(|d| d.map_or("-1".to_string(), |d| d.to_string())).collect();
+    if parts.len() == 1 { format!("({},)", parts[0]) } else { format!("({})", parts.join(", ")) }
 }
 
 fn float_count(v: f64) -> Result<u64, String> {
@@ -794,6 +1009,9 @@ Array constructors, only as the whole value of a statement (x = arange(10)):
   random(n[, seed=S])        float64, uniform in [0, 1) (splitmix64)
   normal(n[, seed=S])        float64, standard normal (Box-Muller)
   Each takes an optional dtype without quotes: zeros(10, dtype=float32).
+  zeros, ones, random and normal take a shape too: ones((2, 3), dtype=int32).
+  reshape(x, (2, 3))         x's elements in C order with a new shape (one
+                             dimension may be -1); x may be any expression
   Arguments may be expressions (linspace(0, 2*pi, n)); n may be written 1e6.
   Arrays are limited to 2^31 elements and half of the available memory.
 
@@ -906,6 +1124,62 @@ mod tests {
         assert!(e.contains("unknown name `bb`"), "{e}");
         assert!(e.contains("did you mean `b`?"), "{e}");
         assert!(e.contains("x = arange(1, bb)"), "{e}");
+    }
+
+    #[test]
+    fn tuples_are_masked_byte_for_byte() {
+        let (m, t) = mask_tuples("x = zeros((2, 3), dtype=int32) # (a, b)");
+        assert_eq!(m, "x = zeros((2+ 3), dtype=int32) # (a, b)");
+        assert_eq!(t, [Tuple { span: Span::new(10, 16), elems: vec![Span::new(11, 12), Span::new(14, 15)] }]);
+        let (m, t) = mask_tuples("reshape(f(a, b), (4,))");
+        assert_eq!(m, "reshape(f(a, b), (4 ))");
+        assert_eq!(t[0].elems, [Span::new(18, 19)]);
+        assert!(mask_tuples("where(a > 0, (b), [1, 2])").1.is_empty());
+    }
+
+    #[test]
+    fn nd_constructors_and_reshape() {
+        let mut s = Session::new(false, true);
+        assert_eq!(run(&mut s, "zeros((2, 3))").unwrap(), "float64, shape (2, 3)\narray([[0., 0., 0.],\n       [0., 0., 0.]])\n");
+        run(&mut s, "y = ones((2,3), dtype=int32)").unwrap();
+        assert_eq!(run(&mut s, "y * 2").unwrap(), "int32, shape (2, 3)\narray([[2, 2, 2],\n       [2, 2, 2]], dtype=int32)\n");
+        run(&mut s, "z = reshape(arange(6), (3, -1))").unwrap();
+        assert_eq!(run(&mut s, "z").unwrap(), "int64, shape (3, 2)\narray([[0, 1],\n       [2, 3],\n       [4, 5]])\n");
+        let e = run(&mut s, "sum(reshape(arange(6), (2, 3)), axis=1)").unwrap_err();
+        assert!(e.contains("as a whole statement"), "{e}");
+        assert_eq!(run(&mut s, "sum(reshape(z, 6))").unwrap_err().lines().next().unwrap(), "Error: unknown function `reshape`");
+        run(&mut s, "z = reshape(arange(6), (2, 3))").unwrap();
+        assert_eq!(run(&mut s, "sum(z, axis=1)").unwrap(), "int64, shape (2,)\narray([3, 12])\n");
+        assert_eq!(run(&mut s, "reshape(z, 6)").unwrap(), "int64, shape (6,)\narray([0, 1, 2, 3, 4, 5])\n");
+        run(&mut s, "r = random((2, 2), seed=3)").unwrap();
+        assert_eq!(run(&mut s, "r.real").unwrap().lines().next(), Some("float64, shape (2, 2)"));
+        assert!(run(&mut s, ":vars").unwrap().contains("y     int32    (2, 3)"));
+        for bad in ["reshape(z, (4, 2))", "reshape(z, (-1, -1))", "reshape(z, (2, 3), dtype=int32)", "reshape(z)", "zeros((2, -3))", "arange((2, 3))", "w = (1, 2)", "zeros((2, 3)) + 1", "reshape(z, (2.5, 2))"] {
+            assert!(run(&mut s, bad).is_err(), "{bad} should fail");
+        }
+        let e = run(&mut s, "reshape(z, (4, 2))").unwrap_err();
+        assert!(e.contains("cannot reshape an array of 6 elements (shape (2, 3)) into shape (4, 2)"), "{e}");
+        let e = run(&mut s, "w = (1, 2)").unwrap_err();
+        assert!(e.contains("tuples are not supported") && e.contains("a shape tuple is only an argument of"), "{e}");
+    }
+
+    #[test]
+    fn shape_errors_render_with_a_caret() {
+        let mut s = Session::new(false, false);
+        run(&mut s, "m = ones((2, 3))").unwrap();
+        run(&mut s, "v = ones(2)").unwrap();
+        let e = run(&mut s, "m * 2 + v").unwrap_err();
+        assert!(e.contains("operands could not be broadcast together with shapes (2, 3) (2,)"), "{e}");
+        assert!(e.contains("m * 2 + v"), "{e}");
+        assert!(e.contains("─"), "{e}");
+    }
+
+    #[test]
+    fn time_handles_broadcast_results() {
+        let mut s = Session::new(false, false);
+        run(&mut s, "c4 = ones((4, 1))").unwrap();
+        run(&mut s, "r5 = ones((1, 5))").unwrap();
+        assert!(run(&mut s, ":time c4 * r5").unwrap().contains("median"));
     }
 
     #[test]
