@@ -83,6 +83,10 @@ pub mod ops;
 pub mod syntax;
 #[cfg(feature = "cli")]
 pub mod npy;
+/// `ndarray` interop (the `ndarray` feature): zero-copy inputs from arrays
+/// and views of any dimension and strides, results as `ArrayD`.
+#[cfg(feature = "ndarray")]
+pub mod ndarray;
 
 pub use array::{Array, ArrayData, ArrayMut, ArrayRef, Input, View};
 pub use dtype::{DType, Scalar};
