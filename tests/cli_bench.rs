@@ -68,6 +68,35 @@ fn fresh_dtype_threads_and_repeat() {
 }
 
 #[test]
+fn triad_reports_the_bandwidth_ceiling_and_the_ratio() {
+    // Without --triad the keys are absent.
+    let v = json(&["a + b*2", "--n", "1000", "--repeat", "2", "--json"]);
+    for k in ["triad_median_ms", "triad_gb_per_s", "bandwidth_ratio"] {
+        assert!(v.get(k).is_none(), "{k}: {v}");
+    }
+    // With it they are positive, for one and two threads, an elementwise
+    // result of another dtype and a reduction (whose output is 8 bytes).
+    for args in [
+        &["a + b*2", "--n", "1e4", "--threads", "2", "--repeat", "3", "--triad", "--json"][..],
+        &["a**2 + b**2 < 1", "--n", "3000", "--threads", "1", "--repeat", "2", "--triad", "--json"],
+        &["sum(a*b)", "--n", "5000", "--dtype", "float32", "--repeat", "2", "--fresh", "--triad", "--json"],
+    ] {
+        let v = json(args);
+        let triad = positive(&v, "triad_gb_per_s");
+        positive(&v, "triad_median_ms");
+        let ratio = positive(&v, "bandwidth_ratio");
+        let gbps = positive(&v, "gb_per_s");
+        // The ratio is the expression's GB/s over the triad's (both as printed).
+        assert!((ratio - gbps / triad).abs() <= 1e-9 * ratio.max(1.0), "{args:?}: {v}");
+    }
+    // Text output gains two lines.
+    let out = bench(&["a * 2", "--n", "2000", "--repeat", "2", "--triad"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(s.contains("triad c = a + 2*b") && s.contains("GB/s") && s.contains("of the triad's bandwidth"), "{s}");
+}
+
+#[test]
 fn text_output() {
     let out = bench(&["a * 2", "--n", "2000", "--repeat", "2"]);
     assert!(out.status.success(), "{}", text(&out.stderr));

@@ -1,4 +1,4 @@
-//! `numjet bench EXPR [--n N] [--dtype D] [--threads T] [--repeat R] [--fresh] [--json]`
+//! `numjet bench EXPR [--n N] [--dtype D] [--threads T] [--repeat R] [--fresh] [--triad] [--json]`
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use clap::Args;
 use numjet::{Array, Backend, Config, DType, Engine, Input, Shape, Signature};
+use rayon::prelude::*;
 
 use super::data::{self, Rng};
 use super::diag;
@@ -24,8 +25,14 @@ float64 values uniform in [0, 1) (splitmix64; the same numbers on every run).
 The evaluation rate counts N elements per run; GB/s counts the bytes the program must move:
 every input array read once plus the result written once.
 
-The JIT splits elementwise work over --threads threads (default: every core); reductions
-still run on one thread.")]
+The JIT splits elementwise work and reductions over --threads threads (default: every core);
+work under 32,768 elements stays on the calling thread.
+
+--triad also times the machine's streaming bandwidth in the same run: a plain parallel Rust loop
+c[i] = a[i] + 2.0*b[i] over N float64 elements (rayon, one contiguous part per thread, as many
+threads as the expression, into a preallocated c), counted as 24 bytes per element. It runs after
+the expression, --repeat times after one untimed run. bandwidth_ratio is the expression's GB/s over
+the triad's: near 1 means the expression streams as fast as this machine moves memory.")]
 pub struct BenchArgs {
     /// The program to time, e.g. 'a + b*2' or 't = a*b; t + sin(t)'.
     pub expr: String,
@@ -46,9 +53,15 @@ pub struct BenchArgs {
     /// one preallocated output (`Kernel::eval_into`).
     #[arg(long)]
     pub fresh: bool,
+    /// Also time a parallel float64 triad `c = a + 2*b` (the streaming
+    /// bandwidth ceiling) and report the expression's share of it.
+    #[arg(long)]
+    pub triad: bool,
     /// Print one JSON object (keys: expr, n, dtype, threads, backend, repeat,
     /// fresh, inputs, result_dtype, compile_ms, median_ms, min_ms,
-    /// elements_per_s, bytes_read, bytes_written, gb_per_s) instead of text.
+    /// elements_per_s, bytes_read, bytes_written, gb_per_s; with --triad
+    /// also triad_median_ms, triad_gb_per_s and bandwidth_ratio) instead of
+    /// text.
     #[arg(long)]
     pub json: bool,
     /// Evaluator: `jit` (Cranelift, the default) or `interp` (the reference interpreter).
@@ -69,7 +82,9 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
     let ast = numjet::syntax::parse(&args.expr).map_err(|e| diag::render(&e, color))?;
     let names: Vec<String> = data::free_names(&ast).into_iter().filter(|v| !data::CONSTANTS.contains(&v.as_str())).collect();
     let total_inputs = (names.len() as u64).saturating_mul(n).saturating_mul(dtype.size() as u64);
-    let n = data::check_size(n, dtype, total_inputs.saturating_add(n.saturating_mul(8))).map_err(|e| format!("error: --n: {e}"))?;
+    let triad_bytes = if args.triad { n.saturating_mul(TRIAD_BYTES) } else { 0 };
+    let n = data::check_size(n, dtype, total_inputs.saturating_add(n.saturating_mul(8)).saturating_add(triad_bytes))
+        .map_err(|e| format!("error: --n: {e}"))?;
     let mut sig = Signature::new();
     for v in &names {
         sig = sig.array(v, dtype);
@@ -97,6 +112,7 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
         times.push(t.elapsed().as_secs_f64());
     }
     std::hint::black_box(&out);
+    drop(out);
     let (median, min) = data::median_min(&times);
     let bytes_read = (names.len() * n * dtype.size()) as u64;
     let bytes_written = (n_out * kernel.dtype().size()) as u64;
@@ -104,9 +120,16 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
     let gbps = (bytes_read + bytes_written) as f64 / median / 1e9;
     let backend = backend_name(backend);
     let threads = engine.threads();
+    let triad = if args.triad {
+        let t = triad(n, threads, args.repeat)?;
+        let triad_gbps = (n as u64 * TRIAD_BYTES) as f64 / t / 1e9;
+        Some(Triad { median: t, gbps: triad_gbps, ratio: gbps / triad_gbps })
+    } else {
+        None
+    };
     let text = if args.json {
         let inputs_json: Vec<String> = names.iter().map(|v| data::json_str(v)).collect();
-        format!(
+        let json = format!(
             "{{\"expr\": {}, \"n\": {n}, \"dtype\": \"{dtype}\", \"threads\": {threads}, \"backend\": \"{backend}\", \"repeat\": {}, \"fresh\": {}, \"inputs\": [{}], \"result_dtype\": \"{}\", \"compile_ms\": {}, \"median_ms\": {}, \"min_ms\": {}, \"elements_per_s\": {}, \"bytes_read\": {bytes_read}, \"bytes_written\": {bytes_written}, \"gb_per_s\": {}}}",
             data::json_str(&args.expr),
             args.repeat,
@@ -118,9 +141,30 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
             data::json_num(min * 1e3),
             data::json_num(elements / median),
             data::json_num(gbps),
-        )
+        );
+        match &triad {
+            Some(t) => format!(
+                "{}, \"triad_median_ms\": {}, \"triad_gb_per_s\": {}, \"bandwidth_ratio\": {}}}",
+                &json[..json.len() - 1],
+                data::json_num(t.median * 1e3),
+                data::json_num(t.gbps),
+                data::json_num(t.ratio)
+            ),
+            None => json,
+        }
     } else {
-        text_report(&args, &names, n, n_out, kernel.program().shape() == Shape::Scalar, kernel.dtype(), compile, median, min, &backend, threads, gbps)
+        let mut s = text_report(&args, &names, n, n_out, kernel.program().shape() == Shape::Scalar, kernel.dtype(), compile, median, min, &backend, threads, gbps);
+        if let Some(t) = &triad {
+            let _ = write!(
+                s,
+                "\nceiling   triad c = a + 2*b (float64, {threads} thread{}, preallocated): median {}, {:.2} GB/s\nratio     {:.2} of the triad's bandwidth",
+                if threads == 1 { "" } else { "s" },
+                data::fmt_secs(t.median),
+                t.gbps,
+                t.ratio
+            );
+        }
+        s
     };
     // Not println!: a closed pipe (`numjet bench ... | head -1`) is an error, not a panic.
     let mut stdout = std::io::stdout().lock();
@@ -158,7 +202,7 @@ fn text_report(
     let _ = writeln!(s, "result    {result}{result_shape}");
     let _ = writeln!(
         s,
-        "backend   {backend}, {threads} thread{} (reductions run on one)",
+        "backend   {backend}, {threads} thread{}",
         if threads == 1 { "" } else { "s" }
     );
     let _ = writeln!(s, "compile   {}", data::fmt_secs(compile));
@@ -179,4 +223,50 @@ fn text_report(
         data::fmt_bytes(bytes_written)
     );
     s
+}
+
+/// Bytes the triad moves per element: two float64 reads and one write.
+const TRIAD_BYTES: u64 = 24;
+
+/// The triad's timing.
+struct Triad {
+    /// Median seconds per run.
+    median: f64,
+    gbps: f64,
+    /// The expression's GB/s over the triad's.
+    ratio: f64,
+}
+
+/// Median seconds of `repeat` runs of the float64 triad `c = a + 2*b` over
+/// `n` elements on a pool of `threads` threads, one contiguous part per
+/// thread (as numjet splits an evaluation), into a preallocated `c` whose
+/// pages an untimed first run faults in.
+fn triad(n: usize, threads: usize, repeat: u32) -> Result<f64, String> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .map_err(|e| format!("error: cannot start the triad's threads: {e}"))?;
+    let a = Rng::new(BENCH_SEED).uniform_vec(n);
+    let b = Rng::new(BENCH_SEED + 1).uniform_vec(n);
+    let mut c = vec![0.0f64; n];
+    let per = n.div_ceil(threads.max(1)).max(1);
+    let once = |c: &mut [f64]| {
+        let (a, b) = (std::hint::black_box(&a[..]), std::hint::black_box(&b[..]));
+        pool.install(|| {
+            c.par_chunks_mut(per).zip(a.par_chunks(per)).zip(b.par_chunks(per)).for_each(|((c, a), b)| {
+                for ((c, &a), &b) in c.iter_mut().zip(a).zip(b) {
+                    *c = a + 2.0 * b;
+                }
+            })
+        });
+        std::hint::black_box(&*c);
+    };
+    once(&mut c);
+    let mut times = Vec::with_capacity(repeat as usize);
+    for _ in 0..repeat {
+        let t = Instant::now();
+        once(&mut c);
+        times.push(t.elapsed().as_secs_f64());
+    }
+    Ok(data::median_min(&times).0)
 }
