@@ -1,18 +1,36 @@
 #!/usr/bin/env python3
-"""Compare numjet with numexpr and NumPy on the same expressions, in one run.
+"""Compare numjet with numexpr and NumPy on the same expressions, in one run,
+against the machine's streaming-bandwidth ceiling.
 
-Not part of the tests (it needs Python with numpy and numexpr):
+Not part of the tests (it needs Python with numpy and numexpr; about 3 minutes
+at the defaults on 2 cores):
 
     cargo build --release
-    python3 benches/compare.py [--numjet target/release/numjet] [--n 1e7] [--threads 2] [--repeat 10]
+    python3 benches/compare.py [--numjet target/release/numjet] [--n 1e7] [--threads 2] [--repeat 10] [--rounds 3]
 
-For each expression it runs `numjet bench EXPR --json` (seeded random inputs,
-output preallocated, and again with --fresh), numexpr with `out=` (its fastest
-path) and without, and NumPy, all with the same n, dtype and thread count, and
-prints medians in ms and the ratio numexpr time / numjet time (> 1 means
-numjet is faster). Inputs for numexpr/NumPy are uniform in [0, 1) floats or
-[1, 1000) ints, like numjet's bench inputs (not the same numbers; the
-expressions' cost does not depend on them).
+For each expression and round it runs `numjet bench EXPR --json --triad`
+(seeded random inputs, output preallocated, plus the plain parallel Rust triad
+c = a + 2*b on as many threads: the bandwidth ceiling) and again with
+--fresh (a new result every call), then numexpr with `out=` (its fastest path)
+and without, and NumPy, all with the same n, dtype and thread count (NumPy
+uses one thread). Each cell is the median over the rounds of each run's
+median time; the second table gives the spread (smallest and largest run
+median) over the rounds, because a shared machine is noisy.
+
+Bandwidth ratios ("/triad") count the bytes an expression must move: every
+input read once plus the result written once (`bytes_read + bytes_written`
+from numjet), divided by the time, over the triad's GB/s (24 bytes per
+element) measured in the same numjet run. A ratio near 1 means the
+implementation streams memory as fast as this machine allows; a ratio far
+below 1 means it is compute-bound (transcendentals), or loses time elsewhere
+(page faults of a fresh result, temporaries).
+
+"ne/nj" is numexpr's fastest path (out=, or plain for a reduction) over
+numjet into a preallocated output: > 1 means numjet is faster.
+
+Inputs for numexpr/NumPy are uniform in [0, 1) floats or [1, 1000) ints,
+like numjet's bench inputs (not the same numbers; the expressions' cost does
+not depend on them).
 """
 import argparse
 import json
@@ -34,8 +52,11 @@ CASES = [
     ("sin(a)**2 + cos(b)**2", "float64"),
 ]
 
+COLUMNS = ["numjet", "numjet fresh", "numexpr out=", "numexpr", "NumPy"]
+
 
 def median_ms(f, repeat):
+    f()  # untimed: first-call costs (numexpr's compile cache, page faults of out=)
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
@@ -51,43 +72,84 @@ def inputs(expr, dtype, n, rng):
     return {v: rng.random(n).astype(dtype) for v in names}
 
 
+def numjet(args, n, expr, dtype, fresh):
+    cmd = [args.numjet, "bench", expr, "--n", str(n), "--dtype", dtype, "--threads", str(args.threads), "--repeat", str(args.repeat), "--json"]
+    cmd.append("--fresh" if fresh else "--triad")
+    return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+
+
+def measure(args, n, expr, dtype, env):
+    """One round for one case: median ms per column, the triad's GB/s and the bytes moved."""
+    pre = numjet(args, n, expr, dtype, False)
+    fresh = numjet(args, n, expr, dtype, True)
+    reduction = expr.startswith("sum(")
+    out_arr = None
+    if not reduction:
+        out_arr = np.empty(n, dtype=ne.evaluate(expr, local_dict={k: v[:8] for k, v in env.items()}).dtype)
+    t_ne_out = median_ms(lambda: ne.evaluate(expr, local_dict=env, out=out_arr), args.repeat) if out_arr is not None else float("nan")
+    t_ne = median_ms(lambda: ne.evaluate(expr, local_dict=env), args.repeat)
+    np_env = dict(env, where=np.where, sqrt=np.sqrt, sin=np.sin, cos=np.cos, sum=np.sum)
+    t_np = median_ms(lambda: eval(expr, {}, np_env), args.repeat)
+    times = dict(zip(COLUMNS, [pre["median_ms"], fresh["median_ms"], t_ne_out, t_ne, t_np]))
+    return times, pre["triad_gb_per_s"], pre["bytes_read"] + pre["bytes_written"]
+
+
+def fmt(x, spec):
+    return "—" if x != x else format(x, spec)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--numjet", default="target/release/numjet")
     ap.add_argument("--n", default="1e7")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--repeat", type=int, default=10)
+    ap.add_argument("--repeat", type=int, default=10, help="timed calls per measurement (median)")
+    ap.add_argument("--rounds", type=int, default=3, help="passes over all cases (median of the run medians)")
     args = ap.parse_args()
     n = int(float(args.n))
     ne.set_num_threads(args.threads)
     rng = np.random.default_rng(42)
-    print(f"n = {n:,}, threads = {args.threads}, numpy {np.__version__}, numexpr {ne.__version__}")
-    print(f"{'expression':28} {'dtype':8} {'numjet':>8} {'fresh':>8} {'ne out=':>8} {'ne':>8} {'numpy':>8} {'ne/nj':>6} {'GB/s':>6}")
-    for expr, dtype in CASES:
-        res = {}
-        for fresh in (False, True):
-            cmd = [args.numjet, "bench", expr, "--n", str(n), "--dtype", dtype, "--threads", str(args.threads), "--repeat", str(args.repeat), "--json"]
-            if fresh:
-                cmd.append("--fresh")
-            out = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
-            res[fresh] = out
-        env = inputs(expr, dtype, n, rng)
-        reduction = expr.startswith("sum(")
-        ne_expr = expr
-        if reduction:
-            out_arr = None
-        else:
-            out_arr = np.empty(n, dtype=ne.evaluate(expr, local_dict={k: v[:8] for k, v in env.items()}).dtype)
-        t_ne_out = median_ms(lambda: ne.evaluate(ne_expr, local_dict=env, out=out_arr), args.repeat) if out_arr is not None else float("nan")
-        t_ne = median_ms(lambda: ne.evaluate(ne_expr, local_dict=env), args.repeat)
-        np_env = dict(env, where=np.where, sqrt=np.sqrt, sin=np.sin, cos=np.cos, sum=np.sum)
-        t_np = median_ms(lambda: eval(expr, {}, np_env), args.repeat)
-        t_nj = res[False]["median_ms"]
-        best_ne = t_ne_out if out_arr is not None else t_ne
-        print(
-            f"{expr:28} {dtype:8} {t_nj:8.2f} {res[True]['median_ms']:8.2f} {t_ne_out:8.2f} {t_ne:8.2f} {t_np:8.2f} "
-            f"{best_ne / t_nj:6.2f} {res[False]['gb_per_s']:6.1f}"
-        )
+    envs = [inputs(expr, dtype, n, rng) for expr, dtype in CASES]
+    runs = [[] for _ in CASES]  # per case: [(times, triad_gbps, bytes)]
+    for _ in range(args.rounds):
+        for k, (expr, dtype) in enumerate(CASES):
+            runs[k].append(measure(args, n, expr, dtype, envs[k]))
+
+    triads = [t for rs in runs for (_, t, _) in rs]
+    print(
+        f"n = {n:,}, threads = {args.threads}, numpy {np.__version__} (1 thread), numexpr {ne.__version__}; "
+        f"median of {args.rounds} rounds x {args.repeat} calls; "
+        f"triad ceiling {statistics.median(triads):.1f} GB/s (median; {min(triads):.1f}..{max(triads):.1f} over all runs)"
+    )
+    print()
+    print("Medians in ms; /triad = GB/s moved over the triad's GB/s of the same run")
+    print()
+    head = ["expression", "dtype"] + COLUMNS + ["ne/nj", "triad GB/s", "numjet /triad", "fresh /triad", "ne out= /triad", "NumPy /triad"]
+    print("| " + " | ".join(head) + " |")
+    print("|---|---|" + "---:|" * (len(head) - 2))
+    spread = []
+    for (expr, dtype), rs in zip(CASES, runs):
+        med = {c: statistics.median([t[c] for (t, _, _) in rs]) for c in COLUMNS}
+        triad = statistics.median([g for (_, g, _) in rs])
+        moved = rs[0][2]
+
+        # Each implementation's own bandwidth ratio per round, then the median.
+        def ratio(c):
+            return statistics.median([moved / (t[c] * 1e-3) / 1e9 / g for (t, g, _) in rs])
+
+        best_ne = med["numexpr out="] if med["numexpr out="] == med["numexpr out="] else med["numexpr"]
+        cells = [f"`{expr}`", dtype] + [fmt(med[c], ".2f") for c in COLUMNS]
+        cells += [fmt(best_ne / med["numjet"], ".2f"), f"{triad:.1f}"]
+        cells += [fmt(ratio(c), ".2f") for c in ["numjet", "numjet fresh", "numexpr out=", "NumPy"]]
+        print("| " + " | ".join(cells) + " |")
+        spread.append([f"`{expr}`", dtype] + [fmt(min(t[c] for (t, _, _) in rs), ".2f") + "–" + fmt(max(t[c] for (t, _, _) in rs), ".2f") for c in COLUMNS])
+    print()
+    print("Spread: smallest–largest run median over the rounds, ms")
+    print()
+    print("| expression | dtype | " + " | ".join(COLUMNS) + " |")
+    print("|---|---|" + "---:|" * len(COLUMNS))
+    for row in spread:
+        print("| " + " | ".join(row) + " |")
 
 
 if __name__ == "__main__":
