@@ -83,8 +83,10 @@ pub mod ops;
 pub mod syntax;
 #[cfg(feature = "cli")]
 pub mod npy;
-/// `ndarray` interop (the `ndarray` feature): zero-copy inputs from arrays
-/// and views of any dimension and strides, results as `ArrayD`.
+/// `ndarray` interop (the `ndarray` feature): arrays and views of any
+/// dimension as inputs, borrowed zero-copy when their elements are one
+/// block of memory (any order, reversed or broadcast axes), results as
+/// `ArrayD`.
 #[cfg(feature = "ndarray")]
 pub mod ndarray;
 

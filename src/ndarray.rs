@@ -1,23 +1,23 @@
 //! Interoperation with the [`ndarray`](https://docs.rs/ndarray) crate
 //! (behind the `ndarray` cargo feature, off by default).
 //!
-//! - [`input`] borrows an `ndarray` array or view of any dimension as a
-//!   numjet [`Input`], zero-copy, whenever its elements form one block of
+//! - [`input`](crate::ndarray::input) borrows an `ndarray` array or view of any dimension as a
+//!   numjet [`Input`](crate::Input), zero-copy, whenever its elements form one block of
 //!   memory in some order: C or Fortran order, transposed or permuted axes,
 //!   reversed axes (negative strides), and broadcast axes (stride 0) on top
-//!   of any of those. The block becomes the view's [`ArrayRef`] and the
+//!   of any of those. The block becomes the view's [`ArrayRef`](crate::ArrayRef) and the
 //!   first element's place in it the view's offset; the strides are
 //!   `ndarray`'s own (both count elements).
-//! - [`arg`] does the same but copies (in C order) a view whose elements
+//! - [`arg`](crate::ndarray::arg) does the same but copies (in C order) a view whose elements
 //!   are not one block, such as `a.slice(s![.., ..;2])`. numjet borrows
 //!   data as a Rust slice, and a slice over the gaps of such a view would
 //!   also cover elements the view does not borrow (and that safe code may
 //!   be writing through another view, e.g. from `multi_slice_mut`), so
 //!   those views are copied rather than borrowed: no `unsafe` here.
-//! - [`to_ndarray`] turns a result into an `ArrayD<T>` of the right
-//!   element type (an error on a dtype mismatch); [`into_ndarray`] gives an
-//!   [`AnyArrayD`] for whatever dtype it has. Neither copies.
-//! - [`evaluate`] is [`crate::evaluate`] over `ndarray` inputs.
+//! - [`to_ndarray`](crate::ndarray::to_ndarray) turns a result into an `ArrayD<T>` of the right
+//!   element type (an error on a dtype mismatch); [`into_ndarray`](crate::ndarray::into_ndarray) gives an
+//!   [`AnyArrayD`](crate::ndarray::AnyArrayD) for whatever dtype it has. Neither copies.
+//! - [`evaluate`](crate::ndarray::evaluate) is [`crate::evaluate`] over `ndarray` inputs.
 //!
 //! ```
 //! use ndarray::{array, s};

@@ -13,7 +13,7 @@
 //! as stored, with Fortran strides (`strides[k]` is the product of
 //! `shape[..k]`), and [`NpyArray::input`] hands them to numjet as a strided
 //! [`View`], as NumPy would. Results are written in C order with their
-//! shape ([`write`]).
+//! shape ([`write()`]).
 
 use std::fs::File;
 use std::io::{BufReader, Read};
