@@ -142,7 +142,8 @@ def main():
         cells += [fmt(best_ne / med["numjet"], ".2f"), f"{triad:.1f}"]
         cells += [fmt(ratio(c), ".2f") for c in ["numjet", "numjet fresh", "numexpr out=", "NumPy"]]
         print("| " + " | ".join(cells) + " |")
-        spread.append([f"`{expr}`", dtype] + [fmt(min(t[c] for (t, _, _) in rs), ".2f") + "–" + fmt(max(t[c] for (t, _, _) in rs), ".2f") for c in COLUMNS])
+        lo_hi = [(min(t[c] for (t, _, _) in rs), max(t[c] for (t, _, _) in rs)) for c in COLUMNS]
+        spread.append([f"`{expr}`", dtype] + [f"{lo:.2f}–{hi:.2f}" if lo == lo else "—" for (lo, hi) in lo_hi])
     print()
     print("Spread: smallest–largest run median over the rounds, ms")
     print()
