@@ -148,7 +148,7 @@ impl Emitter<'_> {
         let name = format!("numjet_stage{index}");
         let func = self.module.declare_function(&name, Linkage::Local, &sig).map_err(|e| e.to_string())?;
         // The field is public: keep whatever it holds to a sane factor.
-        let f = Function { p, plan, stage, func, name: &name, unroll: options.unroll.clamp(1, 4) };
+        let f = Function { p, plan, stage, func, name: &name, unroll: options.unroll.clamp(1, 4), listings: options.listings };
         if let Some(v) = vectorise.then(|| vector_shape(p, stage)).flatten() {
             // A vector instruction the host backend cannot lower is an error
             // from `define_function`, not a panic: fall back to scalar code.
@@ -204,8 +204,9 @@ impl Emitter<'_> {
             self.fctx = FunctionBuilderContext::new();
             return Err(e);
         }
-        let clif = ctx.func.display().to_string();
-        ctx.set_disasm(true);
+        // Listings cost a good part of a compile: only when asked for.
+        let clif = if f.listings { ctx.func.display().to_string() } else { String::new() };
+        ctx.set_disasm(f.listings);
         let r = module.define_function(f.func, ctx).map_err(|e| match e {
             cranelift_module::ModuleError::Compilation(cranelift_codegen::CodegenError::Verifier(errs)) => {
                 format!("verifier: {}", cranelift_codegen::print_errors::pretty_verifier_error(&ctx.func, None, errs))
@@ -228,6 +229,8 @@ struct Function<'a> {
     name: &'a str,
     /// Vectors per iteration of the vector main loop (1, 2 or 4).
     unroll: u32,
+    /// Produce the Cranelift IR and machine-code listings.
+    listings: bool,
 }
 
 /// The vector shape of a stage, if it can be vectorised (see the module

@@ -177,11 +177,15 @@ pub struct JitOptions {
     /// Vectors computed per iteration of the vector main loop: 1, 2 or 4
     /// (see [`JitOptions::unroll`]).
     pub unroll: u32,
+    /// Keep the Cranelift IR and machine-code listings of the compile.
+    /// Off by default: [`JitKernel::clif_text`] and [`JitKernel::disasm`]
+    /// then compile the program once more, with listings, on first use.
+    pub listings: bool,
 }
 
 impl Default for JitOptions {
     fn default() -> JitOptions {
-        JitOptions { vectorise: true, unroll: DEFAULT_UNROLL }
+        JitOptions { vectorise: true, unroll: DEFAULT_UNROLL, listings: false }
     }
 }
 
@@ -257,8 +261,9 @@ pub struct JitKernel {
     fns: Vec<KernelFn>,
     /// Whether each stage has the vector loop.
     vectorised: Vec<bool>,
-    clif: String,
-    disasm: String,
+    options: JitOptions,
+    /// The Cranelift IR and machine-code listings.
+    listings: std::sync::OnceLock<(String, String)>,
     // Last: dropped after everything that points into it.
     _code: Code,
 }
@@ -415,7 +420,11 @@ fn compile_inner(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> 
         .collect::<Vec<_>>();
     code.0 = Some(module);
     fin.map_err(|e| internal(&e.to_string()))?;
-    Ok(JitKernel { program: p.clone(), plan, fns, vectorised, clif, disasm, _code: code })
+    let listings = std::sync::OnceLock::new();
+    if options.listings {
+        let _ = listings.set((clif, disasm));
+    }
+    Ok(JitKernel { program: p.clone(), plan, fns, vectorised, options: options.clone(), listings, _code: code })
 }
 
 /// The bits of a 0-d value in a scalar-buffer slot: the value's own bytes at
@@ -472,7 +481,7 @@ impl JitKernel {
 
     /// The Cranelift IR of every stage, as handed to the code generator.
     pub fn clif_text(&self) -> &str {
-        &self.clif
+        &self.listings().0
     }
 
     /// The machine code of every stage: Cranelift's VCode listing after
@@ -480,7 +489,19 @@ impl JitKernel {
     /// encodings — a byte-level disassembly would need cranelift-codegen's
     /// `disas` feature and capstone).
     pub fn disasm(&self) -> &str {
-        &self.disasm
+        &self.listings().1
+    }
+
+    /// The listings, from a second compile of the same program with the
+    /// same options (deterministic, so the same code) on first use.
+    fn listings(&self) -> &(String, String) {
+        self.listings.get_or_init(|| {
+            let options = JitOptions { listings: true, ..self.options.clone() };
+            match compile_with(&self.program, &options) {
+                Ok(k) => k.listings.into_inner().unwrap_or_default(),
+                Err(e) => (format!("; {e}"), format!("; {e}")),
+            }
+        })
     }
 
     /// Whether each stage (reductions in node order, then the result) got
