@@ -965,6 +965,14 @@ fn integer_division_by_constants() {
                 }
             }
         }
+        // Every small divisor (each has its own magic number and shift).
+        for c in -130i64..=130 {
+            for src in [format!("a // ({c})"), format!("a % ({c})")] {
+                if let Err(e) = check_many(&src, &sig, &input_sets[..1].iter().chain(input_sets.last()).cloned().collect::<Vec<_>>()) {
+                    failures.push(e);
+                }
+            }
+        }
         for src in ["a // ones_like(a)", "a % ones_like(a)", "a % b", "a // b"] {
             if let Err(e) = check_many(src, &sig, &input_sets) {
                 failures.push(e);

@@ -118,9 +118,9 @@
 //! - Integer `//` `%` `fmod` by an array or 0-d input (not a literal) and
 //!   float `power` stages run the scalar loop only, which is not unrolled;
 //!   each element does a guarded `idiv`. By a literal there is no guard,
-//!   and the division is a multiply-high by a magic number (done lane by
-//!   lane in the vector loop: no 64-bit vector multiply-high on x86
-//!   before AVX-512).
+//!   and the division is a multiply-high by a magic number: a vector one
+//!   for int32, but lane by lane for int64 (no 64-bit vector multiply on
+//!   x86 before AVX-512).
 //! - Helpers are called per element (no vector versions yet: the one place
 //!   to add them is `helpers::helper`); a stage calling one is not
 //!   vectorised.
