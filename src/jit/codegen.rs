@@ -106,9 +106,11 @@ fn mem() -> MemFlagsData {
     MemFlagsData::trusted()
 }
 
-/// Vector loads and stores: valid memory, but only element-aligned (not
-/// 16-byte aligned), so not `aligned` (which would let Cranelift fold the
-/// load into an SSE instruction that requires alignment).
+/// Vector loads and stores, and the 2-, 4- and 8-byte accesses to bool
+/// arrays in the vector loop: valid memory, but only element-aligned (not
+/// aligned to the access size), so not `aligned` (which would let
+/// Cranelift fold a load into an SSE instruction that requires
+/// alignment).
 fn vmem() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
 }
@@ -511,7 +513,7 @@ impl Lowerer<'_, '_> {
                     let v = self.b.ins().band(bytes, ones);
                     let q = self.view(v, types::I64X2);
                     let lo = self.b.ins().extractlane(q, 0);
-                    self.b.ins().store(mem(), lo, addr, at);
+                    self.b.ins().store(vmem(), lo, addr, at);
                 }
                 _ => {
                     let lanes = 16 / w;
@@ -521,9 +523,9 @@ impl Lowerer<'_, '_> {
                     let x = self.b.ins().imul_imm_u(bits, spread);
                     let bytes = self.b.ins().band_imm_u(x, keep);
                     if lanes == 2 {
-                        self.b.ins().istore16(mem(), bytes, addr, at);
+                        self.b.ins().istore16(vmem(), bytes, addr, at);
                     } else {
-                        self.b.ins().store(mem(), bytes, addr, at);
+                        self.b.ins().store(vmem(), bytes, addr, at);
                     }
                 }
             }
@@ -546,12 +548,12 @@ impl Lowerer<'_, '_> {
         let bytes = match lanes {
             16 => self.b.ins().load(types::I8X16, vmem(), addr, off),
             4 => {
-                let w = self.b.ins().load(types::I32, mem(), addr, off);
+                let w = self.b.ins().load(types::I32, vmem(), addr, off);
                 let v = self.b.ins().scalar_to_vector(types::I32X4, w);
                 self.b.ins().bitcast(types::I8X16, lane_cast(), v)
             }
             _ => {
-                let w = self.b.ins().uload16(types::I32, mem(), addr, off);
+                let w = self.b.ins().uload16(types::I32, vmem(), addr, off);
                 let v = self.b.ins().scalar_to_vector(types::I32X4, w);
                 self.b.ins().bitcast(types::I8X16, lane_cast(), v)
             }
