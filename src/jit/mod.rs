@@ -173,8 +173,12 @@ pub fn compile(p: &Program) -> Result<JitKernel, Error> {
 /// (i*3 + j) % 7    i64    not vectorised (integer %):   2.29 / 2.35-3.2 for every factor
 /// ```
 ///
+/// Unrolling pays in cache (1× → 2×: up to 2.2× faster); 2× and 4× are
+/// within noise of each other and memory-bound at 1e7, so the smaller
+/// code (and shorter vector tail) wins: 2.
+///
 /// Re-measured for these two after bool results and division by a
-/// constant were vectorised (same method, `examples/scratch.rs`, not
+/// constant were vectorised (same method and scratch program, not
 /// kept; two runs on the same host while another build kept the load
 /// average at 3-4.5, hence the spread; scalar loop only for comparison):
 ///
@@ -185,10 +189,8 @@ pub fn compile(p: &Program) -> Result<JitKernel, Error> {
 /// ```
 ///
 /// 2× stays the default: 4× is within noise of it and makes the scalar
-/// tail longer (up to `4 * lanes - 1` elements) and the code larger.
-/// Unrolling pays in cache (1× → 2×: up to 2.2× faster); 2× and 4× are
-/// within noise of each other and memory-bound at 1e7, so the smaller
-/// code (and shorter vector tail) wins: 2.
+/// tail longer (up to `4 * lanes - 1` elements; there is no one-vector
+/// loop any more) and the code larger.
 const DEFAULT_UNROLL: u32 = 2;
 
 /// Code generation options.
