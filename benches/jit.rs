@@ -63,6 +63,11 @@ fn ints(n: usize, seed: u64) -> Vec<i64> {
     (0..n).map(|_| (r.next() % 1000) as i64).collect()
 }
 
+/// `n` integers in [0, 1000), as int32.
+fn ints32(n: usize, seed: u64) -> Vec<i32> {
+    ints(n, seed).into_iter().map(|x| x as i32).collect()
+}
+
 // ------------------------------------------------- hand-written loops ---
 //
 // Each takes the inputs (already through `black_box`) and the output
@@ -143,6 +148,14 @@ fn rust_dot_8acc(x: &[&[f64]], out: &mut [f64]) {
 
 /// NumPy's `%` is floored; for the positive divisor 7 that is `rem_euclid`.
 fn rust_intmod(x: &[&[i64]], out: &mut [i64]) {
+    let n = out.len();
+    let (a, b) = (&x[0][..n], &x[1][..n]);
+    for k in 0..n {
+        out[k] = (a[k] * 3 + b[k]).rem_euclid(7);
+    }
+}
+
+fn rust_intmod_i32(x: &[&[i32]], out: &mut [i32]) {
     let n = out.len();
     let (a, b) = (&x[0][..n], &x[1][..n]);
     for k in 0..n {
@@ -293,6 +306,14 @@ fn bench_eval(c: &mut Criterion) {
         inputs: |n| vec![ints(n, 1), ints(n, 2)],
         scalar: false,
         rust: vec![("rust", rust_intmod)],
+    });
+    run_case(c, &jit, &interp, Case::<i32, i32> {
+        name: "(i * 3 + j) % 7 (i32)",
+        expr: "(i * 3 + j) % 7",
+        sig: Signature::new().array("i", DType::Int32).array("j", DType::Int32),
+        inputs: |n| vec![ints32(n, 1), ints32(n, 2)],
+        scalar: false,
+        rust: vec![("rust", rust_intmod_i32)],
     });
 }
 

@@ -965,6 +965,14 @@ fn integer_division_by_constants() {
                 }
             }
         }
+        // Every small divisor (each has its own magic number and shift).
+        for c in -130i64..=130 {
+            for src in [format!("a // ({c})"), format!("a % ({c})")] {
+                if let Err(e) = check_many(&src, &sig, &input_sets[..1].iter().chain(input_sets.last()).cloned().collect::<Vec<_>>()) {
+                    failures.push(e);
+                }
+            }
+        }
         for src in ["a // ones_like(a)", "a % ones_like(a)", "a % b", "a // b"] {
             if let Err(e) = check_many(src, &sig, &input_sets) {
                 failures.push(e);
@@ -1000,6 +1008,27 @@ fn int64_vector_multiply_by_constants() {
         }
     }
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn unroll_factor_three_through_the_public_field() {
+    // `JitOptions::unroll` is a public field: a factor the setter rejects
+    // (3) still gives correct code (no mask packing, three stores).
+    let mut options = JitOptions::default();
+    options.unroll = 3;
+    let mut rng = Rng(51);
+    for (src, dt) in [("a < b", DType::Float64), ("a < b", DType::Float32), ("p ^ q", DType::Int32), ("a * 3 + b", DType::Int64)] {
+        let sig = Signature::new().array("a", dt).array("b", dt).array("p", DType::Bool).array("q", DType::Bool);
+        let program = numjet::ir::lower(&numjet::syntax::parse(src).unwrap(), &sig, src).unwrap();
+        let k = numjet::jit::compile_with(&program, &options).unwrap();
+        assert!(k.vectorised()[0], "{src} on {dt}");
+        for n in (0..=100).chain([1001]) {
+            let cols = [column(dt, n, &mut rng), column(dt, n, &mut rng), column(DType::Bool, n, &mut rng), column(DType::Bool, n, &mut rng)];
+            let inputs: Vec<Input> = cols.iter().map(|c| Input::Array(c.as_ref())).collect();
+            let want = interp_engine().compile(src, &sig).unwrap().eval(&inputs);
+            compare(&want, &k.run(&inputs, n)).unwrap_or_else(|e| panic!("`{src}` on {dt}, n = {n}: {e}"));
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -45,9 +45,10 @@
 //! mask `& 1` for 16 one-byte lanes.
 //!
 //! Integer `//` `%` `fmod` by a constant are vectorised: by a positive
-//! power of two they are a shift or a mask, otherwise each lane is
-//! extracted, divided by a multiply-high (see `int_div_const`) and
-//! inserted back.
+//! power of two they are a shift or a mask; int32 lanes otherwise use a
+//! vector multiply-high by a magic number (two `pmuldq`); int64 lanes are
+//! extracted, divided by a scalar multiply-high and inserted back (x86 has
+//! no 64-bit vector multiply before AVX-512). See `int_div_const`.
 //!
 //! Not vectorised (scalar loop only): stages calling helpers
 //! (transcendentals, float `//` `%` `fmod`, `power`), integer `//` `%`
@@ -105,9 +106,11 @@ fn mem() -> MemFlagsData {
     MemFlagsData::trusted()
 }
 
-/// Vector loads and stores: valid memory, but only element-aligned (not
-/// 16-byte aligned), so not `aligned` (which would let Cranelift fold the
-/// load into an SSE instruction that requires alignment).
+/// Vector loads and stores, and the 2-, 4- and 8-byte accesses to bool
+/// arrays in the vector loop: valid memory, but only element-aligned (not
+/// aligned to the access size), so not `aligned` (which would let
+/// Cranelift fold a load into an SSE instruction that requires
+/// alignment).
 fn vmem() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
 }
@@ -516,7 +519,7 @@ impl Lowerer<'_, '_> {
                     let v = self.b.ins().band(bytes, ones);
                     let q = self.view(v, types::I64X2);
                     let lo = self.b.ins().extractlane(q, 0);
-                    self.b.ins().store(mem(), lo, addr, at);
+                    self.b.ins().store(vmem(), lo, addr, at);
                 }
                 _ => {
                     let lanes = 16 / w;
@@ -526,9 +529,9 @@ impl Lowerer<'_, '_> {
                     let x = self.b.ins().imul_imm_u(bits, spread);
                     let bytes = self.b.ins().band_imm_u(x, keep);
                     if lanes == 2 {
-                        self.b.ins().istore16(mem(), bytes, addr, at);
+                        self.b.ins().istore16(vmem(), bytes, addr, at);
                     } else {
-                        self.b.ins().store(mem(), bytes, addr, at);
+                        self.b.ins().store(vmem(), bytes, addr, at);
                     }
                 }
             }
@@ -552,12 +555,12 @@ impl Lowerer<'_, '_> {
         let bytes = match lanes {
             16 => self.b.ins().load(types::I8X16, vmem(), addr, off),
             4 => {
-                let w = self.b.ins().load(types::I32, mem(), addr, off);
+                let w = self.b.ins().load(types::I32, vmem(), addr, off);
                 let v = self.b.ins().scalar_to_vector(types::I32X4, w);
                 self.b.ins().bitcast(types::I8X16, lane_cast(), v)
             }
             _ => {
-                let w = self.b.ins().uload16(types::I32, mem(), addr, off);
+                let w = self.b.ins().uload16(types::I32, vmem(), addr, off);
                 let v = self.b.ins().scalar_to_vector(types::I32X4, w);
                 self.b.ins().bitcast(types::I8X16, lane_cast(), v)
             }
@@ -1019,7 +1022,6 @@ impl Lowerer<'_, '_> {
     /// that general case runs lane by lane (x86 has no 64-bit vector
     /// multiply-high before AVX-512).
     fn int_div_const(&mut self, d: DType, a: Value, c: i64, kind: DivKind) -> Value {
-        let bits = d.size() as i64 * 8;
         let pow2 = c > 0 && (c as u64).is_power_of_two();
         match (c, kind) {
             (0, _) | (1 | -1, DivKind::Mod | DivKind::Rem) => self.num(d, 0.0),
@@ -1034,28 +1036,80 @@ impl Lowerer<'_, '_> {
                 let mask = self.int_const(d, c - 1);
                 self.b.ins().band(a, mask)
             }
+            // int32 lanes with 2 <= |c| < 2^31: a vector multiply-high
+            // (two `pmuldq`). Other cases lane by lane.
+            _ if self.vector() && d == DType::Int32 && (2..1 << 31).contains(&c.unsigned_abs()) => {
+                let q = self.sdiv_i32x4_const(a, c as i32);
+                let cv = self.int_const(d, c);
+                self.floor_fix(d, a, q, cv, c, kind)
+            }
             _ if self.vector() => self.per_lane(a, |l, x| l.int_div_const(d, x, c, kind)),
             _ => {
                 let cv = self.int_const(d, c);
                 let q = self.b.ins().sdiv(a, cv);
-                let qc = self.b.ins().imul(q, cv);
-                let r = self.b.ins().isub(a, qc);
-                if kind == DivKind::Rem {
-                    return r;
-                }
-                // Floor: adjust where r != 0 has the sign opposite to c's,
-                // i.e. r < 0 (c > 0) or -r < 0 (c < 0; |r| < |c| so -r
-                // does not overflow): m = -1 there, else 0.
-                let s = if c > 0 { r } else { self.b.ins().ineg(r) };
-                let m = self.b.ins().sshr_imm_s(s, bits - 1);
-                if kind == DivKind::Floor {
-                    self.b.ins().iadd(q, m)
-                } else {
-                    let add = self.b.ins().band(m, cv);
-                    self.b.ins().iadd(r, add)
-                }
+                self.floor_fix(d, a, q, cv, c, kind)
             }
         }
+    }
+
+    /// From the truncated quotient `q` of `a` by the constant `c` (value
+    /// `cv`, neither 0 nor -1), `fmod`, `%` or `//` in the current mode.
+    fn floor_fix(&mut self, d: DType, a: Value, q: Value, cv: Value, c: i64, kind: DivKind) -> Value {
+        let qc = self.b.ins().imul(q, cv);
+        let r = self.b.ins().isub(a, qc);
+        if kind == DivKind::Rem {
+            return r;
+        }
+        // Floor: adjust where r != 0 has the sign opposite to c's, i.e.
+        // r < 0 (c > 0) or -r < 0 (c < 0; |r| < |c| so -r does not
+        // overflow): m = -1 there, else 0.
+        let s = if c > 0 { r } else { self.b.ins().ineg(r) };
+        let sign = self.b.ins().iconst(types::I32, d.size() as i64 * 8 - 1);
+        let m = self.b.ins().sshr(s, sign);
+        if kind == DivKind::Floor {
+            self.b.ins().iadd(q, m)
+        } else {
+            let add = self.b.ins().band(m, cv);
+            self.b.ins().iadd(r, add)
+        }
+    }
+
+    /// `a / c` truncated, for `I32X4` lanes and 2 <= |c| < 2^31: Hacker's
+    /// Delight's signed division by a constant (10-1), the multiply-high
+    /// done as two `pmuldq` (Cranelift's lowering of `imul` of two
+    /// `swiden_low`s or `swiden_high`s) and a `shufps` gathering the high
+    /// halves. Also for the magic numbers of powers of two.
+    fn sdiv_i32x4_const(&mut self, a: Value, c: i32) -> Value {
+        let (magic, shift) = magic_s32(c);
+        // A `vconst`, not a `splat`: the mid-end rewrites `swiden_low` of a
+        // splat into a splat, which would defeat the `pmuldq` pattern.
+        let bytes: Vec<u8> = (0..4).flat_map(|_| magic.to_le_bytes()).collect();
+        let k = self.b.func.dfg.constants.insert(bytes.into());
+        let mv = self.b.ins().vconst(types::I32X4, k);
+        let (al, ml) = (self.b.ins().swiden_low(a), self.b.ins().swiden_low(mv));
+        let lo = self.b.ins().imul(al, ml);
+        let (ah, mh) = (self.b.ins().swiden_high(a), self.b.ins().swiden_high(mv));
+        let hi = self.b.ins().imul(ah, mh);
+        // The high 32 bits of the four products: dwords 1 and 3 of each.
+        let lo8 = self.view(lo, types::I8X16);
+        let hi8 = self.view(hi, types::I8X16);
+        let mask: Vec<u8> = [1u8, 3, 5, 7].iter().flat_map(|&w| (0..4).map(move |b| w * 4 + b)).collect();
+        let imm = self.b.func.dfg.immediates.push(mask.into());
+        let hs = self.b.ins().shuffle(lo8, hi8, imm);
+        let mut q = self.view(hs, types::I32X4);
+        if c > 0 && magic < 0 {
+            q = self.b.ins().iadd(q, a);
+        } else if c < 0 && magic > 0 {
+            q = self.b.ins().isub(q, a);
+        }
+        if shift > 0 {
+            let s = self.b.ins().iconst(types::I32, shift as i64);
+            q = self.b.ins().sshr(q, s);
+        }
+        // + 1 where the quotient is negative (rounds toward zero).
+        let s31 = self.b.ins().iconst(types::I32, 31);
+        let neg = self.b.ins().ushr(q, s31);
+        self.b.ins().iadd(q, neg)
     }
 
     /// `x * c` for an `I64X2` vector `x`, wrapping. x86 has no 64-bit
@@ -1146,6 +1200,39 @@ impl Lowerer<'_, '_> {
         };
         self.b.ins().select(is_zero, zero, res)
     }
+}
+
+/// The magic multiplier and shift of a signed 32-bit division by `d`,
+/// 2 <= |d| < 2^31 (Hacker's Delight, 2nd ed., figure 10-1).
+fn magic_s32(d: i32) -> (i32, u32) {
+    const TWO31: u32 = 0x8000_0000;
+    let ad = d.unsigned_abs();
+    let t = TWO31 + ((d as u32) >> 31);
+    let anc = t - 1 - t % ad;
+    let mut p = 31;
+    let (mut q1, mut r1) = (TWO31 / anc, TWO31 - (TWO31 / anc) * anc);
+    let (mut q2, mut r2) = (TWO31 / ad, TWO31 - (TWO31 / ad) * ad);
+    loop {
+        p += 1;
+        q1 = q1.wrapping_mul(2);
+        r1 = r1.wrapping_mul(2);
+        if r1 >= anc {
+            q1 = q1.wrapping_add(1);
+            r1 = r1.wrapping_sub(anc);
+        }
+        q2 = q2.wrapping_mul(2);
+        r2 = r2.wrapping_mul(2);
+        if r2 >= ad {
+            q2 = q2.wrapping_add(1);
+            r2 = r2.wrapping_sub(ad);
+        }
+        let delta = ad - r2;
+        if !(q1 < delta || (q1 == delta && r1 == 0)) {
+            break;
+        }
+    }
+    let m = q2.wrapping_add(1) as i32;
+    (if d < 0 { m.wrapping_neg() } else { m }, p - 32)
 }
 
 /// The divisor of an integer `//`, `%` or `fmod` node, if it is a

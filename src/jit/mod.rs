@@ -98,9 +98,9 @@
 //! - Integer `//` `%` `fmod` by an array or 0-d input (not a literal) and
 //!   float `power` stages run the scalar loop only, which is not unrolled;
 //!   each element does a guarded `idiv`. By a literal there is no guard,
-//!   and the division is a multiply-high by a magic number (done lane by
-//!   lane in the vector loop: no 64-bit vector multiply-high on x86
-//!   before AVX-512).
+//!   and the division is a multiply-high by a magic number: a vector one
+//!   for int32, but lane by lane for int64 (no 64-bit vector multiply on
+//!   x86 before AVX-512).
 //! - Helpers are called per element (no vector versions yet: the one place
 //!   to add them is `helpers::helper`); a stage calling one is not
 //!   vectorised.
@@ -165,6 +165,21 @@ pub fn compile(p: &Program) -> Result<JitKernel, Error> {
 /// Unrolling pays in cache (1× → 2×: up to 2.2× faster); 2× and 4× are
 /// within noise of each other and memory-bound at 1e7, so the smaller
 /// code (and shorter vector tail) wins: 2.
+///
+/// Re-measured for these two after bool results and division by a
+/// constant were vectorised (same method and scratch program, not
+/// kept; two runs on the same host while another build kept the load
+/// average at 3-4.5, hence the spread; scalar loop only for comparison):
+///
+/// ```text
+/// a**2 + b**2 < 1  f64 1e5  0.40-0.68 / 0.32-0.51 / 0.31-0.39  1e7 0.81-0.96 / 0.76-0.89 / 0.80-0.81  scalar 0.93-1.32 / 1.09-1.61
+/// (i*3 + j) % 7    i64 1e5  1.46-2.24 / 1.38-2.14 / 1.36-2.01  1e7 1.62-2.53 / 1.73-2.41 / 1.64-2.32  scalar 1.63-2.05 / 1.97-2.57
+/// (i*3 + j) % 7    i32 1e5  0.50-0.64 / 0.47-0.54 / 0.46-0.51  1e7 0.57-0.67 / 0.57-0.65 / 0.55-0.64  scalar 1.69-2.28 / 1.73-1.90
+/// ```
+///
+/// 2× stays the default: 4× is within noise of it and makes the scalar
+/// tail longer (up to `4 * lanes - 1` elements; there is no one-vector
+/// loop any more) and the code larger.
 const DEFAULT_UNROLL: u32 = 2;
 
 /// Code generation options.
