@@ -92,7 +92,7 @@ impl<'a> View<'a> {
             }
         }
         let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
-        if n.is_none() || (!empty && (lo < 0 || hi >= data.len() as i128)) || (empty && offset > data.len()) {
+        if n.is_none() || (!empty && (lo < 0 || hi >= data.len() as i128)) {
             return Err(Error::Input(format!(
                 "a view of shape {} with strides {:?} from element {offset} reaches outside its {} elements of data",
                 fmt_shape(shape),
