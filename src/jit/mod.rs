@@ -59,8 +59,9 @@
 //!
 //! Stages whose array nodes are all natively lowered and of one element
 //! width also get a 128-bit vector loop (`F64X2`, `F32X4`, `I64X2`,
-//! `I32X4`; bools are lane masks inside it), unrolled [`JitOptions::unroll`]
-//! times (default 2), then a one-vector loop and the scalar loop as the
+//! `I32X4`, and `I8X16` for stages of bools only; bools are lane masks
+//! inside it, loaded from and stored to one byte per element), unrolled
+//! [`JitOptions::unroll`] times (default 2), with the scalar loop as the
 //! tail; every loop is guarded once on entry and tested at its bottom.
 //! Every other stage keeps the scalar loop only (not unrolled; see
 //! `codegen.rs` for the exact rule): in particular a stage mixing element
@@ -211,8 +212,8 @@ impl JitOptions {
     }
 
     /// Unrolls the vector main loop `n` times (1, 2 or 4); the remaining
-    /// vectors and elements go through the one-vector loop and the scalar
-    /// loop. Scalar-only stages are not unrolled.
+    /// elements go through the scalar loop. Scalar-only stages are not
+    /// unrolled.
     ///
     /// # Panics
     ///
