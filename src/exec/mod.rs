@@ -178,7 +178,16 @@ impl<'k, 'a> Run<'k, 'a> {
         if len == 0 {
             return;
         }
-        let mut ptrs = vec![std::ptr::null::<u8>(); leaves.len()];
+        // The pointer array lives on the stack for up to 16 leaves: this
+        // runs once per block.
+        let mut small = [std::ptr::null::<u8>(); 16];
+        let mut heap = Vec::new();
+        let ptrs: &mut [*const u8] = if leaves.len() <= small.len() {
+            &mut small[..leaves.len()]
+        } else {
+            heap.resize(leaves.len(), std::ptr::null());
+            &mut heap
+        };
         let mut scratch = Vec::new();
         for (slot, leaf) in leaves.iter().enumerate() {
             let Some(leaf) = leaf else { continue };
@@ -203,7 +212,7 @@ impl<'k, 'a> Run<'k, 'a> {
             // `scalars` has every slot, those of 0-d inputs and of earlier
             // reductions filled. The kernel reads `ptrs[k][0..len]` and
             // writes `out[0..len]` (start index 0).
-            unsafe { self.k.call(si, &ptrs, out_ptr, scalars, 0, len) }
+            unsafe { self.k.call(si, ptrs, out_ptr, scalars, 0, len) }
         };
         drop(scratch);
         if status != 0
@@ -296,7 +305,7 @@ fn reductions(run: &Run<'_, '_>, threads: Option<(&Threads, usize)>) -> Prepared
         let root = p.node(stage.root);
         let shape = &run.shapes[stage.root.index()];
         let n = size(shape);
-        let pool = threads.and_then(|(t, limit)| (limit > 1 && n >= t.serial_below.max(2)).then(|| t.pool()).flatten());
+        let pool = threads.and_then(|(t, limit)| (limit.min(t.count) > 1 && n >= t.serial_below.max(2)).then(|| t.pool()).flatten());
         // The argument is computed in the order the reduction walks it
         // (NumPy's memory order; see `shape::reduction_walk`).
         let (perm, walk_axis) = shape::reduction_walk(p, run.inputs, run.shapes, rid);

@@ -158,7 +158,9 @@ impl Float for f32 {
 /// while `par` allows) run their halves on two threads.
 fn pairwise<T: Float>(start: usize, n: usize, fill: &Fill<'_>, par: bool, buf: &mut Vec<T>) -> T {
     if n <= FLOAT_STREAM {
-        buf.resize(FLOAT_STREAM, T::ZERO);
+        if buf.len() < n {
+            buf.resize(n.max(FLOAT_STREAM.min(buf.len() * 2)), T::ZERO);
+        }
         let b = &mut buf[..n];
         fill(start, &mut T::slice(b));
         return interp::pairwise_sum(b, T::ZERO);
