@@ -40,7 +40,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
-use crate::array::{ArrayData, ArrayMut, ArrayRef, Input, c_strides};
+use crate::array::{ArrayData, ArrayMut, Input, c_strides};
 use crate::dtype::Scalar;
 use crate::error::Error;
 use crate::ir::{NodeOp, Shape};
@@ -202,7 +202,7 @@ impl<'k, 'a> Run<'k, 'a> {
             };
         }
         let status = {
-            let out_ptr = mut_ptr(out);
+            let out_ptr = crate::jit::mut_ptr(out);
             // SAFETY: `ptrs` holds, for every array leaf the stage reads, a
             // pointer to `len` elements of the leaf's dtype: the leaf's own
             // memory from element `start` (contiguous over `shape`, whose
@@ -240,24 +240,8 @@ fn sub<'o>(out: &'o mut ArrayMut<'_>, at: usize, len: usize) -> ArrayMut<'o> {
     }
 }
 
-fn mut_ptr(d: &mut ArrayMut<'_>) -> *mut u8 {
-    match d {
-        ArrayMut::Bool(v) => v.as_mut_ptr() as *mut u8,
-        ArrayMut::Int32(v) => v.as_mut_ptr() as *mut u8,
-        ArrayMut::Int64(v) => v.as_mut_ptr() as *mut u8,
-        ArrayMut::Float32(v) => v.as_mut_ptr() as *mut u8,
-        ArrayMut::Float64(v) => v.as_mut_ptr() as *mut u8,
-    }
-}
-
 fn const_ptr(d: &ArrayData) -> *const u8 {
-    match d.as_ref() {
-        ArrayRef::Bool(v) => v.as_ptr() as *const u8,
-        ArrayRef::Int32(v) => v.as_ptr() as *const u8,
-        ArrayRef::Int64(v) => v.as_ptr() as *const u8,
-        ArrayRef::Float32(v) => v.as_ptr() as *const u8,
-        ArrayRef::Float64(v) => v.as_ptr() as *const u8,
-    }
+    crate::jit::ref_ptr(&d.as_ref())
 }
 
 /// Splits `out` into `parts` contiguous pieces, each with its start index.

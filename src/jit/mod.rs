@@ -457,7 +457,7 @@ pub(crate) fn slot_bits(s: Scalar) -> u64 {
     u64::from_ne_bytes(b)
 }
 
-fn mut_ptr(d: &mut ArrayMut<'_>) -> *mut u8 {
+pub(crate) fn mut_ptr(d: &mut ArrayMut<'_>) -> *mut u8 {
     match d {
         ArrayMut::Bool(v) => v.as_mut_ptr() as *mut u8,
         ArrayMut::Int32(v) => v.as_mut_ptr() as *mut u8,
@@ -467,7 +467,7 @@ fn mut_ptr(d: &mut ArrayMut<'_>) -> *mut u8 {
     }
 }
 
-fn ref_ptr(a: &ArrayRef<'_>) -> *const u8 {
+pub(crate) fn ref_ptr(a: &ArrayRef<'_>) -> *const u8 {
     match a {
         ArrayRef::Bool(v) => v.as_ptr() as *const u8,
         ArrayRef::Int32(v) => v.as_ptr() as *const u8,
