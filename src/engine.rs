@@ -250,23 +250,7 @@ impl Kernel {
     /// returns the shape of every node (NumPy broadcasting; arrays that do
     /// not broadcast are an [`Error::Shape`]).
     fn shapes(&self, inputs: &[Input<'_>]) -> Result<Vec<Vec<usize>>, Error> {
-        let params = &self.inner.program.signature.params;
-        if inputs.len() != params.len() {
-            return Err(Error::Input(format!("the kernel takes {} inputs, got {}", params.len(), inputs.len())));
-        }
-        for (p, x) in params.iter().zip(inputs) {
-            if p.dtype != x.dtype() {
-                return Err(Error::Input(format!("input `{}` should be {}, got {}", p.name, p.dtype, x.dtype())));
-            }
-            if p.ndim != x.ndim() {
-                let what = |n: usize| match n {
-                    0 => "a scalar".to_string(),
-                    1 => "a 1-D array".to_string(),
-                    n => format!("a {n}-D array"),
-                };
-                return Err(Error::Input(format!("input `{}` should be {}, got {}", p.name, what(p.ndim), what(x.ndim()))));
-            }
-        }
+        self.inner.program.signature.check(inputs)?;
         exec::shapes(&self.inner.program, inputs)
     }
 

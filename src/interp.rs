@@ -98,7 +98,7 @@ pub(crate) fn run(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>]) -> R
             NodeOp::Input(k) => match &inputs[k] {
                 Input::Scalar(s) => Value::Scalar(*s),
                 Input::Array(a) => Value::Borrowed(*a),
-                x => Value::Owned(to_contiguous(x)),
+                Input::View(v) => Value::Owned(to_contiguous(v)),
             },
             NodeOp::Const(s) => Value::Scalar(s),
             NodeOp::Fill(s) => Value::Owned(map(node.shape, len, node.dtype, |_| Ok(s), p, id)?),

@@ -2,7 +2,7 @@
 //! copying a block of a strided or broadcast operand into a contiguous
 //! buffer (the only copies numjet makes, at most one block per operand).
 
-use crate::array::{ArrayData, ArrayMut, ArrayRef, Input, MAX_NDIM, c_strides, fmt_shape};
+use crate::array::{ArrayData, ArrayMut, ArrayRef, Input, MAX_NDIM, View, c_strides, fmt_shape};
 use crate::error::{Error, Located};
 use crate::ir::{NodeId, NodeOp, Program};
 
@@ -113,11 +113,6 @@ impl<'a> Operand<'a> {
         let c = c_strides(&pshape);
         let contiguous = (0..pshape.len()).all(|k| pshape[k] == 1 || strides[k] == c[k]);
         Operand { data: self.data, offset: self.offset, strides, contiguous }
-    }
-
-    /// A C-contiguous operand whose shape is the iteration shape.
-    pub fn contiguous(data: ArrayRef<'a>, shape: &[usize]) -> Operand<'a> {
-        Operand { data, offset: 0, strides: c_strides(shape), contiguous: true }
     }
 
     /// Base pointer for a kernel reading elements `start..` of the
@@ -334,27 +329,13 @@ pub fn permuted_index(shape: &[usize], perm: &[usize]) -> Vec<usize> {
     out.into_iter().map(|i| i as usize).collect()
 }
 
-/// The elements of an input in C order, as an owned buffer (what the
+/// The elements of a view in C order, as an owned buffer (what the
 /// reference interpreter works on).
-pub fn to_contiguous(x: &Input<'_>) -> ArrayData {
-    match x {
-        Input::Array(a) => {
-            let mut d = ArrayData::zeros(a.dtype(), a.len());
-            Operand::contiguous(*a, &[a.len()]).gather(&[a.len()], 0, &mut d.as_mut());
-            d
-        }
-        Input::Scalar(s) => {
-            let mut d = ArrayData::with_capacity(s.dtype(), 1);
-            d.push(*s);
-            d
-        }
-        Input::View(v) => {
-            let shape = v.shape();
-            let mut d = ArrayData::zeros(v.dtype(), size(shape));
-            Operand::new(v.data(), shape, &v.strides(), v.offset(), shape).gather(shape, 0, &mut d.as_mut());
-            d
-        }
-    }
+pub fn to_contiguous(v: &View<'_>) -> ArrayData {
+    let shape = v.shape();
+    let mut d = ArrayData::zeros(v.dtype(), size(shape));
+    Operand::new(v.data(), shape, &v.strides(), v.offset(), shape).gather(shape, 0, &mut d.as_mut());
+    d
 }
 
 #[cfg(test)]

@@ -95,6 +95,29 @@ impl Signature {
         self.nd(name, x.dtype(), x.ndim())
     }
 
+    /// Checks inputs against the signature: their count, and each one's
+    /// dtype and number of dimensions.
+    pub fn check(&self, inputs: &[crate::array::Input<'_>]) -> Result<(), crate::error::Error> {
+        use crate::error::Error;
+        if inputs.len() != self.params.len() {
+            return Err(Error::Input(format!("the kernel takes {} inputs, got {}", self.params.len(), inputs.len())));
+        }
+        let what = |n: usize| match n {
+            0 => "a scalar".to_string(),
+            1 => "a 1-D array".to_string(),
+            n => format!("a {n}-D array"),
+        };
+        for (p, x) in self.params.iter().zip(inputs) {
+            if p.dtype != x.dtype() {
+                return Err(Error::Input(format!("input `{}` should be {}, got {}", p.name, p.dtype, x.dtype())));
+            }
+            if p.ndim != x.ndim() {
+                return Err(Error::Input(format!("input `{}` should be {}, got {}", p.name, what(p.ndim), what(x.ndim()))));
+            }
+        }
+        Ok(())
+    }
+
     /// The signature of named inputs, in order.
     pub fn of(inputs: &[(&str, crate::array::Input<'_>)]) -> Signature {
         inputs.iter().fold(Signature::new(), |s, (name, x)| s.input(name, x))

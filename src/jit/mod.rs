@@ -595,18 +595,9 @@ impl JitKernel {
     /// returns the input-pointer array (null for 0-d inputs). N-d views are
     /// checked for dtype and dimensions only (and get null pointers).
     fn check(&self, inputs: &[Input<'_>], len: usize) -> Result<Vec<*const u8>, Error> {
-        let params = &self.program.signature.params;
-        if inputs.len() != params.len() {
-            return Err(Error::Input(format!("the kernel takes {} inputs, got {}", params.len(), inputs.len())));
-        }
+        self.program.signature.check(inputs)?;
         let mut ptrs = vec![std::ptr::null(); self.plan.nptrs];
-        for ((p, x), ptr) in params.iter().zip(inputs).zip(&mut ptrs) {
-            if p.dtype != x.dtype() {
-                return Err(Error::Input(format!("input `{}` should be {}, got {}", p.name, p.dtype, x.dtype())));
-            }
-            if p.ndim != x.ndim() {
-                return Err(Error::Input(format!("input `{}` should have {} dimensions, got {}", p.name, p.ndim, x.ndim())));
-            }
+        for ((p, x), ptr) in self.program.signature.params.iter().zip(inputs).zip(&mut ptrs) {
             match x {
                 Input::Array(a) if a.len() == len => *ptr = ref_ptr(a),
                 Input::Array(a) => return Err(Error::Input(format!("input `{}` has {} elements, expected {len}", p.name, a.len()))),
