@@ -127,6 +127,16 @@ struct Run<'k, 'a> {
 /// The leaves of one stage, by input-pointer position.
 type Leaves<'d> = Vec<Option<Operand<'d>>>;
 
+/// One stage's kernel over an iteration shape: what every call of it
+/// needs besides the range.
+struct On<'r, 'd> {
+    /// The stage's index.
+    si: usize,
+    shape: &'r [usize],
+    leaves: &'r Leaves<'d>,
+    scalars: &'r [u64],
+}
+
 impl<'k, 'a> Run<'k, 'a> {
     /// The array leaves `stage` reads, seen through `shape`.
     fn leaves<'d>(&self, stage: &StageInfo, shape: &[usize], owned: &'d [Option<ArrayData>]) -> Leaves<'d>
@@ -164,23 +174,72 @@ impl<'k, 'a> Run<'k, 'a> {
 
     /// Computes elements `start..start + out.len()` of stage `si` (over
     /// `shape`) into `out`, block by block.
-    fn fill(&self, si: usize, shape: &[usize], leaves: &Leaves<'_>, scalars: &[u64], start: usize, out: &mut ArrayMut<'_>) {
+    fn fill(&self, on: &On<'_, '_>, start: usize, out: &mut ArrayMut<'_>) {
         let n = out.len();
         let mut done = 0;
         while done < n {
             let len = self.chunk.min(n - done);
             let mut block = sub(out, done, len);
-            self.block(si, shape, leaves, scalars, start + done, &mut block);
+            self.block(on, start + done, &mut block);
             done += len;
         }
     }
 
     /// One kernel call on elements `start..start + out.len()`.
-    fn block(&self, si: usize, shape: &[usize], leaves: &Leaves<'_>, scalars: &[u64], start: usize, out: &mut ArrayMut<'_>) {
+    fn block(&self, on: &On<'_, '_>, start: usize, out: &mut ArrayMut<'_>) {
         let len = out.len();
+        let out_ptr = crate::jit::mut_ptr(out);
+        self.with_block(on, start, len, |ptrs| {
+            // SAFETY: `ptrs` holds, for every array leaf the stage reads, a
+            // pointer to `len` elements of the leaf's dtype (`with_block`);
+            // `out` holds `len` writable elements of the root's dtype.
+            // `scalars` has every slot, those of 0-d inputs and of earlier
+            // reductions filled. The kernel reads `ptrs[k][0..len]` and
+            // writes `out[0..len]` (start index 0).
+            unsafe { self.k.call(on.si, ptrs, out_ptr, on.scalars, 0, len) }
+        });
+    }
+
+    /// The leaf sums (see [`reduce::LeafSums`]) of the leaves of `sizes`
+    /// from element `start` into `out` (one element per leaf): kernel calls
+    /// on runs of whole leaves of at most `chunk` elements (or one leaf).
+    fn sums(&self, on: &On<'_, '_>, start: usize, sizes: &[u32], out: &mut ArrayMut<'_>) {
+        if out.len() != sizes.len() {
+            self.record(u32::MAX - 1, "internal error: leaf sums of the wrong length");
+            return;
+        }
+        let (mut k, mut at) = (0, start);
+        while k < sizes.len() {
+            let mut len = sizes[k] as usize;
+            let mut e = k + 1;
+            while e < sizes.len() && len + sizes[e] as usize <= self.chunk {
+                len += sizes[e] as usize;
+                e += 1;
+            }
+            let mut part = sub(out, k, e - k);
+            let out_ptr = crate::jit::mut_ptr(&mut part);
+            let run = &sizes[k..e];
+            self.with_block(on, at, len, |ptrs| {
+                // SAFETY: `ptrs` holds, for every array leaf the stage
+                // reads, a pointer to `len` (the sum of `run`) elements of
+                // the leaf's dtype (`with_block`); `part` holds `run.len()`
+                // writable elements of the root's dtype; `scalars` as in
+                // `block`.
+                unsafe { self.k.call_sums(on.si, ptrs, out_ptr, on.scalars, run) }
+            });
+            k = e;
+            at += len;
+        }
+    }
+
+    /// Calls `call` with the pointer array for elements `start..start +
+    /// len` of every leaf (`len` elements each, valid during the call) and
+    /// records the status it returns.
+    fn with_block(&self, on: &On<'_, '_>, start: usize, len: usize, call: impl FnOnce(&[*const u8]) -> u32) {
         if len == 0 {
             return;
         }
+        let (shape, leaves) = (on.shape, on.leaves);
         // The pointer array lives on the stack for up to 16 leaves: this
         // runs once per block.
         let mut small = [std::ptr::null::<u8>(); 16];
@@ -204,19 +263,11 @@ impl<'k, 'a> Run<'k, 'a> {
                 p
             };
         }
-        let status = {
-            let out_ptr = crate::jit::mut_ptr(out);
-            // SAFETY: `ptrs` holds, for every array leaf the stage reads, a
-            // pointer to `len` elements of the leaf's dtype: the leaf's own
-            // memory from element `start` (contiguous over `shape`, whose
-            // size is at least `start + len`) or a gathered buffer of `len`
-            // elements (kept alive in `scratch` until after the call).
-            // `out` holds `len` writable elements of the root's dtype.
-            // `scalars` has every slot, those of 0-d inputs and of earlier
-            // reductions filled. The kernel reads `ptrs[k][0..len]` and
-            // writes `out[0..len]` (start index 0).
-            unsafe { self.k.call(si, ptrs, out_ptr, scalars, 0, len) }
-        };
+        // Every pointer is to `len` elements of its leaf's dtype: the
+        // leaf's own memory from element `start` (contiguous over `shape`,
+        // whose size is at least `start + len`) or a gathered buffer of
+        // `len` elements, kept alive in `scratch` until after the call.
+        let status = call(ptrs);
         drop(scratch);
         if status != 0
             && let Ok(mut f) = self.fail.lock()
@@ -298,16 +349,19 @@ fn reductions(run: &Run<'_, '_>, threads: Option<(&Threads, usize)>) -> Prepared
         let (perm, walk_axis) = shape::reduction_walk(p, run.inputs, run.shapes, rid);
         let wshape = shape::permute(shape, &perm);
         let leaves: Leaves = run.leaves(stage, shape, &owned).into_iter().map(|l| l.map(|o| o.permuted(&perm, shape))).collect();
-        let fill = |start: usize, buf: &mut ArrayMut<'_>| run.fill(si, &wshape, &leaves, &scalars, start, buf);
+        let on = On { si, shape: &wshape, leaves: &leaves, scalars: &scalars };
+        let fill = |start: usize, buf: &mut ArrayMut<'_>| run.fill(&on, start, buf);
+        let sums = |start: usize, sizes: &[u32], out: &mut ArrayMut<'_>| run.sums(&on, start, sizes, out);
+        let src = reduce::Arg { fill: &fill, leaves: stage.sums.then_some(&sums as &reduce::LeafSums<'_>) };
         let go = |f: &(dyn Fn() -> Result<Result<Scalar, ArrayData>, &'static str> + Sync)| match pool {
             Some(pool) => pool.install(f),
             None => f(),
         };
         let r = match node.op {
-            NodeOp::Reduce(r) => go(&|| reduce::full(r, node.dtype, root.dtype, n, &fill, pool.is_some()).map(Ok)),
+            NodeOp::Reduce(r) => go(&|| reduce::full(r, node.dtype, root.dtype, n, src, pool.is_some()).map(Ok)),
             NodeOp::ReduceAxis(r, _) => {
                 let axis = walk_axis.unwrap_or(0);
-                go(&|| reduce::axis(r, node.dtype, root.dtype, &wshape, axis, &fill, pool.is_some()).map(Err))
+                go(&|| reduce::axis(r, node.dtype, root.dtype, &wshape, axis, src, pool.is_some()).map(Err))
             }
             _ => Err("internal error: reduction stage without a reduction"),
         };
@@ -352,15 +406,16 @@ pub(crate) fn run_into(
     let stage = &stages[last];
     let shape = &shapes[stage.root.index()];
     let leaves = run.leaves(stage, shape, &prepared.owned);
+    let on = On { si: last, shape, leaves: &leaves, scalars: &prepared.scalars };
     let n = out.len();
     let parts = threads.map_or(1, |(t, limit)| limit.min(t.count).max(1));
     let pool = threads.filter(|(t, _)| parts > 1 && n >= t.serial_below.max(2)).and_then(|(t, _)| t.pool());
     match pool {
-        None => run.fill(last, shape, &leaves, &prepared.scalars, 0, &mut out),
+        None => run.fill(&on, 0, &mut out),
         Some(pool) => {
             let pieces = split(out, parts);
             pool.install(|| {
-                pieces.into_par_iter().for_each(|(start, mut piece)| run.fill(last, shape, &leaves, &prepared.scalars, start, &mut piece))
+                pieces.into_par_iter().for_each(|(start, mut piece)| run.fill(&on, start, &mut piece))
             });
         }
     }

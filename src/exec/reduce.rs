@@ -40,6 +40,29 @@ use crate::ops::{Op, Reduce};
 /// reduction's argument (C order over its shape).
 pub type Fill<'f> = dyn Fn(usize, &mut ArrayMut<'_>) + Sync + 'f;
 
+/// Sums of consecutive leaves of NumPy's pairwise recursion, computed by a
+/// JIT stage with the float sum fused into its loop: `(start, sizes, out)`
+/// writes to `out[k]` the pairwise block sum (`interp::pairwise_sum` of a
+/// block of at most 128 elements) of the `sizes[k]` elements following the
+/// earlier leaves, the first leaf starting at element `start`. `out` has
+/// the argument's float dtype.
+pub type LeafSums<'f> = dyn Fn(usize, &[u32], &mut ArrayMut<'_>) + Sync + 'f;
+
+/// How a reduction gets its argument.
+#[derive(Clone, Copy)]
+pub struct Arg<'f> {
+    /// Computes any range of the argument into a buffer.
+    pub fill: &'f Fill<'f>,
+    /// The argument's leaf sums, when the JIT fused a float `sum`/`mean`
+    /// into its stage; float sums then do not call `fill`.
+    pub leaves: Option<&'f LeafSums<'f>>,
+}
+
+/// Elements per call of a [`LeafSums`] (at most): under [`PAR_MIN`], so
+/// the threads split the recursion above it; the leaf sizes and sums of
+/// such a range are a few hundred values.
+const LEAF_SPAN: usize = PAR_MIN;
+
 /// Elements per piece of a streamed reduction: NumPy's buffer size, which
 /// the integer mean's float64 buffers must match exactly.
 pub const STREAM: usize = 8192;
@@ -140,6 +163,35 @@ trait Float: Copy + Send + std::ops::Add<Output = Self> + std::ops::AddAssign {
     const ZERO: Self;
     fn slice(d: &mut [Self]) -> ArrayMut<'_>;
 }
+
+/// The sizes of the leaves (ranges of at most 128 elements) NumPy's
+/// pairwise recursion splits `n` elements into, in order.
+fn leaf_sizes(n: usize, out: &mut Vec<u32>) {
+    if n <= 128 {
+        out.push(n as u32);
+    } else {
+        let mut n2 = n / 2;
+        n2 -= n2 % 8;
+        leaf_sizes(n2, out);
+        leaf_sizes(n - n2, out);
+    }
+}
+
+/// The pairwise sum of `n` elements from the sums of its leaves (in
+/// order, from `sums[*at]`): the recursion of [`leaf_sizes`] with the
+/// additions of `interp::pairwise_sum`.
+fn combine_leaves<T: Float>(n: usize, sums: &[T], at: &mut usize) -> T {
+    if n <= 128 {
+        let s = sums[*at];
+        *at += 1;
+        s
+    } else {
+        let mut n2 = n / 2;
+        n2 -= n2 % 8;
+        let l = combine_leaves(n2, sums, at);
+        l + combine_leaves(n - n2, sums, at)
+    }
+}
 impl Float for f64 {
     const ZERO: f64 = 0.0;
     fn slice(d: &mut [f64]) -> ArrayMut<'_> {
@@ -156,42 +208,57 @@ impl Float for f32 {
 /// [`interp::pairwise_sum`] of elements `start..start + n`, split where
 /// `pairwise_sum` splits; the top levels (ranges of at least `PAR_MIN`,
 /// while `par` allows) run their halves on two threads.
-fn pairwise<T: Float>(start: usize, n: usize, fill: &Fill<'_>, par: bool, buf: &mut Vec<T>) -> T {
+///
+/// With `leaves` (a fused sum), ranges of at most [`LEAF_SPAN`] elements
+/// are summed by one call computing their leaves' sums, combined here in
+/// the recursion's order; `fill` is not called.
+fn pairwise<T: Float>(start: usize, n: usize, src: Arg<'_>, par: bool, buf: &mut Vec<T>) -> T {
+    if let Some(leaves) = src.leaves
+        && n <= LEAF_SPAN
+    {
+        let mut sizes = Vec::with_capacity(n.div_ceil(64));
+        leaf_sizes(n, &mut sizes);
+        let mut sums = vec![T::ZERO; sizes.len()];
+        leaves(start, &sizes, &mut T::slice(&mut sums));
+        return combine_leaves(n, &sums, &mut 0);
+    }
     if n <= FLOAT_STREAM {
         if buf.len() < n {
             buf.resize(n.max(FLOAT_STREAM.min(buf.len() * 2)), T::ZERO);
         }
         let b = &mut buf[..n];
-        fill(start, &mut T::slice(b));
+        (src.fill)(start, &mut T::slice(b));
         return interp::pairwise_sum(b, T::ZERO);
     }
     let mut n2 = n / 2;
     n2 -= n2 % 8;
     if par && n >= PAR_MIN {
         let (l, r) = rayon::join(
-            || pairwise::<T>(start, n2, fill, true, &mut Vec::new()),
-            || pairwise::<T>(start + n2, n - n2, fill, true, &mut Vec::new()),
+            || pairwise::<T>(start, n2, src, true, &mut Vec::new()),
+            || pairwise::<T>(start + n2, n - n2, src, true, &mut Vec::new()),
         );
         l + r
     } else {
-        let l = pairwise(start, n2, fill, false, buf);
-        l + pairwise(start + n2, n - n2, fill, false, buf)
+        let l = pairwise(start, n2, src, false, buf);
+        l + pairwise(start + n2, n - n2, src, false, buf)
     }
 }
 
-/// Reduces the `n` elements `fill` computes to one value of dtype `out`
+/// Reduces the `n` elements of `src` to one value of dtype `out`
 /// (`arg` is the argument's dtype). `par`: run on the current rayon pool's
 /// threads (the result is the same either way). Errors are the
 /// interpreter's messages (the `min` of nothing).
-pub fn full(r: Reduce, out: DType, arg: DType, n: usize, fill: &Fill<'_>, par: bool) -> Result<Scalar, &'static str> {
-    // Float sums: the pairwise recursion.
+pub fn full(r: Reduce, out: DType, arg: DType, n: usize, src: Arg<'_>, par: bool) -> Result<Scalar, &'static str> {
+    let fill = src.fill;
+    // Float sums: the pairwise recursion. (`0.0 +`: NumPy's reduction adds
+    // the sum to its initial 0.0, so a -0.0 sum is 0.0.)
     match (r, arg, out) {
         (Reduce::Sum | Reduce::Mean, DType::Float64, DType::Float64) if n > 0 => {
-            let s = 0.0 + pairwise::<f64>(0, n, fill, par, &mut Vec::new());
+            let s = 0.0 + pairwise::<f64>(0, n, src, par, &mut Vec::new());
             return Ok(Scalar::Float64(if r == Reduce::Mean { s / n as f64 } else { s }));
         }
         (Reduce::Sum | Reduce::Mean, DType::Float32, DType::Float32) if n > 0 => {
-            let s = 0.0 + pairwise::<f32>(0, n, fill, par, &mut Vec::new());
+            let s = 0.0 + pairwise::<f32>(0, n, src, par, &mut Vec::new());
             return Ok(Scalar::Float32(if r == Reduce::Mean { s / n as f32 } else { s }));
         }
         _ => {}
@@ -288,10 +355,11 @@ fn sequential(r: Reduce, out: DType, arg: DType, n: usize, fill: &Fill<'_>) -> R
     acc.ok_or("internal error: empty fold")
 }
 
-/// Reduces an argument of `shape` along `axis` (`fill` computes its
+/// Reduces an argument of `shape` along `axis` (`src` gives its
 /// elements in C order); the result has `shape` without `axis`, in C
 /// order. See the module docs for the order of operations.
-pub fn axis(r: Reduce, out: DType, arg: DType, shape: &[usize], axis: usize, fill: &Fill<'_>, par: bool) -> Result<ArrayData, &'static str> {
+pub fn axis(r: Reduce, out: DType, arg: DType, shape: &[usize], axis: usize, src: Arg<'_>, par: bool) -> Result<ArrayData, &'static str> {
+    let fill = src.fill;
     let outer: usize = shape[..axis].iter().product();
     let len = shape[axis];
     let inner: usize = shape[axis + 1..].iter().product();
@@ -307,7 +375,9 @@ pub fn axis(r: Reduce, out: DType, arg: DType, shape: &[usize], axis: usize, fil
         if inner == 1 {
             let base = o * len;
             let sub = move |s: usize, b: &mut ArrayMut<'_>| fill(base + s, b);
-            let v = full(r, out, arg, len, &sub, false)?;
+            let sub_leaves = src.leaves.map(|l| move |s: usize, sizes: &[u32], b: &mut ArrayMut<'_>| l(base + s, sizes, b));
+            let leaves = sub_leaves.as_ref().map(|l| l as &LeafSums<'_>);
+            let v = full(r, out, arg, len, Arg { fill: &sub, leaves }, false)?;
             set(dst, 0, v);
             return Ok(());
         }

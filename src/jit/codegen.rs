@@ -73,7 +73,43 @@ use super::helpers::{self, Helper};
 use super::plan::{Plan, Stage};
 use crate::dtype::{DType, Kind, Scalar};
 use crate::ir::{Node, NodeId, NodeOp, Program, Shape};
-use crate::ops::Op;
+use crate::ops::{Op, Reduce};
+
+/// What a compiled function computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Form {
+    /// The stage's root, stored per element to `out` (the kernel ABI of
+    /// the module docs of [`crate::jit`], six parameters).
+    Elements,
+    /// NumPy's pairwise-block sums of consecutive leaves of the root: a
+    /// seventh parameter `sizes: *const u32`, `len` is the number of
+    /// leaves, and `out[k]` gets the sum of the `sizes[k]` elements after
+    /// the previous leaves (see `Lowerer::build_sums`).
+    LeafSums,
+}
+
+impl Form {
+    fn params(self) -> usize {
+        match self {
+            Form::Elements => 6,
+            Form::LeafSums => 7,
+        }
+    }
+}
+
+/// Whether a stage's float `sum`/`mean` is fused into its vector loop
+/// ([`Form::LeafSums`]): the argument of a `sum` or `mean` whose result
+/// has the argument's float dtype, in a stage that vectorises.
+pub(super) fn fused_sum(p: &Program, stage: &Stage, options: &JitOptions) -> bool {
+    let crate::jit::plan::StageKind::Reduce(id) = stage.kind else { return false };
+    let (NodeOp::Reduce(r) | NodeOp::ReduceAxis(r, _)) = p.node(id).op else { return false };
+    let arg = p.node(stage.root).dtype;
+    options.vectorise
+        && matches!(r, Reduce::Sum | Reduce::Mean)
+        && arg.is_float()
+        && p.node(id).dtype == arg
+        && vector_shape(p, stage).is_some()
+}
 
 /// The compiled form of one stage, before finalisation.
 pub(super) struct StageCode {
@@ -141,17 +177,35 @@ impl Emitter<'_> {
     /// Compiles `stage` into the module (not yet finalised): vectorised if
     /// `vectorise` and [`vector_shape`] allow and Cranelift can lower it,
     /// else with the scalar loop only.
-    pub fn compile_stage(&mut self, p: &Program, plan: &Plan, stage: &Stage, index: usize, options: &JitOptions) -> Result<StageCode, String> {
+    ///
+    /// [`Form::LeafSums`] needs a stage [`fused_sum`] accepts (it has no
+    /// scalar-only version).
+    pub fn compile_stage(
+        &mut self,
+        p: &Program,
+        plan: &Plan,
+        stage: &Stage,
+        index: usize,
+        options: &JitOptions,
+        form: Form,
+    ) -> Result<StageCode, String> {
         let vectorise = options.vectorise;
         let ptr = self.module.target_config().pointer_type();
         let mut sig = self.module.make_signature();
-        for _ in 0..6 {
+        for _ in 0..form.params() {
             sig.params.push(AbiParam::new(ptr));
         }
-        let name = format!("numjet_stage{index}");
+        let name = match form {
+            Form::Elements => format!("numjet_stage{index}"),
+            Form::LeafSums => format!("numjet_stage{index}_sums"),
+        };
         let func = self.module.declare_function(&name, Linkage::Local, &sig).map_err(|e| e.to_string())?;
         // The field is public: keep whatever it holds to a sane factor.
-        let f = Function { p, plan, stage, func, name: &name, unroll: options.unroll.clamp(1, 4), listings: options.listings };
+        let f = Function { p, plan, stage, func, name: &name, unroll: options.unroll.clamp(1, 4), listings: options.listings, form };
+        if form == Form::LeafSums {
+            let v = vector_shape(p, stage).ok_or("internal error: a fused sum in a stage that does not vectorise")?;
+            return self.define(&f, Some(v));
+        }
         if let Some(v) = vectorise.then(|| vector_shape(p, stage)).flatten() {
             // A vector instruction the host backend cannot lower is an error
             // from `define_function`, not a panic: fall back to scalar code.
@@ -172,7 +226,7 @@ impl Emitter<'_> {
         module.clear_context(ctx);
         let ptr = module.target_config().pointer_type();
         let mut sig = module.make_signature();
-        for _ in 0..6 {
+        for _ in 0..f.form.params() {
             sig.params.push(AbiParam::new(ptr));
         }
         ctx.func.signature = sig;
@@ -196,7 +250,11 @@ impl Emitter<'_> {
                 off: 0,
                 scalars: None,
             };
-            let r = l.build(f.stage, vector, f.unroll);
+            let r = match (f.form, vector) {
+                (Form::Elements, _) => l.build(f.stage, vector, f.unroll),
+                (Form::LeafSums, Some(mode)) => l.build_sums(f.stage, mode),
+                (Form::LeafSums, None) => Err("internal error: a fused sum without the vector loop".into()),
+            };
             if r.is_ok() {
                 l.b.finalize(frontend);
             }
@@ -234,6 +292,7 @@ struct Function<'a> {
     unroll: u32,
     /// Produce the Cranelift IR and machine-code listings.
     listings: bool,
+    form: Form,
 }
 
 /// The vector shape of a stage, if it can be vectorised (see the module
@@ -307,7 +366,10 @@ struct Lowerer<'a, 'f> {
 type LResult<T> = Result<T, String>;
 
 impl Lowerer<'_, '_> {
-    fn build(&mut self, stage: &Stage, vector: Option<Mode>, unroll: u32) -> LResult<()> {
+    /// The entry block: the function's parameters (returned), the error
+    /// variable, the element index variable (returned, set to `start`), the
+    /// base pointers of the array leaves and every 0-d node, once.
+    fn prologue(&mut self, stage: &Stage) -> LResult<(Vec<Value>, Variable)> {
         let ptr = self.ptr;
         let psize = ptr.bytes() as i32;
         let entry = self.b.create_block();
@@ -315,7 +377,7 @@ impl Lowerer<'_, '_> {
         self.b.switch_to_block(entry);
         self.b.seal_block(entry);
         let params = self.b.block_params(entry).to_vec();
-        let [inputs, out, scalars, start, len, status] = params[..] else {
+        let (Some(&inputs), Some(&scalars), Some(&start)) = (params.first(), params.get(2), params.get(3)) else {
             return Err("kernel signature".into());
         };
         self.scalars = Some(scalars);
@@ -341,6 +403,55 @@ impl Lowerer<'_, '_> {
                 self.lower(id)?;
             }
         }
+        Ok((params, iv))
+    }
+
+    /// Enters vector mode `mode`: the 0-d values the vector loop uses,
+    /// splatted once (in the current block).
+    fn enter_vector(&mut self, stage: &Stage, mode: Mode) -> LResult<()> {
+        let Mode::Vector { width, .. } = mode else { return Err("internal error: not a vector mode".into()) };
+        self.mode = mode;
+        for &id in &stage.nodes {
+            let n = self.p.node(id);
+            if n.shape == Shape::Scalar && (n.dtype == DType::Bool || n.dtype.size() as u32 == width) {
+                let v = self.val_in(Mode::Scalar, id)?;
+                let s = self.splat(n.dtype, v);
+                self.vvals[id.index()] = Some(s);
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the function at `exit` (not yet switched to): if a node failed,
+    /// `*status = min(*status or ∞, err + 1)`; return.
+    fn epilogue(&mut self, exit: Block, status: Value) {
+        self.b.switch_to_block(exit);
+        self.b.seal_block(exit);
+        let err = self.b.use_var(self.err);
+        let failed = self.b.ins().icmp_imm_u(IntCC::NotEqual, err, u32::MAX as i64);
+        let set = self.b.create_block();
+        let ret = self.b.create_block();
+        self.b.ins().brif(failed, set, &[], ret, &[]);
+        self.b.switch_to_block(set);
+        self.b.seal_block(set);
+        let old = self.b.ins().load(types::I32, mem(), status, 0);
+        let code = self.b.ins().iadd_imm_u(err, 1);
+        let was_ok = self.b.ins().icmp_imm_u(IntCC::Equal, old, 0);
+        let smaller = self.b.ins().umin(old, code);
+        let new = self.b.ins().select(was_ok, code, smaller);
+        self.b.ins().store(mem(), new, status, 0);
+        self.b.ins().jump(ret, &[]);
+        self.b.switch_to_block(ret);
+        self.b.seal_block(ret);
+        self.b.ins().return_(&[]);
+    }
+
+    /// The [`Form::Elements`] function.
+    fn build(&mut self, stage: &Stage, vector: Option<Mode>, unroll: u32) -> LResult<()> {
+        let (params, iv) = self.prologue(stage)?;
+        let [_, out, _, start, len, status] = params[..] else {
+            return Err("kernel signature".into());
+        };
         let end = self.b.ins().iadd(start, len);
         let root_dtype = self.p.node(stage.root).dtype;
         let size = root_dtype.size() as i64;
@@ -356,17 +467,8 @@ impl Lowerer<'_, '_> {
 
         // Every loop is entered through a guard and tested at its bottom;
         // `i <= end` always holds, so `end - i` never wraps.
-        if let Some(mode @ Mode::Vector { lanes, width }) = vector {
-            // 0-d values the vector loop uses, splatted once.
-            self.mode = mode;
-            for &id in &stage.nodes {
-                let n = self.p.node(id);
-                if n.shape == Shape::Scalar && (n.dtype == DType::Bool || n.dtype.size() as u32 == width) {
-                    let v = self.val_in(Mode::Scalar, id)?;
-                    let s = self.splat(n.dtype, v);
-                    self.vvals[id.index()] = Some(s);
-                }
-            }
+        if let Some(mode @ Mode::Vector { lanes, .. }) = vector {
+            self.enter_vector(stage, mode)?;
             // `unroll` vectors per iteration; the rest (fewer than
             // `lanes * unroll` elements) is left to the scalar loop. A
             // one-vector loop in between would be a fourth copy of the
@@ -400,25 +502,147 @@ impl Lowerer<'_, '_> {
         self.store(&[root], root_dtype, out, i, size);
         self.bottom_test(iv, i, end, 1, body, exit);
         self.b.seal_block(body);
-        self.b.switch_to_block(exit);
-        self.b.seal_block(exit);
-        let err = self.b.use_var(self.err);
-        let failed = self.b.ins().icmp_imm_u(IntCC::NotEqual, err, u32::MAX as i64);
-        let set = self.b.create_block();
-        let ret = self.b.create_block();
-        self.b.ins().brif(failed, set, &[], ret, &[]);
-        self.b.switch_to_block(set);
-        self.b.seal_block(set);
-        let old = self.b.ins().load(types::I32, mem(), status, 0);
-        let code = self.b.ins().iadd_imm_u(err, 1);
-        let was_ok = self.b.ins().icmp_imm_u(IntCC::Equal, old, 0);
-        let smaller = self.b.ins().umin(old, code);
-        let new = self.b.ins().select(was_ok, code, smaller);
-        self.b.ins().store(mem(), new, status, 0);
-        self.b.ins().jump(ret, &[]);
-        self.b.switch_to_block(ret);
-        self.b.seal_block(ret);
-        self.b.ins().return_(&[]);
+        self.epilogue(exit, status);
+        Ok(())
+    }
+
+    /// The [`Form::LeafSums`] function of a float `sum`/`mean` argument
+    /// stage that vectorises as `mode`: for each leaf `k` of `len`, the
+    /// `sizes[k]` elements from `i` (`start` for the first leaf, then
+    /// where the previous one ended) are summed exactly as NumPy's
+    /// `pairwise_sum` sums a block of at most 128 elements
+    /// (`interp::pairwise_sum`), and the sum is stored at `out[k]`:
+    ///
+    /// ```text
+    /// r[0..8] = the first 8 elements; r[j] += element i + j, 8 at a time;
+    /// res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7));
+    /// res += each of the last size % 8 elements, in order
+    /// ```
+    ///
+    /// The eight accumulators are `8 / lanes` vectors (4 `F64X2` or 2
+    /// `F32X4`), so one iteration of the vector loop is one group of 8
+    /// elements; they start as -0.0, the exact identity of `+` (`-0.0 + x`
+    /// is `x`, bit for bit), which is `r = first 8` after the first group.
+    /// The last `size % 8` elements run the scalar loop. A leaf of fewer
+    /// than 8 elements (only a whole sum of fewer than 8) gives
+    /// `-0.0 + x0 + x1 + ...` where NumPy starts from `0.0`: the same value
+    /// except possibly the sign of a zero result, which the executor's
+    /// final `0.0 + sum` makes `+0.0` in both.
+    ///
+    /// ```text
+    /// entry: (prologue); k = 0; len > 0 ? leaf : exit
+    /// leaf:  lend = i + sizes[k]; acc[..] = -0.0; lend - i >= 8 ? group : comb
+    /// group: acc[j] += elements i + j*lanes.. (one vector each); i += 8;
+    ///        lend - i >= 8 ? group : comb
+    /// comb:  res = the lanes combined as above; lend - i >= 1 ? tail : store
+    /// tail:  res += element i; i += 1; lend - i >= 1 ? tail : store
+    /// store: out[k] = res; k += 1; k < len ? leaf : exit
+    /// ```
+    fn build_sums(&mut self, stage: &Stage, mode: Mode) -> LResult<()> {
+        let (params, iv) = self.prologue(stage)?;
+        let [_, out, _, _, nleaves, status, sizes] = params[..] else {
+            return Err("kernel signature".into());
+        };
+        let Mode::Vector { lanes, .. } = mode else { return Err("internal error: a fused sum needs a vector mode".into()) };
+        let root = self.p.node(stage.root).dtype;
+        let (st, neg_zero) = match root {
+            DType::Float64 => (types::F64, Scalar::Float64(-0.0)),
+            DType::Float32 => (types::F32, Scalar::Float32(-0.0)),
+            d => return Err(format!("internal error: fused sum of {d}")),
+        };
+        if lanes == 0 || 8 % lanes != 0 {
+            return Err("internal error: fused sum lanes".into());
+        }
+        let nacc = (8 / lanes) as usize;
+        self.enter_vector(stage, mode)?;
+        let vt = self.ty(root);
+        let accs: Vec<Variable> = (0..nacc).map(|_| self.b.declare_var(vt)).collect();
+        let res = self.b.declare_var(st);
+        let kv = self.b.declare_var(self.ptr);
+        let zero = self.b.ins().iconst(self.ptr, 0);
+        self.b.def_var(kv, zero);
+
+        let leaf = self.b.create_block();
+        let group = self.b.create_block();
+        let comb = self.b.create_block();
+        let tail = self.b.create_block();
+        let store = self.b.create_block();
+        let exit = self.b.create_block();
+        let nz = self.konst(neg_zero);
+        let any = self.b.ins().icmp_imm_u(IntCC::NotEqual, nleaves, 0);
+        self.b.ins().brif(any, leaf, &[], exit, &[]);
+
+        // leaf
+        self.b.switch_to_block(leaf);
+        let k = self.b.use_var(kv);
+        let at = self.b.ins().imul_imm_u(k, 4);
+        let at = self.b.ins().iadd(sizes, at);
+        let size = self.b.ins().uload32(mem(), at, 0);
+        let size = if self.ptr == types::I64 { size } else { self.b.ins().ireduce(self.ptr, size) };
+        let i = self.b.use_var(iv);
+        let lend = self.b.ins().iadd(i, size);
+        for &a in &accs {
+            self.b.def_var(a, nz);
+        }
+        self.guard(iv, lend, 8, group, comb);
+
+        // group: 8 elements, one vector per accumulator.
+        self.b.switch_to_block(group);
+        let i = self.b.use_var(iv);
+        for (j, &a) in accs.iter().enumerate() {
+            let x = self.elements(stage, i, j as i64 * lanes as i64)?;
+            let acc = self.b.use_var(a);
+            let acc = self.b.ins().fadd(acc, x);
+            self.b.def_var(a, acc);
+        }
+        self.bottom_test(iv, i, lend, 8, group, comb);
+        self.b.seal_block(group);
+
+        // comb: r0..r7 in lane order, combined as NumPy does.
+        self.b.switch_to_block(comb);
+        self.b.seal_block(comb);
+        let mut r = Vec::with_capacity(8);
+        for &a in &accs {
+            let acc = self.b.use_var(a);
+            for l in 0..lanes {
+                r.push(self.b.ins().extractlane(acc, l as u8));
+            }
+        }
+        let s01 = self.b.ins().fadd(r[0], r[1]);
+        let s23 = self.b.ins().fadd(r[2], r[3]);
+        let s45 = self.b.ins().fadd(r[4], r[5]);
+        let s67 = self.b.ins().fadd(r[6], r[7]);
+        let lo = self.b.ins().fadd(s01, s23);
+        let hi = self.b.ins().fadd(s45, s67);
+        let sum = self.b.ins().fadd(lo, hi);
+        self.b.def_var(res, sum);
+        self.mode = Mode::Scalar;
+        self.guard(iv, lend, 1, tail, store);
+
+        // tail: the last size % 8 elements, in order.
+        self.b.switch_to_block(tail);
+        let i = self.b.use_var(iv);
+        let x = self.elements(stage, i, 0)?;
+        let acc = self.b.use_var(res);
+        let acc = self.b.ins().fadd(acc, x);
+        self.b.def_var(res, acc);
+        self.bottom_test(iv, i, lend, 1, tail, store);
+        self.b.seal_block(tail);
+
+        // store, next leaf.
+        self.b.switch_to_block(store);
+        self.b.seal_block(store);
+        let k = self.b.use_var(kv);
+        let at = self.b.ins().imul_imm_u(k, root.size() as i64);
+        let at = self.b.ins().iadd(out, at);
+        let v = self.b.use_var(res);
+        self.b.ins().store(mem(), v, at, 0);
+        let k2 = self.b.ins().iadd_imm_u(k, 1);
+        self.b.def_var(kv, k2);
+        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, k2, nleaves);
+        self.b.ins().brif(more, leaf, &[], exit, &[]);
+        self.b.seal_block(leaf);
+        self.epilogue(exit, status);
         Ok(())
     }
 

@@ -124,6 +124,7 @@ use crate::dtype::Scalar;
 use crate::error::Error;
 use crate::ir::{NodeId, NodeOp, Program, Shape};
 use crate::ops::{self, EvalError, Op};
+use codegen::Form;
 use plan::{Plan, StageKind};
 
 /// One stage, for the executor ([`crate::exec`]).
@@ -134,10 +135,17 @@ pub(crate) struct StageInfo<'k> {
     pub reduction: Option<NodeId>,
     /// The nodes it evaluates.
     pub nodes: &'k [NodeId],
+    /// Whether the stage has a leaf-sums function (a fused float sum).
+    pub sums: bool,
 }
 
 /// The signature of a compiled stage (see the module docs).
 type KernelFn = unsafe extern "C" fn(*const *const u8, *mut u8, *const u64, usize, usize, *mut u32);
+
+/// The signature of a stage's leaf-sums function: the kernel ABI, with
+/// `len` counting leaves and a seventh parameter, the leaf sizes (see
+/// `codegen::Form::LeafSums`).
+type SumsFn = unsafe extern "C" fn(*const *const u8, *mut u8, *const u64, usize, usize, *mut u32, *const u32);
 
 /// Compiles a program to machine code.
 ///
@@ -273,8 +281,11 @@ unsafe impl Sync for Code {}
 pub struct JitKernel {
     program: Program,
     plan: Plan,
-    /// One function per stage, in `plan.stages` order.
-    fns: Vec<KernelFn>,
+    /// The element function of each stage, in `plan.stages` order (`None`:
+    /// a full float sum fused into its leaf-sums function only).
+    fns: Vec<Option<KernelFn>>,
+    /// The leaf-sums function of each stage with a fused float sum.
+    sums: Vec<Option<SumsFn>>,
     /// Whether each stage has the vector loop.
     vectorised: Vec<bool>,
     options: JitOptions,
@@ -400,22 +411,49 @@ fn compile_inner(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> 
             StageKind::Reduce(r) => format!("; stage {i}: argument of reduction %{}", r.0),
             StageKind::Result => format!("; stage {i}: result %{}", stage.root.0),
         };
-        let sc = match em.compile_stage(p, &plan, stage, i, options) {
-            Ok(sc) => sc,
-            Err(e) => {
-                failure = Some(e);
-                break;
+        // A fused float sum needs only its leaf-sums function, unless it
+        // is an axis reduction, which runs the element function too along
+        // an axis that is not innermost in memory.
+        let fused = codegen::fused_sum(p, stage, options);
+        let mut forms = Vec::new();
+        if fused {
+            forms.push(Form::LeafSums);
+        }
+        if !fused || matches!(stage.kind, StageKind::Reduce(r) if matches!(p.node(r).op, NodeOp::ReduceAxis(..))) {
+            forms.push(Form::Elements);
+        }
+        let mut fid = None;
+        let mut sid = None;
+        let mut vec = fused;
+        for form in forms {
+            let sc = match em.compile_stage(p, &plan, stage, i, options, form) {
+                Ok(sc) => sc,
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            };
+            let what = match (form, &sc.vectorised, &sc.vector_error) {
+                (Form::LeafSums, _, _) => format!("{what}: pairwise leaf sums (vectorised)"),
+                (_, true, _) => format!("{what} (vectorised)"),
+                (_, false, Some(e)) => format!("{what} (scalar: the vector loop failed: {})", e.replace('\n', " ")),
+                (_, false, None) => what.clone(),
+            };
+            clif.push_str(&format!("{what}\n{}\n", sc.clif));
+            disasm.push_str(&format!("{what}\n{}\n", sc.disasm));
+            match form {
+                Form::LeafSums => sid = Some(sc.func),
+                Form::Elements => {
+                    fid = Some(sc.func);
+                    vec = sc.vectorised;
+                }
             }
-        };
-        let what = match (&sc.vectorised, &sc.vector_error) {
-            (true, _) => format!("{what} (vectorised)"),
-            (false, Some(e)) => format!("{what} (scalar: the vector loop failed: {})", e.replace('\n', " ")),
-            (false, None) => what,
-        };
-        clif.push_str(&format!("{what}\n{}\n", sc.clif));
-        disasm.push_str(&format!("{what}\n{}\n", sc.disasm));
-        ids.push(sc.func);
-        vectorised.push(sc.vectorised);
+        }
+        if failure.is_some() {
+            break;
+        }
+        ids.push((fid, sid));
+        vectorised.push(vec);
     }
     drop(em);
     if let Some(e) = failure {
@@ -425,13 +463,21 @@ fn compile_inner(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> 
     let fin = module.finalize_definitions();
     let fns = ids
         .iter()
-        .map(|&id| {
-            let f = module.get_finalized_function(id);
+        .map(|&(id, _)| {
+            let f = module.get_finalized_function(id?);
             // SAFETY: `f` is the entry of a function compiled from a
             // signature of six pointer-sized parameters and no results with
             // the target's default (C) calling convention, which is
             // `KernelFn`.
-            unsafe { std::mem::transmute::<*const u8, KernelFn>(f) }
+            Some(unsafe { std::mem::transmute::<*const u8, KernelFn>(f) })
+        })
+        .collect::<Vec<_>>();
+    let sums = ids
+        .iter()
+        .map(|&(_, id)| {
+            let f = module.get_finalized_function(id?);
+            // SAFETY: as above, with seven parameters: `SumsFn`.
+            Some(unsafe { std::mem::transmute::<*const u8, SumsFn>(f) })
         })
         .collect::<Vec<_>>();
     code.0 = Some(module);
@@ -440,7 +486,7 @@ fn compile_inner(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> 
     if options.listings {
         let _ = listings.set((clif, disasm));
     }
-    Ok(JitKernel { program: p.clone(), plan, fns, vectorised, options: options.clone(), listings, _code: code })
+    Ok(JitKernel { program: p.clone(), plan, fns, sums, vectorised, options: options.clone(), listings, _code: code })
 }
 
 /// The bits of a 0-d value in a scalar-buffer slot: the value's own bytes at
@@ -476,6 +522,10 @@ pub(crate) fn ref_ptr(a: &ArrayRef<'_>) -> *const u8 {
         ArrayRef::Float64(v) => v.as_ptr() as *const u8,
     }
 }
+
+/// The status of a call of a function a stage does not have (a bug in the
+/// executor): a failure of no node, reported as an internal error.
+const NO_FUNCTION: u32 = u32::MAX;
 
 /// The smallest failing node so far, and its message.
 #[derive(Default)]
@@ -526,7 +576,16 @@ impl JitKernel {
         &self.vectorised
     }
 
-    /// Number of compiled functions (reductions + 1).
+    /// Whether each stage (reductions in node order, then the result)
+    /// accumulates a float `sum`/`mean` in its vector loop (NumPy's
+    /// pairwise order, see `codegen::Form::LeafSums`). A float sum whose
+    /// stage does not vectorise, and every other reduction, is computed by
+    /// Rust from blocks of the argument the stage writes to a buffer.
+    pub fn fused_sums(&self) -> Vec<bool> {
+        (0..self.plan.stages.len()).map(|i| self.has_sums(i)).collect()
+    }
+
+    /// Number of stages (reductions + 1).
     pub fn stage_count(&self) -> usize {
         self.fns.len()
     }
@@ -612,13 +671,15 @@ impl JitKernel {
         self.plan
             .stages
             .iter()
-            .map(|s| StageInfo {
+            .enumerate()
+            .map(|(i, s)| StageInfo {
                 root: s.root,
                 reduction: match s.kind {
                     StageKind::Reduce(id) => Some(id),
                     StageKind::Result => None,
                 },
                 nodes: &s.nodes,
+                sums: self.has_sums(i),
             })
             .collect()
     }
@@ -680,11 +741,36 @@ impl JitKernel {
     /// this stage filled.
     pub(crate) unsafe fn call(&self, stage: usize, ptrs: &[*const u8], out: *mut u8, scalars: &[u64], start: usize, n: usize) -> u32 {
         let mut status = 0u32;
+        let Some(f) = self.fns[stage] else { return NO_FUNCTION };
         // SAFETY: the caller's guarantees are exactly the kernel ABI's
         // requirements: the kernel reads `inputs[k][start..start + n]` for
         // array inputs the stage uses, slots of `scalars`, writes
         // `out[0..n]` and `status`, and calls only helper functions.
-        unsafe { (self.fns[stage])(ptrs.as_ptr(), out, scalars.as_ptr(), start, n, &mut status) };
+        unsafe { f(ptrs.as_ptr(), out, scalars.as_ptr(), start, n, &mut status) };
+        status
+    }
+
+    /// Whether stage `stage` has a leaf-sums function ([`Self::call_sums`]).
+    pub(crate) fn has_sums(&self, stage: usize) -> bool {
+        self.sums.get(stage).is_some_and(Option::is_some)
+    }
+
+    /// Calls stage `stage`'s leaf-sums function on consecutive leaves of
+    /// `sizes` elements from element 0: `out[k]` gets NumPy's pairwise
+    /// block sum of leaf `k` (see `codegen::Form::LeafSums`).
+    ///
+    /// # Safety
+    ///
+    /// As [`Self::call`] with `start` 0 and `n` the sum of `sizes`;
+    /// `out` points to `sizes.len()` writable elements of the root's
+    /// dtype.
+    pub(crate) unsafe fn call_sums(&self, stage: usize, ptrs: &[*const u8], out: *mut u8, scalars: &[u64], sizes: &[u32]) -> u32 {
+        let mut status = 0u32;
+        let Some(f) = self.sums.get(stage).copied().flatten() else { return NO_FUNCTION };
+        // SAFETY: as in `call`: the kernel reads `inputs[k][0..sum(sizes)]`
+        // for array inputs the stage uses and `sizes[0..len]`, slots of
+        // `scalars`, writes `out[0..len]` and `status`.
+        unsafe { f(ptrs.as_ptr(), out, scalars.as_ptr(), 0, sizes.len(), &mut status, sizes.as_ptr()) };
         status
     }
 }
