@@ -7,18 +7,23 @@
 use numjet::{Array, ArrayData, ArrayRef, Backend, Config, DType, Engine, Error, Input, Scalar, Signature, View};
 use proptest::prelude::*;
 
-/// Every configuration a result must not depend on.
-fn configs() -> Vec<(&'static str, Engine)> {
-    vec![
-        ("jit", Engine::new(Config::default())),
-        ("jit threads(1) chunk(1)", Engine::new(Config::default().threads(1).chunk(1))),
-        ("jit threads(2) serial_below(0) chunk(3)", Engine::new(Config::default().threads(2).serial_below(0).chunk(3))),
-        ("jit threads(3) serial_below(0) chunk(64)", Engine::new(Config::default().threads(3).serial_below(0).chunk(64))),
-    ]
+/// Every configuration a result must not depend on: made once, so their
+/// kernel caches spare recompiling the same program for every input.
+fn configs() -> &'static [(&'static str, Engine)] {
+    static CONFIGS: std::sync::OnceLock<Vec<(&'static str, Engine)>> = std::sync::OnceLock::new();
+    CONFIGS.get_or_init(|| {
+        vec![
+            ("jit", Engine::new(Config::default())),
+            ("jit threads(1) chunk(1)", Engine::new(Config::default().threads(1).chunk(1))),
+            ("jit threads(2) serial_below(0) chunk(3)", Engine::new(Config::default().threads(2).serial_below(0).chunk(3))),
+            ("jit threads(3) serial_below(0) chunk(64)", Engine::new(Config::default().threads(3).serial_below(0).chunk(64))),
+        ]
+    })
 }
 
-fn interp() -> Engine {
-    Engine::new(Config::default().backend(Backend::Interp))
+fn interp() -> &'static Engine {
+    static INTERP: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+    INTERP.get_or_init(|| Engine::new(Config::default().backend(Backend::Interp)))
 }
 
 /// Same values bit for bit (any NaN equals any NaN), same shape.
@@ -240,7 +245,7 @@ fn float32_sum_is_pairwise_and_independent_of_threads() {
     // gives 1.087937e+06 (9% off).
     let x = vec![0.1f32; 10_000_000];
     let sig = Signature::new().array("x", DType::Float32);
-    for (name, engine) in configs().into_iter().filter(|(n, _)| !n.contains("chunk(1)")) {
+    for (name, engine) in configs().iter().filter(|(n, _)| !n.contains("chunk(1)")) {
         let r = engine.compile("sum(x)", &sig).unwrap().eval(&[(&x).into()]).unwrap();
         match r.to_scalar() {
             Some(Scalar::Float32(v)) => assert_eq!(v.to_bits(), 1232348162, "{name}: {v}"),
@@ -339,7 +344,7 @@ fn fused_float_sums_match_the_interpreter_at_every_length() {
     for src in exprs {
         let program = numjet::ir::lower(&numjet::syntax::parse(src).unwrap(), &sig, src).unwrap();
         let k = numjet::jit::compile(&program).unwrap();
-        let fused = k.fused_sums();
+        let fused = k.fused_reductions();
         assert!(fused[..fused.len() - 1].iter().all(|&f| f), "`{src}`: {fused:?}\n{}", k.clif_text());
     }
     let mut x = 0x2545_F491_4F6C_DD1Du64;
@@ -368,6 +373,44 @@ fn fused_float_sums_match_the_interpreter_at_every_length() {
                 // Every other element of one array: gathered blocks.
                 let (shape, step) = ([n], [2]);
                 let strided = View::strided(both.as_ref(), &shape, &step, 0).unwrap();
+                check(src, &[("a", Input::View(strided)), ("b", Input::from(&b))]).unwrap();
+            }
+        }
+    }
+}
+
+/// Integer `sum`/`min`/`max` and bool `any`/`all` fused into the JIT's
+/// vector loop: every length up to 200 and some longer ones, contiguous and
+/// strided, int32 and int64, against the interpreter on every configuration.
+#[test]
+fn fused_integer_and_bool_reductions_match_the_interpreter() {
+    let exprs = [
+        "sum(a*b)",
+        "min(a - b)",
+        "max(a*3) - min(b)",
+        "any(a > b + 90)",
+        "all(a != b)",
+        "sum(a, axis=0) + max(b)",
+        "any(a > 95, axis=0)",
+    ];
+    for d in [DType::Int64, DType::Int32] {
+        let sig = Signature::new().array("a", d).array("b", d);
+        for src in exprs {
+            let program = numjet::ir::lower(&numjet::syntax::parse(src).unwrap(), &sig, src).unwrap();
+            let k = numjet::jit::compile(&program).unwrap();
+            let fused = k.fused_reductions();
+            assert!(fused[..fused.len() - 1].iter().all(|&f| f), "`{src}` on {d}: {fused:?}\n{}", k.clif_text());
+        }
+    }
+    let lengths: Vec<usize> = (0..=200).chain([1023, 8191, 8192, 8193, 40_000]).collect();
+    for d in [DType::Int64, DType::Int32] {
+        for &n in &lengths {
+            let (a, b, both) = (values(d, n, n as u64), values(d, n, n as u64 + 1), values(d, 2 * n, n as u64 + 2));
+            let both = both.as_ref();
+            for src in exprs {
+                check(src, &[("a", Input::from(&a)), ("b", Input::from(&b))]).unwrap();
+                let (shape, step) = ([n], [2]);
+                let strided = View::strided(both, &shape, &step, 0).unwrap();
                 check(src, &[("a", Input::View(strided)), ("b", Input::from(&b))]).unwrap();
             }
         }

@@ -40,12 +40,13 @@ use crate::ops::{Op, Reduce};
 /// reduction's argument (C order over its shape).
 pub type Fill<'f> = dyn Fn(usize, &mut ArrayMut<'_>) + Sync + 'f;
 
-/// Sums of consecutive leaves of NumPy's pairwise recursion, computed by a
-/// JIT stage with the float sum fused into its loop: `(start, sizes, out)`
-/// writes to `out[k]` the pairwise block sum (`interp::pairwise_sum` of a
-/// block of at most 128 elements) of the `sizes[k]` elements following the
-/// earlier leaves, the first leaf starting at element `start`. `out` has
-/// the argument's float dtype.
+/// A reduction fused into a JIT stage: `(start, sizes, out)` writes to
+/// `out[k]` (of the reduction's dtype) the reduction of the `sizes[k]`
+/// elements following the earlier leaves, the first leaf starting at
+/// element `start`. For a float `sum`/`mean` a leaf is one of NumPy's
+/// pairwise blocks (at most 128 elements), summed as
+/// `interp::pairwise_sum` sums it; the associative reductions take any
+/// leaf (a [`STREAM`] piece here).
 pub type LeafSums<'f> = dyn Fn(usize, &[u32], &mut ArrayMut<'_>) + Sync + 'f;
 
 /// How a reduction gets its argument.
@@ -272,6 +273,13 @@ pub fn full(r: Reduce, out: DType, arg: DType, n: usize, src: Arg<'_>, par: bool
     let piece = |k: usize| -> Result<Scalar, &'static str> {
         let start = k * STREAM;
         let len = STREAM.min(n - start);
+        if let Some(leaves) = src.leaves
+            && r != Reduce::Mean
+        {
+            let mut one = ArrayData::zeros(out, 1);
+            leaves(start, &[len as u32], &mut one.as_mut());
+            return Ok(one.as_ref().get(0));
+        }
         let mut buf = ArrayData::zeros(arg, len);
         fill(start, &mut buf.as_mut());
         let c = buf.as_ref();

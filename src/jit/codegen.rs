@@ -81,34 +81,61 @@ pub(super) enum Form {
     /// The stage's root, stored per element to `out` (the kernel ABI of
     /// the module docs of [`crate::jit`], six parameters).
     Elements,
-    /// NumPy's pairwise-block sums of consecutive leaves of the root: a
-    /// seventh parameter `sizes: *const u32`, `len` is the number of
-    /// leaves, and `out[k]` gets the sum of the `sizes[k]` elements after
-    /// the previous leaves (see `Lowerer::build_sums`).
-    LeafSums,
+    /// The stage's reduction, fused: a seventh parameter `sizes: *const
+    /// u32`, `len` is the number of leaves, and `out[k]` (of the
+    /// reduction's dtype) gets the fold of the `sizes[k]` elements after
+    /// the previous leaves, from element `start`.
+    Leaves(Fold),
 }
 
 impl Form {
     fn params(self) -> usize {
         match self {
             Form::Elements => 6,
-            Form::LeafSums => 7,
+            Form::Leaves(_) => 7,
         }
     }
 }
 
-/// Whether a stage's float `sum`/`mean` is fused into its vector loop
-/// ([`Form::LeafSums`]): the argument of a `sum` or `mean` whose result
-/// has the argument's float dtype, in a stage that vectorises.
-pub(super) fn fused_sum(p: &Program, stage: &Stage, options: &JitOptions) -> bool {
-    let crate::jit::plan::StageKind::Reduce(id) = stage.kind else { return false };
-    let (NodeOp::Reduce(r) | NodeOp::ReduceAxis(r, _)) = p.node(id).op else { return false };
+/// A reduction fused into a stage's vector loop (see [`fused`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Fold {
+    /// Float `sum`/`mean`: each leaf (at most 128 elements) summed in
+    /// NumPy's pairwise-block order (`Lowerer::build_pairwise`).
+    Pairwise,
+    /// Integer `sum` (into int64, wrapping): any grouping is exact.
+    Sum,
+    /// bool `any` / `all`.
+    Any,
+    All,
+    /// Integer `min` / `max` (exact in any grouping: equal integers are
+    /// indistinguishable, unlike float zeros and NaNs).
+    Min,
+    Max,
+}
+
+/// The reduction a stage's vector loop accumulates itself, if any: a float
+/// `sum`/`mean` into the argument's dtype, an integer `sum` into int64,
+/// `any`/`all` of bools, integer `min`/`max`; in a stage that vectorises.
+/// The rest (`prod`, float `min`/`max`, integer `mean`, and every
+/// reduction of a stage that does not vectorise) is computed by Rust from
+/// blocks of the argument the stage's element function writes to a buffer.
+pub(super) fn fused(p: &Program, stage: &Stage, options: &JitOptions) -> Option<Fold> {
+    let crate::jit::plan::StageKind::Reduce(id) = stage.kind else { return None };
+    let (NodeOp::Reduce(r) | NodeOp::ReduceAxis(r, _)) = p.node(id).op else { return None };
     let arg = p.node(stage.root).dtype;
-    options.vectorise
-        && matches!(r, Reduce::Sum | Reduce::Mean)
-        && arg.is_float()
-        && p.node(id).dtype == arg
-        && vector_shape(p, stage).is_some()
+    let out = p.node(id).dtype;
+    let int = matches!(arg, DType::Int32 | DType::Int64);
+    let fold = match r {
+        Reduce::Sum | Reduce::Mean if arg.is_float() && out == arg => Fold::Pairwise,
+        Reduce::Sum if int && out == DType::Int64 => Fold::Sum,
+        Reduce::Any if arg == DType::Bool => Fold::Any,
+        Reduce::All if arg == DType::Bool => Fold::All,
+        Reduce::Min if int && out == arg => Fold::Min,
+        Reduce::Max if int && out == arg => Fold::Max,
+        _ => return None,
+    };
+    (options.vectorise && vector_shape(p, stage).is_some()).then_some(fold)
 }
 
 /// The compiled form of one stage, before finalisation.
@@ -178,7 +205,7 @@ impl Emitter<'_> {
     /// `vectorise` and [`vector_shape`] allow and Cranelift can lower it,
     /// else with the scalar loop only.
     ///
-    /// [`Form::LeafSums`] needs a stage [`fused_sum`] accepts (it has no
+    /// [`Form::Leaves`] needs a stage [`fused`] accepts (it has no
     /// scalar-only version).
     pub fn compile_stage(
         &mut self,
@@ -197,13 +224,13 @@ impl Emitter<'_> {
         }
         let name = match form {
             Form::Elements => format!("numjet_stage{index}"),
-            Form::LeafSums => format!("numjet_stage{index}_sums"),
+            Form::Leaves(_) => format!("numjet_stage{index}_fold"),
         };
         let func = self.module.declare_function(&name, Linkage::Local, &sig).map_err(|e| e.to_string())?;
         // The field is public: keep whatever it holds to a sane factor.
         let f = Function { p, plan, stage, func, name: &name, unroll: options.unroll.clamp(1, 4), listings: options.listings, form };
-        if form == Form::LeafSums {
-            let v = vector_shape(p, stage).ok_or("internal error: a fused sum in a stage that does not vectorise")?;
+        if let Form::Leaves(_) = form {
+            let v = vector_shape(p, stage).ok_or("internal error: a fused reduction in a stage that does not vectorise")?;
             return self.define(&f, Some(v));
         }
         if let Some(v) = vectorise.then(|| vector_shape(p, stage)).flatten() {
@@ -252,8 +279,9 @@ impl Emitter<'_> {
             };
             let r = match (f.form, vector) {
                 (Form::Elements, _) => l.build(f.stage, vector, f.unroll),
-                (Form::LeafSums, Some(mode)) => l.build_sums(f.stage, mode),
-                (Form::LeafSums, None) => Err("internal error: a fused sum without the vector loop".into()),
+                (Form::Leaves(Fold::Pairwise), Some(mode)) => l.build_pairwise(f.stage, mode),
+                (Form::Leaves(fold), Some(mode)) => l.build_fold(f.stage, mode, fold, f.unroll),
+                (Form::Leaves(_), None) => Err("internal error: a fused reduction without the vector loop".into()),
             };
             if r.is_ok() {
                 l.b.finalize(frontend);
@@ -506,7 +534,7 @@ impl Lowerer<'_, '_> {
         Ok(())
     }
 
-    /// The [`Form::LeafSums`] function of a float `sum`/`mean` argument
+    /// The [`Form::Leaves`] function of a float `sum`/`mean` argument
     /// stage that vectorises as `mode`: for each leaf `k` of `len`, the
     /// `sizes[k]` elements from `i` (`start` for the first leaf, then
     /// where the previous one ended) are summed exactly as NumPy's
@@ -538,7 +566,7 @@ impl Lowerer<'_, '_> {
     /// tail:  res += element i; i += 1; lend - i >= 1 ? tail : store
     /// store: out[k] = res; k += 1; k < len ? leaf : exit
     /// ```
-    fn build_sums(&mut self, stage: &Stage, mode: Mode) -> LResult<()> {
+    fn build_pairwise(&mut self, stage: &Stage, mode: Mode) -> LResult<()> {
         let (params, iv) = self.prologue(stage)?;
         let [_, out, _, _, nleaves, status, sizes] = params[..] else {
             return Err("kernel signature".into());
@@ -574,13 +602,7 @@ impl Lowerer<'_, '_> {
 
         // leaf
         self.b.switch_to_block(leaf);
-        let k = self.b.use_var(kv);
-        let at = self.b.ins().imul_imm_u(k, 4);
-        let at = self.b.ins().iadd(sizes, at);
-        let size = self.b.ins().uload32(mem(), at, 0);
-        let size = if self.ptr == types::I64 { size } else { self.b.ins().ireduce(self.ptr, size) };
-        let i = self.b.use_var(iv);
-        let lend = self.b.ins().iadd(i, size);
+        let lend = self.leaf_end(iv, kv, sizes);
         for &a in &accs {
             self.b.def_var(a, nz);
         }
@@ -629,11 +651,155 @@ impl Lowerer<'_, '_> {
         self.bottom_test(iv, i, lend, 1, tail, store);
         self.b.seal_block(tail);
 
-        // store, next leaf.
+        self.store_leaf(store, leaf, exit, kv, res, out, nleaves, root.size() as i64);
+        self.epilogue(exit, status);
+        Ok(())
+    }
+
+    /// The [`Form::Leaves`] function of an associative [`Fold`] (every one
+    /// but `Pairwise`) of a stage that vectorises as `mode`. Per leaf,
+    /// `unroll` vectors of accumulators (two per int32 vector for `sum`,
+    /// whose lanes are widened to int64) start at the fold's identity and
+    /// take `lanes * unroll` elements per iteration of the vector loop;
+    /// they are combined, then their lanes, then the scalar loop folds in
+    /// the leaf's last elements, and the result is stored at `out[k]`. The
+    /// loop structure is `build_pairwise`'s. Any grouping gives the same
+    /// result for these folds, which is what makes this order exact.
+    fn build_fold(&mut self, stage: &Stage, mode: Mode, fold: Fold, unroll: u32) -> LResult<()> {
+        let (params, iv) = self.prologue(stage)?;
+        let [_, out, _, _, nleaves, status, sizes] = params[..] else {
+            return Err("kernel signature".into());
+        };
+        let Mode::Vector { lanes, .. } = mode else { return Err("internal error: a fused reduction needs a vector mode".into()) };
+        let rd = self.p.node(stage.root).dtype;
+        let wide = fold == Fold::Sum && rd == DType::Int32;
+        self.enter_vector(stage, mode)?;
+        let (st, identity) = match (fold, rd) {
+            (Fold::Sum, DType::Int32 | DType::Int64) => {
+                let z = self.b.ins().iconst(types::I64, 0);
+                (types::I64, self.b.ins().splat(types::I64X2, z))
+            }
+            (Fold::Any | Fold::All, DType::Bool) => (types::I8, self.konst(Scalar::Bool(fold == Fold::All))),
+            (Fold::Min | Fold::Max, DType::Int32 | DType::Int64) => {
+                let min = fold == Fold::Min;
+                let id = match rd {
+                    DType::Int32 => Scalar::Int32(if min { i32::MAX } else { i32::MIN }),
+                    _ => Scalar::Int64(if min { i64::MAX } else { i64::MIN }),
+                };
+                (ty(rd), self.konst(id))
+            }
+            _ => return Err(format!("internal error: fused {fold:?} of {rd}")),
+        };
+        let vt = self.b.func.dfg.value_type(identity);
+        let per = if wide { 2 } else { 1 };
+        let accs: Vec<Variable> = (0..unroll as usize * per).map(|_| self.b.declare_var(vt)).collect();
+        let res = self.b.declare_var(st);
+        let kv = self.b.declare_var(self.ptr);
+        let zero = self.b.ins().iconst(self.ptr, 0);
+        self.b.def_var(kv, zero);
+        let step = lanes as i64 * unroll as i64;
+
+        let leaf = self.b.create_block();
+        let group = self.b.create_block();
+        let comb = self.b.create_block();
+        let tail = self.b.create_block();
+        let store = self.b.create_block();
+        let exit = self.b.create_block();
+        let any = self.b.ins().icmp_imm_u(IntCC::NotEqual, nleaves, 0);
+        self.b.ins().brif(any, leaf, &[], exit, &[]);
+
+        // leaf
+        self.b.switch_to_block(leaf);
+        let lend = self.leaf_end(iv, kv, sizes);
+        for &a in &accs {
+            self.b.def_var(a, identity);
+        }
+        self.guard(iv, lend, step, group, comb);
+
+        // group: `unroll` vectors.
+        self.b.switch_to_block(group);
+        let i = self.b.use_var(iv);
+        for c in 0..unroll as usize {
+            let x = self.elements(stage, i, c as i64 * lanes as i64)?;
+            let parts = if wide { vec![self.b.ins().swiden_low(x), self.b.ins().swiden_high(x)] } else { vec![x] };
+            for (j, part) in parts.into_iter().enumerate() {
+                let a = accs[c * per + j];
+                let acc = self.b.use_var(a);
+                let acc = self.fold_op(fold, acc, part);
+                self.b.def_var(a, acc);
+            }
+        }
+        self.bottom_test(iv, i, lend, step, group, comb);
+        self.b.seal_block(group);
+
+        // comb: the accumulators, then their lanes.
+        self.b.switch_to_block(comb);
+        self.b.seal_block(comb);
+        let mut v = self.b.use_var(accs[0]);
+        for &a in &accs[1..] {
+            let x = self.b.use_var(a);
+            v = self.fold_op(fold, v, x);
+        }
+        let r = match fold {
+            Fold::Any | Fold::All => {
+                // Lane masks: their sign bits.
+                let bits = self.b.ins().vhigh_bits(types::I32, v);
+                if fold == Fold::Any {
+                    self.b.ins().icmp_imm_u(IntCC::NotEqual, bits, 0)
+                } else {
+                    let all = (1i64 << vt.lane_count()) - 1;
+                    self.b.ins().icmp_imm_u(IntCC::Equal, bits, all)
+                }
+            }
+            _ => {
+                let mut r = self.b.ins().extractlane(v, 0);
+                for l in 1..vt.lane_count() {
+                    let x = self.b.ins().extractlane(v, l as u8);
+                    r = self.fold_op(fold, r, x);
+                }
+                r
+            }
+        };
+        self.b.def_var(res, r);
+        self.mode = Mode::Scalar;
+        self.guard(iv, lend, 1, tail, store);
+
+        // tail: the leaf's last elements.
+        self.b.switch_to_block(tail);
+        let i = self.b.use_var(iv);
+        let x = self.elements(stage, i, 0)?;
+        let x = if wide { self.b.ins().sextend(types::I64, x) } else { x };
+        let acc = self.b.use_var(res);
+        let acc = self.fold_op(fold, acc, x);
+        self.b.def_var(res, acc);
+        self.bottom_test(iv, i, lend, 1, tail, store);
+        self.b.seal_block(tail);
+
+        self.store_leaf(store, leaf, exit, kv, res, out, nleaves, st.bytes() as i64);
+        self.epilogue(exit, status);
+        Ok(())
+    }
+
+    /// At the top of a leaf (in the current block): the end of leaf `kv`,
+    /// `i + sizes[kv]`.
+    fn leaf_end(&mut self, iv: Variable, kv: Variable, sizes: Value) -> Value {
+        let k = self.b.use_var(kv);
+        let at = self.b.ins().imul_imm_u(k, 4);
+        let at = self.b.ins().iadd(sizes, at);
+        let size = self.b.ins().uload32(mem(), at, 0);
+        let size = if self.ptr == types::I64 { size } else { self.b.ins().ireduce(self.ptr, size) };
+        let i = self.b.use_var(iv);
+        self.b.ins().iadd(i, size)
+    }
+
+    /// The `store` block of a leaf loop: `out[k] = res` (`size` bytes),
+    /// then on to the next leaf or `exit`; seals `leaf`.
+    #[allow(clippy::too_many_arguments)]
+    fn store_leaf(&mut self, store: Block, leaf: Block, exit: Block, kv: Variable, res: Variable, out: Value, nleaves: Value, size: i64) {
         self.b.switch_to_block(store);
         self.b.seal_block(store);
         let k = self.b.use_var(kv);
-        let at = self.b.ins().imul_imm_u(k, root.size() as i64);
+        let at = self.b.ins().imul_imm_u(k, size);
         let at = self.b.ins().iadd(out, at);
         let v = self.b.use_var(res);
         self.b.ins().store(mem(), v, at, 0);
@@ -642,8 +808,18 @@ impl Lowerer<'_, '_> {
         let more = self.b.ins().icmp(IntCC::UnsignedLessThan, k2, nleaves);
         self.b.ins().brif(more, leaf, &[], exit, &[]);
         self.b.seal_block(leaf);
-        self.epilogue(exit, status);
-        Ok(())
+    }
+
+    /// One step of an associative fold, on scalars or vectors alike.
+    fn fold_op(&mut self, fold: Fold, a: Value, b: Value) -> Value {
+        match fold {
+            Fold::Pairwise => self.b.ins().fadd(a, b),
+            Fold::Sum => self.b.ins().iadd(a, b),
+            Fold::Any => self.b.ins().bor(a, b),
+            Fold::All => self.b.ins().band(a, b),
+            Fold::Min => self.b.ins().smin(a, b),
+            Fold::Max => self.b.ins().smax(a, b),
+        }
     }
 
     /// Jumps to `body` if at least `step` elements are left from `iv`,

@@ -411,30 +411,34 @@ fn compile_inner(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> 
             StageKind::Reduce(r) => format!("; stage {i}: argument of reduction %{}", r.0),
             StageKind::Result => format!("; stage {i}: result %{}", stage.root.0),
         };
-        // A fused float sum needs only its leaf-sums function, unless it
-        // is an axis reduction, which runs the element function too along
-        // an axis that is not innermost in memory.
-        let fused = codegen::fused_sum(p, stage, options);
-        let mut forms = Vec::new();
-        if fused {
-            forms.push(Form::LeafSums);
-        }
-        if !fused || matches!(stage.kind, StageKind::Reduce(r) if matches!(p.node(r).op, NodeOp::ReduceAxis(..))) {
-            forms.push(Form::Elements);
-        }
+        // A fused reduction needs only its leaf function, unless it is an
+        // axis reduction, which runs the element function too along an
+        // axis that is not innermost in memory. If Cranelift cannot lower
+        // the leaf function, the reduction is not fused.
+        let fold = codegen::fused(p, stage, options);
+        let axis = matches!(stage.kind, StageKind::Reduce(r) if matches!(p.node(r).op, NodeOp::ReduceAxis(..)));
         let mut fid = None;
         let mut sid = None;
-        let mut vec = fused;
+        let mut vec = false;
+        let mut forms = vec![];
+        if let Some(fold) = fold {
+            forms.push(Form::Leaves(fold));
+        }
+        forms.push(Form::Elements);
         for form in forms {
+            if form == Form::Elements && sid.is_some() && !axis {
+                break;
+            }
             let sc = match em.compile_stage(p, &plan, stage, i, options, form) {
                 Ok(sc) => sc,
+                Err(_) if form != Form::Elements => continue,
                 Err(e) => {
                     failure = Some(e);
                     break;
                 }
             };
             let what = match (form, &sc.vectorised, &sc.vector_error) {
-                (Form::LeafSums, _, _) => format!("{what}: pairwise leaf sums (vectorised)"),
+                (Form::Leaves(fold), _, _) => format!("{what}: fused {fold:?} per leaf (vectorised)"),
                 (_, true, _) => format!("{what} (vectorised)"),
                 (_, false, Some(e)) => format!("{what} (scalar: the vector loop failed: {})", e.replace('\n', " ")),
                 (_, false, None) => what.clone(),
@@ -442,7 +446,10 @@ fn compile_inner(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> 
             clif.push_str(&format!("{what}\n{}\n", sc.clif));
             disasm.push_str(&format!("{what}\n{}\n", sc.disasm));
             match form {
-                Form::LeafSums => sid = Some(sc.func),
+                Form::Leaves(_) => {
+                    sid = Some(sc.func);
+                    vec = true;
+                }
                 Form::Elements => {
                     fid = Some(sc.func);
                     vec = sc.vectorised;
@@ -577,11 +584,12 @@ impl JitKernel {
     }
 
     /// Whether each stage (reductions in node order, then the result)
-    /// accumulates a float `sum`/`mean` in its vector loop (NumPy's
-    /// pairwise order, see `codegen::Form::LeafSums`). A float sum whose
-    /// stage does not vectorise, and every other reduction, is computed by
-    /// Rust from blocks of the argument the stage writes to a buffer.
-    pub fn fused_sums(&self) -> Vec<bool> {
+    /// accumulates its reduction in its own vector loop: a float
+    /// `sum`/`mean` (in NumPy's pairwise order), an integer `sum`,
+    /// `min`/`max`, or `any`/`all` (see `codegen::fused`). Other reductions,
+    /// and those of stages that do not vectorise, are computed by Rust from
+    /// blocks of the argument the stage writes to a buffer.
+    pub fn fused_reductions(&self) -> Vec<bool> {
         (0..self.plan.stages.len()).map(|i| self.has_sums(i)).collect()
     }
 
