@@ -19,6 +19,13 @@
 //! - `prod` runs left to right on one thread (float products are not
 //!   associative, and NumPy multiplies in order).
 //!
+//! When the JIT fused the reduction into the stage ([`LeafSums`]), the
+//! stage reduces each leaf itself: a float sum's leaves are the pairwise
+//! recursion's blocks of at most 128 elements (ranges of up to
+//! `LEAF_SPAN` elements are one call; their leaf sums are combined here in
+//! the recursion's order), and the associative reductions' leaves are the
+//! pieces above. The order of operations, hence every bit, is the same.
+//!
 //! Axis reductions ([`axis`]) follow NumPy's order for a C-contiguous
 //! argument: along the last axis each row is reduced as above (pairwise
 //! float sums); along another axis each output element accumulates its

@@ -80,19 +80,38 @@
 //!
 //! ## Reductions
 //!
-//! The reduction itself runs in Rust ([`crate::exec::reduce`]), consuming
-//! its argument as the stage's kernel computes it, a block at a time into a
-//! small reusable buffer (never an array of the argument's size), in a
-//! fixed order: NumPy's pairwise float sums, split across threads at the
-//! recursion's own split points, and piecewise partial results combined in
-//! order for the associative reductions. See that module for the details.
+//! A reduction stage whose argument vectorises accumulates the reduction
+//! in its own vector loop, in registers: its *leaf function* (the kernel
+//! ABI plus a seventh parameter, `sizes: *const u32`; `len` counts leaves)
+//! reduces each of `len` consecutive leaves of `sizes[k]` elements to one
+//! value at `out[k]`. The executor chooses the leaves and combines their
+//! results ([`crate::exec::reduce`]):
+//!
+//! - float `sum`/`mean`: the leaves are the blocks of NumPy's pairwise
+//!   recursion (at most 128 elements), each summed with NumPy's eight
+//!   accumulators (four `F64X2` or two `F32X4` registers) and its order
+//!   of combining them, then its last `n % 8` elements in order; the
+//!   executor adds the leaf sums in the recursion's order. Bit for bit
+//!   NumPy's result, on any number of threads.
+//! - integer `sum` (int64 accumulators, int32 lanes widened), integer
+//!   `min`/`max`, bool `any`/`all`: exact in any grouping, so a leaf is a
+//!   whole piece of the executor's (8,192 elements), accumulated in
+//!   `unroll` vectors.
+//!
+//! The other reductions (`prod`, float `min`/`max`, the `mean` of
+//! integers, the `sum` of bools), and every reduction of a stage that
+//! does not vectorise, run in Rust over blocks of the argument the stage's
+//! element function writes into a small reusable buffer (never an array
+//! of the argument's size), in the same fixed orders. An axis reduction
+//! keeps both functions: the leaf function for rows along the axis
+//! innermost in memory, the element function otherwise.
+//! [`JitKernel::fused_reductions`] tells which stages are fused.
 //!
 //! ## Known limitations
 //!
-//! - Reductions are streamed, not fused: each block of the argument is
-//!   still written to an (L1/L2-resident) buffer and read back by Rust.
-//!   Integer `sum`, bool `any`/`all` and integer `min`/`max` would be easy
-//!   to accumulate in vector registers exactly.
+//! - Reductions fused as above only; `prod`, float `min`/`max` (NumPy's
+//!   "first NaN, later of equal zeros" rule is not lane-order free) and
+//!   the others listed are streamed through a buffer.
 //! - `prod`, `any`/`all` of non-bool arguments and the `mean` of an
 //!   integer input array (not streamed) still go element by element
 //!   through boxed [`Scalar`]s, as `interp::reduce` does.
