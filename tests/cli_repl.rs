@@ -96,6 +96,23 @@ fn pipe_runs_like_a_script_without_prompts_or_banner() {
     assert_eq!(text(&out.stdout), "np.int64(2)\n");
 }
 
+#[test]
+fn asm_shows_machine_code() {
+    let out = run_pipe("asm", "a = linspace(0, 1, 10)\nb = a\n:asm a + b*2\n:asm sin(a)\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let asm = text(&out.stdout);
+    if cfg!(all(feature = "disas", target_arch = "x86_64")) {
+        // Offset, bytes, Intel syntax; the helper a call goes to.
+        assert!(asm.starts_with("; x86-64 machine code"), "{asm}");
+        assert!(asm.contains("\n  0000  55                             push    rbp\n"), "{asm}");
+        assert!(asm.lines().any(|l| l.contains("  addpd   xmm") || l.contains("  vaddpd  xmm")), "{asm}");
+        assert!(asm.lines().any(|l| l.trim_end().ends_with(" c3                             ret")), "{asm}");
+        assert!(asm.lines().any(|l| l.ends_with("; numjet_sin_f64")), "{asm}");
+    } else {
+        assert!(asm.starts_with("; Cranelift VCode listing"), "{asm}");
+    }
+}
+
 const BAD_SCRIPT: &str = "x = arange(3)\nx + 1\ny = x * bogus + 1\nx * 100\n";
 
 fn check_bad_script(out: &Output) {
@@ -393,7 +410,8 @@ mod pty {
         p.send_line(":clif xylophone * 2").unwrap();
         p.exp_string("function").unwrap();
         p.send_line(":asm xylophone").unwrap();
-        p.exp_string("retq").unwrap();
+        let ret = if cfg!(all(feature = "disas", target_arch = "x86_64")) { " c3                             ret" } else { "retq" };
+        p.exp_string(ret).unwrap();
 
         p.send_line(":quit").unwrap();
         p.exp_eof().unwrap();

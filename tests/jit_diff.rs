@@ -1153,9 +1153,77 @@ fn introspection() {
     assert_eq!(clif.matches("function %numjet_stage").count(), 2, "{clif}");
     assert!(clif.contains("fmul") && clif.contains("fadd"), "{clif}");
     assert!(!clif.contains("fma"), "a*b+c must not be fused:\n{clif}");
-    assert!(!k.disasm().is_empty());
-    assert!(!k.disasm().contains("fmadd"), "{}", k.disasm());
+    let asm = k.disasm();
+    assert!(!asm.contains("fmadd"), "{asm}");
     assert!(format!("{k:?}").contains("JitKernel"));
+    if !cfg!(all(feature = "disas", target_arch = "x86_64")) {
+        assert!(asm.starts_with("; Cranelift VCode listing"), "{asm}");
+        assert_eq!(asm.matches("; stage ").count(), 2, "{asm}");
+        return;
+    }
+    assert!(asm.starts_with("; x86-64 machine code"), "{asm}");
+    let stages = asm_stages(asm);
+    assert_eq!(stages.len(), 2, "{asm}");
+    for stage in &stages {
+        // Every stage starts at offset 0 with the frame setup and returns.
+        assert_eq!(stage[0].0, 0, "{asm}");
+        assert_eq!((stage[0].1.as_slice(), stage[0].2.as_str()), ([0x55].as_slice(), "push rbp"), "{asm}");
+        assert!(stage.iter().any(|(_, b, t)| b == &[0xc3] && t == "ret"), "{asm}");
+    }
+    // The result stage: `(a * b + c) - mean`, two doubles per vector, and
+    // the scalar tail (SSE2 forms, or their AVX `v` forms on a host with
+    // AVX).
+    let mnemonics: Vec<&str> = stages[1].iter().map(|(_, _, t)| t.split(' ').next().unwrap_or("")).collect();
+    for m in ["movupd", "mulpd", "addpd", "subpd", "mulsd", "addsd", "subsd"] {
+        assert!(mnemonics.iter().any(|&x| x == m || x.strip_prefix('v') == Some(m)), "no {m}:\n{asm}");
+    }
+    // Conditional branches go to block labels the listing defines.
+    let jumps: Vec<&str> = asm.lines().filter_map(|l| l.split_once("  j")?.1.split_once(" .L").map(|(_, l)| l)).collect();
+    assert!(!jumps.is_empty(), "{asm}");
+    for l in jumps {
+        assert!(asm.contains(&format!("\n.L{l}:\n")), ".L{l}:\n{asm}");
+    }
+
+    // A helper call names its symbol, on the instruction loading its
+    // address (still 0 before relocation).
+    let sig = Signature::new().array("a", DType::Float64);
+    let k = jit_of("sin(a) + 1", &sig);
+    let asm = k.disasm();
+    let line = asm.lines().find(|l| l.ends_with("; numjet_sin_f64")).unwrap_or_else(|| panic!("{asm}"));
+    assert!(line.contains(" 00 00 00 00 00 00 00 00  mov "), "{line}\n{asm}");
+    assert!(asm.lines().any(|l| l.contains("  call ")), "{asm}");
+}
+
+/// The instructions of each stage of a byte-level listing (offset, bytes,
+/// Intel text), checked to follow each other without gaps from offset 0.
+fn asm_stages(asm: &str) -> Vec<Vec<(usize, Vec<u8>, String)>> {
+    let mut stages: Vec<Vec<(usize, Vec<u8>, String)>> = Vec::new();
+    let mut data = false;
+    for l in asm.lines() {
+        if l.starts_with("; stage ") {
+            stages.push(Vec::new());
+            data = false;
+        } else if l.starts_with("; constants: ") {
+            data = true;
+        } else if l.starts_with("  ") && !data {
+            let (off, rest) = l.trim_start().split_once("  ").unwrap_or_else(|| panic!("{l}"));
+            let off = usize::from_str_radix(off, 16).unwrap_or_else(|_| panic!("{l}"));
+            let mut bytes = Vec::new();
+            let mut rest = rest.trim_start();
+            while let Some((b, r)) = rest.split_once(' ').filter(|(b, _)| b.len() == 2) {
+                let Ok(b) = u8::from_str_radix(b, 16) else { break };
+                bytes.push(b);
+                rest = r.trim_start();
+            }
+            let text = rest.split("  ;").next().unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
+            let stage = stages.last_mut().unwrap_or_else(|| panic!("{asm}"));
+            let expect = stage.last().map_or(0, |(o, b, _): &(usize, Vec<u8>, String)| o + b.len());
+            assert_eq!(off, expect, "{l}\n{asm}");
+            assert!(!bytes.is_empty() && !text.is_empty(), "{l}");
+            stage.push((off, bytes, text));
+        }
+    }
+    stages
 }
 
 fn jit_of(src: &str, sig: &Signature) -> JitKernel {

@@ -39,7 +39,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     (":time", "EXPR", "compile time, median evaluation time, elements/s, GB/s"),
     (":ir", "EXPR", "show the typed IR of EXPR"),
     (":clif", "EXPR", "show the Cranelift IR of each compiled stage"),
-    (":asm", "EXPR", "show the compiled machine instructions (Cranelift's listing)"),
+    (":asm", "EXPR", "show each stage's machine code (x86-64: offsets, bytes, Intel syntax)"),
     (":threads", "[N]", "show or set the thread count (0 = every core)"),
     (":backend", "[interp|jit]", "show or choose the evaluator"),
     (":del", "NAME...", "delete variables"),

@@ -60,13 +60,13 @@
 
 use std::collections::HashMap;
 
-use cranelift_codegen::Context;
+use cranelift_codegen::{CompiledCode, Context};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
 use cranelift_codegen::ir::{AbiParam, Block, Endianness, FuncRef, InstBuilder, MemFlagsData, Type, UserFuncName, Value, types};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_jit::JITModule;
-use cranelift_module::{FuncId, Linkage, Module};
+use cranelift_module::{FuncId, Linkage, Module, ModuleDeclarations};
 
 use super::JitOptions;
 use super::helpers::{self, Helper};
@@ -143,8 +143,7 @@ pub(super) struct StageCode {
     pub func: FuncId,
     /// The Cranelift IR, as given to the code generator.
     pub clif: String,
-    /// The machine code, as Cranelift's VCode listing (after register
-    /// allocation).
+    /// The machine-code listing (see [`DISASM_HEADER`]).
     pub disasm: String,
     /// Whether the stage has the vector loop.
     pub vectorised: bool,
@@ -295,18 +294,45 @@ impl Emitter<'_> {
         }
         // Listings cost a good part of a compile: only when asked for.
         let clif = if f.listings { ctx.func.display().to_string() } else { String::new() };
-        ctx.set_disasm(f.listings);
+        // A byte-level listing decodes the code buffer: no VCode text needed.
+        ctx.set_disasm(f.listings && !super::BYTE_LISTING);
         let r = module.define_function(f.func, ctx).map_err(|e| match e {
             cranelift_module::ModuleError::Compilation(cranelift_codegen::CodegenError::Verifier(errs)) => {
                 format!("verifier: {}", cranelift_codegen::print_errors::pretty_verifier_error(&ctx.func, None, errs))
             }
             e => format!("{e:?}"),
         });
-        let disasm = ctx.compiled_code().and_then(|c| c.vcode.clone()).unwrap_or_default();
+        let disasm = match ctx.compiled_code() {
+            Some(c) if f.listings => machine_listing(c, &ctx.func, module.declarations()),
+            _ => String::new(),
+        };
         module.clear_context(ctx);
         r?;
         Ok(StageCode { func: f.func, clif, disasm, vectorised: vector.is_some(), vector_error: None })
     }
+}
+
+/// The first line of the machine-code listing of a compile (once, above
+/// every stage's [`StageCode::disasm`]): what kind of listing it is.
+#[cfg(all(feature = "disas", target_arch = "x86_64"))]
+pub(super) const DISASM_HEADER: &str = super::disas::HEADER;
+#[cfg(not(all(feature = "disas", target_arch = "x86_64")))]
+pub(super) const DISASM_HEADER: &str = "; Cranelift VCode listing (build with feature `disas` on x86-64 for a byte-level disassembly)";
+
+/// The machine-code listing of a compiled function, `func` its IR (for
+/// the names of what it calls) and `decls` the module's declarations: a
+/// byte-level disassembly (`disas.rs`).
+#[cfg(all(feature = "disas", target_arch = "x86_64"))]
+fn machine_listing(code: &CompiledCode, func: &cranelift_codegen::ir::Function, decls: &ModuleDeclarations) -> String {
+    super::disas::listing(code, func, decls)
+}
+
+/// The machine-code listing of a compiled function: Cranelift's VCode
+/// listing (after register allocation; no encodings), which `define`
+/// asked for.
+#[cfg(not(all(feature = "disas", target_arch = "x86_64")))]
+fn machine_listing(code: &CompiledCode, _: &cranelift_codegen::ir::Function, _: &ModuleDeclarations) -> String {
+    code.vcode.clone().unwrap_or_default()
 }
 
 /// What one stage's function is made of.

@@ -128,6 +128,8 @@
 //!   as described in `codegen.rs`.
 
 mod codegen;
+#[cfg(all(feature = "disas", target_arch = "x86_64"))]
+mod disas;
 mod helpers;
 mod plan;
 
@@ -165,6 +167,10 @@ type KernelFn = unsafe extern "C" fn(*const *const u8, *mut u8, *const u64, usiz
 /// `len` counting leaves and a seventh parameter, the leaf sizes (see
 /// `codegen::Form::LeafSums`).
 type SumsFn = unsafe extern "C" fn(*const *const u8, *mut u8, *const u64, usize, usize, *mut u32, *const u32);
+
+/// Whether [`JitKernel::disasm`] is a byte-level disassembly (`disas.rs`)
+/// rather than Cranelift's VCode listing.
+const BYTE_LISTING: bool = cfg!(all(feature = "disas", target_arch = "x86_64"));
 
 /// Compiles a program to machine code.
 ///
@@ -390,8 +396,14 @@ fn compile_inner(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> 
     // "0"), read once here: set it when testing code generation changes.
     // The checks memory safety depends on do not rely on it (`validate`,
     // and `Lowerer::lower` checks every node's Cranelift type).
-    static ISA: std::sync::OnceLock<Result<cranelift_codegen::isa::OwnedTargetIsa, String>> = std::sync::OnceLock::new();
-    let isa = ISA
+    //
+    // A byte-level listing labels Cranelift's blocks, whose offsets it
+    // records only with `machine_code_cfg_info`: that flag (metadata only,
+    // the same code) is set in a second ISA, used by listing compiles only.
+    static ISA: [std::sync::OnceLock<Result<cranelift_codegen::isa::OwnedTargetIsa, String>>; 2] =
+        [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+    let cfg_info = options.listings && BYTE_LISTING;
+    let isa = ISA[usize::from(cfg_info)]
         .get_or_init(|| {
             let mut flags = settings::builder();
             let verify = cfg!(debug_assertions) || std::env::var_os("NUMJET_JIT_VERIFY").is_some_and(|v| !v.is_empty() && v != "0");
@@ -400,6 +412,7 @@ fn compile_inner(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> 
                 ("is_pic", "false"),
                 ("opt_level", "speed"),
                 ("enable_verifier", if verify { "true" } else { "false" }),
+                ("machine_code_cfg_info", if cfg_info { "true" } else { "false" }),
             ] {
                 flags.set(k, v).map_err(|e| e.to_string())?;
             }
@@ -422,7 +435,7 @@ fn compile_inner(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> 
     let mut em = codegen::Emitter { module: &mut module, ctx, fctx: FunctionBuilderContext::new() };
     let mut ids = Vec::new();
     let mut clif = String::new();
-    let mut disasm = String::new();
+    let mut disasm = format!("{}\n", codegen::DISASM_HEADER);
     let mut vectorised = Vec::new();
     let mut failure = None;
     for (i, stage) in plan.stages.iter().enumerate() {
@@ -576,16 +589,22 @@ impl JitKernel {
         &self.listings().0
     }
 
-    /// The machine code of every stage: Cranelift's VCode listing after
-    /// register allocation (instructions with physical registers; no byte
-    /// encodings — a byte-level disassembly would need cranelift-codegen's
-    /// `disas` feature and capstone).
+    /// The machine code of every stage, its first line saying which of two
+    /// listings it is. With the `disas` feature (part of the default `cli`
+    /// feature) on x86-64: a disassembly of the bytes Cranelift emitted, one
+    /// line per instruction (offset, encoding, Intel syntax), with
+    /// Cranelift's blocks labelled, the helper each call goes to named,
+    /// and the constant pool as hex. Otherwise: Cranelift's VCode listing
+    /// after register allocation (instructions with physical registers, no
+    /// encodings).
     pub fn disasm(&self) -> &str {
         &self.listings().1
     }
 
     /// The listings, from a second compile of the same program with the
-    /// same options (deterministic, so the same code) on first use.
+    /// same options on first use: the same code, since code generation is
+    /// deterministic and the one flag a listing compile adds
+    /// (`machine_code_cfg_info`) only records block offsets.
     fn listings(&self) -> &(String, String) {
         self.listings.get_or_init(|| {
             let options = JitOptions { listings: true, ..self.options.clone() };
