@@ -172,14 +172,21 @@ trait Float: Copy + Send + std::ops::Add<Output = Self> + std::ops::AddAssign {
     fn slice(d: &mut [Self]) -> ArrayMut<'_>;
 }
 
+/// Where NumPy's pairwise recursion splits a range of `n > 128` elements:
+/// the first part's length (`interp::pairwise_sum` writes the same rule
+/// independently, as the reference).
+fn split(n: usize) -> usize {
+    let n2 = n / 2;
+    n2 - n2 % 8
+}
+
 /// The sizes of the leaves (ranges of at most 128 elements) NumPy's
 /// pairwise recursion splits `n` elements into, in order.
 fn leaf_sizes(n: usize, out: &mut Vec<u32>) {
     if n <= 128 {
         out.push(n as u32);
     } else {
-        let mut n2 = n / 2;
-        n2 -= n2 % 8;
+        let n2 = split(n);
         leaf_sizes(n2, out);
         leaf_sizes(n - n2, out);
     }
@@ -194,8 +201,7 @@ fn combine_leaves<T: Float>(n: usize, sums: &[T], at: &mut usize) -> T {
         *at += 1;
         s
     } else {
-        let mut n2 = n / 2;
-        n2 -= n2 % 8;
+        let n2 = split(n);
         let l = combine_leaves(n2, sums, at);
         l + combine_leaves(n - n2, sums, at)
     }
@@ -238,8 +244,7 @@ fn pairwise<T: Float>(start: usize, n: usize, src: Arg<'_>, par: bool, buf: &mut
         (src.fill)(start, &mut T::slice(b));
         return interp::pairwise_sum(b, T::ZERO);
     }
-    let mut n2 = n / 2;
-    n2 -= n2 % 8;
+    let n2 = split(n);
     if par && n >= PAR_MIN {
         let (l, r) = rayon::join(
             || pairwise::<T>(start, n2, src, true, &mut Vec::new()),

@@ -101,7 +101,7 @@ impl Form {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Fold {
     /// Float `sum`/`mean`: each leaf (at most 128 elements) summed in
-    /// NumPy's pairwise-block order (`Lowerer::build_pairwise`).
+    /// NumPy's pairwise-block order (`Lowerer::build_leaves`).
     Pairwise,
     /// Integer `sum` (into int64, wrapping): any grouping is exact.
     Sum,
@@ -278,8 +278,7 @@ impl Emitter<'_> {
             };
             let r = match (f.form, vector) {
                 (Form::Elements, _) => l.build(f.stage, vector, f.unroll),
-                (Form::Leaves(Fold::Pairwise), Some(mode)) => l.build_pairwise(f.stage, mode),
-                (Form::Leaves(fold), Some(mode)) => l.build_fold(f.stage, mode, fold, f.unroll),
+                (Form::Leaves(fold), Some(mode)) => l.build_leaves(f.stage, mode, fold, f.unroll),
                 (Form::Leaves(_), None) => Err("internal error: a fused reduction without the vector loop".into()),
             };
             if r.is_ok() {
@@ -560,12 +559,24 @@ impl Lowerer<'_, '_> {
         Ok(())
     }
 
-    /// The [`Form::Leaves`] function of a float `sum`/`mean` argument
-    /// stage that vectorises as `mode`: for each leaf `k` of `len`, the
-    /// `sizes[k]` elements from `i` (`start` for the first leaf, then
-    /// where the previous one ended) are summed exactly as NumPy's
-    /// `pairwise_sum` sums a block of at most 128 elements
-    /// (`interp::pairwise_sum`), and the sum is stored at `out[k]`:
+    /// The [`Form::Leaves`] function of a reduction stage that vectorises
+    /// as `mode`: for each leaf `k` of `len`, the `sizes[k]` elements from
+    /// `i` (`start` for the first leaf, then where the previous one ended)
+    /// are reduced by `fold`, and the result is stored at `out[k]`:
+    ///
+    /// ```text
+    /// entry: (prologue); k = 0; len > 0 ? leaf : exit
+    /// leaf:  lend = i + sizes[k]; acc[..] = identity; lend - i >= step ? group : comb
+    /// group: acc[..] op= the next `copies` vectors of elements; i += step;
+    ///        lend - i >= step ? group : comb
+    /// comb:  res = the accumulators' lanes combined; lend - i >= 1 ? tail : store
+    /// tail:  res op= element i; i += 1; lend - i >= 1 ? tail : store
+    /// store: out[k] = res; k += 1; k < len ? leaf : exit
+    /// ```
+    ///
+    /// `Fold::Pairwise` (float `sum`/`mean`) sums a leaf (at most 128
+    /// elements) exactly as NumPy's `pairwise_sum` sums a block
+    /// (`interp::pairwise_sum`):
     ///
     /// ```text
     /// r[0..8] = the first 8 elements; r[j] += element i + j, 8 at a time;
@@ -574,124 +585,19 @@ impl Lowerer<'_, '_> {
     /// ```
     ///
     /// The eight accumulators are `8 / lanes` vectors (4 `F64X2` or 2
-    /// `F32X4`), so one iteration of the vector loop is one group of 8
-    /// elements; they start as -0.0, the exact identity of `+` (`-0.0 + x`
-    /// is `x`, bit for bit), which is `r = first 8` after the first group.
-    /// The last `size % 8` elements run the scalar loop. A leaf of fewer
-    /// than 8 elements (only a whole sum of fewer than 8) gives
-    /// `-0.0 + x0 + x1 + ...` where NumPy starts from `0.0`: the same value
-    /// except possibly the sign of a zero result, which the executor's
-    /// final `0.0 + sum` makes `+0.0` in both.
+    /// `F32X4`), so one group is 8 elements; they start as -0.0, the exact
+    /// identity of `+` (`-0.0 + x` is `x`, bit for bit), which is `r =
+    /// first 8` after the first group. A leaf of fewer than 8 elements
+    /// (only a whole sum of fewer than 8) gives `-0.0 + x0 + x1 + ...`
+    /// where NumPy starts from `0.0`: the same value except possibly the
+    /// sign of a zero result, which the executor's final `0.0 + sum` makes
+    /// `+0.0` in both.
     ///
-    /// ```text
-    /// entry: (prologue); k = 0; len > 0 ? leaf : exit
-    /// leaf:  lend = i + sizes[k]; acc[..] = -0.0; lend - i >= 8 ? group : comb
-    /// group: acc[j] += elements i + j*lanes.. (one vector each); i += 8;
-    ///        lend - i >= 8 ? group : comb
-    /// comb:  res = the lanes combined as above; lend - i >= 1 ? tail : store
-    /// tail:  res += element i; i += 1; lend - i >= 1 ? tail : store
-    /// store: out[k] = res; k += 1; k < len ? leaf : exit
-    /// ```
-    fn build_pairwise(&mut self, stage: &Stage, mode: Mode) -> LResult<()> {
-        let (params, iv) = self.prologue(stage)?;
-        let [_, out, _, _, nleaves, status, sizes] = params[..] else {
-            return Err("kernel signature".into());
-        };
-        let Mode::Vector { lanes, .. } = mode else { return Err("internal error: a fused sum needs a vector mode".into()) };
-        let root = self.p.node(stage.root).dtype;
-        let (st, neg_zero) = match root {
-            DType::Float64 => (types::F64, Scalar::Float64(-0.0)),
-            DType::Float32 => (types::F32, Scalar::Float32(-0.0)),
-            d => return Err(format!("internal error: fused sum of {d}")),
-        };
-        if lanes == 0 || 8 % lanes != 0 {
-            return Err("internal error: fused sum lanes".into());
-        }
-        let nacc = (8 / lanes) as usize;
-        self.enter_vector(stage, mode)?;
-        let vt = self.ty(root);
-        let accs: Vec<Variable> = (0..nacc).map(|_| self.b.declare_var(vt)).collect();
-        let res = self.b.declare_var(st);
-        let kv = self.b.declare_var(self.ptr);
-        let zero = self.b.ins().iconst(self.ptr, 0);
-        self.b.def_var(kv, zero);
-
-        let leaf = self.b.create_block();
-        let group = self.b.create_block();
-        let comb = self.b.create_block();
-        let tail = self.b.create_block();
-        let store = self.b.create_block();
-        let exit = self.b.create_block();
-        let nz = self.konst(neg_zero);
-        let any = self.b.ins().icmp_imm_u(IntCC::NotEqual, nleaves, 0);
-        self.b.ins().brif(any, leaf, &[], exit, &[]);
-
-        // leaf
-        self.b.switch_to_block(leaf);
-        let lend = self.leaf_end(iv, kv, sizes);
-        for &a in &accs {
-            self.b.def_var(a, nz);
-        }
-        self.guard(iv, lend, 8, group, comb);
-
-        // group: 8 elements, one vector per accumulator.
-        self.b.switch_to_block(group);
-        let i = self.b.use_var(iv);
-        for (j, &a) in accs.iter().enumerate() {
-            let x = self.elements(stage, i, j as i64 * lanes as i64)?;
-            let acc = self.b.use_var(a);
-            let acc = self.b.ins().fadd(acc, x);
-            self.b.def_var(a, acc);
-        }
-        self.bottom_test(iv, i, lend, 8, group, comb);
-        self.b.seal_block(group);
-
-        // comb: r0..r7 in lane order, combined as NumPy does.
-        self.b.switch_to_block(comb);
-        self.b.seal_block(comb);
-        let mut r = Vec::with_capacity(8);
-        for &a in &accs {
-            let acc = self.b.use_var(a);
-            for l in 0..lanes {
-                r.push(self.b.ins().extractlane(acc, l as u8));
-            }
-        }
-        let s01 = self.b.ins().fadd(r[0], r[1]);
-        let s23 = self.b.ins().fadd(r[2], r[3]);
-        let s45 = self.b.ins().fadd(r[4], r[5]);
-        let s67 = self.b.ins().fadd(r[6], r[7]);
-        let lo = self.b.ins().fadd(s01, s23);
-        let hi = self.b.ins().fadd(s45, s67);
-        let sum = self.b.ins().fadd(lo, hi);
-        self.b.def_var(res, sum);
-        self.mode = Mode::Scalar;
-        self.guard(iv, lend, 1, tail, store);
-
-        // tail: the last size % 8 elements, in order.
-        self.b.switch_to_block(tail);
-        let i = self.b.use_var(iv);
-        let x = self.elements(stage, i, 0)?;
-        let acc = self.b.use_var(res);
-        let acc = self.b.ins().fadd(acc, x);
-        self.b.def_var(res, acc);
-        self.bottom_test(iv, i, lend, 1, tail, store);
-        self.b.seal_block(tail);
-
-        self.store_leaf(store, leaf, exit, kv, res, out, nleaves, root.size() as i64);
-        self.epilogue(exit, status);
-        Ok(())
-    }
-
-    /// The [`Form::Leaves`] function of an associative [`Fold`] (every one
-    /// but `Pairwise`) of a stage that vectorises as `mode`. Per leaf,
-    /// `unroll` vectors of accumulators (two per int32 vector for `sum`,
-    /// whose lanes are widened to int64) start at the fold's identity and
-    /// take `lanes * unroll` elements per iteration of the vector loop;
-    /// they are combined, then their lanes, then the scalar loop folds in
-    /// the leaf's last elements, and the result is stored at `out[k]`. The
-    /// loop structure is `build_pairwise`'s. Any grouping gives the same
-    /// result for these folds, which is what makes this order exact.
-    fn build_fold(&mut self, stage: &Stage, mode: Mode, fold: Fold, unroll: u32) -> LResult<()> {
+    /// The associative folds keep `unroll` vectors of accumulators (two
+    /// per int32 vector for `sum`, whose lanes are widened to int64),
+    /// combine them, then their lanes. Any grouping gives the same result
+    /// for these folds, which is what makes this order exact.
+    fn build_leaves(&mut self, stage: &Stage, mode: Mode, fold: Fold, unroll: u32) -> LResult<()> {
         let (params, iv) = self.prologue(stage)?;
         let [_, out, _, _, nleaves, status, sizes] = params[..] else {
             return Err("kernel signature".into());
@@ -700,30 +606,37 @@ impl Lowerer<'_, '_> {
         let rd = self.p.node(stage.root).dtype;
         let wide = fold == Fold::Sum && rd == DType::Int32;
         self.enter_vector(stage, mode)?;
-        let (st, identity) = match (fold, rd) {
+        // The scalar result type, the accumulators' start, and the vectors
+        // of elements per group.
+        let (st, identity, copies) = match (fold, rd) {
+            (Fold::Pairwise, DType::Float32 | DType::Float64) if lanes > 0 && 8 % lanes == 0 => {
+                let nz = Scalar::Float64(-0.0).cast(rd);
+                (ty(rd), self.konst(nz), 8 / lanes)
+            }
             (Fold::Sum, DType::Int32 | DType::Int64) => {
                 let z = self.b.ins().iconst(types::I64, 0);
-                (types::I64, self.b.ins().splat(types::I64X2, z))
+                (types::I64, self.b.ins().splat(types::I64X2, z), unroll)
             }
-            (Fold::Any | Fold::All, DType::Bool) => (types::I8, self.konst(Scalar::Bool(fold == Fold::All))),
+            (Fold::Any | Fold::All, DType::Bool) => (types::I8, self.konst(Scalar::Bool(fold == Fold::All)), unroll),
             (Fold::Min | Fold::Max, DType::Int32 | DType::Int64) => {
                 let min = fold == Fold::Min;
                 let id = match rd {
                     DType::Int32 => Scalar::Int32(if min { i32::MAX } else { i32::MIN }),
                     _ => Scalar::Int64(if min { i64::MAX } else { i64::MIN }),
                 };
-                (ty(rd), self.konst(id))
+                (ty(rd), self.konst(id), unroll)
             }
-            _ => return Err(format!("internal error: fused {fold:?} of {rd}")),
+            _ => return Err(format!("internal error: fused {fold:?} of {rd} in {lanes} lanes")),
         };
+        let copies = copies as usize;
         let vt = self.b.func.dfg.value_type(identity);
         let per = if wide { 2 } else { 1 };
-        let accs: Vec<Variable> = (0..unroll as usize * per).map(|_| self.b.declare_var(vt)).collect();
+        let accs: Vec<Variable> = (0..copies * per).map(|_| self.b.declare_var(vt)).collect();
         let res = self.b.declare_var(st);
         let kv = self.b.declare_var(self.ptr);
         let zero = self.b.ins().iconst(self.ptr, 0);
         self.b.def_var(kv, zero);
-        let step = lanes as i64 * unroll as i64;
+        let step = lanes as i64 * copies as i64;
 
         let leaf = self.b.create_block();
         let group = self.b.create_block();
@@ -742,10 +655,10 @@ impl Lowerer<'_, '_> {
         }
         self.guard(iv, lend, step, group, comb);
 
-        // group: `unroll` vectors.
+        // group: `copies` vectors (for `Pairwise`, one per accumulator).
         self.b.switch_to_block(group);
         let i = self.b.use_var(iv);
-        for c in 0..unroll as usize {
+        for c in 0..copies {
             let x = self.elements(stage, i, c as i64 * lanes as i64)?;
             let parts = if wide { vec![self.b.ins().swiden_low(x), self.b.ins().swiden_high(x)] } else { vec![x] };
             for (j, part) in parts.into_iter().enumerate() {
@@ -758,39 +671,56 @@ impl Lowerer<'_, '_> {
         self.bottom_test(iv, i, lend, step, group, comb);
         self.b.seal_block(group);
 
-        // comb: the accumulators, then their lanes.
+        // comb: the accumulators' lanes, combined.
         self.b.switch_to_block(comb);
         self.b.seal_block(comb);
-        let mut v = self.b.use_var(accs[0]);
-        for &a in &accs[1..] {
-            let x = self.b.use_var(a);
-            v = self.fold_op(fold, v, x);
-        }
+        let accs: Vec<Value> = accs.iter().map(|&a| self.b.use_var(a)).collect();
         let r = match fold {
-            Fold::Any | Fold::All => {
-                // Lane masks: their sign bits.
-                let bits = self.b.ins().vhigh_bits(types::I32, v);
-                if fold == Fold::Any {
-                    self.b.ins().icmp_imm_u(IntCC::NotEqual, bits, 0)
-                } else {
-                    let all = (1i64 << vt.lane_count()) - 1;
-                    self.b.ins().icmp_imm_u(IntCC::Equal, bits, all)
+            Fold::Pairwise => {
+                // r0..r7 in lane order, combined as NumPy does.
+                let mut r = Vec::with_capacity(8);
+                for &acc in &accs {
+                    for l in 0..lanes {
+                        r.push(self.b.ins().extractlane(acc, l as u8));
+                    }
                 }
+                let s01 = self.b.ins().fadd(r[0], r[1]);
+                let s23 = self.b.ins().fadd(r[2], r[3]);
+                let s45 = self.b.ins().fadd(r[4], r[5]);
+                let s67 = self.b.ins().fadd(r[6], r[7]);
+                let lo = self.b.ins().fadd(s01, s23);
+                let hi = self.b.ins().fadd(s45, s67);
+                self.b.ins().fadd(lo, hi)
             }
             _ => {
-                let mut r = self.b.ins().extractlane(v, 0);
-                for l in 1..vt.lane_count() {
-                    let x = self.b.ins().extractlane(v, l as u8);
-                    r = self.fold_op(fold, r, x);
+                let mut v = accs[0];
+                for &x in &accs[1..] {
+                    v = self.fold_op(fold, v, x);
                 }
-                r
+                if let Fold::Any | Fold::All = fold {
+                    // Lane masks: their sign bits.
+                    let bits = self.b.ins().vhigh_bits(types::I32, v);
+                    if fold == Fold::Any {
+                        self.b.ins().icmp_imm_u(IntCC::NotEqual, bits, 0)
+                    } else {
+                        let all = (1i64 << vt.lane_count()) - 1;
+                        self.b.ins().icmp_imm_u(IntCC::Equal, bits, all)
+                    }
+                } else {
+                    let mut r = self.b.ins().extractlane(v, 0);
+                    for l in 1..vt.lane_count() {
+                        let x = self.b.ins().extractlane(v, l as u8);
+                        r = self.fold_op(fold, r, x);
+                    }
+                    r
+                }
             }
         };
         self.b.def_var(res, r);
         self.mode = Mode::Scalar;
         self.guard(iv, lend, 1, tail, store);
 
-        // tail: the leaf's last elements.
+        // tail: the leaf's last elements, in order.
         self.b.switch_to_block(tail);
         let i = self.b.use_var(iv);
         let x = self.elements(stage, i, 0)?;
@@ -801,7 +731,19 @@ impl Lowerer<'_, '_> {
         self.bottom_test(iv, i, lend, 1, tail, store);
         self.b.seal_block(tail);
 
-        self.store_leaf(store, leaf, exit, kv, res, out, nleaves, st.bytes() as i64);
+        // store, next leaf.
+        self.b.switch_to_block(store);
+        self.b.seal_block(store);
+        let k = self.b.use_var(kv);
+        let at = self.b.ins().imul_imm_u(k, st.bytes() as i64);
+        let at = self.b.ins().iadd(out, at);
+        let v = self.b.use_var(res);
+        self.b.ins().store(mem(), v, at, 0);
+        let k2 = self.b.ins().iadd_imm_u(k, 1);
+        self.b.def_var(kv, k2);
+        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, k2, nleaves);
+        self.b.ins().brif(more, leaf, &[], exit, &[]);
+        self.b.seal_block(leaf);
         self.epilogue(exit, status);
         Ok(())
     }
@@ -818,25 +760,7 @@ impl Lowerer<'_, '_> {
         self.b.ins().iadd(i, size)
     }
 
-    /// The `store` block of a leaf loop: `out[k] = res` (`size` bytes),
-    /// then on to the next leaf or `exit`; seals `leaf`.
-    #[allow(clippy::too_many_arguments)]
-    fn store_leaf(&mut self, store: Block, leaf: Block, exit: Block, kv: Variable, res: Variable, out: Value, nleaves: Value, size: i64) {
-        self.b.switch_to_block(store);
-        self.b.seal_block(store);
-        let k = self.b.use_var(kv);
-        let at = self.b.ins().imul_imm_u(k, size);
-        let at = self.b.ins().iadd(out, at);
-        let v = self.b.use_var(res);
-        self.b.ins().store(mem(), v, at, 0);
-        let k2 = self.b.ins().iadd_imm_u(k, 1);
-        self.b.def_var(kv, k2);
-        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, k2, nleaves);
-        self.b.ins().brif(more, leaf, &[], exit, &[]);
-        self.b.seal_block(leaf);
-    }
-
-    /// One step of an associative fold, on scalars or vectors alike.
+    /// One step of a fold, on scalars or vectors alike.
     fn fold_op(&mut self, fold: Fold, a: Value, b: Value) -> Value {
         match fold {
             Fold::Pairwise => self.b.ins().fadd(a, b),
