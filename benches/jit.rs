@@ -339,7 +339,7 @@ fn bench_compile(c: &mut Criterion) {
     let big = big_program();
     for (label, prog) in [("5-node", SMALL), ("50-node", big.as_str())] {
         let k = engine.compile_uncached(prog, &sig).expect("compiles");
-        eprintln!("[compile/{label}] {} IR nodes: {prog}", k.program().nodes.len());
+        eprintln!("[compile/{label}] {} IR nodes: {prog}", k.program().nodes().len());
     }
 
     let mut g = c.benchmark_group("compile");

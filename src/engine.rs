@@ -211,7 +211,7 @@ pub struct Kernel {
 
 impl std::fmt::Debug for Kernel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Kernel").field("source", &&*self.inner.program.source).field("backend", &self.inner.backend).finish()
+        f.debug_struct("Kernel").field("source", &&*self.inner.program.source()).field("backend", &self.inner.backend).finish()
     }
 }
 
@@ -227,7 +227,7 @@ impl Kernel {
     }
 
     pub fn signature(&self) -> &Signature {
-        &self.inner.program.signature
+        &self.inner.program.signature()
     }
 
     pub fn backend(&self) -> Backend {
@@ -250,7 +250,7 @@ impl Kernel {
     /// returns the shape of every node (NumPy broadcasting; arrays that do
     /// not broadcast are an [`Error::Shape`]).
     fn shapes(&self, inputs: &[Input<'_>]) -> Result<Vec<Vec<usize>>, Error> {
-        self.inner.program.signature.check(inputs)?;
+        self.inner.program.signature().check(inputs)?;
         exec::shapes(&self.inner.program, inputs)
     }
 
@@ -262,7 +262,7 @@ impl Kernel {
     /// result is a scalar).
     pub fn eval(&self, inputs: &[Input<'_>]) -> Result<Array, Error> {
         let shapes = self.shapes(inputs)?;
-        let shape = shapes[self.inner.program.result.index()].clone();
+        let shape = shapes[self.inner.program.result().index()].clone();
         let data = match &self.inner.jit {
             Some(j) => exec::run(j, inputs, &shapes, self.threads())?,
             None => interp::run(&self.inner.program, inputs, &shapes)?,
@@ -273,7 +273,7 @@ impl Kernel {
     /// The shape of the result for these inputs (checked as by `eval`).
     pub fn result_shape(&self, inputs: &[Input<'_>]) -> Result<Vec<usize>, Error> {
         let shapes = self.shapes(inputs)?;
-        Ok(shapes[self.inner.program.result.index()].clone())
+        Ok(shapes[self.inner.program.result().index()].clone())
     }
 
     /// Evaluates into a caller-provided buffer of the result's dtype and
@@ -284,7 +284,7 @@ impl Kernel {
     /// Rust does not allow next to shared borrows of the same memory.
     pub fn eval_into(&self, inputs: &[Input<'_>], mut out: ArrayMut<'_>) -> Result<(), Error> {
         let shapes = self.shapes(inputs)?;
-        let shape = &shapes[self.inner.program.result.index()];
+        let shape = &shapes[self.inner.program.result().index()];
         let want: usize = shape.iter().product();
         if out.dtype() != self.dtype() || out.len() != want {
             return Err(Error::Input(format!(

@@ -64,14 +64,14 @@ impl Arg<'_> {
 /// `shapes` are the nodes' shapes ([`crate::exec::shapes`]). Returns the
 /// result's elements in C order (one element for a 0-d result).
 pub(crate) fn run(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>]) -> Result<ArrayData, Error> {
-    let mut last_use = vec![0usize; p.nodes.len()];
-    for (i, n) in p.nodes.iter().enumerate() {
+    let mut last_use = vec![0usize; p.nodes().len()];
+    for (i, n) in p.nodes().iter().enumerate() {
         for a in &n.args {
             last_use[a.index()] = i;
         }
     }
-    let mut vals: Vec<Option<Value>> = (0..p.nodes.len()).map(|_| None).collect();
-    for (i, node) in p.nodes.iter().enumerate() {
+    let mut vals: Vec<Option<Value>> = (0..p.nodes().len()).map(|_| None).collect();
+    for (i, node) in p.nodes().iter().enumerate() {
         let shape = &shapes[i];
         let len: usize = shape.iter().product();
         let id = NodeId(i as u32);
@@ -82,7 +82,7 @@ pub(crate) fn run(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>]) -> R
             let v = vals[a.index()].as_ref().expect("argument computed and not yet freed");
             match v.array() {
                 None => Arg::Scalar(v.get(0)),
-                Some(d) if node.shape == Shape::Scalar => Arg::Scalar(d.get(0)),
+                Some(d) if node.shape() == Shape::Scalar => Arg::Scalar(d.get(0)),
                 Some(d) => {
                     let own = &shapes[a.index()];
                     if own == shape {
@@ -101,18 +101,18 @@ pub(crate) fn run(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>]) -> R
                 Input::View(v) => Value::Owned(to_contiguous(v)),
             },
             NodeOp::Const(s) => Value::Scalar(s),
-            NodeOp::Fill(s) => Value::Owned(map(node.shape, len, node.dtype, |_| Ok(s), p, id)?),
+            NodeOp::Fill(s) => Value::Owned(map(node.shape(), len, node.dtype, |_| Ok(s), p, id)?),
             NodeOp::Cast => {
                 let a = expand(0);
                 let d = node.dtype;
-                elementwise(node.shape, len, d, |j| Ok(a.get(j).cast(d)), p, id)?
+                elementwise(node.shape(), len, d, |j| Ok(a.get(j).cast(d)), p, id)?
             }
             NodeOp::Op(op) => {
                 let eval = op.def().eval;
                 let args: Vec<Arg> = (0..node.args.len()).map(expand).collect();
                 let mut buf = [Scalar::Bool(false); 3];
                 elementwise(
-                    node.shape,
+                    node.shape(),
                     len,
                     node.dtype,
                     |j| {
@@ -146,7 +146,7 @@ pub(crate) fn run(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>]) -> R
             }
         }
     }
-    Ok(match vals[p.result.index()].take().expect("result computed") {
+    Ok(match vals[p.result().index()].take().expect("result computed") {
         Value::Scalar(s) => {
             let mut d = ArrayData::with_capacity(s.dtype(), 1);
             d.push(s);

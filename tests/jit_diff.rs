@@ -144,9 +144,9 @@ fn check_many(src: &str, sig: &Signature, input_sets: &[Vec<Input<'_>>]) -> Resu
 }
 
 fn describe(sig: &Signature) -> String {
-    sig.params
+    sig.params()
         .iter()
-        .map(|p| format!("{}: {}{}", p.name, p.dtype, if p.shape == numjet::Shape::Array { "[n]" } else { "" }))
+        .map(|p| format!("{}: {}{}", p.name, p.dtype, if p.shape() == numjet::Shape::Array { "[n]" } else { "" }))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -731,7 +731,7 @@ fn register_pressure() {
     for dt in [DType::Float64, DType::Float32] {
         let sig = Signature::new().array("a", dt).array("b", dt);
         let program = numjet::ir::lower(&numjet::syntax::parse(&src).unwrap(), &sig, &src).unwrap();
-        assert!(program.nodes.len() >= 300, "only {} nodes", program.nodes.len());
+        assert!(program.nodes().len() >= 300, "only {} nodes", program.nodes().len());
         for n in [1000, 4099] {
             let mut rng = Rng(n as u64);
             let a = column(dt, n, &mut rng);

@@ -151,7 +151,7 @@ impl<'k, 'a> Run<'k, 'a> {
         }
         for &id in stage.nodes {
             let n = p.node(id);
-            if n.shape != Shape::Array {
+            if n.shape() != Shape::Array {
                 continue;
             }
             let Some(slot) = self.k.ptr_slot(id) else { continue };
@@ -428,8 +428,8 @@ pub(crate) fn run_into(
 
 /// Evaluates `k` into a new array of the result's shape.
 pub(crate) fn run(k: &JitKernel, inputs: &[Input<'_>], shapes: &[Vec<usize>], threads: Option<(&Threads, usize)>) -> Result<ArrayData, Error> {
-    let root = k.program().node(k.program().result);
-    let n = size(&shapes[k.program().result.index()]);
+    let root = k.program().node(k.program().result());
+    let n = size(&shapes[k.program().result().index()]);
     let mut out = alloc::zeroed(root.dtype, n);
     run_into(k, inputs, shapes, out.as_mut(), threads)?;
     Ok(out)

@@ -3,7 +3,7 @@
 //! buffer (the only copies numjet makes, at most one block per operand).
 
 use crate::array::{ArrayData, ArrayMut, ArrayRef, Input, MAX_NDIM, View, c_strides, fmt_shape};
-use crate::error::{Error, Located};
+use crate::error::Error;
 use crate::ir::{NodeId, NodeOp, Program};
 
 /// The concrete shape of every node of `p` for these inputs (already
@@ -14,8 +14,8 @@ use crate::ir::{NodeId, NodeOp, Program};
 /// or one of them 1). Arrays that do not broadcast together are an
 /// [`Error::Shape`] with a caret under the operation.
 pub fn shapes(p: &Program, inputs: &[Input<'_>]) -> Result<Vec<Vec<usize>>, Error> {
-    let mut out: Vec<Vec<usize>> = Vec::with_capacity(p.nodes.len());
-    for (i, n) in p.nodes.iter().enumerate() {
+    let mut out: Vec<Vec<usize>> = Vec::with_capacity(p.nodes().len());
+    for (i, n) in p.nodes().iter().enumerate() {
         let s = match n.op {
             NodeOp::Input(k) => inputs.get(k).map(|x| x.shape()).unwrap_or_default(),
             NodeOp::Const(_) | NodeOp::Reduce(_) => Vec::new(),
@@ -48,7 +48,7 @@ pub fn shapes(p: &Program, inputs: &[Input<'_>]) -> Result<Vec<Vec<usize>>, Erro
 }
 
 fn shape_error(p: &Program, node: usize, message: String) -> Error {
-    Error::Shape(Located { message, span: p.spans[node], hint: None, source: p.source.clone() })
+    Error::Shape(p.located(NodeId(node as u32), message))
 }
 
 /// NumPy broadcasting of two shapes, `None` if they do not broadcast.
@@ -216,7 +216,7 @@ fn gather_typed<T: Copy>(src: &[T], offset: usize, strides: &[isize], shape: &[u
 ///
 /// Both backends take the order from here, so they agree.
 pub fn memory_order(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], node: NodeId) -> Vec<usize> {
-    let n = &p.nodes[node.index()];
+    let n = &p.nodes()[node.index()];
     let arg = n.args[0];
     let shape = &shapes[arg.index()];
     let d = shape.len();
@@ -233,7 +233,7 @@ pub fn memory_order(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], no
         if !seen[i] {
             continue;
         }
-        let m = &p.nodes[i];
+        let m = &p.nodes()[i];
         let own = &shapes[i];
         let over = |data: ArrayRef<'_>, st: &[isize]| Operand::new(data, own, st, 0, shape).strides;
         match m.op {
@@ -294,7 +294,7 @@ pub fn memory_order(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], no
 /// NumPy does); otherwise in C order (each result element accumulates in
 /// order along the axis, whatever the order of the other axes).
 pub fn reduction_walk(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], node: NodeId) -> (Vec<usize>, Option<usize>) {
-    let n = &p.nodes[node.index()];
+    let n = &p.nodes()[node.index()];
     let order = memory_order(p, inputs, shapes, node);
     match n.op {
         NodeOp::ReduceAxis(_, axis) => {

@@ -67,7 +67,7 @@ pub fn lower(ast: &Ast, signature: &Signature, source: &str) -> Result<Program, 
         if cx.env.contains_key(&p.name) {
             return Err(Error::Input(format!("input `{}` is declared twice", p.name)));
         }
-        let id = cx.emit(NodeOp::Input(i), vec![], p.dtype, p.shape, Span::default());
+        let id = cx.emit(NodeOp::Input(i), vec![], p.dtype, p.shape(), Span::default());
         cx.env.insert(p.name.clone(), Arg { val: Val::Node(id), span: Span::default() });
     }
     let mut vals: Vec<Option<Arg>> = vec![None; ast.exprs.len()];
@@ -101,7 +101,7 @@ pub fn lower(ast: &Ast, signature: &Signature, source: &str) -> Result<Program, 
             cx.constant(s, last.span)
         }
     };
-    Ok(cx.finish(result, signature.clone()))
+    cx.finish(result, signature.clone())
 }
 
 struct Lowerer {
@@ -172,7 +172,7 @@ impl Lowerer {
         };
         debug_assert_eq!(ndim > 0, shape == Shape::Array, "ndim and shape agree");
         let id = NodeId(self.nodes.len() as u32);
-        self.nodes.push(Node { op, args, dtype, shape, ndim });
+        self.nodes.push(Node { op, args, dtype, ndim });
         self.spans.push(span);
         self.cse.insert(key, id);
         id
@@ -205,7 +205,7 @@ impl Lowerer {
         if let Some(s) = self.as_const(id) {
             return self.constant(s.cast(dtype), span);
         }
-        let shape = n.shape;
+        let shape = n.shape();
         self.emit(NodeOp::Cast, vec![id], dtype, shape, span)
     }
 
@@ -237,7 +237,7 @@ impl Lowerer {
     }
 
     fn shape_of(&self, args: &[NodeId]) -> Shape {
-        if args.iter().any(|&a| self.node(a).shape == Shape::Array) { Shape::Array } else { Shape::Scalar }
+        if args.iter().any(|&a| self.node(a).shape() == Shape::Array) { Shape::Array } else { Shape::Scalar }
     }
 
     /// NEP 50: the dtype operands promote to. Strong (typed) operands
@@ -319,7 +319,7 @@ impl Lowerer {
 
     fn node_shape(&self, a: &Arg) -> Shape {
         match a.val {
-            Val::Node(id) => self.node(id).shape,
+            Val::Node(id) => self.node(id).shape(),
             Val::Weak(_) => Shape::Scalar,
         }
     }
@@ -435,7 +435,7 @@ impl Lowerer {
             _ => unreachable!("comparison"),
         };
         let s = Scalar::Bool(v);
-        let id = if self.node(node).shape == Shape::Array {
+        let id = if self.node(node).shape() == Shape::Array {
             self.emit(NodeOp::Fill(s), vec![node], DType::Bool, Shape::Array, span)
         } else {
             self.constant(s, span)
@@ -764,7 +764,7 @@ impl Lowerer {
             return self.fold_weak(Op::Pow, &[x, y], span);
         }
         let Val::Node(b) = base.val else { return self.apply(Op::Pow, &[base, exp], span) };
-        let base_is_array = self.node(b).shape == Shape::Array;
+        let base_is_array = self.node(b).shape() == Shape::Array;
         let d = self.promote(&[base, exp]);
         let exp_value = match exp.val {
             Val::Weak(Weak::Bool(v)) => Some(v as u8 as f64),
@@ -786,7 +786,7 @@ impl Lowerer {
                 Some(_) => {}
                 None => {
                     let Val::Node(e) = exp.val else { unreachable!("weak exponents have a value") };
-                    if base_is_array && self.node(e).shape == Shape::Scalar {
+                    if base_is_array && self.node(e).shape() == Shape::Scalar {
                         // A 0-d input exponent: decided at run time.
                         let ev = Arg { val: Val::Node(self.materialize(exp, d)?), span: exp.span };
                         let half = Arg { val: Val::Weak(Weak::Float(0.5)), span: exp.span };
@@ -965,7 +965,7 @@ impl Lowerer {
         let n = self.node(x);
         let out = (r.def().dtype)(n.dtype);
         // The reduction of one value is that value, converted (NumPy's 0-d rule).
-        if n.shape == Shape::Scalar {
+        if n.shape() == Shape::Scalar {
             let id = match r {
                 Reduce::Any | Reduce::All => self.cast(x, DType::Bool, span),
                 // NumPy adds to the identity 0.0, so -0.0 comes out as 0.0.
@@ -986,7 +986,7 @@ impl Lowerer {
     }
 
     /// Drops nodes the result does not use and renumbers the rest.
-    fn finish(self, result: NodeId, signature: Signature) -> Program {
+    fn finish(self, result: NodeId, signature: Signature) -> Result<Program, Error> {
         let mut live = vec![false; self.nodes.len()];
         live[result.index()] = true;
         for i in (0..self.nodes.len()).rev() {
@@ -1011,8 +1011,7 @@ impl Lowerer {
             spans.push(s);
         }
         // Move the result to the end (it may have been shared earlier).
-        let result = remap[result.index()];
-        debug_assert_eq!(result.index(), nodes.len() - 1, "the result is the last live node");
-        Program { nodes, signature, result, spans, source: self.rep.source }
+        debug_assert_eq!(remap[result.index()].index(), nodes.len() - 1, "the result is the last live node");
+        Program::new(nodes, signature, spans, self.rep.source)
     }
 }

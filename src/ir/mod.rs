@@ -32,7 +32,7 @@ pub use lower::lower;
 use std::sync::Arc;
 
 use crate::dtype::{DType, Scalar};
-use crate::error::Span;
+use crate::error::{Error, Located, Span};
 use crate::ops::{Op, Reduce};
 
 /// Index of a node in [`Program::nodes`].
@@ -52,25 +52,43 @@ pub enum Shape {
     Array,
 }
 
+impl Shape {
+    /// The shape of a value with `ndim` dimensions.
+    pub fn of_ndim(ndim: usize) -> Shape {
+        if ndim == 0 { Shape::Scalar } else { Shape::Array }
+    }
+}
+
 /// A declared input: a name, a dtype, and its number of dimensions (0: a
 /// scalar).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Param {
     pub name: String,
     pub dtype: DType,
-    pub shape: Shape,
     pub ndim: usize,
+}
+
+impl Param {
+    /// [`Shape::Scalar`] iff `ndim` is 0.
+    pub fn shape(&self) -> Shape {
+        Shape::of_ndim(self.ndim)
+    }
 }
 
 /// The inputs a program is compiled against, in order.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Signature {
-    pub params: Vec<Param>,
+    params: Vec<Param>,
 }
 
 impl Signature {
     pub fn new() -> Signature {
         Signature::default()
+    }
+
+    /// The inputs, in order.
+    pub fn params(&self) -> &[Param] {
+        &self.params
     }
 
     /// Adds a 1-D array input.
@@ -85,8 +103,7 @@ impl Signature {
 
     /// Adds an input with `ndim` dimensions (0: a scalar).
     pub fn nd(mut self, name: &str, dtype: DType, ndim: usize) -> Signature {
-        let shape = if ndim == 0 { Shape::Scalar } else { Shape::Array };
-        self.params.push(Param { name: name.to_string(), dtype, shape, ndim });
+        self.params.push(Param { name: name.to_string(), dtype, ndim });
         self
     }
 
@@ -97,8 +114,7 @@ impl Signature {
 
     /// Checks inputs against the signature: their count, and each one's
     /// dtype and number of dimensions.
-    pub fn check(&self, inputs: &[crate::array::Input<'_>]) -> Result<(), crate::error::Error> {
-        use crate::error::Error;
+    pub fn check(&self, inputs: &[crate::array::Input<'_>]) -> Result<(), Error> {
         if inputs.len() != self.params.len() {
             return Err(Error::Input(format!("the kernel takes {} inputs, got {}", self.params.len(), inputs.len())));
         }
@@ -158,26 +174,116 @@ pub struct Node {
     pub op: NodeOp,
     pub args: Vec<NodeId>,
     pub dtype: DType,
-    pub shape: Shape,
-    /// Number of dimensions (0 iff `shape` is [`Shape::Scalar`]).
+    /// Number of dimensions (0: a scalar).
     pub ndim: usize,
 }
 
-/// A typed, folded, deduplicated program. See the module docs for its invariants.
+impl Node {
+    /// [`Shape::Scalar`] iff `ndim` is 0.
+    pub fn shape(&self) -> Shape {
+        Shape::of_ndim(self.ndim)
+    }
+
+    /// Whether the node is an array (`ndim > 0`).
+    pub fn is_array(&self) -> bool {
+        self.ndim > 0
+    }
+}
+
+/// A typed, folded, deduplicated program. See the module docs for its
+/// invariants, which [`Program::new`] checks: every `Program` satisfies
+/// them, and the backends rely on that.
 #[derive(Clone, Debug)]
 pub struct Program {
-    pub nodes: Vec<Node>,
-    pub signature: Signature,
-    pub result: NodeId,
+    nodes: Vec<Node>,
+    signature: Signature,
+    result: NodeId,
     /// Source span of each node (side table; not part of the node).
-    pub spans: Vec<Span>,
+    spans: Vec<Span>,
     /// The program text.
-    pub source: Arc<str>,
+    source: Arc<str>,
 }
 
 impl Program {
+    /// A program of `nodes` (the last one is the result) over `signature`,
+    /// after checking every invariant of the module docs.
+    ///
+    /// Errors: a broken invariant, as an [`Error::Runtime`] starting with
+    /// "internal error" (lowering never produces one; this is the check
+    /// that memory safety in the backends depends on).
+    pub fn new(nodes: Vec<Node>, signature: Signature, spans: Vec<Span>, source: Arc<str>) -> Result<Program, Error> {
+        let Some(last) = nodes.len().checked_sub(1) else { return Err(invalid("no nodes")) };
+        let p = Program { result: NodeId(last as u32), nodes, signature, spans, source };
+        p.verify()?;
+        Ok(p)
+    }
+
+    /// Checks the invariants of the module docs.
+    fn verify(&self) -> Result<(), Error> {
+        if self.nodes.len() > u32::MAX as usize || self.spans.len() != self.nodes.len() {
+            return Err(invalid("a span per node"));
+        }
+        for (i, n) in self.nodes.iter().enumerate() {
+            if n.args.iter().any(|a| a.index() >= i) {
+                return Err(invalid("not in topological order"));
+            }
+            let arity = match n.op {
+                NodeOp::Input(_) | NodeOp::Const(_) => 0,
+                NodeOp::Fill(_) | NodeOp::Cast | NodeOp::Reduce(_) | NodeOp::ReduceAxis(..) => 1,
+                NodeOp::Op(op) => op.def().arity,
+            };
+            if n.args.len() != arity {
+                return Err(invalid("wrong number of arguments"));
+            }
+            let arg = |k: usize| &self.nodes[n.args[k].index()];
+            let max_ndim = n.args.iter().map(|a| self.nodes[a.index()].ndim).max().unwrap_or(0);
+            let ok = match n.op {
+                NodeOp::Input(k) => self.signature.params.get(k).is_some_and(|p| p.dtype == n.dtype && p.ndim == n.ndim),
+                NodeOp::Const(s) => s.dtype() == n.dtype && n.ndim == 0,
+                NodeOp::Fill(s) => s.dtype() == n.dtype && n.ndim > 0 && n.ndim == max_ndim,
+                NodeOp::Reduce(r) => n.ndim == 0 && (r.def().dtype)(arg(0).dtype) == n.dtype,
+                NodeOp::ReduceAxis(r, axis) => {
+                    (r.def().dtype)(arg(0).dtype) == n.dtype && axis < arg(0).ndim && n.ndim >= 1 && n.ndim + 1 == arg(0).ndim
+                }
+                NodeOp::Cast | NodeOp::Op(_) => n.ndim == max_ndim,
+            };
+            if !ok {
+                return Err(invalid(&format!("node %{i} ({:?}) does not match its arguments or the signature", n.op)));
+            }
+        }
+        if crate::array::MAX_NDIM < self.nodes.iter().map(|n| n.ndim).max().unwrap_or(0) {
+            return Err(invalid("too many dimensions"));
+        }
+        Ok(())
+    }
+
+    /// The nodes, in topological order (the result last).
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id.index()]
+    }
+
+    /// The inputs the program was compiled against.
+    pub fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    /// The result node (the last one).
+    pub fn result(&self) -> NodeId {
+        self.result
+    }
+
+    /// The program text.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The source span of a node.
+    pub fn span(&self, id: NodeId) -> Span {
+        self.spans[id.index()]
     }
 
     /// The result's dtype.
@@ -187,7 +293,7 @@ impl Program {
 
     /// The result's shape.
     pub fn shape(&self) -> Shape {
-        self.node(self.result).shape
+        self.node(self.result).shape()
     }
 
     /// The source text of a node, for messages.
@@ -195,4 +301,20 @@ impl Program {
         let s = self.spans[id.index()];
         self.source.get(s.range()).unwrap_or("")
     }
+
+    /// An error located at node `id`'s source text.
+    pub fn located(&self, id: NodeId, message: String) -> Located {
+        Located { message, span: self.spans[id.index()], hint: None, source: self.source.clone() }
+    }
+
+    /// The runtime error of node `id` failing with `msg`, as both backends
+    /// report it.
+    pub fn runtime_error(&self, id: NodeId, msg: &str) -> Error {
+        let text = if id.index() < self.nodes.len() { self.text_of(id) } else { "" };
+        Error::Runtime(format!("{msg} (in `{text}`)"))
+    }
+}
+
+fn invalid(msg: &str) -> Error {
+    Error::Runtime(format!("internal error: invalid program: {msg}"))
 }

@@ -266,8 +266,8 @@ impl Emitter<'_> {
                 p: f.p,
                 plan: f.plan,
                 mode: Mode::Scalar,
-                vals: vec![None; f.p.nodes.len()],
-                vvals: vec![None; f.p.nodes.len()],
+                vals: vec![None; f.p.nodes().len()],
+                vvals: vec![None; f.p.nodes().len()],
                 bases: vec![None; f.plan.nptrs],
                 funcs: HashMap::new(),
                 err: Variable::from_u32(0),
@@ -353,13 +353,13 @@ struct Function<'a> {
 /// degrades to the scalar loop.
 fn vector_shape(p: &Program, stage: &Stage) -> Option<Mode> {
     let root = p.node(stage.root);
-    if root.shape != Shape::Array {
+    if root.shape() != Shape::Array {
         return None;
     }
     let mut width = None;
     for &id in &stage.nodes {
         let n = p.node(id);
-        if n.shape != Shape::Array {
+        if n.shape() != Shape::Array {
             continue;
         }
         if n.dtype != DType::Bool {
@@ -445,14 +445,14 @@ impl Lowerer<'_, '_> {
             let n = self.p.node(id);
             // Array inputs, and axis reductions (computed by earlier stages
             // into arrays), are read through the input pointer array.
-            if let (NodeOp::Input(_) | NodeOp::ReduceAxis(..), Shape::Array) = (n.op, n.shape) {
+            if let (NodeOp::Input(_) | NodeOp::ReduceAxis(..), Shape::Array) = (n.op, n.shape()) {
                 let k = self.plan.ptr[id.index()].ok_or("internal error: array leaf without a pointer")? as usize;
                 let base = self.b.ins().load(ptr, mem(), inputs, (k as i32) * psize);
                 self.bases[k] = Some(base);
             }
         }
         for &id in &stage.nodes {
-            if self.p.node(id).shape == Shape::Scalar {
+            if self.p.node(id).shape() == Shape::Scalar {
                 self.lower(id)?;
             }
         }
@@ -466,7 +466,7 @@ impl Lowerer<'_, '_> {
         self.mode = mode;
         for &id in &stage.nodes {
             let n = self.p.node(id);
-            if n.shape == Shape::Scalar && (n.dtype == DType::Bool || n.dtype.size() as u32 == width) {
+            if n.shape() == Shape::Scalar && (n.dtype == DType::Bool || n.dtype.size() as u32 == width) {
                 let v = self.val_in(Mode::Scalar, id)?;
                 let s = self.splat(n.dtype, v);
                 self.vvals[id.index()] = Some(s);
@@ -797,7 +797,7 @@ impl Lowerer<'_, '_> {
         self.i = Some(i);
         self.off = off;
         for &id in &stage.nodes {
-            if self.p.node(id).shape == Shape::Array {
+            if self.p.node(id).shape() == Shape::Array {
                 self.lower(id)?;
             }
         }
@@ -954,7 +954,7 @@ impl Lowerer<'_, '_> {
     /// that the value's Cranelift type is its dtype's (stores rely on it).
     fn lower(&mut self, id: NodeId) -> LResult<()> {
         let n = self.p.node(id);
-        let v = match (n.op, n.shape, n.dtype) {
+        let v = match (n.op, n.shape(), n.dtype) {
             // Bool array leaves in the vector loop: bytes widened to masks.
             (NodeOp::Input(_) | NodeOp::ReduceAxis(..), Shape::Array, DType::Bool) if self.vector() => {
                 let k = self.plan.ptr[id.index()].ok_or("internal error: array leaf without a pointer")? as usize;
@@ -993,7 +993,7 @@ impl Lowerer<'_, '_> {
     fn node(&mut self, id: NodeId) -> LResult<Value> {
         let n = self.p.node(id);
         Ok(match n.op {
-            NodeOp::Input(_) | NodeOp::ReduceAxis(..) => match n.shape {
+            NodeOp::Input(_) | NodeOp::ReduceAxis(..) => match n.shape() {
                 Shape::Array => {
                     let k = self.plan.ptr[id.index()].ok_or("internal error: array leaf without a pointer")? as usize;
                     let base = self.bases[k].ok_or("internal error: input base pointer not loaded")?;

@@ -322,7 +322,7 @@ pub struct JitKernel {
 
 impl std::fmt::Debug for JitKernel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JitKernel").field("source", &&*self.program.source).field("stages", &self.fns.len()).finish()
+        f.debug_struct("JitKernel").field("source", &&*self.program.source()).field("stages", &self.fns.len()).finish()
     }
 }
 
@@ -334,58 +334,7 @@ pub struct Prepared {
     len: usize,
 }
 
-/// Checks what the generated code's memory accesses depend on.
-fn validate(p: &Program) -> Result<(), Error> {
-    if p.nodes.is_empty() || p.result.index() >= p.nodes.len() || p.spans.len() != p.nodes.len() {
-        return Err(internal("malformed program"));
-    }
-    for (i, n) in p.nodes.iter().enumerate() {
-        if n.args.iter().any(|a| a.index() >= i) {
-            return Err(internal("program is not in topological order"));
-        }
-        let arity = match n.op {
-            NodeOp::Input(_) | NodeOp::Const(_) => 0,
-            NodeOp::Fill(_) | NodeOp::Cast | NodeOp::Reduce(_) | NodeOp::ReduceAxis(..) => 1,
-            NodeOp::Op(op) => op.def().arity,
-        };
-        if n.args.len() != arity {
-            return Err(internal("wrong number of arguments"));
-        }
-        let any_array = n.args.iter().any(|a| p.node(*a).shape == Shape::Array);
-        if (n.ndim > 0) != (n.shape == Shape::Array) {
-            return Err(internal("shape and dimensions disagree"));
-        }
-        match n.op {
-            NodeOp::Input(k) => {
-                let param = p.signature.params.get(k).ok_or_else(|| internal("input out of range"))?;
-                if param.dtype != n.dtype || param.shape != n.shape || param.ndim != n.ndim {
-                    return Err(internal("input node does not match the signature"));
-                }
-            }
-            NodeOp::Const(s) if s.dtype() != n.dtype || n.shape != Shape::Scalar => return Err(internal("bad constant")),
-            NodeOp::Fill(s) if s.dtype() != n.dtype || n.shape != Shape::Array || !any_array => {
-                return Err(internal("bad fill"));
-            }
-            NodeOp::Reduce(r) if n.shape != Shape::Scalar || (r.def().dtype)(p.node(n.args[0]).dtype) != n.dtype => {
-                return Err(internal("bad reduction"));
-            }
-            NodeOp::ReduceAxis(r, axis)
-                if n.shape != Shape::Array
-                    || (r.def().dtype)(p.node(n.args[0]).dtype) != n.dtype
-                    || axis >= p.node(n.args[0]).ndim
-                    || n.ndim + 1 != p.node(n.args[0]).ndim =>
-            {
-                return Err(internal("bad axis reduction"));
-            }
-            NodeOp::Cast | NodeOp::Op(_) if any_array != (n.shape == Shape::Array) => return Err(internal("bad shape")),
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
 fn compile_inner(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> {
-    validate(p)?;
     let plan = plan::plan(p);
 
     // The host ISA and flags, built once per process (CPU feature detection
@@ -700,9 +649,9 @@ impl JitKernel {
     /// returns the input-pointer array (null for 0-d inputs). N-d views are
     /// checked for dtype and dimensions only (and get null pointers).
     fn check(&self, inputs: &[Input<'_>], len: usize) -> Result<Vec<*const u8>, Error> {
-        self.program.signature.check(inputs)?;
+        self.program.signature().check(inputs)?;
         let mut ptrs = vec![std::ptr::null(); self.plan.nptrs];
-        for ((p, x), ptr) in self.program.signature.params.iter().zip(inputs).zip(&mut ptrs) {
+        for ((p, x), ptr) in self.program.signature().params().iter().zip(inputs).zip(&mut ptrs) {
             match x {
                 Input::Array(a) if a.len() == len => *ptr = ref_ptr(a),
                 Input::Array(a) => return Err(Error::Input(format!("input `{}` has {} elements, expected {len}", p.name, a.len()))),
@@ -759,7 +708,7 @@ impl JitKernel {
 
     /// The message of a node the kernel reported as failing.
     fn failure_message(&self, id: NodeId) -> &'static str {
-        match self.program.nodes.get(id.index()).map(|n| n.op) {
+        match self.program.nodes().get(id.index()).map(|n| n.op) {
             // The only operation that fails on data: integer power with a
             // negative exponent. Take the table's own message.
             Some(NodeOp::Op(Op::Pow)) => match ops::int_pow(0i64, -1) {
@@ -772,7 +721,7 @@ impl JitKernel {
 
     /// The interpreter's runtime error for node `id`.
     pub(crate) fn runtime(&self, id: u32, msg: &str) -> Error {
-        let text = if (id as usize) < self.program.nodes.len() { self.program.text_of(NodeId(id)) } else { "" };
+        let text = if (id as usize) < self.program.nodes().len() { self.program.text_of(NodeId(id)) } else { "" };
         Error::Runtime(format!("{msg} (in `{text}`)"))
     }
 

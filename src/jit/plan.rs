@@ -48,12 +48,12 @@ pub(super) struct Plan {
 }
 
 pub(super) fn plan(p: &Program) -> Plan {
-    let nparams = p.signature.params.len();
-    let mut slot = vec![None; p.nodes.len()];
+    let nparams = p.signature().params().len();
+    let mut slot = vec![None; p.nodes().len()];
     let mut nslots = nparams;
-    for (i, n) in p.nodes.iter().enumerate() {
+    for (i, n) in p.nodes().iter().enumerate() {
         match n.op {
-            NodeOp::Input(k) if n.shape == Shape::Scalar => slot[i] = Some(k as u32),
+            NodeOp::Input(k) if n.shape() == Shape::Scalar => slot[i] = Some(k as u32),
             NodeOp::Reduce(_) => {
                 slot[i] = Some(nslots as u32);
                 nslots += 1;
@@ -61,11 +61,11 @@ pub(super) fn plan(p: &Program) -> Plan {
             _ => {}
         }
     }
-    let mut ptr = vec![None; p.nodes.len()];
+    let mut ptr = vec![None; p.nodes().len()];
     let mut nptrs = nparams;
-    for (i, n) in p.nodes.iter().enumerate() {
+    for (i, n) in p.nodes().iter().enumerate() {
         match n.op {
-            NodeOp::Input(k) if n.shape == Shape::Array => ptr[i] = Some(k as u32),
+            NodeOp::Input(k) if n.shape() == Shape::Array => ptr[i] = Some(k as u32),
             NodeOp::ReduceAxis(..) => {
                 ptr[i] = Some(nptrs as u32);
                 nptrs += 1;
@@ -74,19 +74,19 @@ pub(super) fn plan(p: &Program) -> Plan {
         }
     }
     let mut stages = Vec::new();
-    for (i, n) in p.nodes.iter().enumerate() {
+    for (i, n) in p.nodes().iter().enumerate() {
         if let NodeOp::Reduce(_) | NodeOp::ReduceAxis(..) = n.op {
             let root = n.args[0];
             stages.push(stage(p, StageKind::Reduce(NodeId(i as u32)), root));
         }
     }
-    stages.push(stage(p, StageKind::Result, p.result));
+    stages.push(stage(p, StageKind::Result, p.result()));
     Plan { stages, slot, nslots, ptr, nptrs }
 }
 
 /// The nodes `root` needs, stopping at reductions (computed by earlier stages).
 fn stage(p: &Program, kind: StageKind, root: NodeId) -> Stage {
-    let mut seen = vec![false; p.nodes.len()];
+    let mut seen = vec![false; p.nodes().len()];
     let mut stack = vec![root];
     seen[root.index()] = true;
     while let Some(id) = stack.pop() {
@@ -101,6 +101,6 @@ fn stage(p: &Program, kind: StageKind, root: NodeId) -> Stage {
             }
         }
     }
-    let nodes = (0..p.nodes.len()).filter(|&i| seen[i]).map(|i| NodeId(i as u32)).collect();
-    Stage { kind, root, root_is_array: p.node(root).shape == Shape::Array, nodes }
+    let nodes = (0..p.nodes().len()).filter(|&i| seen[i]).map(|i| NodeId(i as u32)).collect();
+    Stage { kind, root, root_is_array: p.node(root).shape() == Shape::Array, nodes }
 }
