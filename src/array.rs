@@ -213,6 +213,19 @@ macro_rules! dispatch {
     };
 }
 
+/// Rebuilds the same variant around `$e`, a function of the variant's slice.
+macro_rules! dispatch_into {
+    ($self:expr, $Enum:ident, |$v:ident| $e:expr) => {
+        match $self {
+            $Enum::Bool($v) => $Enum::Bool($e),
+            $Enum::Int32($v) => $Enum::Int32($e),
+            $Enum::Int64($v) => $Enum::Int64($e),
+            $Enum::Float32($v) => $Enum::Float32($e),
+            $Enum::Float64($v) => $Enum::Float64($e),
+        }
+    };
+}
+
 impl ArrayData {
     pub fn dtype(&self) -> DType {
         match self {
@@ -289,7 +302,7 @@ impl ArrayData {
     }
 }
 
-impl ArrayRef<'_> {
+impl<'a> ArrayRef<'a> {
     pub fn dtype(&self) -> DType {
         match self {
             ArrayRef::Bool(_) => DType::Bool,
@@ -308,6 +321,23 @@ impl ArrayRef<'_> {
         self.len() == 0
     }
 
+    /// The address of the first element (for the kernel ABI).
+    pub(crate) fn as_ptr(&self) -> *const u8 {
+        dispatch!(self, ArrayRef, |v| v.as_ptr() as *const u8)
+    }
+
+    /// Elements `start..start + len`, or `None` past the end.
+    pub fn slice(&self, start: usize, len: usize) -> Option<ArrayRef<'a>> {
+        let end = start.checked_add(len)?;
+        Some(match *self {
+            ArrayRef::Bool(v) => ArrayRef::Bool(v.get(start..end)?),
+            ArrayRef::Int32(v) => ArrayRef::Int32(v.get(start..end)?),
+            ArrayRef::Int64(v) => ArrayRef::Int64(v.get(start..end)?),
+            ArrayRef::Float32(v) => ArrayRef::Float32(v.get(start..end)?),
+            ArrayRef::Float64(v) => ArrayRef::Float64(v.get(start..end)?),
+        })
+    }
+
     /// Element `i` (panics if out of range, like slice indexing).
     pub fn get(&self, i: usize) -> Scalar {
         match self {
@@ -320,7 +350,7 @@ impl ArrayRef<'_> {
     }
 }
 
-impl ArrayMut<'_> {
+impl<'a> ArrayMut<'a> {
     pub fn dtype(&self) -> DType {
         match self {
             ArrayMut::Bool(_) => DType::Bool,
@@ -337,6 +367,39 @@ impl ArrayMut<'_> {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The address of the first element (for the kernel ABI).
+    pub(crate) fn as_mut_ptr(&mut self) -> *mut u8 {
+        dispatch!(self, ArrayMut, |v| v.as_mut_ptr() as *mut u8)
+    }
+
+    /// A shorter borrow of the same buffer.
+    pub fn reborrow(&mut self) -> ArrayMut<'_> {
+        dispatch_into!(self, ArrayMut, |v| &mut v[..])
+    }
+
+    /// Elements `at..at + len` (panics past the end, like slice indexing).
+    pub fn slice_mut(&mut self, at: usize, len: usize) -> ArrayMut<'_> {
+        dispatch_into!(self, ArrayMut, |v| &mut v[at..at + len])
+    }
+
+    /// Splits the buffer into `parts` contiguous pieces (at most; fewer
+    /// when it is short), each with the index of its first element.
+    pub fn split(self, parts: usize) -> Vec<(usize, ArrayMut<'a>)> {
+        let per = self.len().div_ceil(parts.max(1)).max(1);
+        macro_rules! go {
+            ($v:expr, $variant:ident) => {
+                $v.chunks_mut(per).enumerate().map(|(k, c)| (k * per, ArrayMut::$variant(c))).collect()
+            };
+        }
+        match self {
+            ArrayMut::Bool(v) => go!(v, Bool),
+            ArrayMut::Int32(v) => go!(v, Int32),
+            ArrayMut::Int64(v) => go!(v, Int64),
+            ArrayMut::Float32(v) => go!(v, Float32),
+            ArrayMut::Float64(v) => go!(v, Float64),
+        }
     }
 
     /// Copies `src` (same dtype and length, checked by the caller) into the buffer.

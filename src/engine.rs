@@ -3,11 +3,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::array::{Array, ArrayMut, Input};
+use crate::array::{Array, ArrayData, ArrayMut, Input};
 use crate::dtype::DType;
 use crate::error::Error;
 use crate::ir::{self, Program, Signature};
-use crate::{exec, interp, jit, syntax};
+use crate::{exec, interp, jit, layout, syntax};
 
 /// Which evaluator runs compiled programs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -180,22 +180,61 @@ impl Engine {
     pub fn compile_uncached(&self, program: &str, signature: &Signature) -> Result<Kernel, Error> {
         let ast = syntax::parse(program)?;
         let ir = ir::lower(&ast, signature, program)?;
-        let jit = match self.config.backend {
-            Backend::Jit => Some(jit::compile(&ir)?),
-            Backend::Interp => None,
+        let evaluator = match self.config.backend {
+            Backend::Jit => Evaluator::Jit(Box::new(jit::compile(&ir)?)),
+            Backend::Interp => Evaluator::Interp(ir),
         };
-        Ok(Kernel {
-            inner: Arc::new(KernelInner { program: ir, backend: self.config.backend, jit, threads: self.threads.clone() }),
-            thread_limit: usize::MAX,
-        })
+        Ok(Kernel { inner: Arc::new(KernelInner { evaluator, threads: self.threads.clone() }), thread_limit: usize::MAX })
+    }
+}
+
+/// The evaluator a kernel runs: the one place the backends are told apart.
+enum Evaluator {
+    /// The reference interpreter, over the typed program.
+    Interp(Program),
+    /// The machine code (which holds the program).
+    Jit(Box<jit::JitKernel>),
+}
+
+impl Evaluator {
+    fn program(&self) -> &Program {
+        match self {
+            Evaluator::Interp(p) => p,
+            Evaluator::Jit(j) => j.program(),
+        }
+    }
+
+    fn backend(&self) -> Backend {
+        match self {
+            Evaluator::Interp(_) => Backend::Interp,
+            Evaluator::Jit(_) => Backend::Jit,
+        }
+    }
+
+    /// Evaluates into a new array of the result's size (`shapes`: every
+    /// node's shape for these inputs, already checked).
+    fn run(&self, inputs: &[Input<'_>], shapes: &[Vec<usize>], threads: (&exec::Threads, usize)) -> Result<ArrayData, Error> {
+        match self {
+            Evaluator::Interp(p) => interp::run(p, inputs, shapes),
+            Evaluator::Jit(j) => exec::run(j, inputs, shapes, Some(threads)),
+        }
+    }
+
+    /// Evaluates into `out` (the result's dtype and size, checked): the JIT
+    /// writes straight into it, the interpreter copies its result.
+    fn run_into(&self, inputs: &[Input<'_>], shapes: &[Vec<usize>], mut out: ArrayMut<'_>, threads: (&exec::Threads, usize)) -> Result<(), Error> {
+        match self {
+            Evaluator::Interp(p) => {
+                out.copy_from(&interp::run(p, inputs, shapes)?);
+                Ok(())
+            }
+            Evaluator::Jit(j) => exec::run_into(j, inputs, shapes, out, Some(threads)),
+        }
     }
 }
 
 struct KernelInner {
-    program: Program,
-    backend: Backend,
-    /// The machine code, for the JIT backend.
-    jit: Option<jit::JitKernel>,
+    evaluator: Evaluator,
     /// The engine's threads.
     threads: Arc<exec::Threads>,
 }
@@ -211,27 +250,27 @@ pub struct Kernel {
 
 impl std::fmt::Debug for Kernel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Kernel").field("source", &&*self.inner.program.source()).field("backend", &self.inner.backend).finish()
+        f.debug_struct("Kernel").field("source", &self.program().source()).field("backend", &self.backend()).finish()
     }
 }
 
 impl Kernel {
     /// The typed IR (what `:ir` prints).
     pub fn program(&self) -> &Program {
-        &self.inner.program
+        self.inner.evaluator.program()
     }
 
     /// The result's dtype.
     pub fn dtype(&self) -> DType {
-        self.inner.program.dtype()
+        self.program().dtype()
     }
 
     pub fn signature(&self) -> &Signature {
-        &self.inner.program.signature()
+        self.program().signature()
     }
 
     pub fn backend(&self) -> Backend {
-        self.inner.backend
+        self.inner.evaluator.backend()
     }
 
     /// The same kernel, evaluating with at most `n` threads (at least 1;
@@ -243,37 +282,37 @@ impl Kernel {
     /// The JIT's compiled form (Cranelift IR and machine code listings),
     /// for the JIT backend.
     pub fn jit(&self) -> Option<&jit::JitKernel> {
-        self.inner.jit.as_ref()
+        match &self.inner.evaluator {
+            Evaluator::Jit(j) => Some(j),
+            Evaluator::Interp(_) => None,
+        }
     }
 
     /// Checks inputs against the signature (count, dtypes, dimensions) and
     /// returns the shape of every node (NumPy broadcasting; arrays that do
     /// not broadcast are an [`Error::Shape`]).
     fn shapes(&self, inputs: &[Input<'_>]) -> Result<Vec<Vec<usize>>, Error> {
-        self.inner.program.signature().check(inputs)?;
-        exec::shapes(&self.inner.program, inputs)
+        self.signature().check(inputs)?;
+        layout::shapes(self.program(), inputs)
     }
 
-    fn threads(&self) -> Option<(&exec::Threads, usize)> {
-        Some((&self.inner.threads, self.thread_limit))
+    fn threads(&self) -> (&exec::Threads, usize) {
+        (&self.inner.threads, self.thread_limit)
     }
 
     /// Evaluates into a new array of the result's shape (0-d when the
     /// result is a scalar).
     pub fn eval(&self, inputs: &[Input<'_>]) -> Result<Array, Error> {
         let shapes = self.shapes(inputs)?;
-        let shape = shapes[self.inner.program.result().index()].clone();
-        let data = match &self.inner.jit {
-            Some(j) => exec::run(j, inputs, &shapes, self.threads())?,
-            None => interp::run(&self.inner.program, inputs, &shapes)?,
-        };
+        let shape = shapes[self.program().result().index()].clone();
+        let data = self.inner.evaluator.run(inputs, &shapes, self.threads())?;
         Array::new(data, shape).ok_or_else(|| Error::Runtime("internal error: result size does not match its shape".into()))
     }
 
     /// The shape of the result for these inputs (checked as by `eval`).
     pub fn result_shape(&self, inputs: &[Input<'_>]) -> Result<Vec<usize>, Error> {
         let shapes = self.shapes(inputs)?;
-        Ok(shapes[self.inner.program.result().index()].clone())
+        Ok(shapes[self.program().result().index()].clone())
     }
 
     /// Evaluates into a caller-provided buffer of the result's dtype and
@@ -282,9 +321,9 @@ impl Kernel {
     ///
     /// The output cannot overlap an input: `out` is a `&mut` borrow, which
     /// Rust does not allow next to shared borrows of the same memory.
-    pub fn eval_into(&self, inputs: &[Input<'_>], mut out: ArrayMut<'_>) -> Result<(), Error> {
+    pub fn eval_into(&self, inputs: &[Input<'_>], out: ArrayMut<'_>) -> Result<(), Error> {
         let shapes = self.shapes(inputs)?;
-        let shape = &shapes[self.inner.program.result().index()];
+        let shape = &shapes[self.program().result().index()];
         let want: usize = shape.iter().product();
         if out.dtype() != self.dtype() || out.len() != want {
             return Err(Error::Input(format!(
@@ -295,16 +334,9 @@ impl Kernel {
                 crate::array::fmt_shape(shape),
             )));
         }
-        if let Some(j) = &self.inner.jit {
-            // Straight into the caller's buffer: no allocation for the result.
-            return exec::run_into(j, inputs, &shapes, out, self.threads());
-        }
-        let r = interp::run(&self.inner.program, inputs, &shapes)?;
-        out.copy_from(&r);
-        Ok(())
+        self.inner.evaluator.run_into(inputs, &shapes, out, self.threads())
     }
 }
-
 /// One-shot evaluation: compiles `program` for the given named inputs with
 /// a process-wide default engine (so repeated calls hit its kernel cache)
 /// and evaluates it.

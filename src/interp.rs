@@ -5,16 +5,17 @@
 //! table's scalar semantics ([`crate::ops::OpDef::eval`]). A column is freed
 //! after its last use, so long programs do not hold every temporary.
 //!
-//! Reductions follow NumPy's algorithms: float sums are NumPy's pairwise
-//! summation (8 accumulators, blocks of 128), products and min/max run left
-//! to right, `mean` of integers sums in float64 in buffers of 8192 as
-//! NumPy's casting reduction does.
+//! Reductions follow NumPy's algorithms, as defined once in
+//! [`crate::ops::reduce`] (pairwise float sums, left-to-right products and
+//! min/max, buffered integer means); axis reductions walk each output
+//! element's inputs in NumPy's order.
 
 use crate::array::{ArrayData, ArrayRef, Input, c_strides};
-use crate::exec::shape::{Operand, permute, permuted_index, reduction_walk, size, to_contiguous};
 use crate::dtype::{DType, Scalar};
 use crate::error::Error;
 use crate::ir::{NodeId, NodeOp, Program, Shape};
+use crate::layout::{Operand, permute, permuted_index, reduction_walk, size, to_contiguous};
+use crate::ops::reduce::reduce;
 use crate::ops::{EvalError, Reduce};
 
 /// A computed value: a 0-d scalar, or an array in C order (its shape is in
@@ -223,7 +224,7 @@ fn reduce_axis(r: Reduce, out: DType, shape: &[usize], axis: usize, get: impl Fn
 }
 
 fn runtime(p: &Program, id: NodeId, msg: &str) -> Error {
-    Error::Runtime(format!("{msg} (in `{}`)", p.text_of(id)))
+    p.runtime_error(id, msg)
 }
 
 /// Computes one node: a scalar when its shape is scalar, else an array.
@@ -265,137 +266,4 @@ fn map(
         out.push(s);
     }
     Ok(out)
-}
-
-/// NumPy's pairwise summation (`@TYPE@_pairwise_sum` in NumPy's
-/// `loops_utils.h.src`): exact same association, so sums match NumPy bit
-/// for bit.
-pub fn pairwise_sum<T: Copy + std::ops::Add<Output = T> + std::ops::AddAssign>(a: &[T], zero: T) -> T {
-    const BLOCK: usize = 128;
-    let n = a.len();
-    if n < 8 {
-        let mut res = zero;
-        for &x in a {
-            res += x;
-        }
-        res
-    } else if n <= BLOCK {
-        let mut r = [a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]];
-        let mut i = 8;
-        while i < n - n % 8 {
-            for k in 0..8 {
-                r[k] += a[i + k];
-            }
-            i += 8;
-        }
-        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        while i < n {
-            res += a[i];
-            i += 1;
-        }
-        res
-    } else {
-        let mut n2 = n / 2;
-        n2 -= n2 % 8;
-        pairwise_sum(&a[..n2], zero) + pairwise_sum(&a[n2..], zero)
-    }
-}
-
-/// NumPy's buffer size for casting reductions (`np.getbufsize()`).
-const NUMPY_BUFSIZE: usize = 8192;
-
-/// Reduces `n` elements (given by `get`) to one value of `out` dtype.
-pub(crate) fn reduce(r: Reduce, out: DType, n: usize, get: impl Fn(usize) -> Scalar) -> Result<Scalar, &'static str> {
-    let conv = |j: usize| get(j).cast(out);
-    match r {
-        Reduce::Sum => Ok(sum(out, n, &conv)),
-        Reduce::Mean => {
-            if n == 0 {
-                return Ok(Scalar::Float64(f64::NAN).cast(out));
-            }
-            let s = if get(0).dtype() == out {
-                sum(out, n, &conv)
-            } else {
-                // Integers: NumPy converts a buffer at a time and adds each
-                // buffer's pairwise sum to the running total.
-                let mut total = 0.0f64;
-                let mut start = 0;
-                while start < n {
-                    let end = (start + NUMPY_BUFSIZE).min(n);
-                    let buf: Vec<f64> = (start..end).map(|j| get(j).to_f64()).collect();
-                    total += pairwise_sum(&buf, 0.0);
-                    start = end;
-                }
-                Scalar::Float64(total)
-            };
-            Ok(match s {
-                Scalar::Float32(v) => Scalar::Float32(v / n as f32),
-                Scalar::Float64(v) => Scalar::Float64(v / n as f64),
-                _ => unreachable!("mean is float"),
-            })
-        }
-        Reduce::Prod => {
-            let mut acc = Scalar::Bool(true).cast(out);
-            for j in 0..n {
-                acc = (crate::ops::Op::Mul.def().eval)(&[acc, conv(j)]).map_err(|_| "internal error in prod")?;
-            }
-            Ok(acc)
-        }
-        Reduce::Min | Reduce::Max => {
-            if n == 0 {
-                return Err(if r == Reduce::Min {
-                    "zero-size array to reduction operation minimum which has no identity"
-                } else {
-                    "zero-size array to reduction operation maximum which has no identity"
-                });
-            }
-            let op = if r == Reduce::Min { crate::ops::Op::Minimum } else { crate::ops::Op::Maximum };
-            let mut acc = conv(0);
-            for j in 1..n {
-                acc = (op.def().eval)(&[acc, conv(j)]).map_err(|_| "internal error in min/max")?;
-            }
-            Ok(acc)
-        }
-        Reduce::Any => Ok(Scalar::Bool((0..n).any(|j| get(j).truthy()))),
-        Reduce::All => Ok(Scalar::Bool((0..n).all(|j| get(j).truthy()))),
-    }
-}
-
-fn sum(out: DType, n: usize, conv: &dyn Fn(usize) -> Scalar) -> Scalar {
-    match out {
-        DType::Float64 => {
-            let v: Vec<f64> = (0..n).map(|j| if let Scalar::Float64(x) = conv(j) { x } else { 0.0 }).collect();
-            Scalar::Float64(0.0 + pairwise_sum(&v, 0.0))
-        }
-        DType::Float32 => {
-            let v: Vec<f32> = (0..n).map(|j| if let Scalar::Float32(x) = conv(j) { x } else { 0.0 }).collect();
-            Scalar::Float32(0.0 + pairwise_sum(&v, 0.0))
-        }
-        DType::Int64 => Scalar::Int64((0..n).fold(0i64, |a, j| a.wrapping_add(if let Scalar::Int64(x) = conv(j) { x } else { 0 }))),
-        DType::Int32 => Scalar::Int32((0..n).fold(0i32, |a, j| a.wrapping_add(if let Scalar::Int32(x) = conv(j) { x } else { 0 }))),
-        DType::Bool => Scalar::Bool((0..n).any(|j| conv(j) == Scalar::Bool(true))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pairwise_sum_matches_a_hand_computed_block() {
-        let v: Vec<f64> = (0..20).map(|i| i as f64 * 0.1).collect();
-        let r: Vec<f64> = (0..8).map(|k| v[k] + v[k + 8]).collect();
-        let mut expect = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for x in &v[16..] {
-            expect += x;
-        }
-        assert_eq!(pairwise_sum(&v, 0.0).to_bits(), expect.to_bits());
-    }
-
-    #[test]
-    fn float32_sum_of_many_tenths_stays_accurate() {
-        let v = vec![0.1f32; 10_000_000];
-        let s = pairwise_sum(&v, 0.0);
-        assert!((s - 1_000_000.0).abs() < 1.0, "{s}");
-    }
 }

@@ -79,6 +79,7 @@ pub mod fmt;
 pub mod interp;
 pub mod jit;
 pub mod ir;
+pub mod layout;
 pub mod ops;
 pub mod syntax;
 #[cfg(feature = "cli")]

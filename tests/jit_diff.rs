@@ -24,6 +24,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use numjet::exec;
 use numjet::jit::{JitKernel, JitOptions};
 use numjet::ops::{OPS, Op, Syntax};
 use numjet::{Array, ArrayData, ArrayMut, Backend, DType, Engine, Error, Input, Scalar, Signature};
@@ -136,7 +137,7 @@ fn check_many(src: &str, sig: &Signature, input_sets: &[Vec<Input<'_>>]) -> Resu
     for inputs in input_sets {
         let want = kernel.eval(inputs);
         for (options, jit) in &jits {
-            let got = jit.run(inputs, len_of(inputs));
+            let got = exec::evaluate(jit, inputs, len_of(inputs));
             compare(&want, &got).map_err(|e| format!("`{src}` ({}, {options:?}):\n  {e}\nIR:\n{program}", describe(sig)))?;
         }
     }
@@ -663,7 +664,7 @@ fn streamed_reduction_errors_match_the_interpreter() {
             let k = interp_engine().compile(src, &sig).unwrap();
             let want = k.eval(&inputs);
             assert!(want.is_err(), "{src}");
-            let got = numjet::jit::compile(k.program()).unwrap().run(&inputs, n);
+            let got = exec::evaluate(&numjet::jit::compile(k.program()).unwrap(), &inputs, n);
             compare(&want, &got).unwrap_or_else(|e| panic!("`{src}` (bad at {bad}): {e}"));
         }
     }
@@ -799,11 +800,11 @@ fn unrolled_chunks_at_odd_starts() {
         let a = column(dt, n, &mut rng);
         let b = column(dt, n, &mut rng);
         let inputs = [Input::Array(a.as_ref()), Input::Array(b.as_ref())];
-        let want = numjet::jit::compile_with(&program, &JitOptions::default().vectorise(false)).unwrap().run(&inputs, n).unwrap().unwrap();
+        let want = exec::evaluate(&numjet::jit::compile_with(&program, &JitOptions::default().vectorise(false)).unwrap(), &inputs, n).unwrap().unwrap();
         for u in [1, 2, 4] {
             let k = numjet::jit::compile_with(&program, &JitOptions::default().unroll(u)).unwrap();
             assert!(k.vectorised()[0], "{src} on {dt}");
-            let prepared = k.prepare(&inputs, n).unwrap();
+            let prepared = exec::prepare(&k, &inputs, n).unwrap();
             for (start, len) in [(0, 301), (1, 17), (3, 8), (5, 33), (7, 0), (13, 288), (299, 2), (300, 1)] {
                 let mut out = ArrayData::with_capacity(dt, len);
                 for _ in 0..len {
@@ -816,7 +817,7 @@ fn unrolled_chunks_at_odd_starts() {
                     ArrayData::Int32(v) => ArrayMut::Int32(v),
                     ArrayData::Bool(v) => ArrayMut::Bool(v),
                 };
-                k.run_range(&prepared, &inputs, start, chunk).unwrap();
+                exec::run_range(&k, &prepared, &inputs, start, chunk).unwrap();
                 let mut expect = ArrayData::with_capacity(dt, len);
                 for j in start..start + len {
                     expect.push(want.as_ref().get(j));
@@ -910,11 +911,11 @@ fn bool_chunks_at_odd_starts() {
         for u in [1, 2, 4] {
             let k = numjet::jit::compile_with(&program, &JitOptions::default().unroll(u)).unwrap();
             assert!(k.vectorised()[0], "{src} on {dt}");
-            let prepared = k.prepare(&inputs, n).unwrap();
+            let prepared = exec::prepare(&k, &inputs, n).unwrap();
             for (start, len) in [(0, 301), (1, 17), (3, 8), (5, 33), (7, 0), (13, 288), (299, 2), (300, 1), (2, 35)] {
                 // Guard bytes around the chunk: nothing outside it is written.
                 let mut buf = vec![true; len + 32];
-                k.run_range(&prepared, &inputs, start, ArrayMut::Bool(&mut buf[16..16 + len])).unwrap();
+                exec::run_range(&k, &prepared, &inputs, start, ArrayMut::Bool(&mut buf[16..16 + len])).unwrap();
                 assert!(buf[..16].iter().chain(&buf[16 + len..]).all(|&x| x), "{src}: write outside {start}..+{len}");
                 for j in 0..len {
                     assert_eq!(Scalar::Bool(buf[16 + j]), want.get(start + j), "{src} on {dt}, unroll {u}, {start}..+{len}, element {j}");
@@ -1026,7 +1027,7 @@ fn unroll_factor_three_through_the_public_field() {
             let cols = [column(dt, n, &mut rng), column(dt, n, &mut rng), column(DType::Bool, n, &mut rng), column(DType::Bool, n, &mut rng)];
             let inputs: Vec<Input> = cols.iter().map(|c| Input::Array(c.as_ref())).collect();
             let want = interp_engine().compile(src, &sig).unwrap().eval(&inputs);
-            compare(&want, &k.run(&inputs, n)).unwrap_or_else(|e| panic!("`{src}` on {dt}, n = {n}: {e}"));
+            compare(&want, &exec::evaluate(&k, &inputs, n)).unwrap_or_else(|e| panic!("`{src}` on {dt}, n = {n}: {e}"));
         }
     }
 }
@@ -1060,8 +1061,8 @@ fn chunks_on_four_threads_match_one_call() {
         let a = column(DType::Float64, n, &mut rng);
         let b = column(DType::Float64, n, &mut rng);
         let inputs = [Input::Array(a.as_ref()), Input::Array(b.as_ref())];
-        let whole = kernel.run(&inputs, n).unwrap().unwrap();
-        let prepared = kernel.prepare(&inputs, n).unwrap();
+        let whole = exec::evaluate(&kernel, &inputs, n).unwrap().unwrap();
+        let prepared = exec::prepare(&kernel, &inputs, n).unwrap();
         let mut out = vec![0.0f64; n];
         // Uneven chunks with odd starts: 0..1, 1..2501, 2501..7777, 7777..n.
         let bounds = [0, 1, 2501, 7777, n];
@@ -1072,7 +1073,7 @@ fn chunks_on_four_threads_match_one_call() {
                 rest = tail;
                 let (kernel, prepared, inputs) = (&kernel, &prepared, &inputs);
                 let start = w[0];
-                scope.spawn(move || kernel.run_range(prepared, inputs, start, ArrayMut::Float64(chunk)).unwrap());
+                scope.spawn(move || exec::run_range(kernel, prepared, inputs, start, ArrayMut::Float64(chunk)).unwrap());
             }
         });
         same_data(&whole, &ArrayData::Float64(out)).unwrap();
@@ -1083,7 +1084,7 @@ fn chunks_on_four_threads_match_one_call() {
                 let (kernel, inputs, whole) = (Arc::clone(&kernel), &inputs, &whole);
                 scope.spawn(move || {
                     for _ in 0..10 {
-                        same_data(whole, &kernel.run(inputs, n).unwrap().unwrap()).unwrap();
+                        same_data(whole, &exec::evaluate(&kernel, inputs, n).unwrap().unwrap()).unwrap();
                     }
                 });
             }
@@ -1097,18 +1098,18 @@ fn run_range_rejects_bad_chunks() {
     let program = numjet::ir::lower(&numjet::syntax::parse("a + 1").unwrap(), &sig, "a + 1").unwrap();
     let k = numjet::jit::compile(&program).unwrap();
     let a = [1i32, 2, 3];
-    let p = k.prepare(&[(&a).into()], 3).unwrap();
+    let p = exec::prepare(&k, &[(&a).into()], 3).unwrap();
     let mut out = [0i32; 2];
-    assert!(k.run_range(&p, &[(&a).into()], 2, ArrayMut::Int32(&mut out)).is_err());
-    assert!(k.run_range(&p, &[(&a).into()], usize::MAX, ArrayMut::Int32(&mut out)).is_err());
+    assert!(exec::run_range(&k, &p, &[(&a).into()], 2, ArrayMut::Int32(&mut out)).is_err());
+    assert!(exec::run_range(&k, &p, &[(&a).into()], usize::MAX, ArrayMut::Int32(&mut out)).is_err());
     let mut wrong = [0i64; 2];
-    assert!(k.run_range(&p, &[(&a).into()], 0, ArrayMut::Int64(&mut wrong)).is_err());
-    k.run_range(&p, &[(&a).into()], 1, ArrayMut::Int32(&mut out)).unwrap();
+    assert!(exec::run_range(&k, &p, &[(&a).into()], 0, ArrayMut::Int64(&mut wrong)).is_err());
+    exec::run_range(&k, &p, &[(&a).into()], 1, ArrayMut::Int32(&mut out)).unwrap();
     assert_eq!(out, [3, 4]);
     // Inputs that do not match the signature or the length are errors, not UB.
-    assert!(k.run(&[(&a).into()], 4).is_err());
-    assert!(k.run(&[Input::Scalar(Scalar::Int32(1))], 3).is_err());
-    assert!(k.run(&[], 3).is_err());
+    assert!(exec::evaluate(&k, &[(&a).into()], 4).is_err());
+    assert!(exec::evaluate(&k, &[Input::Scalar(Scalar::Int32(1))], 3).is_err());
+    assert!(exec::evaluate(&k, &[], 3).is_err());
 }
 
 // ---------------------------------------------------------------------------
@@ -1138,7 +1139,7 @@ fn runtime_errors_match_the_interpreter() {
         let k = interp_engine().compile(src, &sig).unwrap();
         let want = k.eval(&inputs);
         assert!(want.is_err(), "{src}");
-        let got = numjet::jit::compile(k.program()).unwrap().run(&inputs, len_of(&inputs));
+        let got = exec::evaluate(&numjet::jit::compile(k.program()).unwrap(), &inputs, len_of(&inputs));
         compare(&want, &got).unwrap_or_else(|e| panic!("`{src}`: {e}"));
     }
 }
@@ -1312,7 +1313,7 @@ fn dropping_kernels_frees_their_code() {
     let src = "x = sin(a) * b - mean(a)\nwhere(x > 0, x, cos(b)) + sum(b)";
     let p = numjet::ir::lower(&numjet::syntax::parse(src).unwrap(), &sig, src).unwrap();
     let a = [1.0, 2.0, 3.0];
-    let run = |k: &JitKernel| k.run(&[(&a).into(), (&a).into()], 3).unwrap();
+    let run = |k: &JitKernel| exec::evaluate(k, &[(&a).into(), (&a).into()], 3).unwrap();
     let want = run(&numjet::jit::compile(&p).unwrap());
     // Warm up allocators, then compile and drop many kernels.
     for _ in 0..200 {

@@ -5,7 +5,7 @@
 //!
 //! Every stage of a JIT kernel (see [`crate::jit`]) computes its root over
 //! the root's shape, in C order. Its array leaves (inputs, and axis
-//! reductions computed by earlier stages) are [`shape::Operand`]s: seen
+//! reductions computed by earlier stages) are [`Operand`]s: seen
 //! through that shape, with 0 strides where they broadcast. The iteration
 //! space is cut into blocks of at most [`Threads::chunk`] elements; for each
 //! block the kernel gets, per leaf, either a pointer into the leaf's own
@@ -13,6 +13,8 @@
 //! no copy) or a pointer to a block-sized buffer the leaf's elements were
 //! gathered into (strided and broadcast leaves). So no evaluation copies a
 //! whole array: scratch memory is at most one block per leaf per thread.
+//! Kernels are called through the JIT's checked ABI (`jit::abi`) with
+//! borrowed slices: this module has no `unsafe`.
 //!
 //! ## Threads
 //!
@@ -32,20 +34,17 @@
 
 mod alloc;
 pub mod reduce;
-pub mod shape;
-
-pub use shape::{broadcast, shapes};
 
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
-use crate::array::{ArrayData, ArrayMut, Input, c_strides};
+use crate::array::{ArrayData, ArrayMut, ArrayRef, Input, c_strides};
 use crate::dtype::Scalar;
 use crate::error::Error;
-use crate::ir::{NodeOp, Shape};
-use crate::jit::{Failure, JitKernel, StageInfo};
-use shape::{Operand, size};
+use crate::ir::{NodeId, NodeOp, Shape};
+use crate::jit::{self, JitKernel, StageInfo};
+use crate::layout::{self, Operand, size};
 
 /// Below this many elements an evaluation stays on the calling thread.
 ///
@@ -115,6 +114,27 @@ impl Threads {
     }
 }
 
+/// The smallest failing node so far, and its message.
+#[derive(Default)]
+struct Failure(Option<(u32, &'static str)>);
+
+impl Failure {
+    fn record(&mut self, id: u32, msg: &'static str) {
+        if self.0.is_none_or(|(old, _)| id < old) {
+            self.0 = Some((id, msg));
+        }
+    }
+
+    /// The evaluation's result: the interpreter's error for the smallest
+    /// failing node, if any.
+    fn into_result(self, k: &JitKernel) -> Result<(), Error> {
+        match self.0 {
+            Some((id, msg)) => Err(k.program().runtime_error(NodeId(id), msg)),
+            None => Ok(()),
+        }
+    }
+}
+
 /// One evaluation of a JIT kernel.
 struct Run<'k, 'a> {
     k: &'k JitKernel,
@@ -179,7 +199,7 @@ impl<'k, 'a> Run<'k, 'a> {
         let mut done = 0;
         while done < n {
             let len = self.chunk.min(n - done);
-            let mut block = sub(out, done, len);
+            let mut block = out.slice_mut(done, len);
             self.block(on, start + done, &mut block);
             done += len;
         }
@@ -188,16 +208,7 @@ impl<'k, 'a> Run<'k, 'a> {
     /// One kernel call on elements `start..start + out.len()`.
     fn block(&self, on: &On<'_, '_>, start: usize, out: &mut ArrayMut<'_>) {
         let len = out.len();
-        let out_ptr = crate::jit::mut_ptr(out);
-        self.with_block(on, start, len, |ptrs| {
-            // SAFETY: `ptrs` holds, for every array leaf the stage reads, a
-            // pointer to `len` elements of the leaf's dtype (`with_block`);
-            // `out` holds `len` writable elements of the root's dtype.
-            // `scalars` has every slot, those of 0-d inputs and of earlier
-            // reductions filled. The kernel reads `ptrs[k][0..len]` and
-            // writes `out[0..len]` (start index 0).
-            unsafe { self.k.call(on.si, ptrs, out_ptr, on.scalars, 0, len) }
-        });
+        self.with_block(on, start, len, |leaves| self.k.entries().call(on.si, leaves, out.reborrow(), on.scalars, 0));
     }
 
     /// The leaf sums (see [`reduce::LeafSums`]) of the leaves of `sizes`
@@ -216,63 +227,46 @@ impl<'k, 'a> Run<'k, 'a> {
                 len += sizes[e] as usize;
                 e += 1;
             }
-            let mut part = sub(out, k, e - k);
-            let out_ptr = crate::jit::mut_ptr(&mut part);
             let run = &sizes[k..e];
-            self.with_block(on, at, len, |ptrs| {
-                // SAFETY: `ptrs` holds, for every array leaf the stage
-                // reads, a pointer to `len` (the sum of `run`) elements of
-                // the leaf's dtype (`with_block`); `part` holds `run.len()`
-                // writable elements of the root's dtype; `scalars` as in
-                // `block`.
-                unsafe { self.k.call_sums(on.si, ptrs, out_ptr, on.scalars, run) }
-            });
+            let part = out.slice_mut(k, e - k);
+            self.with_block(on, at, len, |leaves| self.k.entries().call_leaves(on.si, leaves, part, on.scalars, run));
             k = e;
             at += len;
         }
     }
 
-    /// Calls `call` with the pointer array for elements `start..start +
-    /// len` of every leaf (`len` elements each, valid during the call) and
-    /// records the status it returns.
-    fn with_block(&self, on: &On<'_, '_>, start: usize, len: usize, call: impl FnOnce(&[*const u8]) -> u32) {
+    /// Calls `call` with elements `start..start + len` of every leaf
+    /// (`len` elements each, by input-pointer position: the leaf's own
+    /// memory where it is contiguous over the iteration shape, else a
+    /// buffer gathered for this block) and records the failure it returns.
+    fn with_block(&self, on: &On<'_, '_>, start: usize, len: usize, call: impl FnOnce(&[Option<ArrayRef<'_>>]) -> Result<(), jit::Failed>) {
         if len == 0 {
             return;
         }
         let (shape, leaves) = (on.shape, on.leaves);
-        // The pointer array lives on the stack for up to 16 leaves: this
-        // runs once per block.
-        let mut small = [std::ptr::null::<u8>(); 16];
-        let mut heap = Vec::new();
-        let ptrs: &mut [*const u8] = if leaves.len() <= small.len() {
-            &mut small[..leaves.len()]
-        } else {
-            heap.resize(leaves.len(), std::ptr::null());
-            &mut heap
-        };
-        let mut scratch = Vec::new();
-        for (slot, leaf) in leaves.iter().enumerate() {
-            let Some(leaf) = leaf else { continue };
-            ptrs[slot] = if leaf.contiguous {
-                leaf.block_ptr(start)
-            } else {
-                let mut d = ArrayData::zeros(leaf.data.dtype(), len);
-                leaf.gather(shape, start, &mut d.as_mut());
-                let p = const_ptr(&d);
-                scratch.push(d);
-                p
-            };
+        let mut scratch: Vec<Option<ArrayData>> = Vec::new();
+        for leaf in leaves {
+            scratch.push(match leaf {
+                Some(leaf) if !leaf.contiguous => {
+                    let mut d = ArrayData::zeros(leaf.data.dtype(), len);
+                    leaf.gather(shape, start, &mut d.as_mut());
+                    Some(d)
+                }
+                _ => None,
+            });
         }
-        // Every pointer is to `len` elements of its leaf's dtype: the
-        // leaf's own memory from element `start` (contiguous over `shape`,
-        // whose size is at least `start + len`) or a gathered buffer of
-        // `len` elements, kept alive in `scratch` until after the call.
-        let status = call(ptrs);
-        drop(scratch);
-        if status != 0
-            && let Ok(mut f) = self.fail.lock()
-        {
-            self.k.record_status(status, &mut f);
+        let blocks: Vec<Option<ArrayRef<'_>>> = leaves
+            .iter()
+            .zip(&scratch)
+            .map(|(leaf, gathered)| match (leaf, gathered) {
+                (_, Some(d)) => Some(d.as_ref()),
+                (Some(leaf), None) => leaf.block(start, len),
+                (None, None) => None,
+            })
+            .collect();
+        if let Err(f) = call(&blocks) {
+            let (id, msg) = self.k.failure(f);
+            self.record(id, msg);
         }
     }
 
@@ -283,56 +277,23 @@ impl<'k, 'a> Run<'k, 'a> {
     }
 }
 
-/// `len` elements of `out` from `at`.
-fn sub<'o>(out: &'o mut ArrayMut<'_>, at: usize, len: usize) -> ArrayMut<'o> {
-    match out {
-        ArrayMut::Bool(v) => ArrayMut::Bool(&mut v[at..at + len]),
-        ArrayMut::Int32(v) => ArrayMut::Int32(&mut v[at..at + len]),
-        ArrayMut::Int64(v) => ArrayMut::Int64(&mut v[at..at + len]),
-        ArrayMut::Float32(v) => ArrayMut::Float32(&mut v[at..at + len]),
-        ArrayMut::Float64(v) => ArrayMut::Float64(&mut v[at..at + len]),
-    }
-}
-
-fn const_ptr(d: &ArrayData) -> *const u8 {
-    crate::jit::ref_ptr(&d.as_ref())
-}
-
-/// Splits `out` into `parts` contiguous pieces, each with its start index.
-fn split(out: ArrayMut<'_>, parts: usize) -> Vec<(usize, ArrayMut<'_>)> {
-    macro_rules! go {
-        ($v:expr, $variant:ident) => {{
-            let n = $v.len();
-            let per = n.div_ceil(parts.max(1)).max(1);
-            $v.chunks_mut(per).enumerate().map(|(k, c)| (k * per, ArrayMut::$variant(c))).collect()
-        }};
-    }
-    match out {
-        ArrayMut::Bool(v) => go!(v, Bool),
-        ArrayMut::Int32(v) => go!(v, Int32),
-        ArrayMut::Int64(v) => go!(v, Int64),
-        ArrayMut::Float32(v) => go!(v, Float32),
-        ArrayMut::Float64(v) => go!(v, Float64),
-    }
-}
-
 /// The scalar slots (0-d inputs, full reductions) and the arrays of axis
 /// reductions: everything the result stage reads besides the inputs.
-pub(crate) struct Prepared {
-    pub scalars: Vec<u64>,
+struct Reduced {
+    scalars: Vec<u64>,
     owned: Vec<Option<ArrayData>>,
 }
 
 /// Runs every reduction stage of `k` (in node order) for these inputs,
 /// whose node shapes are `shapes`. `threads`: `None` runs on the calling
 /// thread.
-fn reductions(run: &Run<'_, '_>, threads: Option<(&Threads, usize)>) -> Prepared {
+fn reductions(run: &Run<'_, '_>, threads: Option<(&Threads, usize)>) -> Reduced {
     let k = run.k;
     let p = k.program();
     let mut scalars = vec![0u64; k.nslots()];
     for (i, x) in run.inputs.iter().enumerate() {
         if let Input::Scalar(s) = x {
-            scalars[i] = crate::jit::slot_bits(*s);
+            scalars[i] = jit::slot_bits(*s);
         }
     }
     let mut owned: Vec<Option<ArrayData>> = (0..k.nptrs()).map(|_| None).collect();
@@ -345,9 +306,9 @@ fn reductions(run: &Run<'_, '_>, threads: Option<(&Threads, usize)>) -> Prepared
         let n = size(shape);
         let pool = threads.and_then(|(t, limit)| (limit.min(t.count) > 1 && n >= t.serial_below.max(2)).then(|| t.pool()).flatten());
         // The argument is computed in the order the reduction walks it
-        // (NumPy's memory order; see `shape::reduction_walk`).
-        let (perm, walk_axis) = shape::reduction_walk(p, run.inputs, run.shapes, rid);
-        let wshape = shape::permute(shape, &perm);
+        // (NumPy's memory order; see `layout::reduction_walk`).
+        let (perm, walk_axis) = layout::reduction_walk(p, run.inputs, run.shapes, rid);
+        let wshape = layout::permute(shape, &perm);
         let leaves: Leaves = run.leaves(stage, shape, &owned).into_iter().map(|l| l.map(|o| o.permuted(&perm, shape))).collect();
         let on = On { si, shape: &wshape, leaves: &leaves, scalars: &scalars };
         let fill = |start: usize, buf: &mut ArrayMut<'_>| run.fill(&on, start, buf);
@@ -368,7 +329,7 @@ fn reductions(run: &Run<'_, '_>, threads: Option<(&Threads, usize)>) -> Prepared
         drop(leaves);
         match r {
             Ok(Ok(v)) => match k.scalar_slot(rid) {
-                Some(slot) => scalars[slot] = crate::jit::slot_bits(v),
+                Some(slot) => scalars[slot] = jit::slot_bits(v),
                 None => run.record(rid.0, "internal error: reduction without a slot"),
             },
             Ok(Err(d)) => match k.ptr_slot(rid) {
@@ -385,7 +346,7 @@ fn reductions(run: &Run<'_, '_>, threads: Option<(&Threads, usize)>) -> Prepared
             }
         }
     }
-    Prepared { scalars, owned }
+    Reduced { scalars, owned }
 }
 
 /// Evaluates `k` on inputs already checked against its signature, whose
@@ -413,17 +374,13 @@ pub(crate) fn run_into(
     match pool {
         None => run.fill(&on, 0, &mut out),
         Some(pool) => {
-            let pieces = split(out, parts);
+            let pieces = out.split(parts);
             pool.install(|| {
                 pieces.into_par_iter().for_each(|(start, mut piece)| run.fill(&on, start, &mut piece))
             });
         }
     }
-    let fail = run.fail.into_inner().unwrap_or_default();
-    match fail.0 {
-        Some((id, msg)) => Err(k.runtime(id, msg)),
-        None => Ok(()),
-    }
+    run.fail.into_inner().unwrap_or_default().into_result(k)
 }
 
 /// Evaluates `k` into a new array of the result's shape.
@@ -435,15 +392,94 @@ pub(crate) fn run(k: &JitKernel, inputs: &[Input<'_>], shapes: &[Vec<usize>], th
     Ok(out)
 }
 
-/// The scalar state after the reductions ran, for [`JitKernel::prepare`].
-pub(crate) fn prepare(k: &JitKernel, inputs: &[Input<'_>], shapes: &[Vec<usize>]) -> Result<Vec<u64>, Error> {
-    let run = Run { k, inputs, shapes, chunk: DEFAULT_CHUNK, fail: Mutex::new(Failure::default()) };
-    let prepared = reductions(&run, None);
-    if prepared.owned.iter().any(Option::is_some) {
+/// Evaluates `k` on one thread, checking the inputs against its
+/// signature: the interpreter's contract and results (`Ok(Ok(data))` for an
+/// array result, in C order, `Ok(Err(value))` for a 0-d one). `len` is the
+/// common length of 1-D array inputs (ignored when there are none); N-d
+/// inputs ([`Input::View`]) are broadcast as in NumPy. Inputs that do not
+/// match the signature, or 1-D arrays whose length is not `len`, are an
+/// [`Error::Input`].
+pub fn evaluate(k: &JitKernel, inputs: &[Input<'_>], len: usize) -> Result<Result<ArrayData, Scalar>, Error> {
+    check_1d(k, inputs, len, true)?;
+    let shapes = layout::shapes(k.program(), inputs)?;
+    let out = run(k, inputs, &shapes, None)?;
+    if k.program().shape() == Shape::Array { Ok(Ok(out)) } else { Ok(Err(out.as_ref().get(0))) }
+}
+
+/// What [`run_range`] needs to compute any chunk of the result of a 1-D
+/// evaluation: the scalar state after its reductions ran.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    scalars: Vec<u64>,
+    len: usize,
+}
+
+/// Runs the reduction stages of `k` (everything but the final elementwise
+/// stage) for a chunked evaluation of 1-D inputs of length `len` with
+/// [`run_range`].
+pub fn prepare(k: &JitKernel, inputs: &[Input<'_>], len: usize) -> Result<Prepared, Error> {
+    check_1d(k, inputs, len, false)?;
+    let shapes = layout::shapes(k.program(), inputs)?;
+    let run = Run { k, inputs, shapes: &shapes, chunk: DEFAULT_CHUNK, fail: Mutex::new(Failure::default()) };
+    let reduced = reductions(&run, None);
+    if reduced.owned.iter().any(Option::is_some) {
         return Err(Error::Input("prepare/run_range take 1-D inputs; this program has an axis reduction".into()));
     }
-    match run.fail.into_inner().unwrap_or_default().0 {
-        Some((id, msg)) => Err(k.runtime(id, msg)),
-        None => Ok(prepared.scalars),
+    run.fail.into_inner().unwrap_or_default().into_result(k)?;
+    Ok(Prepared { scalars: reduced.scalars, len })
+}
+
+/// Computes elements `start..start + out.len()` of the result into `out`
+/// (element `start` first): one chunk of the evaluation `prepared` was
+/// made for (1-D inputs). Chunks may run concurrently from several
+/// threads. A 0-d result is one element (`start` 0, `out` of length 1).
+///
+/// A runtime error reports the first failing node of this chunk (the
+/// whole evaluation with [`evaluate`] reports the interpreter's).
+pub fn run_range(k: &JitKernel, prepared: &Prepared, inputs: &[Input<'_>], start: usize, out: ArrayMut<'_>) -> Result<(), Error> {
+    check_1d(k, inputs, prepared.len, false)?;
+    let stages = k.stages();
+    let (last, stage) = (stages.len() - 1, &stages[stages.len() - 1]);
+    let root_is_array = k.program().node(stage.root).is_array();
+    let total = if root_is_array { prepared.len } else { 1 };
+    let dtype = k.program().node(stage.root).dtype;
+    if out.dtype() != dtype || start.checked_add(out.len()).is_none_or(|end| end > total) {
+        return Err(Error::Input(format!(
+            "output chunk of {} elements at {start} does not fit a {dtype} result of length {total}",
+            out.len()
+        )));
     }
+    // Array inputs at their parameter positions; the pointer array has no
+    // axis reductions (`prepare` refused them).
+    let mut leaves: Vec<Option<ArrayRef<'_>>> = vec![None; k.nptrs()];
+    for (slot, x) in leaves.iter_mut().zip(inputs) {
+        if let Input::Array(a) = x {
+            *slot = Some(*a);
+        }
+    }
+    let mut fail = Failure::default();
+    if let Err(f) = k.entries().call(last, &leaves, out, &prepared.scalars, start) {
+        let (id, msg) = k.failure(f);
+        fail.record(id, msg);
+    }
+    fail.into_result(k)
+}
+
+/// Checks inputs against the signature and 1-D arrays against `len`;
+/// N-d views only where `views` (the chunked entry points take 1-D
+/// inputs).
+fn check_1d(k: &JitKernel, inputs: &[Input<'_>], len: usize, views: bool) -> Result<(), Error> {
+    k.program().signature().check(inputs)?;
+    for (p, x) in k.program().signature().params().iter().zip(inputs) {
+        match x {
+            Input::Array(a) if a.len() != len => {
+                return Err(Error::Input(format!("input `{}` has {} elements, expected {len}", p.name, a.len())));
+            }
+            Input::View(_) if !views => {
+                return Err(Error::Input(format!("input `{}` is an N-d view; prepare/run_range take 1-D inputs", p.name)));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }

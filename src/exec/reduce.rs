@@ -6,7 +6,7 @@
 //! - float `sum`/`mean`: NumPy's pairwise recursion (`n2 = n/2 - (n/2)%8`
 //!   for ranges over 128 elements) walked over index ranges; a range of at
 //!   most [`FLOAT_STREAM`] elements is computed into a buffer and summed
-//!   there by [`interp::pairwise_sum`] itself, so every bit is NumPy's. The
+//!   there by [`reduce::pairwise_sum`] itself, so every bit is NumPy's. The
 //!   two halves of a long range are independent, so the top of the
 //!   recursion runs on several threads and the association, hence the
 //!   result, stays the same.
@@ -33,15 +33,14 @@
 //! Output rows run in parallel.
 //!
 //! The reference interpreter computes the same results independently
-//! (`interp::reduce` and `interp`'s axis reduction), and the tests compare
-//! the two bit for bit.
+//! (from whole columns, with [`reduce::reduce`] and its own axis
+//! reduction), and the tests compare the two bit for bit.
 
 use rayon::prelude::*;
 
 use crate::array::{ArrayData, ArrayMut, ArrayRef};
 use crate::dtype::{DType, Scalar};
-use crate::interp;
-use crate::ops::{Op, Reduce};
+use crate::ops::{Op, Reduce, reduce};
 
 /// Fills a buffer with elements `start..start + buf.len()` of a
 /// reduction's argument (C order over its shape).
@@ -52,7 +51,7 @@ pub type Fill<'f> = dyn Fn(usize, &mut ArrayMut<'_>) + Sync + 'f;
 /// elements following the earlier leaves, the first leaf starting at
 /// element `start`. For a float `sum`/`mean` a leaf is one of NumPy's
 /// pairwise blocks (at most 128 elements), summed as
-/// `interp::pairwise_sum` sums it; the associative reductions take any
+/// `reduce::pairwise_sum` sums it; the associative reductions take any
 /// leaf (a [`STREAM`] piece here).
 pub type LeafSums<'f> = dyn Fn(usize, &[u32], &mut ArrayMut<'_>) + Sync + 'f;
 
@@ -84,17 +83,17 @@ const _: () = assert!(FLOAT_STREAM >= 128 && STREAM >= 128);
 /// Ranges shorter than this are summed on one thread.
 const PAR_MIN: usize = 1 << 16;
 
-/// Typed versions of the common cases of [`interp::reduce`], computing
+/// Typed versions of the common cases of [`reduce::reduce`], computing
 /// exactly what it computes; `None` for the other cases.
 pub(crate) fn fast_reduce(r: Reduce, out: DType, col: ArrayRef<'_>) -> Option<Scalar> {
     Some(match (r, col) {
-        (Reduce::Sum, ArrayRef::Float64(v)) if out == DType::Float64 => Scalar::Float64(0.0 + interp::pairwise_sum(v, 0.0)),
-        (Reduce::Sum, ArrayRef::Float32(v)) if out == DType::Float32 => Scalar::Float32(0.0 + interp::pairwise_sum(v, 0.0)),
+        (Reduce::Sum, ArrayRef::Float64(v)) if out == DType::Float64 => Scalar::Float64(0.0 + reduce::pairwise_sum(v, 0.0)),
+        (Reduce::Sum, ArrayRef::Float32(v)) if out == DType::Float32 => Scalar::Float32(0.0 + reduce::pairwise_sum(v, 0.0)),
         (Reduce::Mean, ArrayRef::Float64(v)) if out == DType::Float64 && !v.is_empty() => {
-            Scalar::Float64((0.0 + interp::pairwise_sum(v, 0.0)) / v.len() as f64)
+            Scalar::Float64((0.0 + reduce::pairwise_sum(v, 0.0)) / v.len() as f64)
         }
         (Reduce::Mean, ArrayRef::Float32(v)) if out == DType::Float32 && !v.is_empty() => {
-            Scalar::Float32((0.0 + interp::pairwise_sum(v, 0.0)) / v.len() as f32)
+            Scalar::Float32((0.0 + reduce::pairwise_sum(v, 0.0)) / v.len() as f32)
         }
         (Reduce::Sum, ArrayRef::Int64(v)) if out == DType::Int64 => Scalar::Int64(v.iter().fold(0i64, |a, &x| a.wrapping_add(x))),
         (Reduce::Sum, ArrayRef::Int32(v)) if out == DType::Int64 => Scalar::Int64(v.iter().fold(0i64, |a, &x| a.wrapping_add(x as i64))),
@@ -173,7 +172,7 @@ trait Float: Copy + Send + std::ops::Add<Output = Self> + std::ops::AddAssign {
 }
 
 /// Where NumPy's pairwise recursion splits a range of `n > 128` elements:
-/// the first part's length (`interp::pairwise_sum` writes the same rule
+/// the first part's length (`reduce::pairwise_sum` writes the same rule
 /// independently, as the reference).
 fn split(n: usize) -> usize {
     let n2 = n / 2;
@@ -194,7 +193,7 @@ fn leaf_sizes(n: usize, out: &mut Vec<u32>) {
 
 /// The pairwise sum of `n` elements from the sums of its leaves (in
 /// order, from `sums[*at]`): the recursion of [`leaf_sizes`] with the
-/// additions of `interp::pairwise_sum`.
+/// additions of `reduce::pairwise_sum`.
 fn combine_leaves<T: Float>(n: usize, sums: &[T], at: &mut usize) -> T {
     if n <= 128 {
         let s = sums[*at];
@@ -219,7 +218,7 @@ impl Float for f32 {
     }
 }
 
-/// [`interp::pairwise_sum`] of elements `start..start + n`, split where
+/// [`reduce::pairwise_sum`] of elements `start..start + n`, split where
 /// `pairwise_sum` splits; the top levels (ranges of at least `PAR_MIN`,
 /// while `par` allows) run their halves on two threads.
 ///
@@ -242,7 +241,7 @@ fn pairwise<T: Float>(start: usize, n: usize, src: Arg<'_>, par: bool, buf: &mut
         }
         let b = &mut buf[..n];
         (src.fill)(start, &mut T::slice(b));
-        return interp::pairwise_sum(b, T::ZERO);
+        return reduce::pairwise_sum(b, T::ZERO);
     }
     let n2 = split(n);
     if par && n >= PAR_MIN {
@@ -277,7 +276,7 @@ pub fn full(r: Reduce, out: DType, arg: DType, n: usize, src: Arg<'_>, par: bool
         _ => {}
     }
     if n == 0 || r == Reduce::Prod || (r == Reduce::Mean && !matches!(arg, DType::Bool | DType::Int32 | DType::Int64)) {
-        // Sequential: computed a piece at a time with `interp::reduce`'s
+        // Sequential: computed a piece at a time with `reduce::reduce`'s
         // left-to-right fold, carrying the accumulator.
         return sequential(r, out, arg, n, fill);
     }
@@ -303,11 +302,11 @@ pub fn full(r: Reduce, out: DType, arg: DType, n: usize, src: Arg<'_>, par: bool
                 ArrayRef::Bool(v) => v.iter().map(|&x| x as u8 as f64).collect(),
                 _ => (0..len).map(|j| c.get(j).to_f64()).collect(),
             };
-            return Ok(Scalar::Float64(interp::pairwise_sum(&v, 0.0)));
+            return Ok(Scalar::Float64(reduce::pairwise_sum(&v, 0.0)));
         }
         match fast_reduce(r, out, c) {
             Some(v) => Ok(v),
-            None => interp::reduce(r, out, len, |j| c.get(j)),
+            None => reduce::reduce(r, out, len, |j| c.get(j)),
         }
     };
     let parts: Vec<Result<Scalar, &'static str>> =
@@ -343,10 +342,10 @@ fn combine(r: Reduce, a: Scalar, b: Scalar) -> Result<Scalar, &'static str> {
     })
 }
 
-/// `interp::reduce`'s left-to-right fold, a piece at a time.
+/// `reduce::reduce`'s left-to-right fold, a piece at a time.
 fn sequential(r: Reduce, out: DType, arg: DType, n: usize, fill: &Fill<'_>) -> Result<Scalar, &'static str> {
     if n == 0 {
-        return interp::reduce(r, out, 0, |_| Scalar::Bool(false).cast(arg));
+        return reduce::reduce(r, out, 0, |_| Scalar::Bool(false).cast(arg));
     }
     let mut acc: Option<Scalar> = None;
     let mut buf = ArrayData::zeros(arg, STREAM.min(n));
@@ -364,9 +363,9 @@ fn sequential(r: Reduce, out: DType, arg: DType, n: usize, fill: &Fill<'_>) -> R
                 }
                 a
             }
-            (_, None) => interp::reduce(r, out, len, |j| c.get(j))?,
+            (_, None) => reduce::reduce(r, out, len, |j| c.get(j))?,
             (_, Some(a)) => {
-                let part = interp::reduce(r, out, len, |j| c.get(j))?;
+                let part = reduce::reduce(r, out, len, |j| c.get(j))?;
                 combine(r, a, part)?
             }
         });
@@ -388,7 +387,7 @@ pub fn axis(r: Reduce, out: DType, arg: DType, shape: &[usize], axis: usize, src
         return Ok(result);
     }
     if len == 0 && matches!(r, Reduce::Min | Reduce::Max) {
-        return interp::reduce(r, out, 0, |_| Scalar::Bool(false)).map(|_| result);
+        return reduce::reduce(r, out, 0, |_| Scalar::Bool(false)).map(|_| result);
     }
     // One output row (the `inner` results of one `outer` index) at a time.
     let row = |o: usize, dst: &mut ArrayMut<'_>| -> Result<(), &'static str> {

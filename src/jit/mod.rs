@@ -127,6 +127,7 @@
 //! - Only 128-bit vectors, and only the result/argument stages qualifying
 //!   as described in `codegen.rs`.
 
+mod abi;
 mod codegen;
 #[cfg(all(feature = "disas", target_arch = "x86_64"))]
 mod disas;
@@ -140,11 +141,10 @@ use cranelift_frontend::FunctionBuilderContext;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::Module;
 
-use crate::array::{ArrayData, ArrayMut, ArrayRef, Input};
-use crate::dtype::Scalar;
 use crate::error::Error;
-use crate::ir::{NodeId, NodeOp, Program, Shape};
+use crate::ir::{NodeId, NodeOp, Program};
 use crate::ops::{self, EvalError, Op};
+pub(crate) use abi::{Failed, slot_bits};
 use codegen::Form;
 use plan::{Plan, StageKind};
 
@@ -160,13 +160,6 @@ pub(crate) struct StageInfo<'k> {
     pub sums: bool,
 }
 
-/// The signature of a compiled stage (see the module docs).
-type KernelFn = unsafe extern "C" fn(*const *const u8, *mut u8, *const u64, usize, usize, *mut u32);
-
-/// The signature of a stage's leaf-sums function: the kernel ABI, with
-/// `len` counting leaves and a seventh parameter, the leaf sizes (see
-/// `codegen::Form::LeafSums`).
-type SumsFn = unsafe extern "C" fn(*const *const u8, *mut u8, *const u64, usize, usize, *mut u32, *const u32);
 
 /// Whether [`JitKernel::disasm`] is a byte-level disassembly (`disas.rs`)
 /// rather than Cranelift's VCode listing.
@@ -270,69 +263,28 @@ fn internal(msg: &str) -> Error {
     Error::Runtime(format!("internal error: JIT: {msg}"))
 }
 
-/// Owns the JIT module: the machine code lives until this is dropped.
-struct Code(Option<JITModule>);
-
-impl Drop for Code {
-    fn drop(&mut self) {
-        if let Some(m) = self.0.take() {
-            // SAFETY: `Code` is only dropped with the `JitKernel` owning it,
-            // and every call of a kernel borrows that `JitKernel`, so no
-            // function of the module is running or can be called afterwards.
-            unsafe { m.free_memory() };
-        }
-    }
-}
-
-// `JITModule` is `Send` (moving it, or freeing it on another thread, is
-// fine) but not `Sync`, because of a `RefCell` symbol cache.
-const _: () = {
-    fn assert_send<T: Send>() {}
-    let _ = assert_send::<JITModule>;
-};
-
-// SAFETY: `&Code` gives no access to the module: after
-// `finalize_definitions` no method of it is called again (in particular the
-// `RefCell` cache, only used while compiling, is never touched), and it is
-// only freed in `Drop`, which has exclusive access. What threads share is
-// the finalised machine code, which is immutable (mapped read+execute) and
-// reentrant: kernels keep their state in registers and on their stack,
-// write only to the buffers their caller passes, and call only pure Rust
-// helper functions.
-unsafe impl Sync for Code {}
 
 /// A program compiled to machine code: `Send + Sync`, share it with an `Arc`.
 /// The code is freed when the kernel is dropped.
 pub struct JitKernel {
     program: Program,
     plan: Plan,
-    /// The element function of each stage, in `plan.stages` order (`None`:
-    /// a full float sum fused into its leaf-sums function only).
-    fns: Vec<Option<KernelFn>>,
-    /// The leaf-sums function of each stage with a fused float sum.
-    sums: Vec<Option<SumsFn>>,
     /// Whether each stage has the vector loop.
     vectorised: Vec<bool>,
     options: JitOptions,
     /// The Cranelift IR and machine-code listings.
     listings: std::sync::OnceLock<(String, String)>,
-    // Last: dropped after everything that points into it.
-    _code: Code,
+    /// Each stage's element and leaf functions (in `plan.stages` order),
+    /// and the machine code. Last: dropped after everything else.
+    entries: abi::Entries,
 }
 
 impl std::fmt::Debug for JitKernel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JitKernel").field("source", &&*self.program.source()).field("stages", &self.fns.len()).finish()
+        f.debug_struct("JitKernel").field("source", &self.program.source()).field("stages", &self.entries.len()).finish()
     }
 }
 
-/// What [`JitKernel::run_range`] needs to compute any chunk of the result
-/// of a 1-D evaluation: the scalar state after its reductions ran.
-#[derive(Clone, Debug)]
-pub struct Prepared {
-    scalars: Vec<u64>,
-    len: usize,
-}
 
 fn compile_inner(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> {
     let plan = plan::plan(p);
@@ -377,9 +329,8 @@ fn compile_inner(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> 
         builder.symbol(h.name, h.addr);
     }
     let mut module = JITModule::new(builder);
-    // From here on the module owns code memory: keep it in `Code` so it is
-    // freed on every path.
-    let mut code = Code(None);
+    // From here on the module owns code memory: it is freed on every path
+    // (`abi::Code`).
     let ctx = module.make_context();
     let mut em = codegen::Emitter { module: &mut module, ctx, fctx: FunctionBuilderContext::new() };
     let mut ids = Vec::new();
@@ -445,86 +396,31 @@ fn compile_inner(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> 
     }
     drop(em);
     if let Some(e) = failure {
-        code.0 = Some(module);
+        abi::Code::discard(module);
         return Err(internal(&e));
     }
-    let fin = module.finalize_definitions();
-    let fns = ids
+    let stage_abi = plan
+        .stages
         .iter()
-        .map(|&(id, _)| {
-            let f = module.get_finalized_function(id?);
-            // SAFETY: `f` is the entry of a function compiled from a
-            // signature of six pointer-sized parameters and no results with
-            // the target's default (C) calling convention, which is
-            // `KernelFn`.
-            Some(unsafe { std::mem::transmute::<*const u8, KernelFn>(f) })
+        .map(|st| abi::StageAbi {
+            leaves: st
+                .nodes
+                .iter()
+                .filter_map(|&id| Some((plan.ptr[id.index()]? as usize, p.node(id).dtype)))
+                .collect(),
+            root: p.node(st.root).dtype,
+            leaf_out: match st.kind {
+                StageKind::Reduce(r) => p.node(r).dtype,
+                StageKind::Result => p.node(st.root).dtype,
+            },
         })
-        .collect::<Vec<_>>();
-    let sums = ids
-        .iter()
-        .map(|&(_, id)| {
-            let f = module.get_finalized_function(id?);
-            // SAFETY: as above, with seven parameters: `SumsFn`.
-            Some(unsafe { std::mem::transmute::<*const u8, SumsFn>(f) })
-        })
-        .collect::<Vec<_>>();
-    code.0 = Some(module);
-    fin.map_err(|e| internal(&e.to_string()))?;
+        .collect();
+    let entries = abi::link(module, &ids, stage_abi, plan.nslots, plan.nptrs).map_err(|e| internal(&e))?;
     let listings = std::sync::OnceLock::new();
     if options.listings {
         let _ = listings.set((clif, disasm));
     }
-    Ok(JitKernel { program: p.clone(), plan, fns, sums, vectorised, options: options.clone(), listings, _code: code })
-}
-
-/// The bits of a 0-d value in a scalar-buffer slot: the value's own bytes at
-/// the start of the slot, as the kernel loads it.
-pub(crate) fn slot_bits(s: Scalar) -> u64 {
-    let mut b = [0u8; 8];
-    match s {
-        Scalar::Bool(v) => b[0] = v as u8,
-        Scalar::Int32(v) => b[..4].copy_from_slice(&v.to_ne_bytes()),
-        Scalar::Int64(v) => b.copy_from_slice(&v.to_ne_bytes()),
-        Scalar::Float32(v) => b[..4].copy_from_slice(&v.to_ne_bytes()),
-        Scalar::Float64(v) => b.copy_from_slice(&v.to_ne_bytes()),
-    }
-    u64::from_ne_bytes(b)
-}
-
-pub(crate) fn mut_ptr(d: &mut ArrayMut<'_>) -> *mut u8 {
-    match d {
-        ArrayMut::Bool(v) => v.as_mut_ptr() as *mut u8,
-        ArrayMut::Int32(v) => v.as_mut_ptr() as *mut u8,
-        ArrayMut::Int64(v) => v.as_mut_ptr() as *mut u8,
-        ArrayMut::Float32(v) => v.as_mut_ptr() as *mut u8,
-        ArrayMut::Float64(v) => v.as_mut_ptr() as *mut u8,
-    }
-}
-
-pub(crate) fn ref_ptr(a: &ArrayRef<'_>) -> *const u8 {
-    match a {
-        ArrayRef::Bool(v) => v.as_ptr() as *const u8,
-        ArrayRef::Int32(v) => v.as_ptr() as *const u8,
-        ArrayRef::Int64(v) => v.as_ptr() as *const u8,
-        ArrayRef::Float32(v) => v.as_ptr() as *const u8,
-        ArrayRef::Float64(v) => v.as_ptr() as *const u8,
-    }
-}
-
-/// The status of a call of a function a stage does not have (a bug in the
-/// executor): a failure of no node, reported as an internal error.
-const NO_FUNCTION: u32 = u32::MAX;
-
-/// The smallest failing node so far, and its message.
-#[derive(Default)]
-pub(crate) struct Failure(pub(crate) Option<(u32, &'static str)>);
-
-impl Failure {
-    pub(crate) fn record(&mut self, id: u32, msg: &'static str) {
-        if self.0.is_none_or(|(old, _)| id < old) {
-            self.0 = Some((id, msg));
-        }
-    }
+    Ok(JitKernel { program: p.clone(), plan, vectorised, options: options.clone(), listings, entries })
 }
 
 impl JitKernel {
@@ -582,83 +478,7 @@ impl JitKernel {
 
     /// Number of stages (reductions + 1).
     pub fn stage_count(&self) -> usize {
-        self.fns.len()
-    }
-
-    /// Evaluates the program on one thread: the same contract and results
-    /// as the interpreter (`Ok(Ok(data))` for an array result, in C order,
-    /// `Ok(Err(value))` for a 0-d one). `len` is the common length of 1-D
-    /// array inputs (ignored when there are none); N-d inputs
-    /// ([`Input::View`]) are broadcast as in NumPy. Inputs that do not
-    /// match the signature, or arrays whose length is not `len`, are an
-    /// [`Error::Input`].
-    pub fn run(&self, inputs: &[Input<'_>], len: usize) -> Result<Result<ArrayData, Scalar>, Error> {
-        self.check(inputs, len)?;
-        let shapes = crate::exec::shapes(&self.program, inputs)?;
-        let out = crate::exec::run(self, inputs, &shapes, None)?;
-        if self.program.shape() == Shape::Array { Ok(Ok(out)) } else { Ok(Err(out.as_ref().get(0))) }
-    }
-
-    /// Runs the reduction stages (everything but the final elementwise
-    /// stage) for a chunked evaluation of 1-D inputs with
-    /// [`JitKernel::run_range`].
-    pub fn prepare(&self, inputs: &[Input<'_>], len: usize) -> Result<Prepared, Error> {
-        self.check(inputs, len)?;
-        let shapes = crate::exec::shapes(&self.program, inputs)?;
-        let scalars = crate::exec::prepare(self, inputs, &shapes)?;
-        Ok(Prepared { scalars, len })
-    }
-
-    /// Computes elements `start..start + out.len()` of the result into
-    /// `out` (element `start` first): one chunk of the evaluation
-    /// `prepared` was made for (1-D inputs). Chunks may run concurrently
-    /// from several threads. A 0-d result is one element (`start` 0, `out`
-    /// of length 1).
-    ///
-    /// A runtime error reports the first failing node of this chunk (the
-    /// whole evaluation with [`JitKernel::run`] reports the interpreter's).
-    pub fn run_range(&self, prepared: &Prepared, inputs: &[Input<'_>], start: usize, mut out: ArrayMut<'_>) -> Result<(), Error> {
-        let ptrs = self.check(inputs, prepared.len)?;
-        let last = self.plan.stages.len() - 1;
-        let stage = &self.plan.stages[last];
-        let total = if stage.root_is_array { prepared.len } else { 1 };
-        let dtype = self.program.node(stage.root).dtype;
-        if out.dtype() != dtype || start.checked_add(out.len()).is_none_or(|end| end > total) || prepared.scalars.len() != self.plan.nslots
-        {
-            return Err(Error::Input(format!(
-                "output chunk of {} elements at {start} does not fit a {dtype} result of length {total}",
-                out.len()
-            )));
-        }
-        let n = out.len();
-        // SAFETY: inputs checked against the signature (1-D arrays of
-        // `prepared.len` elements, so the pointer array has no axis
-        // reductions) and `start + n <= total` elements exist in every array
-        // input; `out` has `n` elements of the root's dtype; the scalar
-        // buffer is full.
-        let status = unsafe { self.call(last, &ptrs, mut_ptr(&mut out), &prepared.scalars, start, n) };
-        let mut fail = Failure::default();
-        self.record_status(status, &mut fail);
-        match fail.0 {
-            Some((id, msg)) => Err(self.runtime(id, msg)),
-            None => Ok(()),
-        }
-    }
-
-    /// Validates 1-D and 0-d inputs for the whole-array entry points;
-    /// returns the input-pointer array (null for 0-d inputs). N-d views are
-    /// checked for dtype and dimensions only (and get null pointers).
-    fn check(&self, inputs: &[Input<'_>], len: usize) -> Result<Vec<*const u8>, Error> {
-        self.program.signature().check(inputs)?;
-        let mut ptrs = vec![std::ptr::null(); self.plan.nptrs];
-        for ((p, x), ptr) in self.program.signature().params().iter().zip(inputs).zip(&mut ptrs) {
-            match x {
-                Input::Array(a) if a.len() == len => *ptr = ref_ptr(a),
-                Input::Array(a) => return Err(Error::Input(format!("input `{}` has {} elements, expected {len}", p.name, a.len()))),
-                Input::Scalar(_) | Input::View(_) => {}
-            }
-        }
-        Ok(ptrs)
+        self.entries.len()
     }
 
     /// The stages, in order (reductions in node order, then the result).
@@ -699,16 +519,15 @@ impl JitKernel {
         self.plan.ptr.get(id.index()).copied().flatten().map(|s| s as usize)
     }
 
-    pub(crate) fn record_status(&self, status: u32, fail: &mut Failure) {
-        if status != 0 {
-            let id = status - 1;
-            fail.record(id, self.failure_message(NodeId(id)));
-        }
+    /// The compiled entries of the stages: what the executor calls.
+    pub(crate) fn entries(&self) -> &abi::Entries {
+        &self.entries
     }
 
-    /// The message of a node the kernel reported as failing.
-    fn failure_message(&self, id: NodeId) -> &'static str {
-        match self.program.nodes().get(id.index()).map(|n| n.op) {
+    /// The node and message of a failed call, as the interpreter reports
+    /// them (an internal failure's node is past the program's nodes).
+    pub(crate) fn failure(&self, f: abi::Failed) -> (u32, &'static str) {
+        let msg = f.internal.unwrap_or_else(|| match self.program.nodes().get(f.node as usize).map(|n| n.op) {
             // The only operation that fails on data: integer power with a
             // negative exponent. Take the table's own message.
             Some(NodeOp::Op(Op::Pow)) => match ops::int_pow(0i64, -1) {
@@ -716,56 +535,12 @@ impl JitKernel {
                 Ok(_) => "internal error: unexpected failure",
             },
             _ => "internal error: unexpected failure",
-        }
+        });
+        (f.node, msg)
     }
 
-    /// The interpreter's runtime error for node `id`.
-    pub(crate) fn runtime(&self, id: u32, msg: &str) -> Error {
-        let text = if (id as usize) < self.program.nodes().len() { self.program.text_of(NodeId(id)) } else { "" };
-        Error::Runtime(format!("{msg} (in `{text}`)"))
-    }
-
-    /// Calls stage `stage` on elements `start..start + n`.
-    ///
-    /// # Safety
-    ///
-    /// `ptrs` are the base pointers of inputs matching the signature, every
-    /// array input holding at least `start + n` elements; `out` points to
-    /// `n` writable elements of the stage root's dtype; `scalars` has
-    /// `plan.nslots` slots, those of 0-d inputs and of the reductions before
-    /// this stage filled.
-    pub(crate) unsafe fn call(&self, stage: usize, ptrs: &[*const u8], out: *mut u8, scalars: &[u64], start: usize, n: usize) -> u32 {
-        let mut status = 0u32;
-        let Some(f) = self.fns[stage] else { return NO_FUNCTION };
-        // SAFETY: the caller's guarantees are exactly the kernel ABI's
-        // requirements: the kernel reads `inputs[k][start..start + n]` for
-        // array inputs the stage uses, slots of `scalars`, writes
-        // `out[0..n]` and `status`, and calls only helper functions.
-        unsafe { f(ptrs.as_ptr(), out, scalars.as_ptr(), start, n, &mut status) };
-        status
-    }
-
-    /// Whether stage `stage` has a leaf-sums function ([`Self::call_sums`]).
+    /// Whether stage `stage` has a leaf function (a fused reduction).
     pub(crate) fn has_sums(&self, stage: usize) -> bool {
-        self.sums.get(stage).is_some_and(Option::is_some)
-    }
-
-    /// Calls stage `stage`'s leaf-sums function on consecutive leaves of
-    /// `sizes` elements from element 0: `out[k]` gets NumPy's pairwise
-    /// block sum of leaf `k` (see `codegen::Form::LeafSums`).
-    ///
-    /// # Safety
-    ///
-    /// As [`Self::call`] with `start` 0 and `n` the sum of `sizes`;
-    /// `out` points to `sizes.len()` writable elements of the root's
-    /// dtype.
-    pub(crate) unsafe fn call_sums(&self, stage: usize, ptrs: &[*const u8], out: *mut u8, scalars: &[u64], sizes: &[u32]) -> u32 {
-        let mut status = 0u32;
-        let Some(f) = self.sums.get(stage).copied().flatten() else { return NO_FUNCTION };
-        // SAFETY: as in `call`: the kernel reads `inputs[k][0..sum(sizes)]`
-        // for array inputs the stage uses and `sizes[0..len]`, slots of
-        // `scalars`, writes `out[0..len]` and `status`.
-        unsafe { f(ptrs.as_ptr(), out, scalars.as_ptr(), 0, sizes.len(), &mut status, sizes.as_ptr()) };
-        status
+        self.entries.has_leaves(stage)
     }
 }

@@ -115,20 +115,10 @@ impl<'a> Operand<'a> {
         Operand { data: self.data, offset: self.offset, strides, contiguous }
     }
 
-    /// Base pointer for a kernel reading elements `start..` of the
-    /// iteration space at indices `0..` (contiguous operands only).
-    pub fn block_ptr(&self, start: usize) -> *const u8 {
-        fn at<T>(v: &[T], i: usize) -> *const u8 {
-            v.get(i..).map_or(v.as_ptr_range().end, |s| s.as_ptr()) as *const u8
-        }
-        let i = self.offset + start;
-        match self.data {
-            ArrayRef::Bool(v) => at(v, i),
-            ArrayRef::Int32(v) => at(v, i),
-            ArrayRef::Int64(v) => at(v, i),
-            ArrayRef::Float32(v) => at(v, i),
-            ArrayRef::Float64(v) => at(v, i),
-        }
+    /// Elements `start..start + len` of the iteration space, borrowed
+    /// (contiguous operands only; `None` past the end of the data).
+    pub fn block(&self, start: usize, len: usize) -> Option<ArrayRef<'a>> {
+        self.data.slice(self.offset.checked_add(start)?, len)
     }
 
     /// Copies elements `start..start + dst.len()` of the iteration space

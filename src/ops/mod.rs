@@ -13,7 +13,10 @@
 //! operands of one dtype (`where` and the predicates aside).
 //!
 //! The semantics are NumPy 2's on x86-64; the comments name NumPy's C
-//! implementation where it is not obvious.
+//! implementation where it is not obvious. [`reduce`] holds the reduction
+//! reference (NumPy's pairwise summation and friends) both backends use.
+
+pub mod reduce;
 
 use crate::dtype::{DType, Scalar};
 
