@@ -62,7 +62,7 @@ impl Arg<'_> {
 }
 
 /// Evaluates a program on inputs already checked against its signature;
-/// `shapes` are the nodes' shapes ([`crate::exec::shapes`]). Returns the
+/// `shapes` are the nodes' shapes ([`crate::layout::shapes`]). Returns the
 /// result's elements in C order (one element for a 0-d result).
 pub(crate) fn run(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>]) -> Result<ArrayData, Error> {
     let mut last_use = vec![0usize; p.nodes().len()];

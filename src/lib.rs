@@ -53,13 +53,16 @@
 //!
 //! ## The pipeline
 //!
-//! Each stage is a module with one entry point:
-//! [`syntax`] (text → tree) → [`ir`] (tree → typed, folded DAG) →
-//! [`interp`] (the reference evaluator) and [`jit`] (Cranelift: one fused,
-//! vectorised loop per stage) → [`exec`] (shapes, blocks, threads,
-//! reductions). [`ops`] is the one
-//! table of operations all stages read. [`Engine`] selects the backend
-//! ([`Backend::Jit`] by default) and caches compiled kernels.
+//! Each stage is a module with one entry point, and dependencies point one
+//! way (see `ARCHITECTURE.md`):
+//! [`syntax`] (text → tree) → [`ir`] (tree → typed, folded DAG, valid by
+//! construction) → [`interp`] (the reference evaluator) and [`jit`]
+//! (Cranelift: one fused, vectorised loop per stage) → [`exec`] (blocks,
+//! threads, reductions; it drives the JIT's kernels). [`ops`] is the one
+//! table of operations all stages read, with the reduction reference both
+//! backends share ([`ops::reduce`]); [`layout`] is broadcasting and strided
+//! memory. [`Engine`] selects the backend ([`Backend::Jit`] by default)
+//! and caches compiled kernels.
 //!
 //! ## Input safety
 //!

@@ -19,7 +19,7 @@
 //!   [`NodeOp::ReduceAxis`] has one dimension fewer than its argument (and
 //!   at least one). A node's shape is [`Shape::Array`] iff `ndim > 0`.
 //!   The concrete shapes are known only at evaluation
-//!   ([`crate::exec::shapes`]), where arrays that do not broadcast together
+//!   ([`crate::layout::shapes`]), where arrays that do not broadcast together
 //!   are an [`Error::Shape`](crate::Error::Shape).
 //! - There are no spans in the nodes; `spans[i]` is the source text that
 //!   produced node `i`, for run-time error messages.

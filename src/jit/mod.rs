@@ -1,9 +1,11 @@
 //! Stage 3 (fast path): a Cranelift JIT backend.
 //!
-//! [`compile`] turns a typed [`Program`] into machine code; [`JitKernel::run`]
-//! evaluates it with results bit-identical to the reference interpreter
-//! ([`crate::interp`]), NaN payloads aside, including which runtime error is
-//! reported. Compiled code never traps: integer division guards its divisor,
+//! [`compile`] turns a typed [`Program`] into machine code, a
+//! [`JitKernel`]; the executor ([`crate::exec`]) runs it, with results
+//! bit-identical to the reference interpreter ([`crate::interp`]), NaN
+//! payloads aside, including which runtime error is reported. This module
+//! only compiles: it knows nothing of shapes, blocks or threads, and never
+//! calls the executor. Compiled code never traps: integer division guards its divisor,
 //! float→int casts saturate and then select `INT_MIN` as `Scalar::cast`
 //! does, shifts guard their count, and `a * b + c` is never fused.
 //!
@@ -13,10 +15,10 @@
 //! order; operands already have the operation's operand dtype (only
 //! `where`'s condition and predicates' operands differ); a node is an array
 //! iff one of its arguments is, reductions are 0-d; all arrays have one
-//! length. [`compile`] re-checks what memory safety depends on (argument
-//! ids, inputs against the signature, the Cranelift type of every node's
-//! value against its dtype, reduction dtypes) and returns an error for a
-//! program that breaks them.
+//! length. Every [`Program`] satisfies them: [`Program::new`] verifies them
+//! (argument ids, inputs against the signature, shapes, reduction dtypes).
+//! The code generator also checks the Cranelift type of every node's value
+//! against its dtype, and returns an error for a mismatch.
 //!
 //! ## Stages
 //!
@@ -28,18 +30,11 @@
 //! read through the input-pointer array like inputs. So `a - mean(a)` is
 //! two stages: `a` (for the mean), then `a - <slot>`.
 //!
-//! Each stage is one `extern "C"` function (the kernel ABI):
-//!
-//! ```text
-//! fn(inputs: *const *const u8,  // one pointer per array input (position =
-//!                               // parameter position; null for 0-d ones),
-//!                               // then one per axis reduction
-//!    out: *mut u8,              // element `start` of the output
-//!    scalars: *const u64,       // one 8-byte slot per 0-d input (slot = its
-//!                               // position) and per full reduction (after them)
-//!    start: usize, len: usize,  // computes elements start..start+len
-//!    status: *mut u32)          // 0, or 1 + the smallest failing node id
-//! ```
+//! Each stage is one `extern "C"` function of the kernel ABI (`abi.rs`:
+//! input pointers, output pointer, scalar slots, `start`, `len`, status),
+//! which also holds every call into machine code, behind safe entry points
+//! that check their operands, and the whole argument for why calling
+//! compiled code is sound.
 //!
 //! The loop computes every array node of the stage per element, in
 //! registers (a fused loop, no temporaries); 0-d nodes are computed once
@@ -114,7 +109,7 @@
 //!   the others listed are streamed through a buffer.
 //! - `prod`, `any`/`all` of non-bool arguments and the `mean` of an
 //!   integer input array (not streamed) still go element by element
-//!   through boxed [`Scalar`]s, as `interp::reduce` does.
+//!   through boxed [`Scalar`](crate::Scalar)s, as `ops::reduce::reduce` does.
 //! - Integer `//` `%` `fmod` by an array or 0-d input (not a literal) and
 //!   float `power` stages run the scalar loop only, which is not unrolled;
 //!   each element does a guarded `idiv`. By a literal there is no guard,
@@ -295,8 +290,9 @@ fn compile_inner(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> 
     // Cranelift's IR verifier (a quarter of the compile time) runs in debug
     // builds, and in release builds only with `NUMJET_JIT_VERIFY` set (not
     // "0"), read once here: set it when testing code generation changes.
-    // The checks memory safety depends on do not rely on it (`validate`,
-    // and `Lowerer::lower` checks every node's Cranelift type).
+    // The checks memory safety depends on do not rely on it
+    // (`Program::new`, the ABI's checks of every call's operands, and
+    // `Lowerer::lower` checks every node's Cranelift type).
     //
     // A byte-level listing labels Cranelift's blocks, whose offsets it
     // records only with `machine_code_cfg_info`: that flag (metadata only,
