@@ -244,27 +244,37 @@ impl<'k, 'a> Run<'k, 'a> {
             return;
         }
         let (shape, leaves) = (on.shape, on.leaves);
-        let mut scratch: Vec<Option<ArrayData>> = Vec::new();
-        for leaf in leaves {
-            scratch.push(match leaf {
-                Some(leaf) if !leaf.contiguous => {
-                    let mut d = ArrayData::zeros(leaf.data.dtype(), len);
-                    leaf.gather(shape, start, &mut d.as_mut());
-                    Some(d)
-                }
-                _ => None,
-            });
+        // Gathered blocks of the strided and broadcast leaves, alive until
+        // after the call.
+        let mut scratch: Vec<(usize, ArrayData)> = Vec::new();
+        for (slot, leaf) in leaves.iter().enumerate() {
+            if let Some(leaf) = leaf
+                && !leaf.contiguous
+            {
+                let mut d = ArrayData::zeros(leaf.data.dtype(), len);
+                leaf.gather(shape, start, &mut d.as_mut());
+                scratch.push((slot, d));
+            }
         }
-        let blocks: Vec<Option<ArrayRef<'_>>> = leaves
-            .iter()
-            .zip(&scratch)
-            .map(|(leaf, gathered)| match (leaf, gathered) {
-                (_, Some(d)) => Some(d.as_ref()),
-                (Some(leaf), None) => leaf.block(start, len),
-                (None, None) => None,
-            })
-            .collect();
-        if let Err(f) = call(&blocks) {
+        // The blocks live on the stack for up to 16 leaves: this runs once
+        // per block.
+        let mut small = [None; 16];
+        let mut heap = Vec::new();
+        let blocks: &mut [Option<ArrayRef<'_>>] = if leaves.len() <= small.len() {
+            &mut small[..leaves.len()]
+        } else {
+            heap.resize(leaves.len(), None);
+            &mut heap
+        };
+        for (block, leaf) in blocks.iter_mut().zip(leaves) {
+            if let Some(leaf) = leaf.as_ref().filter(|l| l.contiguous) {
+                *block = leaf.block(start, len);
+            }
+        }
+        for (slot, d) in &scratch {
+            blocks[*slot] = Some(d.as_ref());
+        }
+        if let Err(f) = call(blocks) {
             let (id, msg) = self.k.failure(f);
             self.record(id, msg);
         }
