@@ -198,8 +198,9 @@ impl Reporter {
 }
 
 /// The closest candidate to `name` by edit distance, if it is close enough
-/// to be a plausible typo.
-pub(crate) fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+/// to be a plausible typo: the one "did you mean" of the library and the
+/// command line.
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
         let d = edit_distance(name, c);

@@ -85,7 +85,8 @@ pub mod ir;
 pub mod layout;
 pub mod ops;
 pub mod syntax;
-#[cfg(feature = "cli")]
+/// `.npy` files (the `npy` feature, part of the default `cli`).
+#[cfg(feature = "npy")]
 pub mod npy;
 /// `ndarray` interop (the `ndarray` feature): arrays and views of any
 /// dimension as inputs, borrowed zero-copy when their elements are one

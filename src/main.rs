@@ -1,5 +1,6 @@
-//! The `numjet` command line: `eval` now; the REPL, `run` and `bench`
-//! arrive with their issue.
+//! The `numjet` command line: the REPL (with no command), `run` (a script
+//! of REPL statements), `eval` (one program over `.npy` files and numbers)
+//! and `bench` (timing on seeded random inputs). See [`cli`].
 
 mod cli;
 

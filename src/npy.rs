@@ -1,5 +1,5 @@
-//! `.npy` files: reading inputs and writing results (behind the `cli`
-//! feature).
+//! `.npy` files: reading inputs and writing results (the `npy` feature,
+//! part of the default `cli`).
 //!
 //! The header dict is parsed by the `npyz` crate, but numjet reads the
 //! header bytes itself (at most [`MAX_HEADER_BYTES`]) and checks the dtype,

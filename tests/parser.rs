@@ -5,8 +5,8 @@
 //! Every snapshot was checked against Python's own parser (`ast.parse`),
 //! which numjet's grammar follows (see `grammar/numjet.ebnf`).
 
-use numjet::Error;
-use numjet::syntax::ast::{Ast, ExprId, ExprKind, Stmt};
+use numjet::{Error, Span};
+use numjet::syntax::ast::{Ast, ExprKind, Stmt};
 use numjet::syntax::{MAX_NESTING, MAX_SOURCE_BYTES, parse};
 use proptest::prelude::*;
 
@@ -62,19 +62,6 @@ fn check_error_span(src: &str, e: &Error) {
     assert!(span.start <= span.end && span.end <= src.len(), "{src:?}: error span {span:?} outside 0..{}", src.len());
 }
 
-/// The operands of an expression, in the order they were written.
-fn children(kind: &ExprKind) -> Vec<ExprId> {
-    match kind {
-        ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Bool(_) | ExprKind::Name(_) => vec![],
-        ExprKind::Unary { operand, .. } => vec![*operand],
-        ExprKind::Binary { lhs, rhs, .. } => vec![*lhs, *rhs],
-        ExprKind::Compare { first, rest } => std::iter::once(*first).chain(rest.iter().map(|(_, x)| *x)).collect(),
-        ExprKind::IfElse { then, cond, otherwise } => vec![*then, *cond, *otherwise],
-        ExprKind::Call { args, keywords, .. } => args.iter().copied().chain(keywords.iter().map(|k| k.value)).collect(),
-        ExprKind::Attr { value, .. } => vec![*value],
-    }
-}
-
 /// Structural invariants of a parsed program:
 /// - every span lies inside the source;
 /// - operands come before their parent in the arena, and their spans nest
@@ -114,12 +101,12 @@ fn check_structure(src: &str, ast: &Ast) {
             }
         }
         let mut prev_end = s.start;
-        for c in children(&e.kind) {
+        for c in e.kind.operands() {
             assert!((c.0 as usize) < i, "{src:?}: expr {i} has operand {} that is not before it", c.0);
             parents[c.0 as usize] += 1;
             let cs = ast.expr(c).span;
             assert!(s.start <= cs.start && cs.end <= s.end, "{src:?}: operand span {cs:?} not inside parent span {s:?}");
-            // `x if c else y` is written then-cond-else, and `children` lists
+            // `x if c else y` is written then-cond-else, and `operands` lists
             // the operands in that order, so operands never overlap.
             assert!(cs.start >= prev_end, "{src:?}: operands of expr {i} overlap or are out of order");
             prev_end = cs.end;
@@ -484,6 +471,70 @@ error: chained assignment is not supported
 }
 
 /// `(a, b)` says "tuples are not supported"; so must `a, b`.
+/// A parenthesised tuple is an expression of the grammar (the REPL's
+/// shapes); lowering rejects it with the message the parser used to give,
+/// the caret now under the whole tuple rather than its first comma.
+#[test]
+fn tuples_parse_and_lowering_rejects_them() {
+    check_sexprs(&[
+        ("(a, b)", "(tuple a b)"),
+        ("(a,)", "(tuple a)"),
+        ("(a, b + 1,)", "(tuple a (+ b 1))"),
+        ("((2, 3))", "(tuple 2 3)"),
+        ("zeros((2, 3), dtype=int32)", "(call zeros (tuple 2 3) dtype=int32)"),
+        ("reshape(f(a, b), (2, -1))", "(call reshape (call f a b) (tuple 2 (- 1)))"),
+        ("x = (a,\n b)", "x = (tuple a b)"),
+    ]);
+    let ast = parse("((a, b))").unwrap();
+    assert!(ast.exprs.last().unwrap().parenthesized);
+    let sig = numjet::Signature::new().array("a", numjet::DType::Float64).array("b", numjet::DType::Float64);
+    for (src, want) in [
+        (
+            "(a, b)",
+            "\
+error: tuples are not supported
+  |
+1 | (a, b)
+  | ^^^^^^ a tuple is only a shape, in the REPL: zeros((2, 3)), reshape(x, (2, -1))",
+        ),
+        (
+            "f((a, b))",
+            "\
+error: tuples are not supported
+  |
+1 | f((a, b))
+  |   ^^^^^^ a tuple is only a shape, in the REPL: zeros((2, 3)), reshape(x, (2, -1))",
+        ),
+    ] {
+        let e = numjet::Engine::default().compile(src, &sig).unwrap_err();
+        assert!(matches!(e, Error::Syntax(_)), "{e:?}");
+        assert_eq!(e.to_string(), want);
+    }
+}
+
+/// Printing an expression back gives text that parses to the same tree,
+/// with a span map back to the original text.
+#[test]
+fn print_expr_round_trips() {
+    let mut corpus = structural_corpus();
+    corpus.extend(
+        ["zeros((2, 3),)", "(a,)", "1 .real + 1.5.real + (1).imag", "1e999 + 1e6 + 0.1", "--a - -1", "not not a", "a**-b**2", "f(k=1)"]
+            .map(String::from),
+    );
+    for src in corpus {
+        let ast = parse(&src).unwrap();
+        for st in &ast.stmts {
+            let root = Ast::stmt_value(st);
+            let printed = ast.print_expr(root);
+            let again = parse(&printed.text).unwrap_or_else(|e| panic!("{src:?} printed as {:?}: {e}", printed.text));
+            let one = Ast { exprs: ast.exprs.clone(), stmts: vec![Stmt::Expr(root)] };
+            assert_eq!(again.to_sexpr(), one.to_sexpr(), "{src:?} printed as {:?}", printed.text);
+            let whole = Span::new(0, printed.text.len());
+            assert_eq!(printed.original(whole), Some(ast.expr(root).span), "{src:?}");
+        }
+    }
+}
+
 #[test]
 fn unparenthesised_tuple_error_is_accurate() {
     check_errors(&[
@@ -632,20 +683,20 @@ error: expected an expression, found `)`
   |  ^",
     ),
     (
-        "(a, b)",
+        "(,)",
         "\
-error: tuples are not supported
+error: expected an expression, found `,`
   |
-1 | (a, b)
-  |   ^",
+1 | (,)
+  |  ^",
     ),
     (
-        "f((a, b))",
+        "(a, b",
         "\
-error: tuples are not supported
+error: expected `)` to close the `(` at byte 0, found end of input
   |
-1 | f((a, b))
-  |     ^",
+1 | (a, b
+  |      ^",
     ),
     (
         "a + 1 = 2",
@@ -1068,7 +1119,7 @@ fn error_kinds() {
         Err(e) => panic!("{src:?}: unexpected error {e:?}"),
         Ok(_) => panic!("{src:?}: parsed"),
     };
-    for src in ["a +", "a $", "(a", "a)", "(a, b)", "a b", "", "f(k=1, x)", "(a)(b)", "x.", "a + not b", "1 = 2"] {
+    for src in ["a +", "a $", "(a", "a)", "a, b", "a b", "", "f(k=1, x)", "(a)(b)", "x.", "a + not b", "1 = 2"] {
         assert_eq!(kind(src), "syntax", "{src:?}");
     }
     for src in ["1e", "0x1f", "1_", "007", "170141183460469231731687303715884105728", "1.5e"] {

@@ -5,12 +5,45 @@ use std::io::Write as _;
 use std::time::Instant;
 
 use clap::Args;
+use serde::Serialize;
+use numjet::syntax::vocab;
 use numjet::{Array, Backend, Config, DType, Engine, Input, Shape, Signature};
 use rayon::prelude::*;
 
 use super::data::{self, Rng};
 use super::diag;
 use super::session::backend_name;
+
+/// `--json`'s object, keys in this order.
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    expr: &'a str,
+    n: usize,
+    dtype: &'static str,
+    threads: usize,
+    backend: &'a str,
+    repeat: u32,
+    fresh: bool,
+    inputs: &'a [String],
+    result_dtype: &'static str,
+    compile_ms: f64,
+    median_ms: f64,
+    min_ms: f64,
+    elements_per_s: f64,
+    bytes_read: u64,
+    bytes_written: u64,
+    gb_per_s: f64,
+    #[serde(flatten)]
+    triad: Option<JsonTriad>,
+}
+
+/// `--json --triad`'s extra keys.
+#[derive(Serialize)]
+struct JsonTriad {
+    triad_median_ms: f64,
+    triad_gb_per_s: f64,
+    bandwidth_ratio: f64,
+}
 
 /// Seed of the first input; the k-th free variable uses `BENCH_SEED + k`.
 const BENCH_SEED: u64 = 1;
@@ -80,7 +113,7 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
 
     // Free variables, from the syntax tree.
     let ast = numjet::syntax::parse(&args.expr).map_err(|e| diag::render(&e, color))?;
-    let names: Vec<String> = data::free_names(&ast).into_iter().filter(|v| !data::CONSTANTS.contains(&v.as_str())).collect();
+    let names: Vec<String> = data::free_names(&ast).into_iter().filter(|v| vocab::constant(v).is_none()).collect();
     let total_inputs = (names.len() as u64).saturating_mul(n).saturating_mul(dtype.size() as u64);
     let triad_bytes = if args.triad { n.saturating_mul(TRIAD_BYTES) } else { 0 };
     let n = data::check_size(n, dtype, total_inputs.saturating_add(n.saturating_mul(8)).saturating_add(triad_bytes))
@@ -128,30 +161,27 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
         None
     };
     let text = if args.json {
-        let inputs_json: Vec<String> = names.iter().map(|v| data::json_str(v)).collect();
-        let json = format!(
-            "{{\"expr\": {}, \"n\": {n}, \"dtype\": \"{dtype}\", \"threads\": {threads}, \"backend\": \"{backend}\", \"repeat\": {}, \"fresh\": {}, \"inputs\": [{}], \"result_dtype\": \"{}\", \"compile_ms\": {}, \"median_ms\": {}, \"min_ms\": {}, \"elements_per_s\": {}, \"bytes_read\": {bytes_read}, \"bytes_written\": {bytes_written}, \"gb_per_s\": {}}}",
-            data::json_str(&args.expr),
-            args.repeat,
-            args.fresh,
-            inputs_json.join(", "),
-            kernel.dtype(),
-            data::json_num(compile * 1e3),
-            data::json_num(median * 1e3),
-            data::json_num(min * 1e3),
-            data::json_num(elements / median),
-            data::json_num(gbps),
-        );
-        match &triad {
-            Some(t) => format!(
-                "{}, \"triad_median_ms\": {}, \"triad_gb_per_s\": {}, \"bandwidth_ratio\": {}}}",
-                &json[..json.len() - 1],
-                data::json_num(t.median * 1e3),
-                data::json_num(t.gbps),
-                data::json_num(t.ratio)
-            ),
-            None => json,
-        }
+        let report = JsonReport {
+            expr: &args.expr,
+            n,
+            dtype: dtype.name(),
+            threads,
+            backend: &backend,
+            repeat: args.repeat,
+            fresh: args.fresh,
+            inputs: &names,
+            result_dtype: kernel.dtype().name(),
+            compile_ms: compile * 1e3,
+            median_ms: median * 1e3,
+            min_ms: min * 1e3,
+            elements_per_s: elements / median,
+            bytes_read,
+            bytes_written,
+            gb_per_s: gbps,
+            triad: triad.as_ref().map(|t| JsonTriad { triad_median_ms: t.median * 1e3, triad_gb_per_s: t.gbps, bandwidth_ratio: t.ratio }),
+        };
+        // Non-finite numbers become `null` (JSON has no inf or NaN).
+        serde_json::to_string(&report).map_err(|e| format!("error: cannot write the JSON report: {e}"))?
     } else {
         let mut s = text_report(&args, &names, n, n_out, kernel.program().shape() == Shape::Scalar, kernel.dtype(), compile, median, min, &backend, threads, gbps);
         if let Some(t) = &triad {

@@ -9,9 +9,6 @@ use numjet::syntax::Ast;
 use numjet::syntax::ast::{ExprKind, Stmt};
 use numjet::{ArrayData, DType};
 
-/// Names that are constants unless a variable of that name is bound.
-pub const CONSTANTS: [&str; 4] = ["pi", "e", "inf", "nan"];
-
 /// Most elements one array made by numjet's command line may have (2^31).
 pub const MAX_ELEMENTS: u64 = 1 << 31;
 
@@ -231,29 +228,6 @@ pub fn fmt_rate(r: f64, what: &str) -> String {
     }
 }
 
-/// A string as a JSON string literal.
-pub fn json_str(s: &str) -> String {
-    let mut out = String::from("\"");
-    for ch in s.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// A float as a JSON number (JSON has no inf or NaN: those become null).
-pub fn json_num(v: f64) -> String {
-    if v.is_finite() { format!("{v}") } else { "null".into() }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,6 +260,5 @@ mod tests {
     fn formatting() {
         assert_eq!(fmt_thousands(1_000_000), "1,000,000");
         assert_eq!(fmt_thousands(999), "999");
-        assert_eq!(json_str("a\"b\\\n"), "\"a\\\"b\\\\\\n\"");
     }
 }

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use numjet::ops::Op;
+use numjet::syntax::vocab;
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::error::ReadlineError;
 use rustyline::highlight::Highlighter;
@@ -131,8 +131,8 @@ pub struct ReplHelper {
 impl ReplHelper {
     pub fn new(vars: Vec<String>) -> ReplHelper {
         // Functions complete with their opening parenthesis.
-        let mut words: Vec<(String, bool)> = Op::function_names().chain(CONSTRUCTORS).map(|f| (f.to_string(), true)).collect();
-        words.extend(["pi", "e", "inf", "nan", "True", "False", "and", "or", "not", "if", "else"].map(|w| (w.to_string(), false)));
+        let mut words: Vec<(String, bool)> = vocab::function_names().chain(CONSTRUCTORS).map(|f| (f.to_string(), true)).collect();
+        words.extend(vocab::constant_names().chain(vocab::KEYWORDS).map(|w| (w.to_string(), false)));
         words.sort();
         words.dedup();
         ReplHelper { vars, words, files: FilenameCompleter::new() }

@@ -10,13 +10,10 @@ use crate::dtype::{DType, Kind, Scalar};
 use crate::error::{Error, Located, Reporter, Span, closest};
 use crate::ops::{self, BoolRule, EvalError, Op, Reduce, Rule};
 use crate::syntax::ast::{Ast, BinaryOp, CmpOp, ExprId, ExprKind, Stmt, UnaryOp};
+use crate::syntax::vocab;
 
 /// Most nodes a program may have after lowering.
 pub const MAX_NODES: usize = 1 << 20;
-
-/// Names that are constants unless a variable of that name is bound.
-const CONSTANTS: [(&str, f64); 4] =
-    [("pi", std::f64::consts::PI), ("e", std::f64::consts::E), ("inf", f64::INFINITY), ("nan", f64::NAN)];
 
 /// A Python number that has not met an array yet: NEP 50 "weak" scalar.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -703,6 +700,13 @@ impl Lowerer {
                 let kw: Vec<(&str, Span, Arg)> = keywords.iter().map(|k| (k.name.name.as_str(), k.name.span, get(&k.value))).collect();
                 self.call(&func.name, func.span, &argv, &kw, span)
             }
+            // The parser accepts a tuple as an atom for the REPL's shapes;
+            // a program has no tuple values.
+            ExprKind::Tuple(_) => Err(Error::Syntax(self.rep.hinted(
+                span,
+                "tuples are not supported",
+                "a tuple is only a shape, in the REPL: zeros((2, 3)), reshape(x, (2, -1))",
+            ))),
         }
     }
 
@@ -807,17 +811,17 @@ impl Lowerer {
         if let Some(a) = self.env.get(n) {
             return Ok(Arg { val: a.val, span });
         }
-        if let Some((_, v)) = CONSTANTS.iter().find(|(c, _)| *c == n) {
-            return Ok(Arg { val: Val::Weak(Weak::Float(*v)), span });
+        if let Some(v) = vocab::constant(n) {
+            return Ok(Arg { val: Val::Weak(Weak::Float(v)), span });
         }
-        if Op::function_names().any(|f| f == n) {
+        if vocab::function_names().any(|f| f == n) {
             return Err(Error::UnknownName(self.rep.hinted(
                 span,
                 format!("`{n}` is a function, not a value"),
                 format!("call it: `{n}(x)`"),
             )));
         }
-        let known: Vec<&str> = self.env.keys().map(|s| s.as_str()).chain(CONSTANTS.iter().map(|c| c.0)).collect();
+        let known: Vec<&str> = self.env.keys().map(String::as_str).chain(vocab::CONSTANTS.iter().map(|c| c.0)).collect();
         let loc = match closest(n, known) {
             Some(c) => self.rep.hinted(span, format!("unknown name `{n}`"), format!("did you mean `{c}`?")),
             None => {
@@ -920,7 +924,7 @@ impl Lowerer {
             if self.env.contains_key(name) {
                 return Err(Error::UnknownFunction(self.rep.at(name_span, format!("`{name}` is a variable, not a function"))));
             }
-            let loc = match closest(name, Op::function_names()) {
+            let loc = match closest(name, vocab::function_names()) {
                 Some(c) => self.rep.hinted(name_span, format!("unknown function `{name}`"), format!("did you mean `{c}`?")),
                 None => self.rep.at(name_span, format!("unknown function `{name}`")),
             };

@@ -124,6 +124,27 @@ pub enum ExprKind {
     Call { func: Ident, args: Vec<ExprId>, keywords: Vec<Keyword> },
     /// `value.attr` (only `.real` and `.imag` type-check).
     Attr { value: ExprId, attr: Ident },
+    /// `(a, b)` or `(a,)`: a shape for the REPL's constructors. The parser
+    /// accepts a tuple wherever an atom goes; lowering rejects it (a
+    /// program has no tuple values), so only the REPL, which reads
+    /// constructor calls from the tree, gives it a meaning.
+    Tuple(Vec<ExprId>),
+}
+
+impl ExprKind {
+    /// The operands, in the order they were written.
+    pub fn operands(&self) -> Vec<ExprId> {
+        match self {
+            ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Bool(_) | ExprKind::Name(_) => vec![],
+            ExprKind::Unary { operand, .. } => vec![*operand],
+            ExprKind::Binary { lhs, rhs, .. } => vec![*lhs, *rhs],
+            ExprKind::Compare { first, rest } => std::iter::once(*first).chain(rest.iter().map(|(_, x)| *x)).collect(),
+            ExprKind::IfElse { then, cond, otherwise } => vec![*then, *cond, *otherwise],
+            ExprKind::Call { args, keywords, .. } => args.iter().copied().chain(keywords.iter().map(|k| k.value)).collect(),
+            ExprKind::Attr { value, .. } => vec![*value],
+            ExprKind::Tuple(elems) => elems.clone(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -195,6 +216,13 @@ impl Ast {
                     s + ")"
                 }
                 ExprKind::Attr { value, attr } => format!("(. {} {})", t(value), attr.name),
+                ExprKind::Tuple(elems) => {
+                    let mut s = "(tuple".to_string();
+                    for x in elems {
+                        s += &format!(" {}", t(x));
+                    }
+                    s + ")"
+                }
             };
             text.push(s);
         }
@@ -209,5 +237,138 @@ impl Ast {
             }
         }
         out
+    }
+
+    /// Prints expression `root` back as program text that parses to the
+    /// same tree (parentheses where they were written, one space around
+    /// binary operators), with a map from each printed expression and name
+    /// to the span it came from, so that an error in the printed text can
+    /// point at the original. Iterative, like [`Ast::to_sexpr`].
+    pub fn print_expr(&self, root: ExprId) -> Printed {
+        enum Task<'a> {
+            Text(&'a str),
+            Owned(String),
+            Expr(ExprId),
+            /// An identifier, mapped like an expression.
+            Ident(&'a Ident),
+            /// The end of an expression or identifier started at `.1` in the
+            /// printed text.
+            End(Span, usize),
+        }
+        let mut out = Printed { text: String::new(), spans: Vec::new() };
+        let mut stack = vec![Task::Expr(root)];
+        while let Some(task) = stack.pop() {
+            let e = match task {
+                Task::Text(t) => {
+                    out.text.push_str(t);
+                    continue;
+                }
+                Task::Owned(t) => {
+                    out.text.push_str(&t);
+                    continue;
+                }
+                Task::End(orig, start) => {
+                    out.spans.push((Span::new(start, out.text.len()), orig));
+                    continue;
+                }
+                Task::Ident(id) => {
+                    let start = out.text.len();
+                    out.text.push_str(&id.name);
+                    out.spans.push((Span::new(start, out.text.len()), id.span));
+                    continue;
+                }
+                Task::Expr(id) => self.expr(id),
+            };
+            // Pieces in reverse, as they are popped.
+            let mut rev: Vec<Task> = vec![Task::End(e.span, out.text.len())];
+            if e.parenthesized {
+                rev.push(Task::Text(")"));
+            }
+            match &e.kind {
+                ExprKind::Int(v) => rev.push(Task::Owned(v.to_string())),
+                // `{:?}` prints the shortest text that reads back as the same
+                // float; an infinite literal was written too large.
+                ExprKind::Float(v) if v.is_infinite() => rev.push(Task::Text("1e999")),
+                ExprKind::Float(v) => rev.push(Task::Owned(format!("{v:?}"))),
+                ExprKind::Bool(b) => rev.push(Task::Text(if *b { "True" } else { "False" })),
+                ExprKind::Name(n) => rev.push(Task::Text(n)),
+                ExprKind::Unary { op, operand } => {
+                    rev.push(Task::Expr(*operand));
+                    rev.push(Task::Text(if *op == UnaryOp::Not { "not " } else { op.symbol() }));
+                }
+                ExprKind::Binary { op, lhs, rhs } => {
+                    rev.extend([Task::Expr(*rhs), Task::Text(" "), Task::Text(op.symbol()), Task::Text(" "), Task::Expr(*lhs)]);
+                }
+                ExprKind::Compare { first, rest } => {
+                    for (op, x) in rest.iter().rev() {
+                        rev.extend([Task::Expr(*x), Task::Text(" "), Task::Text(op.symbol()), Task::Text(" ")]);
+                    }
+                    rev.push(Task::Expr(*first));
+                }
+                ExprKind::IfElse { then, cond, otherwise } => {
+                    rev.extend([Task::Expr(*otherwise), Task::Text(" else "), Task::Expr(*cond), Task::Text(" if "), Task::Expr(*then)]);
+                }
+                ExprKind::Call { func, args, keywords } => {
+                    let mut pieces: Vec<Task> = vec![Task::Ident(func), Task::Text("(")];
+                    for (i, a) in args.iter().enumerate() {
+                        if i > 0 {
+                            pieces.push(Task::Text(", "));
+                        }
+                        pieces.push(Task::Expr(*a));
+                    }
+                    for (i, k) in keywords.iter().enumerate() {
+                        if i > 0 || !args.is_empty() {
+                            pieces.push(Task::Text(", "));
+                        }
+                        pieces.extend([Task::Ident(&k.name), Task::Text("="), Task::Expr(k.value)]);
+                    }
+                    pieces.push(Task::Text(")"));
+                    rev.extend(pieces.into_iter().rev());
+                }
+                ExprKind::Attr { value, attr } => {
+                    rev.push(Task::Ident(attr));
+                    // `1 .real`: a digit before `.` would read as a number.
+                    let v = self.expr(*value);
+                    let number = matches!(v.kind, ExprKind::Int(_) | ExprKind::Float(_)) && !v.parenthesized;
+                    rev.push(Task::Text(if number { " ." } else { "." }));
+                    rev.push(Task::Expr(*value));
+                }
+                ExprKind::Tuple(elems) => {
+                    rev.push(Task::Text(if elems.len() == 1 { ",)" } else { ")" }));
+                    for (i, x) in elems.iter().enumerate().rev() {
+                        rev.push(Task::Expr(*x));
+                        if i > 0 {
+                            rev.push(Task::Text(", "));
+                        }
+                    }
+                    rev.push(Task::Text("("));
+                }
+            }
+            if e.parenthesized {
+                rev.push(Task::Text("("));
+            }
+            stack.extend(rev);
+        }
+        out
+    }
+}
+
+/// An expression printed back as program text: see [`Ast::print_expr`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Printed {
+    pub text: String,
+    /// For each printed expression and name: its span in [`Printed::text`]
+    /// and the span it was parsed from.
+    pub spans: Vec<(Span, Span)>,
+}
+
+impl Printed {
+    /// The original span of a span of the printed text: each end moves to
+    /// where the expression or name that starts (ends) there came from.
+    /// `None` when an end is not the edge of any printed expression.
+    pub fn original(&self, span: Span) -> Option<Span> {
+        let start = self.spans.iter().find(|(p, _)| p.start == span.start)?.1.start;
+        let end = self.spans.iter().find(|(p, _)| p.end == span.end)?.1.end;
+        Some(Span::new(start, end.max(start)))
     }
 }

@@ -275,7 +275,7 @@ impl<'s> Parser<'s> {
         }
     }
 
-    /// `atom := INT | FLOAT | True | False | NAME | call | "(" expr ")"`
+    /// `atom := INT | FLOAT | True | False | NAME | call | "(" expr ")" | tuple`
     fn atom(&mut self) -> PResult<ExprId> {
         let t = self.bump();
         let kind = match t.tok {
@@ -294,10 +294,8 @@ impl<'s> Parser<'s> {
                 let close = self.peek();
                 match close.tok {
                     Tok::RParen => {}
-                    Tok::Comma => return Err(self.syntax(close.span, "tuples are not supported")),
-                    _ => {
-                        return Err(self.syntax(close.span, format!("expected `)` to close the `(` at byte {}, found {}", t.span.start, self.found(close))));
-                    }
+                    Tok::Comma => return self.tuple(t, inner),
+                    _ => return Err(self.unclosed(t, close)),
                 }
                 self.bump();
                 let e = &mut self.ast.exprs[inner.0 as usize];
@@ -310,6 +308,30 @@ impl<'s> Parser<'s> {
             _ => return Err(self.syntax(t.span, format!("expected an expression, found {}", self.found(t)))),
         };
         Ok(self.push(kind, t.span))
+    }
+
+    fn unclosed(&self, open: Token, found: Token) -> Error {
+        self.syntax(found.span, format!("expected `)` to close the `(` at byte {}, found {}", open.span.start, self.found(found)))
+    }
+
+    /// `tuple := "(" expr "," [expr ("," expr)* [","]] ")"`, after its first
+    /// element (the next token is the comma).
+    fn tuple(&mut self, open: Token, first: ExprId) -> PResult<ExprId> {
+        let mut elems = vec![first];
+        let close = loop {
+            self.bump(); // ,
+            if self.peek().tok == Tok::RParen {
+                break self.bump();
+            }
+            elems.push(self.expr_bp(0)?);
+            let t = self.peek();
+            match t.tok {
+                Tok::Comma => {}
+                Tok::RParen => break self.bump(),
+                _ => return Err(self.unclosed(open, t)),
+            }
+        };
+        Ok(self.push(ExprKind::Tuple(elems), open.span.to(close.span)))
     }
 
     fn int_literal(&self, span: Span) -> PResult<i128> {
