@@ -85,6 +85,7 @@ pub fn lower(ast: &Ast, signature: &Signature, source: &str) -> Result<Program, 
         last = Some(v);
     }
     let last = last.expect("parser guarantees one statement");
+    let weak = matches!(last.val, Val::Weak(_));
     let result = match last.val {
         Val::Node(id) => id,
         // A program with no inputs: NumPy's default dtype for the kind.
@@ -98,7 +99,9 @@ pub fn lower(ast: &Ast, signature: &Signature, source: &str) -> Result<Program, 
             cx.constant(s, last.span)
         }
     };
-    cx.finish(result, signature.clone())
+    let mut p = cx.finish(result, signature.clone())?;
+    p.weak = weak;
+    Ok(p)
 }
 
 struct Lowerer {

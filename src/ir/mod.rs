@@ -202,6 +202,8 @@ pub struct Program {
     spans: Vec<Span>,
     /// The program text.
     source: Arc<str>,
+    /// Whether the result is a Python number (set by lowering).
+    weak: bool,
 }
 
 impl Program {
@@ -213,7 +215,7 @@ impl Program {
     /// that memory safety in the backends depends on).
     pub fn new(nodes: Vec<Node>, signature: Signature, spans: Vec<Span>, source: Arc<str>) -> Result<Program, Error> {
         let Some(last) = nodes.len().checked_sub(1) else { return Err(invalid("no nodes")) };
-        let p = Program { result: NodeId(last as u32), nodes, signature, spans, source };
+        let p = Program { result: NodeId(last as u32), nodes, signature, spans, source, weak: false };
         p.verify()?;
         Ok(p)
     }
@@ -284,6 +286,15 @@ impl Program {
     /// The source span of a node.
     pub fn span(&self, id: NodeId) -> Span {
         self.spans[id.index()]
+    }
+
+    /// Whether the result is a Python number, "weak" under NEP 50 (`3`,
+    /// `2 * pi`, `True`: it reads no input and no value of a fixed dtype),
+    /// made a 0-d value of NumPy's default dtype for its kind only because
+    /// it is the result. Inside a program such a value takes the dtype of
+    /// what it meets (`x = 3; f32 * x` is float32).
+    pub fn weak_result(&self) -> bool {
+        self.weak
     }
 
     /// The result's dtype.

@@ -19,7 +19,7 @@ impl Session {
     /// Evaluates a constructor argument (any expression over the
     /// variables) to a number.
     fn number_arg(&mut self, src: &Source, id: ExprId) -> Result<Scalar, Error> {
-        let a = self.value(src, id)?;
+        let (a, _) = self.value(src, id)?;
         a.to_scalar().ok_or_else(|| {
             Error::Type(located(src.text, src.expr(id).span, format!("expected a number, got an array of shape {}", shape_text(&a)), None))
         })
@@ -224,7 +224,7 @@ impl Session {
     /// `reshape(x, shape)`: the elements of `x` in C order with a new shape
     /// of the same size (one dimension may be -1, as in NumPy).
     fn reshape(&mut self, src: &Source, args: &[ExprId]) -> Result<Array, Error> {
-        let x = self.value(src, args[0])?;
+        let (x, _) = self.value(src, args[0])?;
         let sspan = src.expr(args[1]).span;
         let elems = match &src.expr(args[1]).kind {
             ExprKind::Tuple(elems) => elems.clone(),

@@ -199,6 +199,23 @@ mod tests {
     }
 
     #[test]
+    fn python_numbers_stay_weak_within_a_line() {
+        // As if the line were one program (NEP 50): `x` is a Python int
+        // for the rest of its line, and a 0-d int64 on later lines.
+        let mut s = Session::new(false, false);
+        run(&mut s, "f = linspace(0, 1, 3, dtype=float32)").unwrap();
+        assert_eq!(run(&mut s, "x = 2; y = f * x; y").unwrap(), "float32, shape (3,)\narray([0., 1., 2.], dtype=float32)\n");
+        assert_eq!(run(&mut s, "f * x").unwrap(), "float64, shape (3,)\narray([0., 1., 2.])\n");
+        // Every kind of Python number, negative and special ones included.
+        run(&mut s, "i = -3; v = -0.0; w = 1e999; t = True; g = f * i + v; h = g * w; k = t + f").unwrap();
+        assert_eq!(run(&mut s, "g").unwrap(), "float32, shape (3,)\narray([-0., -1.5, -3.], dtype=float32)\n");
+        assert_eq!(run(&mut s, "h").unwrap(), "float32, shape (3,)\narray([nan, -inf, -inf], dtype=float32)\n");
+        assert_eq!(run(&mut s, "k").unwrap(), "float32, shape (3,)\narray([1., 1.5, 2.], dtype=float32)\n");
+        // A value of a fixed dtype is not a Python number.
+        assert_eq!(run(&mut s, "q = int64(2); f * q").unwrap(), "float64, shape (3,)\narray([0., 1., 2.])\n");
+    }
+
+    #[test]
     fn errors_do_not_panic() {
         let mut s = Session::new(false, false);
         for bad in [

@@ -7,24 +7,49 @@ use std::sync::Arc;
 
 use numjet::syntax::Ast;
 use numjet::syntax::ast::{ExprId, ExprKind, Stmt};
-use numjet::{Array, Backend, Engine, Error, Input, Kernel, Signature};
+use numjet::{Array, Backend, Engine, Error, Input, Kernel, Scalar, Signature};
 
 use super::construct::CONSTRUCTORS;
 use super::{Session, Var, data, emit, located, show};
 
 /// A parsed statement text, and the values its line has bound so far:
-/// later statements of a line read them (as arrays), and nothing is bound
-/// in the session until the whole line has succeeded.
+/// later statements of a line read them, and nothing is bound in the
+/// session until the whole line has succeeded.
 pub(super) struct Source<'a> {
     pub ast: &'a Ast,
     pub text: &'a str,
-    pub line: Vec<(String, Var)>,
+    pub line: Vec<(String, Var, Option<String>)>,
 }
 
 impl Source<'_> {
     pub fn expr(&self, id: ExprId) -> &numjet::syntax::ast::Expr {
         self.ast.expr(id)
     }
+
+    /// The literal a later statement of the line reads for `name`, when
+    /// the line bound it to a Python number (`x = 3`): inside a line that
+    /// number stays weak (NEP 50), as if the line were one program, so
+    /// `x = 3; y = x + f32` is float32. Across lines a variable is a 0-d
+    /// array of its dtype.
+    fn weak_literal(&self, name: &str) -> Option<String> {
+        self.line.iter().rev().find(|(n, ..)| n == name).and_then(|(.., w)| w.clone())
+    }
+}
+
+/// Program text for a weak result's value that reads back as the same
+/// Python number, or `None` (the value is then bound as a 0-d array):
+/// `nan` only when no variable shadows the constant and the value is the
+/// constant's bits.
+fn weak_text(v: Scalar, shadowed: impl Fn(&str) -> bool) -> Option<String> {
+    let paren = |t: String| if t.starts_with('-') { format!("({t})") } else { t };
+    Some(match v {
+        Scalar::Bool(b) => (if b { "True" } else { "False" }).to_string(),
+        Scalar::Int64(i) => paren(i.to_string()),
+        Scalar::Float64(f) if f.is_nan() => (f.to_bits() == f64::NAN.to_bits() && !shadowed("nan")).then(|| "nan".to_string())?,
+        Scalar::Float64(f) if f.is_infinite() => paren(if f > 0.0 { "1e999" } else { "-1e999" }.to_string()),
+        Scalar::Float64(f) => paren(format!("{f:?}")),
+        _ => return None,
+    })
 }
 
 /// The names an expression reads, in order of first use.
@@ -47,7 +72,7 @@ impl Session {
     /// A variable as a statement of `src` sees it: the line's own bindings
     /// first, then the session's.
     fn lookup<'s>(&'s self, src: &'s Source, name: &str) -> Option<&'s Var> {
-        src.line.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v).or_else(|| self.vars.get(name))
+        src.line.iter().rev().find(|(n, ..)| n == name).map(|(_, v, _)| v).or_else(|| self.vars.get(name))
     }
 
     pub(super) fn statement(&mut self, text: &str, out: &mut dyn Write) -> Result<(), Error> {
@@ -55,7 +80,7 @@ impl Session {
         let mut src = Source { ast: &ast, text, line: Vec::new() };
         let shown = self.run_statements(&mut src)?;
         let show_last = matches!(ast.stmts.last(), Some(Stmt::Expr(_)));
-        for (name, v) in src.line {
+        for (name, v, _) in src.line {
             self.vars.insert(name, v);
         }
         if show_last {
@@ -70,20 +95,21 @@ impl Session {
         let ast = src.ast;
         let mut last = None;
         for st in &ast.stmts {
-            let v = self.value(src, Ast::stmt_value(st))?;
+            let (v, weak) = self.value(src, Ast::stmt_value(st))?;
             if let Stmt::Assign { target, .. } = st {
-                src.line.push((target.name.clone(), v.clone().into()));
+                let literal = weak.then(|| v.to_scalar()).flatten().and_then(|s| weak_text(s, |n| self.lookup(src, n).is_some()));
+                src.line.push((target.name.clone(), v.clone().into(), literal));
             }
             last = Some(v);
         }
         last.ok_or_else(|| Error::Input("empty program".into()))
     }
 
-    /// The value of an expression of `src`: a constructor call, or any
-    /// expression over the variables.
-    pub(super) fn value(&mut self, src: &Source, id: ExprId) -> Result<Array, Error> {
+    /// The value of an expression of `src` (a constructor call, or any
+    /// expression over the variables), and whether it is a Python number.
+    pub(super) fn value(&mut self, src: &Source, id: ExprId) -> Result<(Array, bool), Error> {
         match &src.expr(id).kind {
-            ExprKind::Call { func, .. } if CONSTRUCTORS.contains(&func.name.as_str()) => self.construct(src, id),
+            ExprKind::Call { func, .. } if CONSTRUCTORS.contains(&func.name.as_str()) => Ok((self.construct(src, id)?, false)),
             _ => self.eval_expr(src, id),
         }
     }
@@ -97,10 +123,11 @@ impl Session {
     /// Compiles and evaluates one expression of `src`. It is printed back
     /// from the tree for the engine, and errors are moved from the printed
     /// text to the statement's, so their carets land where the user wrote.
-    fn eval_expr(&self, src: &Source, id: ExprId) -> Result<Array, Error> {
+    fn eval_expr(&self, src: &Source, id: ExprId) -> Result<(Array, bool), Error> {
         self.no_tuples(src, id)?;
-        let printed = src.ast.print_expr(id);
-        let names = names_in(src.ast, id);
+        let printed = src.ast.print_expr_with(id, &|n| src.weak_literal(n));
+        let mut names = names_in(src.ast, id);
+        names.retain(|n| src.weak_literal(n).is_none());
         let at_source = |mut e: Error| {
             if let Some(l) = e.located_mut() {
                 l.span = printed.original(l.span).unwrap_or(src.expr(id).span);
@@ -114,12 +141,12 @@ impl Session {
         let kernel = engine.compile(&printed.text, &sig).map_err(|e| {
             // A typo of a variable the expression does not read: the hint
             // comes from compiling against every variable.
-            let all = src.line.iter().map(|(n, a)| (n.as_str(), a)).chain(self.vars.iter().map(|(n, a)| (n.as_str(), a)));
+            let all = src.line.iter().map(|(n, a, _)| (n.as_str(), a)).chain(self.vars.iter().map(|(n, a)| (n.as_str(), a)));
             let all = all.fold(Signature::new(), |s, (n, a)| if s.position(n).is_some() { s } else { s.input(n, &a.input()) });
             at_source(self.improve(&printed.text, e, engine, &all))
         })?;
         let inputs: Vec<Input> = bound.iter().map(|(_, a)| a.input()).collect();
-        kernel.eval(&inputs).map_err(at_source)
+        Ok((kernel.eval(&inputs).map_err(at_source)?, kernel.program().weak_result()))
     }
 
     /// A tuple is only a constructor's shape argument.
