@@ -64,9 +64,9 @@
 //! [`JitOptions::unroll`] times (default 2), with the scalar loop as the
 //! tail; every loop is guarded once on entry and tested at its bottom.
 //! Every other stage keeps the scalar loop only (not unrolled; see
-//! `codegen/lowering.rs` for the exact rule): in particular a stage mixing element
-//! widths (`float32` with `int64`, width-changing casts) degrades to the
-//! scalar loop as a whole. [`JitKernel::vectorised`] tells which.
+//! `codegen/lowering.rs` for the exact rule): in particular a stage
+//! mixing element widths (`float32` with `int64`, width-changing casts)
+//! degrades to the scalar loop as a whole. [`JitKernel::vectorised`] tells which.
 //!
 //! ## Runtime errors
 //!
@@ -222,7 +222,8 @@ const DEFAULT_UNROLL: u32 = 2;
 #[non_exhaustive]
 pub struct JitOptions {
     /// Give stages that allow it a 128-bit vector loop (see
-    /// `codegen/lowering.rs`); otherwise every stage has the scalar loop only.
+    /// `codegen/lowering.rs`); otherwise every stage has the scalar loop
+    /// only.
     pub vectorise: bool,
     /// Vectors computed per iteration of the vector main loop: 1, 2 or 4
     /// (see [`JitOptions::unroll`]).
