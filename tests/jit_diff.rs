@@ -1307,7 +1307,8 @@ fn clif_forms() {
     // change in how an operation lowers (or in which loop) shows here.
     // `has`/`lacks`: substrings of the stage's CLIF; `vec`: whether the
     // stage gets the vector loop.
-    let cases: &[(&str, DType, bool, &[&str], &[&str])] = &[
+    type Case = (&'static str, DType, bool, &'static [&'static str], &'static [&'static str]);
+    let cases: &[Case] = &[
         // Division by a power of two: a shift, no division anywhere.
         ("a // 8", DType::Int32, true, &["load.i32x4", "sshr"], &["sdiv", "srem"]),
         ("a % 8", DType::Int64, true, &["load.i64x2", "band"], &["sdiv", "srem"]),
