@@ -1302,6 +1302,49 @@ fn vectorisation() {
     }
 }
 
+#[test]
+fn clif_forms() {
+    // The instructions the lowering choice picks, read from the CLIF: a
+    // change in how an operation lowers (or in which loop) shows here.
+    // `has`/`lacks`: substrings of the stage's CLIF; `vec`: whether the
+    // stage gets the vector loop.
+    type Case = (&'static str, DType, bool, &'static [&'static str], &'static [&'static str]);
+    let cases: &[Case] = &[
+        // Division by a power of two: a shift, no division anywhere.
+        ("a // 8", DType::Int32, true, &["load.i32x4", "sshr"], &["sdiv", "srem"]),
+        ("a % 8", DType::Int64, true, &["load.i64x2", "band"], &["sdiv", "srem"]),
+        // int32 lanes by another constant: a vector multiply-high.
+        ("a // 7", DType::Int32, true, &["swiden_low", "swiden_high", "shuffle"], &["extractlane"]),
+        // int64 lanes by another constant: lane by lane.
+        ("a % -5", DType::Int64, true, &["extractlane", "insertlane"], &[]),
+        // By an array: guarded, scalar loop only.
+        ("a // b", DType::Int32, false, &["sdiv", "srem", "select"], &["i32x4"]),
+        ("a << 2", DType::Int64, false, &["ishl"], &["i64x2"]),
+        // int64 multiply by 2^k + 1: a shift and an add; by other
+        // constants lane by lane.
+        ("a * 9", DType::Int64, true, &["ishl"], &["extractlane"]),
+        ("a * 1000003", DType::Int64, true, &["extractlane"], &[]),
+        // Helpers: a call per element, scalar loop only.
+        ("sin(a)", DType::Float64, false, &["call fn0"], &["f64x2"]),
+        ("a ** b", DType::Int32, false, &["call fn0"], &["i32x4"]),
+        // Float division by an array is native; float `//` a helper.
+        ("a / b", DType::Float32, true, &["fdiv", "f32x4"], &["call"]),
+        ("a // b", DType::Float32, false, &["call fn0"], &["f32x4"]),
+    ];
+    for &(src, dt, vec, has, lacks) in cases {
+        let sig = Signature::new().array("a", dt).array("b", dt);
+        let k = jit_of(src, &sig);
+        let clif = k.clif_text();
+        assert_eq!(k.vectorised(), [vec], "`{src}` on {dt}:\n{clif}");
+        for s in has {
+            assert!(clif.contains(s), "`{src}` on {dt} lacks `{s}`:\n{clif}");
+        }
+        for s in lacks {
+            assert!(!clif.contains(s), "`{src}` on {dt} has `{s}`:\n{clif}");
+        }
+    }
+}
+
 /// Resident memory in pages (Linux), to see code being freed.
 fn resident_pages() -> Option<usize> {
     std::fs::read_to_string("/proc/self/statm").ok()?.split_whitespace().nth(1)?.parse().ok()

@@ -8,8 +8,9 @@
 //! `(op.def().eval)` per element would also be exact but goes through
 //! [`Scalar`](crate::Scalar) boxing and a dispatch per element.
 //!
-//! [`helper`] is the one place that maps an `(Op, DType)` to its helper:
-//! a vectorised implementation can be swapped in there later.
+//! [`helper`] is the one place that maps an `(Op, DType)` to its helper,
+//! and only `codegen::lowering` (the choice of how each node lowers) asks
+//! it: a vectorised implementation can be swapped in there later.
 //!
 //! Helpers are registered with the `JITBuilder` by symbol name and imported
 //! with `Linkage::Import`; every helper takes `arity` operands of one dtype

@@ -59,9 +59,9 @@
 //! [`JitOptions::unroll`] times (default 2), with the scalar loop as the
 //! tail; every loop is guarded once on entry and tested at its bottom.
 //! Every other stage keeps the scalar loop only (not unrolled; see
-//! `codegen.rs` for the exact rule): in particular a stage mixing element
-//! widths (`float32` with `int64`, width-changing casts) degrades to the
-//! scalar loop as a whole. [`JitKernel::vectorised`] tells which.
+//! `codegen/lowering.rs` for the exact rule): in particular a stage
+//! mixing element widths (`float32` with `int64`, width-changing casts)
+//! degrades to the scalar loop as a whole. [`JitKernel::vectorised`] tells which.
 //!
 //! ## Runtime errors
 //!
@@ -116,11 +116,12 @@
 //!   and the division is a multiply-high by a magic number: a vector one
 //!   for int32, but lane by lane for int64 (no 64-bit vector multiply on
 //!   x86 before AVX-512).
-//! - Helpers are called per element (no vector versions yet: the one place
-//!   to add them is `helpers::helper`); a stage calling one is not
+//! - Helpers are called per element (no vector versions yet: they would
+//!   go in `helpers::helper`, and `codegen/lowering.rs`, which alone asks
+//!   it, would call them vectorised); a stage calling one is not
 //!   vectorised.
 //! - Only 128-bit vectors, and only the result/argument stages qualifying
-//!   as described in `codegen.rs`.
+//!   as described in `codegen/lowering.rs`.
 
 mod abi;
 mod codegen;
@@ -209,7 +210,8 @@ const DEFAULT_UNROLL: u32 = 2;
 #[non_exhaustive]
 pub struct JitOptions {
     /// Give stages that allow it a 128-bit vector loop (see
-    /// `codegen`'s docs); otherwise every stage has the scalar loop only.
+    /// `codegen/lowering.rs`); otherwise every stage has the scalar loop
+    /// only.
     pub vectorise: bool,
     /// Vectors computed per iteration of the vector main loop: 1, 2 or 4
     /// (see [`JitOptions::unroll`]).

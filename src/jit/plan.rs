@@ -1,6 +1,7 @@
 //! Splitting a [`Program`] into stages (see the module docs of
 //! [`crate::jit`]).
 
+use super::codegen::{VectorShape, vector_shape};
 use crate::ir::{NodeId, NodeOp, Program, Shape};
 
 /// What a stage's kernel computes.
@@ -20,13 +21,14 @@ pub(super) struct Stage {
     pub kind: StageKind,
     /// The node whose value is stored per element.
     pub root: NodeId,
-    /// Whether `root` is an array (one output per element) or a 0-d value
-    /// (the kernel runs for one element).
-    pub root_is_array: bool,
     /// The nodes the stage evaluates, in topological (id) order. `Reduce`
     /// nodes among them are leaves: their value comes from the scalar
     /// buffer (`ReduceAxis`: from the input-pointer array).
     pub nodes: Vec<NodeId>,
+    /// The shape of the stage's vector loop, if its nodes allow one
+    /// (`codegen::vector_shape`; whether it is used also depends on the
+    /// options and on Cranelift). Computed once, here.
+    pub vector: Option<VectorShape>,
 }
 
 /// The stages of a program and its scalar-buffer layout.
@@ -101,6 +103,7 @@ fn stage(p: &Program, kind: StageKind, root: NodeId) -> Stage {
             }
         }
     }
-    let nodes = (0..p.nodes().len()).filter(|&i| seen[i]).map(|i| NodeId(i as u32)).collect();
-    Stage { kind, root, root_is_array: p.node(root).shape() == Shape::Array, nodes }
+    let nodes: Vec<NodeId> = (0..p.nodes().len()).filter(|&i| seen[i]).map(|i| NodeId(i as u32)).collect();
+    let vector = vector_shape(p, root, &nodes);
+    Stage { kind, root, nodes, vector }
 }

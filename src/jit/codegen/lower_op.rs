@@ -1,0 +1,527 @@
+//! One node's instructions in the current [`Mode`]: array loads and 0-d
+//! slot loads, constants, casts, helper calls and every elementwise
+//! operation, each mirroring its row in `ops.rs`; plus the small value
+//! helpers (types, splats, selects, lane views) the loops share.
+//!
+//! Which of native vector code, native scalar code or a helper call a node
+//! gets is [`lowering`]'s answer, read once per node in
+//! [`Lowerer::lower`]: a node that may not be in the vector loop is an
+//! internal error there (the stage's vector shape, derived from the same
+//! answer, excludes it), never a second decision here.
+
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
+use cranelift_codegen::ir::{AbiParam, InstBuilder, MemFlagsData, Type, Value, types};
+use cranelift_module::{Linkage, Module};
+
+use super::divide::DivKind;
+use super::lowering::{Lowering, const_divisor, const_int, lowering, operand_dtype};
+use super::{LResult, Lowerer, Mode, lane_cast, mem, ty, vmem};
+use crate::dtype::{DType, Kind, Scalar};
+use crate::ir::{Node, NodeId, NodeOp, Shape};
+use crate::jit::helpers::Helper;
+use crate::ops::Op;
+
+impl Lowerer<'_, '_> {
+    /// `v` reinterpreted as the vector type `t` (no-op if it is one).
+    pub(super) fn view(&mut self, v: Value, t: Type) -> Value {
+        if self.b.func.dfg.value_type(v) == t { v } else { self.b.ins().bitcast(t, lane_cast(), v) }
+    }
+
+    /// The type of a dtype's values in the current mode.
+    pub(super) fn ty(&self, d: DType) -> Type {
+        match self.mode {
+            Mode::Scalar => ty(d),
+            Mode::Vector { lanes, width } => {
+                let lane = if d == DType::Bool { Type::int(width as u16 * 8).unwrap_or(types::I64) } else { ty(d) };
+                lane.by(lanes).unwrap_or(lane)
+            }
+        }
+    }
+
+    /// A 0-d value of dtype `d` as a vector of the current mode.
+    pub(super) fn splat(&mut self, d: DType, v: Value) -> Value {
+        let vt = self.ty(d);
+        if d == DType::Bool {
+            // 0/1 → all zeros / all ones.
+            let lane = vt.lane_type();
+            let wide = if lane == types::I8 { v } else { self.b.ins().uextend(lane, v) };
+            let m = self.b.ins().ineg(wide);
+            self.b.ins().splat(vt, m)
+        } else {
+            self.b.ins().splat(vt, v)
+        }
+    }
+
+    /// Lowers node `id` in the current mode as [`lowering`] says and records
+    /// its value, checking that the value's Cranelift type is its dtype's
+    /// (stores rely on it).
+    pub(super) fn lower(&mut self, id: NodeId) -> LResult<()> {
+        let n = self.p.node(id);
+        let how = lowering(self.p, n);
+        if self.vector() && !how.vectorises() {
+            // `vector_shape` asks the same question: unreachable.
+            return Err(format!("internal error: node %{} is not lowered in the vector loop", id.0));
+        }
+        let v = match (n.op, n.shape(), n.dtype) {
+            // Bool array leaves in the vector loop: bytes widened to masks.
+            (NodeOp::Input(_) | NodeOp::ReduceAxis(..), Shape::Array, DType::Bool) if self.vector() => {
+                let k = self.plan.ptr[id.index()].ok_or("internal error: array leaf without a pointer")? as usize;
+                self.load_bool_mask(k)?
+            }
+            _ => self.node(id, how)?,
+        };
+        let want = self.ty(self.p.node(id).dtype);
+        if self.b.func.dfg.value_type(v) != want {
+            return Err(format!("internal error: node %{} computes {} but is {}", id.0, self.b.func.dfg.value_type(v), want));
+        }
+        match self.mode {
+            Mode::Scalar => self.vals[id.index()] = Some(v),
+            Mode::Vector { .. } => self.vvals[id.index()] = Some(v),
+        }
+        Ok(())
+    }
+
+    pub(super) fn val_in(&self, mode: Mode, id: NodeId) -> LResult<Value> {
+        let v = match mode {
+            Mode::Scalar => self.vals[id.index()],
+            Mode::Vector { .. } => self.vvals[id.index()],
+        };
+        v.ok_or_else(|| format!("internal error: node %{} used before it is computed", id.0))
+    }
+
+    pub(super) fn val(&self, id: NodeId) -> LResult<Value> {
+        self.val_in(self.mode, id)
+    }
+
+    pub(super) fn vector(&self) -> bool {
+        self.mode != Mode::Scalar
+    }
+
+    /// Lowers one node as `how` (its arguments are lowered already).
+    fn node(&mut self, id: NodeId, how: Lowering) -> LResult<Value> {
+        let n = self.p.node(id);
+        Ok(match n.op {
+            NodeOp::Input(_) | NodeOp::ReduceAxis(..) => match n.shape() {
+                Shape::Array => {
+                    let k = self.plan.ptr[id.index()].ok_or("internal error: array leaf without a pointer")? as usize;
+                    let base = self.bases[k].ok_or("internal error: input base pointer not loaded")?;
+                    let addr = self.elem_addr(base, n.dtype)?;
+                    let flags = if self.vector() { vmem() } else { mem() };
+                    let t = self.ty(n.dtype);
+                    self.b.ins().load(t, flags, addr, (self.off * n.dtype.size() as i64) as i32)
+                }
+                Shape::Scalar => self.load_slot(id, n.dtype)?,
+            },
+            NodeOp::Reduce(_) => self.load_slot(id, n.dtype)?,
+            NodeOp::Const(s) | NodeOp::Fill(s) => self.konst(s),
+            NodeOp::Cast => {
+                let a = self.val(n.args[0])?;
+                self.cast(a, self.p.node(n.args[0]).dtype, n.dtype)
+            }
+            NodeOp::Op(op) => self.op(id, n, op, how)?,
+        })
+    }
+
+    pub(super) fn elem_addr(&mut self, base: Value, d: DType) -> LResult<Value> {
+        let i = self.i.ok_or("internal error: array node outside the loop")?;
+        let off = self.b.ins().imul_imm_u(i, d.size() as i64);
+        Ok(self.b.ins().iadd(base, off))
+    }
+
+    fn load_slot(&mut self, id: NodeId, d: DType) -> LResult<Value> {
+        if self.vector() {
+            return Err("internal error: 0-d load in the vector loop".into());
+        }
+        let slot = self.plan.slot[id.index()].ok_or("internal error: node has no scalar slot")?;
+        let scalars = self.scalars.ok_or("internal error: no scalar buffer")?;
+        Ok(self.b.ins().load(ty(d), mem(), scalars, (slot * 8) as i32))
+    }
+
+    /// A constant of the current mode.
+    pub(super) fn konst(&mut self, s: Scalar) -> Value {
+        let v = match s {
+            Scalar::Bool(v) => self.b.ins().iconst(types::I8, v as i64),
+            Scalar::Int32(v) => self.b.ins().iconst(types::I32, v as u32 as i64),
+            Scalar::Int64(v) => self.b.ins().iconst(types::I64, v),
+            Scalar::Float32(v) => self.b.ins().f32const(Ieee32::with_bits(v.to_bits())),
+            Scalar::Float64(v) => self.b.ins().f64const(Ieee64::with_bits(v.to_bits())),
+        };
+        if self.vector() { self.splat(s.dtype(), v) } else { v }
+    }
+
+    /// `v` converted to dtype `d` (`v` must be exact in `d`: small integers, ±inf).
+    pub(super) fn num(&mut self, d: DType, v: f64) -> Value {
+        let s = Scalar::Float64(v).cast(d);
+        self.konst(s)
+    }
+
+    /// `c ? x : y` for a bool `c` of the current mode (a mask in vectors).
+    pub(super) fn sel(&mut self, c: Value, x: Value, y: Value) -> Value {
+        if !self.vector() {
+            return self.b.ins().select(c, x, y);
+        }
+        let xt = self.b.func.dfg.value_type(x);
+        let c = if self.b.func.dfg.value_type(c) == xt { c } else { self.b.ins().bitcast(xt, MemFlagsData::new(), c) };
+        self.b.ins().bitselect(c, x, y)
+    }
+
+    /// Records that node `id` failed where `cond` (an `i8` 0/1) is true.
+    fn fail_if(&mut self, cond: Value, id: NodeId) {
+        let none = self.b.ins().iconst(types::I32, u32::MAX as i64);
+        let me = self.b.ins().iconst(types::I32, id.0 as i64);
+        let cand = self.b.ins().select(cond, me, none);
+        let err = self.b.use_var(self.err);
+        let new = self.b.ins().umin(err, cand);
+        self.b.def_var(self.err, new);
+    }
+
+    fn call(&mut self, h: Helper, args: &[Value], d: DType) -> LResult<Value> {
+        if args.len() != h.arity || self.vector() {
+            return Err(format!("internal error: bad call of helper {}", h.name));
+        }
+        let f = match self.funcs.get(h.name) {
+            Some(&f) => f,
+            None => {
+                let mut sig = self.module.make_signature();
+                for _ in 0..h.arity {
+                    sig.params.push(AbiParam::new(ty(d)));
+                }
+                sig.returns.push(AbiParam::new(ty(d)));
+                let id = self.module.declare_function(h.name, Linkage::Import, &sig).map_err(|e| e.to_string())?;
+                let f = self.module.declare_func_in_func(id, self.b.func);
+                self.funcs.insert(h.name, f);
+                f
+            }
+        };
+        let call = self.b.ins().call(f, args);
+        Ok(self.b.inst_results(call)[0])
+    }
+
+    /// NumPy `astype`, as [`Scalar::cast`] does it.
+    fn cast(&mut self, a: Value, from: DType, to: DType) -> Value {
+        use DType::*;
+        if from == to {
+            return a;
+        }
+        match (from, to) {
+            (_, Bool) => {
+                let z = self.num(from, 0.0);
+                match from.kind() {
+                    // NotEqual is unordered-or-not-equal: NaN is true.
+                    Kind::Float => self.b.ins().fcmp(FloatCC::NotEqual, a, z),
+                    _ => self.b.ins().icmp(IntCC::NotEqual, a, z),
+                }
+            }
+            (Bool, Int32 | Int64) if self.vector() => {
+                let one = self.num(to, 1.0);
+                self.b.ins().band(a, one)
+            }
+            (Bool, Float32 | Float64) if self.vector() => {
+                let one = self.num(to, 1.0);
+                let zero = self.num(to, 0.0);
+                self.sel(a, one, zero)
+            }
+            (Bool, Int32 | Int64) => self.b.ins().uextend(ty(to), a),
+            (Bool, Float32 | Float64) => {
+                let w = self.b.ins().uextend(types::I32, a);
+                self.b.ins().fcvt_from_sint(ty(to), w)
+            }
+            (Int32, Int64) => self.b.ins().sextend(types::I64, a),
+            (Int64, Int32) => self.b.ins().ireduce(types::I32, a),
+            (Int32 | Int64, Float32 | Float64) => {
+                let t = self.ty(to);
+                self.b.ins().fcvt_from_sint(t, a)
+            }
+            (Float32, Float64) => self.b.ins().fpromote(types::F64, a),
+            (Float64, Float32) => self.b.ins().fdemote(types::F32, a),
+            (Float32 | Float64, Int32 | Int64) => {
+                // `f64_to_i32` / `f64_to_i64` (float32 is converted to f64
+                // first, exactly): truncate in range, else INT_MIN; NaN fails
+                // the ordered range check. The bounds are written in the
+                // source type: for float32, `> -2147483649.0` is
+                // `>= -2147483648.0` (no float32 lies between them).
+                let (lo_cc, lo, hi) = match (from, to) {
+                    (Float64, Int32) => (FloatCC::GreaterThan, -2147483649.0, 2147483648.0),
+                    (_, Int32) => (FloatCC::GreaterThanOrEqual, -2147483648.0, 2147483648.0),
+                    _ => (FloatCC::GreaterThanOrEqual, -9223372036854775808.0, 9223372036854775808.0),
+                };
+                let lo = self.num(from, lo);
+                let hi = self.num(from, hi);
+                let above = self.b.ins().fcmp(lo_cc, a, lo);
+                let below = self.b.ins().fcmp(FloatCC::LessThan, a, hi);
+                let ok = self.b.ins().band(above, below);
+                let t = self.ty(to);
+                let r = self.b.ins().fcvt_to_sint_sat(t, a);
+                let min = if to == Int32 { self.konst(Scalar::Int32(i32::MIN)) } else { self.konst(Scalar::Int64(i64::MIN)) };
+                self.sel(ok, r, min)
+            }
+            _ => a,
+        }
+    }
+
+    /// Lowers an elementwise operation as `how`, mirroring its row in
+    /// `ops.rs`.
+    fn op(&mut self, id: NodeId, n: &Node, op: Op, how: Lowering) -> LResult<Value> {
+        let args: Vec<Value> = n.args.iter().map(|&a| self.val(a)).collect::<LResult<_>>()?;
+        let d = operand_dtype(self.p, n, op);
+        // Operand counts and (operation, kind) pairs the type checker
+        // rules out.
+        let unsupported = || format!("internal error: `{}` on {d} is not lowered", op.def().name);
+        if args.len() != op.def().arity {
+            return Err(unsupported());
+        }
+        if let Lowering::Helper(h) = how {
+            let r = self.call(h, &args, d)?;
+            if op == Op::Pow && d.is_int() {
+                // ops::int_pow: a negative exponent is an error.
+                let zero = self.num(d, 0.0);
+                let neg = self.b.ins().icmp(IntCC::SignedLessThan, args[1], zero);
+                self.fail_if(neg, id);
+            }
+            return Ok(r);
+        }
+        let k = d.kind();
+        let vector = self.vector();
+        let a = args[0];
+        let b = args.get(1).copied().unwrap_or(a);
+        use Kind::{Bool as B, Float as F, Int as I};
+        Ok(match (op, k) {
+            (Op::Add, B) => self.b.ins().bor(a, b),
+            (Op::Add, I) => self.b.ins().iadd(a, b),
+            (Op::Add, F) => self.b.ins().fadd(a, b),
+            (Op::Sub, I) => self.b.ins().isub(a, b),
+            (Op::Sub, F) => self.b.ins().fsub(a, b),
+            (Op::Mul, B) => self.b.ins().band(a, b),
+            (Op::Mul, I) if vector && d == DType::Int64 => match (const_int(self.p, n.args[0]), const_int(self.p, n.args[1])) {
+                (_, Some(c)) => self.mul_i64x2_const(a, c),
+                (Some(c), _) => self.mul_i64x2_const(b, c),
+                _ => self.b.ins().imul(a, b),
+            },
+            (Op::Mul, I) => self.b.ins().imul(a, b),
+            (Op::Mul, F) => self.b.ins().fmul(a, b),
+            (Op::Div, F) => self.b.ins().fdiv(a, b),
+            (Op::FloorDiv | Op::Mod | Op::Fmod, I) => {
+                let kind = match op {
+                    Op::FloorDiv => DivKind::Floor,
+                    Op::Mod => DivKind::Mod,
+                    _ => DivKind::Rem,
+                };
+                match const_divisor(self.p, n) {
+                    Some(c) => self.int_div_const(d, a, c, kind),
+                    // In the scalar loop only (`lowering`).
+                    None => self.int_div(d, a, b, kind),
+                }
+            }
+            (Op::Neg, I) => self.b.ins().ineg(a),
+            (Op::Neg, F) => self.b.ins().fneg(a),
+            (Op::Pos | Op::Copy | Op::Real | Op::Conj, _) => a,
+            (Op::Invert, B) if vector => self.b.ins().bnot(a),
+            (Op::Invert, B) => self.b.ins().bxor_imm_u(a, 1),
+            (Op::Invert, I) => self.b.ins().bnot(a),
+            (Op::BitAnd, B | I) => self.b.ins().band(a, b),
+            (Op::BitOr, B | I) => self.b.ins().bor(a, b),
+            (Op::BitXor, B | I) => self.b.ins().bxor(a, b),
+            (Op::Shl | Op::Shr, I) => {
+                // In the scalar loop only (`lowering`). ops::shl/shr:
+                // counts outside 0..BITS give 0 (<<) or the sign (>>, i.e.
+                // a shift by BITS-1). Cranelift masks the count, so the
+                // result is selected.
+                let bits = (d.size() * 8) as f64;
+                let bits_v = self.num(d, bits);
+                let in_range = self.b.ins().icmp(IntCC::UnsignedLessThan, b, bits_v);
+                if op == Op::Shl {
+                    let r = self.b.ins().ishl(a, b);
+                    let z = self.num(d, 0.0);
+                    self.b.ins().select(in_range, r, z)
+                } else {
+                    let max = self.num(d, bits - 1.0);
+                    let count = self.b.ins().select(in_range, b, max);
+                    self.b.ins().sshr(a, count)
+                }
+            }
+            (Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge, F) => {
+                // Ordered comparisons (false with NaN) except `!=`.
+                let cc = match op {
+                    Op::Eq => FloatCC::Equal,
+                    Op::Ne => FloatCC::NotEqual,
+                    Op::Lt => FloatCC::LessThan,
+                    Op::Le => FloatCC::LessThanOrEqual,
+                    Op::Gt => FloatCC::GreaterThan,
+                    _ => FloatCC::GreaterThanOrEqual,
+                };
+                self.b.ins().fcmp(cc, a, b)
+            }
+            (Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge, B) if vector => {
+                // Masks: false < true.
+                match op {
+                    Op::Eq => {
+                        let x = self.b.ins().bxor(a, b);
+                        self.b.ins().bnot(x)
+                    }
+                    Op::Ne => self.b.ins().bxor(a, b),
+                    Op::Lt => self.b.ins().band_not(b, a),
+                    Op::Le => self.b.ins().bor_not(b, a),
+                    Op::Gt => self.b.ins().band_not(a, b),
+                    _ => self.b.ins().bor_not(a, b),
+                }
+            }
+            (Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge, B | I) => {
+                // bool is 0/1: unsigned order is false < true.
+                let signed = k == I;
+                let cc = match (op, signed) {
+                    (Op::Eq, _) => IntCC::Equal,
+                    (Op::Ne, _) => IntCC::NotEqual,
+                    (Op::Lt, true) => IntCC::SignedLessThan,
+                    (Op::Le, true) => IntCC::SignedLessThanOrEqual,
+                    (Op::Gt, true) => IntCC::SignedGreaterThan,
+                    (Op::Ge, true) => IntCC::SignedGreaterThanOrEqual,
+                    (Op::Lt, false) => IntCC::UnsignedLessThan,
+                    (Op::Le, false) => IntCC::UnsignedLessThanOrEqual,
+                    (Op::Gt, false) => IntCC::UnsignedGreaterThan,
+                    _ => IntCC::UnsignedGreaterThanOrEqual,
+                };
+                self.b.ins().icmp(cc, a, b)
+            }
+            (Op::Where, _) => self.sel(a, args[1], args[2]),
+            (Op::Sqrt, F) => self.b.ins().sqrt(a),
+            (Op::Square, I) => self.b.ins().imul(a, a),
+            (Op::Square, F) => self.b.ins().fmul(a, a),
+            (Op::Abs, B) => a,
+            (Op::Abs, I) => self.b.ins().iabs(a),
+            (Op::Abs, F) => self.b.ins().fabs(a),
+            (Op::Sign, I) => {
+                let zero = self.num(d, 0.0);
+                let one = self.num(d, 1.0);
+                let mone = self.num(d, -1.0);
+                let gt = self.b.ins().icmp(IntCC::SignedGreaterThan, a, zero);
+                let lt = self.b.ins().icmp(IntCC::SignedLessThan, a, zero);
+                let neg_or_zero = self.sel(lt, mone, zero);
+                self.sel(gt, one, neg_or_zero)
+            }
+            (Op::Sign, F) => {
+                // float_sign: NaN stays NaN, ±0 gives +0.
+                let zero = self.num(d, 0.0);
+                let one = self.num(d, 1.0);
+                let mone = self.num(d, -1.0);
+                let gt = self.b.ins().fcmp(FloatCC::GreaterThan, a, zero);
+                let lt = self.b.ins().fcmp(FloatCC::LessThan, a, zero);
+                let eq = self.b.ins().fcmp(FloatCC::Equal, a, zero);
+                let r = self.sel(eq, zero, a);
+                let r = self.sel(lt, mone, r);
+                self.sel(gt, one, r)
+            }
+            (Op::Floor | Op::Ceil | Op::Trunc, B) | (Op::Floor | Op::Ceil | Op::Trunc | Op::Round, I) => a,
+            (Op::Floor, F) => self.b.ins().floor(a),
+            (Op::Ceil, F) => self.b.ins().ceil(a),
+            (Op::Trunc, F) => self.b.ins().trunc(a),
+            // round_ties_even.
+            (Op::Round | Op::Rint, F) => self.b.ins().nearest(a),
+            (Op::Copysign, F) if vector => {
+                // x64 has no vector fcopysign: (a & !sign) | (b & sign).
+                let sign = self.num(d, -0.0);
+                let mag = self.b.ins().band_not(a, sign);
+                let sgn = self.b.ins().band(b, sign);
+                self.b.ins().bor(mag, sgn)
+            }
+            (Op::Copysign, F) => self.b.ins().fcopysign(a, b),
+            (Op::Minimum, B) | (Op::Fmin, B) => self.b.ins().band(a, b),
+            (Op::Maximum, B) | (Op::Fmax, B) => self.b.ins().bor(a, b),
+            (Op::Minimum | Op::Fmin, I) => self.b.ins().smin(a, b),
+            (Op::Maximum | Op::Fmax, I) => self.b.ins().smax(a, b),
+            (Op::Minimum | Op::Maximum | Op::Fmin | Op::Fmax, F) => {
+                // ops.rs, with compares and a select (not Cranelift's
+                // fmin/fmax, whose NaN and ±0 rules differ):
+                //   minimum: a < b || a.is_nan() ? a : b
+                //   maximum: a > b || a.is_nan() ? a : b
+                //   fmin:    a <= b || b.is_nan() ? a : b
+                //   fmax:    a >= b || b.is_nan() ? a : b
+                let (cc, nan_of) = match op {
+                    Op::Minimum => (FloatCC::LessThan, a),
+                    Op::Maximum => (FloatCC::GreaterThan, a),
+                    Op::Fmin => (FloatCC::LessThanOrEqual, b),
+                    _ => (FloatCC::GreaterThanOrEqual, b),
+                };
+                let c = self.b.ins().fcmp(cc, a, b);
+                let nan = self.b.ins().fcmp(FloatCC::Unordered, nan_of, nan_of);
+                let take_a = self.b.ins().bor(c, nan);
+                self.sel(take_a, a, b)
+            }
+            (Op::Isnan | Op::Isinf, B | I) => self.konst(Scalar::Bool(false)),
+            (Op::Isfinite, B | I) => self.konst(Scalar::Bool(true)),
+            (Op::Isnan, F) => self.b.ins().fcmp(FloatCC::Unordered, a, a),
+            (Op::Isinf | Op::Isfinite, F) => {
+                let abs = self.b.ins().fabs(a);
+                let inf = self.num(d, f64::INFINITY);
+                let cc = if op == Op::Isinf { FloatCC::Equal } else { FloatCC::LessThan };
+                self.b.ins().fcmp(cc, abs, inf)
+            }
+            (Op::Signbit, B) => self.konst(Scalar::Bool(false)),
+            (Op::Signbit, I) => {
+                let zero = self.num(d, 0.0);
+                self.b.ins().icmp(IntCC::SignedLessThan, a, zero)
+            }
+            (Op::Signbit, F) => {
+                // is_sign_negative: the sign bit, NaN included.
+                let id = if d == DType::Float32 { DType::Int32 } else { DType::Int64 };
+                let it = self.ty(id);
+                let bits = self.b.ins().bitcast(it, MemFlagsData::new(), a);
+                let zero = self.num(id, 0.0);
+                self.b.ins().icmp(IntCC::SignedLessThan, bits, zero)
+            }
+            (Op::OnesLike, _) => self.konst(Scalar::Bool(true).cast(d)),
+            (Op::Imag, _) => self.konst(Scalar::Bool(false).cast(d)),
+            _ => return Err(unsupported()),
+        })
+    }
+
+    /// An integer constant of dtype `d` in the current mode.
+    pub(super) fn int_const(&mut self, d: DType, c: i64) -> Value {
+        let s = if d == DType::Int32 { Scalar::Int32(c as i32) } else { Scalar::Int64(c) };
+        self.konst(s)
+    }
+
+    /// `f` applied to each lane of the vector `v` in scalar mode.
+    pub(super) fn per_lane(&mut self, v: Value, f: impl Fn(&mut Self, Value) -> Value) -> Value {
+        let lanes = self.b.func.dfg.value_type(v).lane_count();
+        let mode = std::mem::replace(&mut self.mode, Mode::Scalar);
+        let mut acc = v;
+        for l in 0..lanes as u8 {
+            let x = self.b.ins().extractlane(v, l);
+            let y = f(self, x);
+            acc = self.b.ins().insertlane(acc, y, l);
+        }
+        self.mode = mode;
+        acc
+    }
+
+    /// `x * c` for an `I64X2` vector `x`, wrapping. x86 has no 64-bit
+    /// vector multiply before AVX-512 (Cranelift emits three `pmuludq`
+    /// and five more instructions), so constants of the form ±2^k, ±(2^k
+    /// ± 1) become a shift and an add or subtract; any other constant is
+    /// multiplied lane by lane.
+    fn mul_i64x2_const(&mut self, x: Value, c: i64) -> Value {
+        let m = c.unsigned_abs();
+        let shl = |l: &mut Self, v: Value, k: u32| {
+            let k = l.b.ins().iconst(types::I32, k as i64);
+            l.b.ins().ishl(v, k)
+        };
+        let r = match m {
+            0 => return self.int_const(DType::Int64, 0),
+            1 => x,
+            _ if m.is_power_of_two() => shl(self, x, m.trailing_zeros()),
+            _ if (m - 1).is_power_of_two() => {
+                let t = shl(self, x, (m - 1).trailing_zeros());
+                self.b.ins().iadd(t, x)
+            }
+            _ if (m + 1).is_power_of_two() => {
+                let t = shl(self, x, (m + 1).trailing_zeros());
+                self.b.ins().isub(t, x)
+            }
+            _ => return self.per_lane(x, |l, v| l.b.ins().imul_imm_s(v, c)),
+        };
+        // m * x wraps like c * x; -(m * x) is c * x for c < 0 (also for
+        // c == i64::MIN, where m * x is x << 63).
+        if c < 0 { self.b.ins().ineg(r) } else { r }
+    }
+}

@@ -1,0 +1,194 @@
+//! How each node lowers, and what follows from it for a stage: whether
+//! it gets the vector loop ([`vector_shape`]) and whether that loop folds
+//! its reduction ([`fused`]).
+//!
+//! [`lowering`] is the one place that decides, per node, between native
+//! vector instructions, native scalar instructions and a helper call
+//! ([`helpers::helper`] is only asked from here). The stage's vector shape
+//! is derived from it once per stage (stored on [`Stage::vector`]), and
+//! the node lowering (`lower_op.rs`) follows the same answer: a node in
+//! the vector loop is one [`lowering`] calls [`Lowering::Vector`], and a
+//! helper is called only where it says [`Lowering::Helper`].
+//!
+//! ## Vectorisation
+//!
+//! A stage gets the vector loop (with the scalar loop as its tail) when
+//! every array node it computes lowers as [`Lowering::Vector`] and has
+//! one element width W (4 or 8 bytes) — bool nodes aside, which are lane
+//! masks of width W (all ones / zero) inside the vector loop. Lanes:
+//! `I32X4`/`F32X4` or `I64X2`/`F64X2`; a stage of bools only has 16
+//! one-byte lanes (`I8X16`); see `loops.rs` for how bool arrays are loaded
+//! and stored as masks.
+//!
+//! Integer `//` `%` `fmod` by a constant are vectorised (`divide.rs`).
+//!
+//! Not vectorised (scalar loop only): stages calling helpers
+//! (transcendentals, float `//` `%` `fmod`, `power`), integer `//` `%`
+//! `fmod` by a non-constant divisor and shifts (no vector division or
+//! per-lane shift counts in CLIF),
+//! mixed widths (`float32` with `int64`, width-changing casts), 0-d results.
+//! If Cranelift cannot lower some vector instruction on the host, the stage
+//! is compiled again with the scalar loop only (`emit.rs`).
+
+use crate::dtype::{DType, Scalar};
+use crate::ir::{Node, NodeId, NodeOp, Program, Shape};
+use crate::jit::JitOptions;
+use crate::jit::helpers::{self, Helper};
+use crate::jit::plan::{Stage, StageKind};
+use crate::ops::{Op, Reduce};
+
+/// How a node is computed, from its operation and dtypes alone.
+///
+/// 0-d nodes are computed once, before the loops, in scalar mode: only
+/// array nodes are ever lowered in the vector loop.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Lowering {
+    /// Native instructions, in the vector loop as in the scalar loop.
+    Vector,
+    /// Native instructions, in the scalar loop only: 0-d leaves
+    /// (constants, full reductions), integer `//` `%` `fmod` by a
+    /// non-constant divisor, shifts, width-changing casts.
+    Scalar,
+    /// A call of this `extern "C"` helper per element, in the scalar loop
+    /// only.
+    Helper(Helper),
+}
+
+impl Lowering {
+    /// Whether a node lowered this way may be in the vector loop.
+    pub(super) fn vectorises(self) -> bool {
+        matches!(self, Lowering::Vector)
+    }
+}
+
+/// How node `n` of `p` lowers (see [`Lowering`]).
+pub(super) fn lowering(p: &Program, n: &Node) -> Lowering {
+    match n.op {
+        NodeOp::Input(_) | NodeOp::ReduceAxis(..) | NodeOp::Fill(_) => Lowering::Vector,
+        NodeOp::Const(_) | NodeOp::Reduce(_) => Lowering::Scalar,
+        NodeOp::Cast => {
+            let from = p.node(n.args[0]).dtype;
+            if from == DType::Bool || n.dtype == DType::Bool || from.size() == n.dtype.size() {
+                Lowering::Vector
+            } else {
+                Lowering::Scalar
+            }
+        }
+        NodeOp::Op(op) => {
+            if let Some(h) = helpers::helper(op, operand_dtype(p, n, op)) {
+                return Lowering::Helper(h);
+            }
+            match op {
+                // By a constant: shifts, masks and multiply-highs, no guard.
+                Op::FloorDiv | Op::Mod | Op::Fmod if const_divisor(p, n).is_some() => Lowering::Vector,
+                // No vector division or per-lane shift counts in CLIF; an
+                // integer `power` has a helper, a bool one none at all.
+                Op::FloorDiv | Op::Mod | Op::Fmod | Op::Shl | Op::Shr | Op::Pow => Lowering::Scalar,
+                _ => Lowering::Vector,
+            }
+        }
+    }
+}
+
+/// The dtype of an operation's operands: `where`'s branches (its result's
+/// dtype), else the first operand's (the type checker made all operands
+/// alike).
+pub(super) fn operand_dtype(p: &Program, n: &Node, op: Op) -> DType {
+    if op == Op::Where { n.dtype } else { p.node(n.args[0]).dtype }
+}
+
+/// The vector loop of a stage: `lanes` lanes of `width` bytes (16 bytes
+/// in all); bool nodes are lane masks of `width` bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(in crate::jit) struct VectorShape {
+    pub(super) lanes: u32,
+    pub(super) width: u32,
+}
+
+/// A reduction fused into a stage's vector loop (see [`fused`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(in crate::jit) enum Fold {
+    /// Float `sum`/`mean`: each leaf (at most 128 elements) summed in
+    /// NumPy's pairwise-block order (`Lowerer::build_leaves`).
+    Pairwise,
+    /// Integer `sum` (into int64, wrapping): any grouping is exact.
+    Sum,
+    /// bool `any` / `all`.
+    Any,
+    All,
+    /// Integer `min` / `max` (exact in any grouping: equal integers are
+    /// indistinguishable, unlike float zeros and NaNs).
+    Min,
+    Max,
+}
+
+/// The reduction a stage's vector loop accumulates itself, if any: a float
+/// `sum`/`mean` into the argument's dtype, an integer `sum` into int64,
+/// `any`/`all` of bools, integer `min`/`max`; in a stage that vectorises.
+/// The rest (`prod`, float `min`/`max`, integer `mean`, and every
+/// reduction of a stage that does not vectorise) is computed by Rust from
+/// blocks of the argument the stage's element function writes to a buffer.
+pub(in crate::jit) fn fused(p: &Program, stage: &Stage, options: &JitOptions) -> Option<Fold> {
+    let StageKind::Reduce(id) = stage.kind else { return None };
+    let (NodeOp::Reduce(r) | NodeOp::ReduceAxis(r, _)) = p.node(id).op else { return None };
+    let arg = p.node(stage.root).dtype;
+    let out = p.node(id).dtype;
+    let int = matches!(arg, DType::Int32 | DType::Int64);
+    let fold = match r {
+        Reduce::Sum | Reduce::Mean if arg.is_float() && out == arg => Fold::Pairwise,
+        Reduce::Sum if int && out == DType::Int64 => Fold::Sum,
+        Reduce::Any if arg == DType::Bool => Fold::Any,
+        Reduce::All if arg == DType::Bool => Fold::All,
+        Reduce::Min if int && out == arg => Fold::Min,
+        Reduce::Max if int && out == arg => Fold::Max,
+        _ => return None,
+    };
+    (options.vectorise && stage.vector.is_some()).then_some(fold)
+}
+
+/// The vector shape of a stage computing `nodes` (in topological order)
+/// and storing `root`, if it can be vectorised (see the module docs). A
+/// stage that mixes element widths gets `None`: the whole stage degrades
+/// to the scalar loop. Computed once per stage, by the plan
+/// ([`Stage::vector`]).
+pub(in crate::jit) fn vector_shape(p: &Program, root: NodeId, nodes: &[NodeId]) -> Option<VectorShape> {
+    if p.node(root).shape() != Shape::Array {
+        return None;
+    }
+    let mut width = None;
+    for &id in nodes {
+        let n = p.node(id);
+        if n.shape() != Shape::Array {
+            continue;
+        }
+        if n.dtype != DType::Bool {
+            let w = n.dtype.size();
+            if *width.get_or_insert(w) != w {
+                // Mixed widths: scalar loop only, for the whole stage.
+                return None;
+            }
+        }
+        if !lowering(p, n).vectorises() {
+            return None;
+        }
+    }
+    // A stage of bools only: 16 one-byte lanes.
+    let width = width.unwrap_or(1) as u32;
+    Some(VectorShape { lanes: 16 / width, width })
+}
+
+/// The divisor of an integer `//`, `%` or `fmod` node, if it is a
+/// constant (a literal, or a fill of one).
+pub(super) fn const_divisor(p: &Program, n: &Node) -> Option<i64> {
+    const_int(p, *n.args.get(1)?)
+}
+
+/// The value of node `id` if it is an integer constant (a literal, or a
+/// fill of one).
+pub(super) fn const_int(p: &Program, id: NodeId) -> Option<i64> {
+    match p.node(id).op {
+        NodeOp::Const(Scalar::Int32(c)) | NodeOp::Fill(Scalar::Int32(c)) => Some(c as i64),
+        NodeOp::Const(Scalar::Int64(c)) | NodeOp::Fill(Scalar::Int64(c)) => Some(c),
+        _ => None,
+    }
+}
