@@ -387,10 +387,17 @@ impl<'a> ArrayMut<'a> {
     /// Splits the buffer into `parts` contiguous pieces (at most; fewer
     /// when it is short), each with the index of its first element.
     pub fn split(self, parts: usize) -> Vec<(usize, ArrayMut<'a>)> {
-        let per = self.len().div_ceil(parts.max(1)).max(1);
+        let per = self.len().div_ceil(parts.max(1));
+        self.chunks(per)
+    }
+
+    /// Cuts the buffer into pieces of `n` elements (at least 1; the last
+    /// may be shorter), each with the index of its first element.
+    pub fn chunks(self, n: usize) -> Vec<(usize, ArrayMut<'a>)> {
+        let n = n.max(1);
         macro_rules! go {
             ($v:expr, $variant:ident) => {
-                $v.chunks_mut(per).enumerate().map(|(k, c)| (k * per, ArrayMut::$variant(c))).collect()
+                $v.chunks_mut(n).enumerate().map(|(k, c)| (k * n, ArrayMut::$variant(c))).collect()
             };
         }
         match self {

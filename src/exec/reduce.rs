@@ -431,9 +431,9 @@ pub fn axis(r: Reduce, out: DType, arg: DType, shape: &[usize], axis: usize, src
         Ok(())
     };
     let errors: Vec<&'static str> = if par && outer > 1 && outer * inner * len >= PAR_MIN {
-        chunks(&mut result, inner).into_par_iter().filter_map(|(o, mut d)| row(o, &mut d).err()).collect()
+        result.as_mut().chunks(inner).into_par_iter().filter_map(|(at, mut d)| row(at / inner.max(1), &mut d).err()).collect()
     } else {
-        chunks(&mut result, inner).into_iter().filter_map(|(o, mut d)| row(o, &mut d).err()).collect()
+        result.as_mut().chunks(inner).into_iter().filter_map(|(at, mut d)| row(at / inner.max(1), &mut d).err()).collect()
     };
     match errors.first() {
         Some(e) => Err(*e),
@@ -468,18 +468,3 @@ fn set(d: &mut ArrayMut<'_>, j: usize, v: Scalar) {
     }
 }
 
-/// `d` cut into rows of `n` elements, each with its row number.
-fn chunks(d: &mut ArrayData, n: usize) -> Vec<(usize, ArrayMut<'_>)> {
-    macro_rules! go {
-        ($v:expr, $variant:ident) => {
-            $v.chunks_mut(n).enumerate().map(|(k, c)| (k, ArrayMut::$variant(c))).collect()
-        };
-    }
-    match d {
-        ArrayData::Bool(v) => go!(v, Bool),
-        ArrayData::Int32(v) => go!(v, Int32),
-        ArrayData::Int64(v) => go!(v, Int64),
-        ArrayData::Float32(v) => go!(v, Float32),
-        ArrayData::Float64(v) => go!(v, Float64),
-    }
-}
