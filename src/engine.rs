@@ -4,9 +4,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::array::{Array, ArrayData, ArrayMut, Input};
-use crate::dtype::DType;
+use crate::dtype::{DType, Scalar};
 use crate::error::Error;
 use crate::ir::{self, Program, Signature};
+use crate::syntax::{Ast, ast::ExprId};
 use crate::{exec, interp, jit, layout, syntax};
 
 /// Which evaluator runs compiled programs.
@@ -102,9 +103,11 @@ impl Config {
 /// Compiles programs into [`Kernel`]s. `Send + Sync`; clones share one
 /// kernel cache.
 ///
-/// The cache is keyed by (program text, signature, backend) — the CPU
-/// features are fixed for the process — and bounded (LRU), so a REPL or a
-/// server compiling many distinct programs does not grow without bound.
+/// The cache is keyed by what was compiled (a program text; or a parsed
+/// text, the expression and its bound numbers), the signature and the
+/// backend (the CPU features are fixed for the process), and bounded
+/// (LRU), so a REPL or a server compiling many distinct programs does not
+/// grow without bound.
 /// Machine code is freed when the last [`Kernel`] using it drops.
 #[derive(Clone, Debug)]
 pub struct Engine {
@@ -121,9 +124,22 @@ impl Default for Engine {
 
 #[derive(Debug, Default)]
 struct Cache {
-    map: HashMap<(String, Signature, Backend), (Kernel, u64)>,
+    map: HashMap<Key, (Kernel, u64)>,
     tick: u64,
 }
+
+/// What a kernel was compiled from: a program text, or one expression of
+/// a parsed program text with names bound to Python numbers (their dtype
+/// and bits).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Source {
+    Text(String),
+    /// A whole program handed over parsed (its text).
+    Parsed(String),
+    Expr { text: String, root: u32, numbers: Vec<(String, DType, u64)> },
+}
+
+type Key = (Source, Signature, Backend);
 
 impl Engine {
     pub fn new(config: Config) -> Engine {
@@ -148,20 +164,51 @@ impl Engine {
     /// Parses, type-checks and compiles `program` for inputs of `signature`,
     /// or returns the cached kernel for the same text and signature.
     pub fn compile(&self, program: &str, signature: &Signature) -> Result<Kernel, Error> {
-        let backend = self.config.backend;
+        // Looking up by borrowed parts would need a custom key type; the key
+        // is small next to a compile, and a hit allocates only it.
+        let key = (Source::Text(program.to_string()), signature.clone(), self.config.backend);
+        self.cached_or(key, || self.compile_uncached(program, signature))
+    }
+
+    /// Compiles a program already parsed: `ast` is `syntax::parse(source)`
+    /// (the REPL parses a line once and hands the tree on). Cached like
+    /// [`Engine::compile`].
+    pub fn compile_ast(&self, ast: &Ast, source: &str, signature: &Signature) -> Result<Kernel, Error> {
+        let key = (Source::Parsed(source.to_string()), signature.clone(), self.config.backend);
+        self.cached_or(key, || self.build(ir::lower(ast, signature, source)?))
+    }
+
+    /// Compiles one expression `root` of `ast`, parsed from `source`, as a
+    /// program of its own, with the names of `numbers` bound to Python
+    /// numbers (see [`ir::lower_expr`]): no second parse, and errors point
+    /// into `source`. Cached like [`Engine::compile`].
+    pub fn compile_expr(
+        &self,
+        ast: &Ast,
+        root: ExprId,
+        source: &str,
+        signature: &Signature,
+        numbers: &[(&str, Scalar)],
+    ) -> Result<Kernel, Error> {
+        let numbers_key = numbers.iter().map(|(n, v)| (n.to_string(), v.dtype(), jit::slot_bits(*v))).collect();
+        let key = (Source::Expr { text: source.to_string(), root: root.0, numbers: numbers_key }, signature.clone(), self.config.backend);
+        self.cached_or(key, || self.build(ir::lower_expr(ast, root, signature, source, numbers)?))
+    }
+
+    /// The cached kernel for `key`, or a new one from `compile`, kept
+    /// (least recently used first out).
+    fn cached_or(&self, key: Key, compile: impl FnOnce() -> Result<Kernel, Error>) -> Result<Kernel, Error> {
         if self.config.cache_capacity > 0
             && let Ok(mut c) = self.cache.lock()
         {
             c.tick += 1;
             let tick = c.tick;
-            // Looking up by borrowed parts would need a custom key type; the
-            // key is small next to a compile, and a hit allocates only it.
-            if let Some(entry) = c.map.get_mut(&(program.to_string(), signature.clone(), backend)) {
+            if let Some(entry) = c.map.get_mut(&key) {
                 entry.1 = tick;
                 return Ok(entry.0.clone());
             }
         }
-        let k = self.compile_uncached(program, signature)?;
+        let k = compile()?;
         if self.config.cache_capacity > 0
             && let Ok(mut c) = self.cache.lock()
         {
@@ -171,7 +218,7 @@ impl Engine {
                 c.map.remove(&oldest);
             }
             let tick = c.tick;
-            c.map.insert((program.to_string(), signature.clone(), backend), (k.clone(), tick));
+            c.map.insert(key, (k.clone(), tick));
         }
         Ok(k)
     }
@@ -179,7 +226,11 @@ impl Engine {
     /// Compiles without looking at or filling the cache.
     pub fn compile_uncached(&self, program: &str, signature: &Signature) -> Result<Kernel, Error> {
         let ast = syntax::parse(program)?;
-        let ir = ir::lower(&ast, signature, program)?;
+        self.build(ir::lower(&ast, signature, program)?)
+    }
+
+    /// A kernel of the configured backend for a typed program.
+    fn build(&self, ir: Program) -> Result<Kernel, Error> {
         let evaluator = match self.config.backend {
             Backend::Jit => Evaluator::Jit(Box::new(jit::compile(&ir)?)),
             Backend::Interp => Evaluator::Interp(ir),

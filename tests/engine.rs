@@ -111,3 +111,41 @@ fn many_threads_share_one_engine_and_its_cache() {
     });
     assert_eq!(engine.cached(), 2);
 }
+
+#[test]
+fn one_expression_of_a_parsed_program_compiles_on_its_own() {
+    // The REPL's path: a line parsed once, each statement compiled from the
+    // tree, earlier Python numbers of the line bound as weak numbers.
+    let text = "x = 3; y = f * x + g";
+    let ast = numjet::syntax::parse(text).unwrap();
+    let root = numjet::syntax::Ast::stmt_value(&ast.stmts[1]);
+    let f = [1.5f32, 2.0];
+    let sig = Signature::new().array("f", DType::Float32);
+    let numbers = [("x", numjet::Scalar::Int64(3)), ("g", numjet::Scalar::Float64(0.25))];
+    let engine = Engine::default();
+    let k = engine.compile_expr(&ast, root, text, &sig, &numbers).unwrap();
+    // Weak: float32, as `f * 3 + 0.25` would be.
+    assert_eq!(k.dtype(), DType::Float32);
+    assert!(!k.program().weak_result());
+    assert_eq!(k.eval(&[(&f).into()]).unwrap().as_f32().unwrap(), &[4.75, 6.25]);
+    // The same expression with the same numbers is a cache hit; other
+    // numbers are another kernel.
+    let cached = engine.cached();
+    engine.compile_expr(&ast, root, text, &sig, &numbers).unwrap();
+    assert_eq!(engine.cached(), cached);
+    engine.compile_expr(&ast, root, text, &sig, &[("x", numjet::Scalar::Int64(4)), numbers[1]]).unwrap();
+    assert_eq!(engine.cached(), cached + 1);
+    // A statement that is a Python number says so.
+    let first = numjet::syntax::Ast::stmt_value(&ast.stmts[0]);
+    assert!(engine.compile_expr(&ast, first, text, &Signature::new(), &[]).unwrap().program().weak_result());
+    // Errors point into the whole text: `f` unbound.
+    let err = engine.compile_expr(&ast, root, text, &Signature::new(), &numbers).unwrap_err();
+    assert!(matches!(err, Error::UnknownName(_)), "{err:?}");
+    assert_eq!(err.span().map(|s| &text[s.range()]), Some("f"));
+    // A number that is not a Python number's value, or an expression past
+    // the tree, is an input error.
+    let bad = [("x", numjet::Scalar::Int32(3))];
+    assert!(matches!(engine.compile_expr(&ast, root, text, &sig, &bad), Err(Error::Input(_))));
+    let past = numjet::syntax::ast::ExprId(ast.exprs.len() as u32);
+    assert!(matches!(engine.compile_expr(&ast, past, text, &sig, &[]), Err(Error::Input(_))));
+}

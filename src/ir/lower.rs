@@ -41,32 +41,7 @@ struct Arg {
 
 /// Lowers a parsed program against a signature.
 pub fn lower(ast: &Ast, signature: &Signature, source: &str) -> Result<Program, Error> {
-    let mut in_compare = vec![None; ast.exprs.len()];
-    for e in &ast.exprs {
-        if let ExprKind::Compare { first, rest } = &e.kind {
-            for x in std::iter::once(first).chain(rest.iter().map(|(_, x)| x)) {
-                if !ast.expr(*x).parenthesized {
-                    in_compare[x.0 as usize] = Some(e.span);
-                }
-            }
-        }
-    }
-    let mut cx = Lowerer {
-        rep: Reporter::new(source),
-        in_compare,
-        nodes: Vec::new(),
-        spans: Vec::new(),
-        cse: HashMap::new(),
-        env: HashMap::new(),
-        input_ndim: signature.params.iter().map(|p| p.ndim).collect(),
-    };
-    for (i, p) in signature.params.iter().enumerate() {
-        if cx.env.contains_key(&p.name) {
-            return Err(Error::Input(format!("input `{}` is declared twice", p.name)));
-        }
-        let id = cx.emit(NodeOp::Input(i), vec![], p.dtype, p.shape(), Span::default());
-        cx.env.insert(p.name.clone(), Arg { val: Val::Node(id), span: Span::default() });
-    }
+    let mut cx = Lowerer::new(ast, signature, source)?;
     let mut vals: Vec<Option<Arg>> = vec![None; ast.exprs.len()];
     let mut next = 0usize;
     let mut last = None;
@@ -85,23 +60,64 @@ pub fn lower(ast: &Ast, signature: &Signature, source: &str) -> Result<Program, 
         last = Some(v);
     }
     let last = last.expect("parser guarantees one statement");
-    let weak = matches!(last.val, Val::Weak(_));
-    let result = match last.val {
-        Val::Node(id) => id,
-        // A program with no inputs: NumPy's default dtype for the kind.
-        Val::Weak(w) => {
-            let d = match w {
-                Weak::Bool(_) => DType::Bool,
-                Weak::Int(_) => DType::Int64,
-                Weak::Float(_) => DType::Float64,
-            };
-            let s = cx.weak_to(w, d, last.span)?;
-            cx.constant(s, last.span)
+    cx.result(last, signature)
+}
+
+/// Lowers one expression of a parsed program, `root` (a statement's value
+/// or any expression in it), as a program of its own: only the
+/// expressions it reads are lowered, against `signature`, with the names
+/// of `numbers` bound to Python numbers (NEP 50 "weak", exactly as if the
+/// program had assigned them a literal: `x` bound to `3` makes `f32 * x`
+/// float32). Spans and messages refer to `source`, the whole program
+/// text. `numbers` holds `Bool`, `Int64` and `Float64` values (what a weak
+/// result evaluates to, see [`Program::weak_result`]).
+///
+/// This is how the REPL compiles each statement of a line once, from the
+/// line's one parse.
+pub fn lower_expr(
+    ast: &Ast,
+    root: ExprId,
+    signature: &Signature,
+    source: &str,
+    numbers: &[(&str, Scalar)],
+) -> Result<Program, Error> {
+    let n = root.0 as usize;
+    if n >= ast.exprs.len() {
+        return Err(Error::Input(format!("expression {n} is not in the program")));
+    }
+    let mut cx = Lowerer::new(ast, signature, source)?;
+    for &(name, v) in numbers {
+        let w = match v {
+            Scalar::Bool(b) => Weak::Bool(b),
+            Scalar::Int64(i) => Weak::Int(i.into()),
+            Scalar::Float64(f) => Weak::Float(f),
+            other => return Err(Error::Input(format!("`{name}` is bound to {other:?}, which is not a Python number"))),
+        };
+        if cx.env.insert(name.to_string(), Arg { val: Val::Weak(w), span: Span::default() }).is_some() {
+            return Err(Error::Input(format!("`{name}` is both an input and a number")));
         }
-    };
-    let mut p = cx.finish(result, signature.clone())?;
-    p.weak = weak;
-    Ok(p)
+    }
+    // The expressions `root` reads: operands precede their users, so one
+    // backward pass marks them and one forward pass lowers them.
+    let mut need = vec![false; n + 1];
+    need[n] = true;
+    for i in (0..=n).rev() {
+        if need[i] {
+            for o in ast.expr(ExprId(i as u32)).kind.operands() {
+                let o = o.0 as usize;
+                if o >= i {
+                    return Err(Error::Input("malformed syntax tree: an operand after its user".into()));
+                }
+                need[o] = true;
+            }
+        }
+    }
+    let mut vals: Vec<Option<Arg>> = vec![None; ast.exprs.len()];
+    for i in (0..=n).filter(|&i| need[i]) {
+        vals[i] = Some(cx.expr(ast, ExprId(i as u32), &vals)?);
+    }
+    let last = vals[n].expect("lowered");
+    cx.result(last, signature)
 }
 
 struct Lowerer {
@@ -142,6 +158,58 @@ fn scalar_bits(s: Scalar) -> u64 {
 type LResult<T> = Result<T, Error>;
 
 impl Lowerer {
+    /// A lowerer for `ast`, with the signature's inputs bound.
+    fn new(ast: &Ast, signature: &Signature, source: &str) -> Result<Lowerer, Error> {
+        let mut in_compare = vec![None; ast.exprs.len()];
+        for e in &ast.exprs {
+            if let ExprKind::Compare { first, rest } = &e.kind {
+                for x in std::iter::once(first).chain(rest.iter().map(|(_, x)| x)) {
+                    if !ast.expr(*x).parenthesized {
+                        in_compare[x.0 as usize] = Some(e.span);
+                    }
+                }
+            }
+        }
+        let mut cx = Lowerer {
+            rep: Reporter::new(source),
+            in_compare,
+            nodes: Vec::new(),
+            spans: Vec::new(),
+            cse: HashMap::new(),
+            env: HashMap::new(),
+            input_ndim: signature.params().iter().map(|p| p.ndim).collect(),
+        };
+        for (i, p) in signature.params().iter().enumerate() {
+            if cx.env.contains_key(&p.name) {
+                return Err(Error::Input(format!("input `{}` is declared twice", p.name)));
+            }
+            let id = cx.emit(NodeOp::Input(i), vec![], p.dtype, p.shape(), Span::default());
+            cx.env.insert(p.name.clone(), Arg { val: Val::Node(id), span: Span::default() });
+        }
+        Ok(cx)
+    }
+
+    /// The program whose result is `last`.
+    fn result(mut self, last: Arg, signature: &Signature) -> Result<Program, Error> {
+        let weak = matches!(last.val, Val::Weak(_));
+        let result = match last.val {
+            Val::Node(id) => id,
+            // A program with no inputs: NumPy's default dtype for the kind.
+            Val::Weak(w) => {
+                let d = match w {
+                    Weak::Bool(_) => DType::Bool,
+                    Weak::Int(_) => DType::Int64,
+                    Weak::Float(_) => DType::Float64,
+                };
+                let s = self.weak_to(w, d, last.span)?;
+                self.constant(s, last.span)
+            }
+        };
+        let mut p = self.finish(result, signature.clone())?;
+        p.weak = weak;
+        Ok(p)
+    }
+
     fn type_err(&self, span: Span, msg: impl Into<String>) -> Error {
         Error::Type(self.rep.at(span, msg))
     }

@@ -27,7 +27,7 @@
 mod lower;
 mod print;
 
-pub use lower::lower;
+pub use lower::{lower, lower_expr};
 
 use std::sync::Arc;
 

@@ -245,12 +245,6 @@ impl Ast {
     /// to the span it came from, so that an error in the printed text can
     /// point at the original. Iterative, like [`Ast::to_sexpr`].
     pub fn print_expr(&self, root: ExprId) -> Printed {
-        self.print_expr_with(root, &|_| None)
-    }
-
-    /// [`Ast::print_expr`], printing a name for which `subst` gives a text
-    /// as that text instead (mapped to the name's span).
-    pub fn print_expr_with(&self, root: ExprId, subst: &dyn Fn(&str) -> Option<String>) -> Printed {
         enum Task<'a> {
             Text(&'a str),
             Owned(String),
@@ -297,7 +291,7 @@ impl Ast {
                 ExprKind::Float(v) if v.is_infinite() => rev.push(Task::Text("1e999")),
                 ExprKind::Float(v) => rev.push(Task::Owned(format!("{v:?}"))),
                 ExprKind::Bool(b) => rev.push(Task::Text(if *b { "True" } else { "False" })),
-                ExprKind::Name(n) => rev.push(subst(n).map_or(Task::Text(n), Task::Owned)),
+                ExprKind::Name(n) => rev.push(Task::Text(n)),
                 ExprKind::Unary { op, operand } => {
                     rev.push(Task::Expr(*operand));
                     rev.push(Task::Text(if *op == UnaryOp::Not { "not " } else { op.symbol() }));

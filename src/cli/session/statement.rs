@@ -1,24 +1,24 @@
 //! Statements: a line is parsed once, then each statement's value is either
 //! a constructor call (read from the tree, [`super::construct`]) or one
-//! compile of its expression, printed back from the tree.
+//! compile of its expression from the tree ([`numjet::Engine::compile_expr`]).
 
 use std::io::Write;
-use std::sync::Arc;
 
 use numjet::syntax::Ast;
 use numjet::syntax::ast::{ExprId, ExprKind, Stmt};
-use numjet::{Array, Backend, Engine, Error, Input, Kernel, Scalar, Signature};
+use numjet::{Array, Backend, Error, Input, Kernel, Scalar, Signature};
 
 use super::construct::CONSTRUCTORS;
 use super::{Session, Var, data, emit, located, show};
 
-/// A parsed statement text, and the values its line has bound so far:
-/// later statements of a line read them, and nothing is bound in the
-/// session until the whole line has succeeded.
+/// A parsed statement text, and the values its line has bound so far
+/// (with the Python number each one is, if it is one): later statements
+/// of a line read them, and nothing is bound in the session until the
+/// whole line has succeeded.
 pub(super) struct Source<'a> {
     pub ast: &'a Ast,
     pub text: &'a str,
-    pub line: Vec<(String, Var, Option<String>)>,
+    pub line: Vec<(String, Var, Option<Scalar>)>,
 }
 
 impl Source<'_> {
@@ -26,30 +26,24 @@ impl Source<'_> {
         self.ast.expr(id)
     }
 
-    /// The literal a later statement of the line reads for `name`, when
-    /// the line bound it to a Python number (`x = 3`): inside a line that
-    /// number stays weak (NEP 50), as if the line were one program, so
-    /// `x = 3; y = x + f32` is float32. Across lines a variable is a 0-d
-    /// array of its dtype.
-    fn weak_literal(&self, name: &str) -> Option<String> {
-        self.line.iter().rev().find(|(n, ..)| n == name).and_then(|(.., w)| w.clone())
+    /// The names the line bound to Python numbers (`x = 3`), latest
+    /// binding first wins: inside a line such a number stays weak (NEP
+    /// 50), as if the line were one program, so `x = 3; y = x + f32` is
+    /// float32. Across lines a variable is a 0-d array of its dtype.
+    fn numbers(&self) -> Vec<(&str, Scalar)> {
+        let mut seen: Vec<&str> = Vec::new();
+        let mut out = Vec::new();
+        for (name, _, number) in self.line.iter().rev() {
+            if seen.contains(&name.as_str()) {
+                continue;
+            }
+            seen.push(name);
+            if let Some(v) = number {
+                out.push((name.as_str(), *v));
+            }
+        }
+        out
     }
-}
-
-/// Program text for a weak result's value that reads back as the same
-/// Python number, or `None` (the value is then bound as a 0-d array):
-/// `nan` only when no variable shadows the constant and the value is the
-/// constant's bits.
-fn weak_text(v: Scalar, shadowed: impl Fn(&str) -> bool) -> Option<String> {
-    let paren = |t: String| if t.starts_with('-') { format!("({t})") } else { t };
-    Some(match v {
-        Scalar::Bool(b) => (if b { "True" } else { "False" }).to_string(),
-        Scalar::Int64(i) => paren(i.to_string()),
-        Scalar::Float64(f) if f.is_nan() => (f.to_bits() == f64::NAN.to_bits() && !shadowed("nan")).then(|| "nan".to_string())?,
-        Scalar::Float64(f) if f.is_infinite() => paren(if f > 0.0 { "1e999" } else { "-1e999" }.to_string()),
-        Scalar::Float64(f) => paren(format!("{f:?}")),
-        _ => return None,
-    })
 }
 
 /// The names an expression reads, in order of first use.
@@ -97,8 +91,8 @@ impl Session {
         for st in &ast.stmts {
             let (v, weak) = self.value(src, Ast::stmt_value(st))?;
             if let Stmt::Assign { target, .. } = st {
-                let literal = weak.then(|| v.to_scalar()).flatten().and_then(|s| weak_text(s, |n| self.lookup(src, n).is_some()));
-                src.line.push((target.name.clone(), v.clone().into(), literal));
+                let number = weak.then(|| v.to_scalar()).flatten();
+                src.line.push((target.name.clone(), v.clone().into(), number));
             }
             last = Some(v);
         }
@@ -120,33 +114,25 @@ impl Session {
         self.run_statements(&mut Source { ast: &ast, text, line: Vec::new() })
     }
 
-    /// Compiles and evaluates one expression of `src`. It is printed back
-    /// from the tree for the engine, and errors are moved from the printed
-    /// text to the statement's, so their carets land where the user wrote.
+    /// Compiles and evaluates one expression of `src`, from the tree.
     fn eval_expr(&self, src: &Source, id: ExprId) -> Result<(Array, bool), Error> {
         self.no_tuples(src, id)?;
-        let printed = src.ast.print_expr_with(id, &|n| src.weak_literal(n));
-        let mut names = names_in(src.ast, id);
-        names.retain(|n| src.weak_literal(n).is_none());
-        let at_source = |mut e: Error| {
-            if let Some(l) = e.located_mut() {
-                l.span = printed.original(l.span).unwrap_or(src.expr(id).span);
-                l.source = Arc::from(src.text);
-            }
-            e
-        };
-        let bound: Vec<(&str, &Var)> = names.iter().filter_map(|n| Some((*n, self.lookup(src, n)?))).collect();
+        let numbers = src.numbers();
+        let is_number = |n: &str| numbers.iter().any(|(m, _)| *m == n);
+        let names = names_in(src.ast, id);
+        let bound: Vec<(&str, &Var)> = names.iter().filter(|n| !is_number(n)).filter_map(|n| Some((*n, self.lookup(src, n)?))).collect();
         let engine = self.engine(self.backend);
         let sig = bound.iter().fold(Signature::new(), |s, (n, a)| s.input(n, &a.input()));
-        let kernel = engine.compile(&printed.text, &sig).map_err(|e| {
+        let compile = |sig: &Signature| engine.compile_expr(src.ast, id, src.text, sig, &numbers);
+        let kernel = compile(&sig).map_err(|e| {
             // A typo of a variable the expression does not read: the hint
             // comes from compiling against every variable.
             let all = src.line.iter().map(|(n, a, _)| (n.as_str(), a)).chain(self.vars.iter().map(|(n, a)| (n.as_str(), a)));
-            let all = all.fold(Signature::new(), |s, (n, a)| if s.position(n).is_some() { s } else { s.input(n, &a.input()) });
-            at_source(self.improve(&printed.text, e, engine, &all))
+            let all = all.fold(Signature::new(), |s, (n, a)| if is_number(n) || s.position(n).is_some() { s } else { s.input(n, &a.input()) });
+            improve(e, || compile(&all))
         })?;
         let inputs: Vec<Input> = bound.iter().map(|(_, a)| a.input()).collect();
-        Ok((kernel.eval(&inputs).map_err(at_source)?, kernel.program().weak_result()))
+        Ok((kernel.eval(&inputs)?, kernel.program().weak_result()))
     }
 
     /// A tuple is only a constructor's shape argument.
@@ -184,34 +170,35 @@ impl Session {
             }
         }
         let engine = self.engine(backend);
-        match engine.compile(text, &sig) {
+        match engine.compile_ast(&ast, text, &sig) {
             Ok(k) => Ok((k, arrays)),
             Err(e) => {
                 let all = self.vars.iter().fold(Signature::new(), |s, (n, a)| s.input(n, &a.input()));
-                Err(self.improve(text, e, engine, &all))
+                Err(improve(e, || engine.compile_ast(&ast, text, &all)))
             }
         }
     }
 
-    /// Better hints for errors: typos of variables the program does not
-    /// read (`all` is every variable), and constructors used inside an
-    /// expression.
-    fn improve(&self, text: &str, err: Error, engine: &Engine, all: &Signature) -> Error {
-        match err {
-            Error::UnknownName(_) => match engine.compile(text, all) {
-                Err(e @ Error::UnknownName(_)) => e,
-                _ => err,
-            },
-            Error::UnknownFunction(mut l) => {
-                let name = l.source.get(l.span.range()).unwrap_or("").to_string();
-                if CONSTRUCTORS.contains(&name.as_str()) {
-                    l.hint = Some(format!(
-                        "`{name}(...)` makes an array only as a whole statement: bind it first (`x = {name}(...)`), then use `x`"
-                    ));
-                }
-                Error::UnknownFunction(l)
+}
+
+/// Better hints for errors: typos of variables the program does not read
+/// (`retry` compiles it against every variable), and constructors used
+/// inside an expression.
+fn improve(err: Error, retry: impl FnOnce() -> Result<Kernel, Error>) -> Error {
+    match err {
+        Error::UnknownName(_) => match retry() {
+            Err(e @ Error::UnknownName(_)) => e,
+            _ => err,
+        },
+        Error::UnknownFunction(mut l) => {
+            let name = l.source.get(l.span.range()).unwrap_or("").to_string();
+            if CONSTRUCTORS.contains(&name.as_str()) {
+                l.hint = Some(format!(
+                    "`{name}(...)` makes an array only as a whole statement: bind it first (`x = {name}(...)`), then use `x`"
+                ));
             }
-            e => e,
+            Error::UnknownFunction(l)
         }
+        e => e,
     }
 }
