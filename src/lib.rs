@@ -85,7 +85,6 @@ pub mod ir;
 pub mod layout;
 pub mod ops;
 pub mod syntax;
-/// `.npy` files (the `npy` feature, part of the default `cli`).
 #[cfg(feature = "npy")]
 pub mod npy;
 /// `ndarray` interop (the `ndarray` feature): arrays and views of any

@@ -20,7 +20,7 @@
 //!   at least one). A node's shape is [`Shape::Array`] iff `ndim > 0`.
 //!   The concrete shapes are known only at evaluation
 //!   ([`crate::layout::shapes`]), where arrays that do not broadcast together
-//!   are an [`Error::Shape`](crate::Error::Shape).
+//!   are an [`Error::Shape`].
 //! - There are no spans in the nodes; `spans[i]` is the source text that
 //!   produced node `i`, for run-time error messages.
 
