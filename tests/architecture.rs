@@ -53,21 +53,49 @@ fn module_of(src: &Path, file: &Path) -> Option<String> {
     (!matches!(name.as_str(), "lib" | "main" | "cli")).then_some(name)
 }
 
-/// The modules a source text names as `crate::NAME`, with their line
+/// The modules a source text names as `crate::NAME` or in a group
+/// `crate::{a, b::c, ...}` (over several lines too), with their line
 /// numbers, outside `//` comments.
 fn crate_refs(text: &str) -> Vec<(usize, String)> {
+    // Comments blanked out, line breaks kept, so offsets give lines.
+    let code: String = text.lines().map(|l| l.split("//").next().unwrap_or("")).collect::<Vec<_>>().join("\n");
+    let ident = |s: &str| -> String { s.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect() };
+    let line_of = |at: usize| code[..at].matches('\n').count() + 1;
+    // An item of a group from `start` (in `code`): its line and first segment.
+    let item = |start: usize| {
+        let t = &code[start..];
+        let skip = t.len() - t.trim_start().len();
+        (line_of(start + skip), ident(&t[skip..]))
+    };
     let mut refs = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let code = line.split("//").next().unwrap_or("");
-        let mut rest = code;
-        while let Some(at) = rest.find("crate::") {
-            rest = &rest[at + "crate::".len()..];
-            let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-            if !name.is_empty() {
-                refs.push((i + 1, name));
+    let mut from = 0;
+    while let Some(found) = code[from..].find("crate::") {
+        let at = from + found + "crate::".len();
+        from = at;
+        let rest = &code[at..];
+        if let Some(group) = rest.strip_prefix('{') {
+            // The first path segment of every top-level item of the group.
+            let (mut depth, mut item_start) = (0usize, 0usize);
+            for (i, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => {
+                        refs.push(item(at + 1 + item_start));
+                        break;
+                    }
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        refs.push(item(at + 1 + item_start));
+                        item_start = i + 1;
+                    }
+                    _ => {}
+                }
             }
+        } else {
+            refs.push((line_of(at), ident(rest)));
         }
     }
+    refs.retain(|(_, name)| !name.is_empty());
     refs
 }
 
@@ -124,21 +152,22 @@ fn dependencies_point_one_way() {
 #[test]
 fn the_scan_sees_a_backward_dependency() {
     // The scan itself must be able to fail: a `jit` file naming `exec`,
-    // inline or in a `use`, and a sibling (`interp`), are reported; a
-    // comment is not.
+    // inline or in a `use`, a sibling (`interp`), and a later stage in a
+    // grouped `use` over several lines, are reported; a comment is not.
     let dir = std::env::temp_dir().join(format!("numjet-arch-{}", std::process::id()));
     let jit = dir.join("jit");
     std::fs::create_dir_all(&jit).unwrap();
     std::fs::write(
         jit.join("mod.rs"),
-        "// crate::engine in a comment is fine\nuse crate::ir::Program;\nuse crate::exec::run;\nfn f() { crate::interp::run(); }\n",
+        "// crate::engine in a comment is fine\nuse crate::ir::Program;\nuse crate::exec::run;\nfn f() { crate::interp::run(); }\nuse crate::{\n    dtype::DType,\n    engine,\n};\n",
     )
     .unwrap();
     let bad = violations(&dir);
     std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(bad.len(), 2, "{bad:?}");
+    assert_eq!(bad.len(), 3, "{bad:?}");
     assert!(bad[0].contains("mod.rs:3") && bad[0].contains("crate::exec"), "{bad:?}");
     assert!(bad[1].contains("mod.rs:4") && bad[1].contains("crate::interp"), "{bad:?}");
+    assert!(bad[2].contains("mod.rs:7") && bad[2].contains("crate::engine"), "{bad:?}");
 }
 
 #[test]

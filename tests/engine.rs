@@ -149,3 +149,11 @@ fn one_expression_of_a_parsed_program_compiles_on_its_own() {
     let past = numjet::syntax::ast::ExprId(ast.exprs.len() as u32);
     assert!(matches!(engine.compile_expr(&ast, past, text, &sig, &[]), Err(Error::Input(_))));
 }
+
+#[test]
+fn a_signature_past_the_dimension_limit_is_an_input_error() {
+    let sig = Signature::new().nd("a", DType::Float64, 33);
+    let err = Engine::default().compile("a + 1", &sig).unwrap_err();
+    assert!(matches!(&err, Error::Input(m) if m.contains("33 dimensions")), "{err:?}");
+    assert!(Engine::default().compile("a + 1", &Signature::new().nd("a", DType::Float64, 32)).is_ok());
+}

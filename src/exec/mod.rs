@@ -14,7 +14,7 @@
 //! gathered into (strided and broadcast leaves). So no evaluation copies a
 //! whole array: scratch memory is at most one block per leaf per thread.
 //! Kernels are called through the JIT's checked ABI (`jit::abi`) with
-//! borrowed slices: this module has no `unsafe`.
+//! borrowed slices: the only `unsafe` here is `alloc.rs`'s `madvise`.
 //!
 //! ## Threads
 //!
@@ -216,7 +216,7 @@ impl<'k, 'a> Run<'k, 'a> {
     /// on runs of whole leaves of at most `chunk` elements (or one leaf).
     fn sums(&self, on: &On<'_, '_>, start: usize, sizes: &[u32], out: &mut ArrayMut<'_>) {
         if out.len() != sizes.len() {
-            self.record(u32::MAX - 1, "internal error: leaf sums of the wrong length");
+            self.record(jit::NO_NODE, "internal error: leaf sums of the wrong length");
             return;
         }
         let (mut k, mut at) = (0, start);

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use super::{Node, NodeId, NodeOp, Program, Shape, Signature};
+use crate::array::MAX_NDIM;
 use crate::dtype::{DType, Kind, Scalar};
 use crate::error::{Error, Located, Reporter, Span, closest};
 use crate::ops::{self, BoolRule, EvalError, Op, Reduce, Rule};
@@ -182,6 +183,9 @@ impl Lowerer {
         for (i, p) in signature.params().iter().enumerate() {
             if cx.env.contains_key(&p.name) {
                 return Err(Error::Input(format!("input `{}` is declared twice", p.name)));
+            }
+            if p.ndim > MAX_NDIM {
+                return Err(Error::Input(format!("input `{}` has {} dimensions, more than numjet's limit of {MAX_NDIM}", p.name, p.ndim)));
             }
             let id = cx.emit(NodeOp::Input(i), vec![], p.dtype, p.shape(), Span::default());
             cx.env.insert(p.name.clone(), Arg { val: Val::Node(id), span: Span::default() });

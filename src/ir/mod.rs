@@ -247,7 +247,14 @@ impl Program {
                 NodeOp::ReduceAxis(r, axis) => {
                     (r.def().dtype)(arg(0).dtype) == n.dtype && axis < arg(0).ndim && n.ndim >= 1 && n.ndim + 1 == arg(0).ndim
                 }
-                NodeOp::Cast | NodeOp::Op(_) => n.ndim == max_ndim,
+                NodeOp::Cast => n.ndim == max_ndim,
+                // Operands of one dtype (the operation's operand dtype, to
+                // which lowering cast them); `where`'s condition is bool
+                // and its branches have the result's dtype.
+                NodeOp::Op(Op::Where) => {
+                    n.ndim == max_ndim && arg(0).dtype == DType::Bool && arg(1).dtype == n.dtype && arg(2).dtype == n.dtype
+                }
+                NodeOp::Op(_) => n.ndim == max_ndim && n.args.iter().all(|a| self.nodes[a.index()].dtype == arg(0).dtype),
             };
             if !ok {
                 return Err(invalid(&format!("node %{i} ({:?}) does not match its arguments or the signature", n.op)));

@@ -32,9 +32,12 @@
 //!    0-d inputs and reductions it evaluates, and `sizes[0..len]`; it
 //!    writes `out[0..len]` (elements of the stage root's dtype; for a leaf
 //!    function one per leaf, of the reduction's dtype) and `*status`. It
-//!    calls only the pure Rust helpers of `helpers.rs`, keeps its state in
-//!    registers and on its own stack, and never traps (divisions guard their divisors, casts
-//!    saturate). This rests on the program's invariants, which
+//!    stores only 0 or 1 into a bool output, so a `&mut [bool]` stays
+//!    valid (bools are 0/1 bytes in registers, inverted with `xor 1`, and
+//!    lane masks are stored `& 1`). It calls only the pure Rust helpers of
+//!    `helpers.rs`, keeps its state in registers and on its own stack, and
+//!    never traps (divisions guard their divisors, casts saturate). This
+//!    rests on the program's invariants, which
 //!    [`Program::new`](crate::ir::Program::new) verified, and on the code
 //!    generator, which checks the Cranelift type of every value it lowers
 //!    against its node's dtype.
@@ -72,7 +75,7 @@ type SumsFn = unsafe extern "C" fn(*const *const u8, *mut u8, *const u64, usize,
 
 /// The status of a call that could not be made, or found a bug: a failure
 /// of no node of the program.
-const NO_NODE: u32 = u32::MAX - 1;
+pub(crate) const NO_NODE: u32 = u32::MAX - 1;
 
 /// A stage that failed: the smallest failing node id (or an id past the
 /// program's nodes for an internal failure), and the message of a
@@ -295,7 +298,10 @@ impl Entries {
         if out.dtype() != abi.leaf_out || out.len() != sizes.len() || scalars.len() != self.nslots {
             return Err(Failed::internal("internal error: kernel output or scalars do not fit the stage"));
         }
-        let n = sizes.iter().map(|&s| s as usize).sum();
+        let n = sizes
+            .iter()
+            .try_fold(0usize, |n, &s| n.checked_add(s as usize))
+            .ok_or(Failed::internal("internal error: leaf sizes overflow"))?;
         let out = out.as_mut_ptr();
         let mut status = 0u32;
         with_pointers(abi, self.nptrs, leaves, 0, n, |ptrs| {

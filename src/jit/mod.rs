@@ -140,7 +140,7 @@ use cranelift_module::Module;
 use crate::error::Error;
 use crate::ir::{NodeId, NodeOp, Program};
 use crate::ops::{self, EvalError, Op};
-pub(crate) use abi::{Failed, slot_bits};
+pub(crate) use abi::{Failed, NO_NODE, slot_bits};
 use codegen::Form;
 use plan::{Plan, StageKind};
 
@@ -152,7 +152,7 @@ pub(crate) struct StageInfo<'k> {
     pub reduction: Option<NodeId>,
     /// The nodes it evaluates.
     pub nodes: &'k [NodeId],
-    /// Whether the stage has a leaf-sums function (a fused float sum).
+    /// Whether the stage has a leaf function (a fused reduction).
     pub sums: bool,
 }
 

@@ -244,6 +244,9 @@ impl Ast {
     /// binary operators), with a map from each printed expression and name
     /// to the span it came from, so that an error in the printed text can
     /// point at the original. Iterative, like [`Ast::to_sexpr`].
+    ///
+    /// The REPL does not need it (statements compile from the tree); it is
+    /// the printer of parse → print → parse round trips (tests, fuzzing).
     pub fn print_expr(&self, root: ExprId) -> Printed {
         enum Task<'a> {
             Text(&'a str),

@@ -203,7 +203,7 @@ impl Lowerer<'_, '_> {
     ///
     /// `Fold::Pairwise` (float `sum`/`mean`) sums a leaf (at most 128
     /// elements) exactly as NumPy's `pairwise_sum` sums a block
-    /// (`interp::pairwise_sum`):
+    /// (`ops::reduce::pairwise_sum`):
     ///
     /// ```text
     /// r[0..8] = the first 8 elements; r[j] += element i + j, 8 at a time;

@@ -64,7 +64,7 @@ fn ty(d: DType) -> Type {
 }
 
 /// Scalar loads and stores only touch memory the caller guarantees valid
-/// and aligned (see `JitKernel::call`).
+/// and aligned (see `abi::Entries::call`).
 fn mem() -> MemFlagsData {
     MemFlagsData::trusted()
 }
