@@ -216,6 +216,14 @@ mod tests {
     }
 
     #[test]
+    fn a_failing_line_leaves_the_random_generator_as_it_was() {
+        let mut a = Session::new(false, false);
+        let mut b = Session::new(false, false);
+        assert!(run(&mut a, "x = random(3); y = x + nosuchname").is_err());
+        assert_eq!(run(&mut a, "random(3)").unwrap(), run(&mut b, "random(3)").unwrap());
+    }
+
+    #[test]
     fn errors_do_not_panic() {
         let mut s = Session::new(false, false);
         for bad in [

@@ -72,7 +72,11 @@ impl Session {
     pub(super) fn statement(&mut self, text: &str, out: &mut dyn Write) -> Result<(), Error> {
         let ast = numjet::syntax::parse(text)?;
         let mut src = Source { ast: &ast, text, line: Vec::new() };
-        let shown = self.run_statements(&mut src)?;
+        // A line that fails changes nothing: no binding, and the random
+        // generator as it was (a `random(...)` before the failing
+        // statement drew from it).
+        let rng = self.rng.clone();
+        let shown = self.run_statements(&mut src).inspect_err(|_| self.rng = rng)?;
         let show_last = matches!(ast.stmts.last(), Some(Stmt::Expr(_)));
         for (name, v, _) in src.line {
             self.vars.insert(name, v);
