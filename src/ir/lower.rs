@@ -42,7 +42,7 @@ struct Arg {
 
 /// Lowers a parsed program against a signature.
 pub fn lower(ast: &Ast, signature: &Signature, source: &str) -> Result<Program, Error> {
-    let mut cx = Lowerer::new(ast, signature, source)?;
+    let mut cx = Lowerer::new(ast, 0..ast.exprs.len(), signature, source)?;
     let mut vals: Vec<Option<Arg>> = vec![None; ast.exprs.len()];
     let mut next = 0usize;
     let mut last = None;
@@ -50,7 +50,7 @@ pub fn lower(ast: &Ast, signature: &Signature, source: &str) -> Result<Program, 
         let root = Ast::stmt_value(stmt);
         // The statement's expressions are the arena slice ending at its root.
         while next <= root.0 as usize {
-            let v = cx.expr(ast, ExprId(next as u32), &vals)?;
+            let v = cx.expr(ast, ExprId(next as u32), &|x| vals[x.0 as usize])?;
             vals[next] = Some(v);
             next += 1;
         }
@@ -86,7 +86,24 @@ pub fn lower_expr(
     if n >= ast.exprs.len() {
         return Err(Error::Input(format!("expression {n} is not in the program")));
     }
-    let mut cx = Lowerer::new(ast, signature, source)?;
+    // The expressions `root` reads (operands precede their users, and
+    // only these are visited, so a long line of statements stays linear).
+    let mut need = vec![n];
+    let mut k = 0;
+    while k < need.len() {
+        let i = need[k];
+        for o in ast.expr(ExprId(i as u32)).kind.operands() {
+            let o = o.0 as usize;
+            if o >= i {
+                return Err(Error::Input("malformed syntax tree: an operand after its user".into()));
+            }
+            need.push(o);
+        }
+        k += 1;
+    }
+    need.sort_unstable();
+    need.dedup();
+    let mut cx = Lowerer::new(ast, need.iter().copied(), signature, source)?;
     for &(name, v) in numbers {
         let w = match v {
             Scalar::Bool(b) => Weak::Bool(b),
@@ -98,26 +115,12 @@ pub fn lower_expr(
             return Err(Error::Input(format!("`{name}` is both an input and a number")));
         }
     }
-    // The expressions `root` reads: operands precede their users, so one
-    // backward pass marks them and one forward pass lowers them.
-    let mut need = vec![false; n + 1];
-    need[n] = true;
-    for i in (0..=n).rev() {
-        if need[i] {
-            for o in ast.expr(ExprId(i as u32)).kind.operands() {
-                let o = o.0 as usize;
-                if o >= i {
-                    return Err(Error::Input("malformed syntax tree: an operand after its user".into()));
-                }
-                need[o] = true;
-            }
-        }
+    let mut vals: HashMap<usize, Arg> = HashMap::with_capacity(need.len());
+    for &i in &need {
+        let v = cx.expr(ast, ExprId(i as u32), &|x| vals.get(&(x.0 as usize)).copied())?;
+        vals.insert(i, v);
     }
-    let mut vals: Vec<Option<Arg>> = vec![None; ast.exprs.len()];
-    for i in (0..=n).filter(|&i| need[i]) {
-        vals[i] = Some(cx.expr(ast, ExprId(i as u32), &vals)?);
-    }
-    let last = vals[n].expect("lowered");
+    let last = vals[&n];
     cx.result(last, signature)
 }
 
@@ -125,7 +128,7 @@ struct Lowerer {
     rep: Reporter,
     /// For expressions that are unparenthesised operands of a comparison,
     /// the comparison's span (for the `a < 1 & b < 2` hint).
-    in_compare: Vec<Option<Span>>,
+    in_compare: HashMap<u32, Span>,
     nodes: Vec<Node>,
     spans: Vec<Span>,
     cse: HashMap<Key, NodeId>,
@@ -160,13 +163,14 @@ type LResult<T> = Result<T, Error>;
 
 impl Lowerer {
     /// A lowerer for `ast`, with the signature's inputs bound.
-    fn new(ast: &Ast, signature: &Signature, source: &str) -> Result<Lowerer, Error> {
-        let mut in_compare = vec![None; ast.exprs.len()];
-        for e in &ast.exprs {
-            if let ExprKind::Compare { first, rest } = &e.kind {
+    /// `exprs` are the expressions that will be lowered.
+    fn new(ast: &Ast, exprs: impl Iterator<Item = usize>, signature: &Signature, source: &str) -> Result<Lowerer, Error> {
+        let mut in_compare = HashMap::new();
+        for i in exprs {
+            if let ExprKind::Compare { first, rest } = &ast.exprs[i].kind {
                 for x in std::iter::once(first).chain(rest.iter().map(|(_, x)| x)) {
                     if !ast.expr(*x).parenthesized {
-                        in_compare[x.0 as usize] = Some(e.span);
+                        in_compare.insert(x.0, ast.exprs[i].span);
                     }
                 }
             }
@@ -684,10 +688,11 @@ impl Lowerer {
     }
 
     /// Lowers one expression whose operands are already lowered.
-    fn expr(&mut self, ast: &Ast, id: ExprId, vals: &[Option<Arg>]) -> LResult<Arg> {
+    /// Lowers expression `id`, whose operands' values `vals` gives.
+    fn expr(&mut self, ast: &Ast, id: ExprId, vals: &dyn Fn(&ExprId) -> Option<Arg>) -> LResult<Arg> {
         let e = ast.expr(id);
         let span = e.span;
-        let get = |x: &ExprId| vals[x.0 as usize].expect("operands precede users");
+        let get = |x: &ExprId| vals(x).expect("operands precede users");
         let weak = |w| Ok(Arg { val: Val::Weak(w), span });
         match &e.kind {
             ExprKind::Int(v) => weak(Weak::Int(*v)),
@@ -788,7 +793,7 @@ impl Lowerer {
     /// `a < 1 & b < 2` parses as `a < (1 & b) < 2`; when that fails to
     /// type-check, say so.
     fn precedence_hint(&self, err: Error, id: ExprId, op: Op, lhs: Span, rhs: Span) -> Error {
-        let Some(cmp) = self.in_compare[id.0 as usize].filter(|_| matches!(op, Op::BitAnd | Op::BitOr | Op::BitXor)) else {
+        let Some(cmp) = self.in_compare.get(&id.0).copied().filter(|_| matches!(op, Op::BitAnd | Op::BitOr | Op::BitXor)) else {
             return err;
         };
         let src = &self.rep.source;

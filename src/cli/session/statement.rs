@@ -2,6 +2,7 @@
 //! a constructor call (read from the tree, [`super::construct`]) or one
 //! compile of its expression from the tree ([`numjet::Engine::compile_expr`]).
 
+use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 
 use numjet::syntax::Ast;
@@ -11,14 +12,14 @@ use numjet::{Array, Backend, Error, Input, Kernel, Scalar, Signature};
 use super::construct::CONSTRUCTORS;
 use super::{Session, Var, data, emit, located, show};
 
-/// A parsed statement text, and the values its line has bound so far
-/// (with the Python number each one is, if it is one): later statements
-/// of a line read them, and nothing is bound in the session until the
-/// whole line has succeeded.
+/// A parsed statement text, and the values its line has bound so far, by
+/// name, the latest binding of each (with the Python number it is, if it
+/// is one): later statements of a line read them, and nothing is bound in
+/// the session until the whole line has succeeded.
 pub(super) struct Source<'a> {
     pub ast: &'a Ast,
     pub text: &'a str,
-    pub line: Vec<(String, Var, Option<Scalar>)>,
+    pub line: BTreeMap<String, (Var, Option<Scalar>)>,
 }
 
 impl Source<'_> {
@@ -26,34 +27,25 @@ impl Source<'_> {
         self.ast.expr(id)
     }
 
-    /// The names the line bound to Python numbers (`x = 3`), latest
-    /// binding first wins: inside a line such a number stays weak (NEP
-    /// 50), as if the line were one program, so `x = 3; y = x + f32` is
-    /// float32. Across lines a variable is a 0-d array of its dtype.
-    fn numbers(&self) -> Vec<(&str, Scalar)> {
-        let mut seen: Vec<&str> = Vec::new();
-        let mut out = Vec::new();
-        for (name, _, number) in self.line.iter().rev() {
-            if seen.contains(&name.as_str()) {
-                continue;
-            }
-            seen.push(name);
-            if let Some(v) = number {
-                out.push((name.as_str(), *v));
-            }
-        }
-        out
+    /// Those of `names` the line bound to Python numbers (`x = 3`):
+    /// inside a line such a number stays weak (NEP 50), as if the line were
+    /// one program, so `x = 3; y = x + f32` is float32. Across lines a
+    /// variable is a 0-d array of its dtype.
+    fn numbers<'n>(&self, names: impl IntoIterator<Item = &'n str>) -> Vec<(&'n str, Scalar)> {
+        names.into_iter().filter_map(|n| Some((n, self.line.get(n)?.1?))).collect()
     }
 }
 
 /// The names an expression reads, in order of first use.
+/// (A set of the names seen, so a line of many names stays linear.)
 fn names_in(ast: &Ast, root: ExprId) -> Vec<&str> {
     let mut names: Vec<&str> = Vec::new();
+    let mut seen = HashSet::new();
     let mut stack = vec![root];
     while let Some(id) = stack.pop() {
         let e = ast.expr(id);
         if let ExprKind::Name(n) = &e.kind
-            && !names.contains(&n.as_str())
+            && seen.insert(n.as_str())
         {
             names.push(n);
         }
@@ -66,19 +58,19 @@ impl Session {
     /// A variable as a statement of `src` sees it: the line's own bindings
     /// first, then the session's.
     fn lookup<'s>(&'s self, src: &'s Source, name: &str) -> Option<&'s Var> {
-        src.line.iter().rev().find(|(n, ..)| n == name).map(|(_, v, _)| v).or_else(|| self.vars.get(name))
+        src.line.get(name).map(|(v, _)| v).or_else(|| self.vars.get(name))
     }
 
     pub(super) fn statement(&mut self, text: &str, out: &mut dyn Write) -> Result<(), Error> {
         let ast = numjet::syntax::parse(text)?;
-        let mut src = Source { ast: &ast, text, line: Vec::new() };
+        let mut src = Source { ast: &ast, text, line: BTreeMap::new() };
         // A line that fails changes nothing: no binding, and the random
         // generator as it was (a `random(...)` before the failing
         // statement drew from it).
         let rng = self.rng.clone();
         let shown = self.run_statements(&mut src).inspect_err(|_| self.rng = rng)?;
         let show_last = matches!(ast.stmts.last(), Some(Stmt::Expr(_)));
-        for (name, v, _) in src.line {
+        for (name, (v, _)) in src.line {
             self.vars.insert(name, v);
         }
         if show_last {
@@ -96,7 +88,7 @@ impl Session {
             let (v, weak) = self.value(src, Ast::stmt_value(st))?;
             if let Stmt::Assign { target, .. } = st {
                 let number = weak.then(|| v.to_scalar()).flatten();
-                src.line.push((target.name.clone(), v.clone().into(), number));
+                src.line.insert(target.name.clone(), (v.clone().into(), number));
             }
             last = Some(v);
         }
@@ -115,25 +107,26 @@ impl Session {
     /// The value of a statement without binding anything (for `:save`).
     pub(super) fn value_of(&mut self, text: &str) -> Result<Array, Error> {
         let ast = numjet::syntax::parse(text)?;
-        self.run_statements(&mut Source { ast: &ast, text, line: Vec::new() })
+        self.run_statements(&mut Source { ast: &ast, text, line: BTreeMap::new() })
     }
 
     /// Compiles and evaluates one expression of `src`, from the tree.
     fn eval_expr(&self, src: &Source, id: ExprId) -> Result<(Array, bool), Error> {
         self.no_tuples(src, id)?;
-        let numbers = src.numbers();
-        let is_number = |n: &str| numbers.iter().any(|(m, _)| *m == n);
         let names = names_in(src.ast, id);
+        let numbers = src.numbers(names.iter().copied());
+        let is_number = |n: &str| src.line.get(n).is_some_and(|(_, w)| w.is_some());
         let bound: Vec<(&str, &Var)> = names.iter().filter(|n| !is_number(n)).filter_map(|n| Some((*n, self.lookup(src, n)?))).collect();
         let engine = self.engine(self.backend);
         let sig = bound.iter().fold(Signature::new(), |s, (n, a)| s.input(n, &a.input()));
-        let compile = |sig: &Signature| engine.compile_expr(src.ast, id, src.text, sig, &numbers);
-        let kernel = compile(&sig).map_err(|e| {
+        let kernel = engine.compile_expr(src.ast, id, src.text, &sig, &numbers).map_err(|e| {
             // A typo of a variable the expression does not read: the hint
-            // comes from compiling against every variable.
-            let all = src.line.iter().map(|(n, a, _)| (n.as_str(), a)).chain(self.vars.iter().map(|(n, a)| (n.as_str(), a)));
-            let all = all.fold(Signature::new(), |s, (n, a)| if is_number(n) || s.position(n).is_some() { s } else { s.input(n, &a.input()) });
-            improve(e, || compile(&all))
+            // comes from compiling against every variable and number.
+            let line = src.line.iter().filter(|(n, _)| !is_number(n)).map(|(n, (a, _))| (n.as_str(), a));
+            let session = self.vars.iter().filter(|(n, _)| !src.line.contains_key(*n)).map(|(n, a)| (n.as_str(), a));
+            let all = line.chain(session).fold(Signature::new(), |s, (n, a)| s.input(n, &a.input()));
+            let numbers = src.numbers(src.line.keys().map(String::as_str));
+            improve(e, || engine.compile_expr(src.ast, id, src.text, &all, &numbers))
         })?;
         let inputs: Vec<Input> = bound.iter().map(|(_, a)| a.input()).collect();
         Ok((kernel.eval(&inputs)?, kernel.program().weak_result()))
