@@ -3,6 +3,7 @@
 
 use crate::dtype::{DType, Scalar};
 use crate::error::Error;
+use crate::mem::{self, AllocError};
 
 /// Owned elements of one dtype. `bool` is one byte per element, as in NumPy.
 #[derive(Clone, Debug, PartialEq)]
@@ -278,6 +279,36 @@ impl ArrayData {
             DType::Float32 => ArrayData::Float32(vec![0.0; n]),
             DType::Float64 => ArrayData::Float64(vec![0.0; n]),
         }
+    }
+
+    /// `n` zeros like [`ArrayData::zeros`], or an error where the allocator
+    /// refuses (see [`crate::mem`]): every buffer whose size comes from the
+    /// input is allocated this way.
+    pub fn try_zeros(dtype: DType, n: usize) -> Result<ArrayData, AllocError> {
+        Ok(match dtype {
+            DType::Bool => ArrayData::Bool(mem::try_zeroed(n)?),
+            DType::Int32 => ArrayData::Int32(mem::try_zeroed(n)?),
+            DType::Int64 => ArrayData::Int64(mem::try_zeroed(n)?),
+            DType::Float32 => ArrayData::Float32(mem::try_zeroed(n)?),
+            DType::Float64 => ArrayData::Float64(mem::try_zeroed(n)?),
+        })
+    }
+
+    /// An empty buffer with room for `n` elements, or an error where the
+    /// allocator refuses.
+    pub fn try_with_capacity(dtype: DType, n: usize) -> Result<ArrayData, AllocError> {
+        Ok(match dtype {
+            DType::Bool => ArrayData::Bool(mem::try_vec(n)?),
+            DType::Int32 => ArrayData::Int32(mem::try_vec(n)?),
+            DType::Int64 => ArrayData::Int64(mem::try_vec(n)?),
+            DType::Float32 => ArrayData::Float32(mem::try_vec(n)?),
+            DType::Float64 => ArrayData::Float64(mem::try_vec(n)?),
+        })
+    }
+
+    /// The buffer's size in bytes.
+    pub fn nbytes(&self) -> usize {
+        self.len() * self.dtype().size()
     }
 
     /// A mutable view, for [`crate::Kernel::eval_into`].

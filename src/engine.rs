@@ -8,7 +8,7 @@ use crate::dtype::{DType, Scalar};
 use crate::error::Error;
 use crate::ir::{self, Program, Signature};
 use crate::syntax::{Ast, ast::ExprId};
-use crate::{exec, interp, jit, layout, syntax};
+use crate::{exec, interp, jit, layout, mem, syntax};
 
 /// Which evaluator runs compiled programs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -56,6 +56,12 @@ pub struct Config {
     /// strided or broadcast operand). Results do not depend on it; tiny
     /// values exercise the multi-block paths on small arrays in tests.
     pub chunk: usize,
+    /// Most bytes one evaluation may allocate (its result, intermediate and
+    /// scratch buffers; not the inputs). An evaluation that would need more
+    /// is refused with [`Error::Memory`] before anything is allocated.
+    /// Default: [`crate::mem::default_limit`], half the machine's (or the
+    /// container's) physical memory.
+    pub memory_limit: usize,
 }
 
 impl Default for Config {
@@ -66,6 +72,7 @@ impl Default for Config {
             threads: 0,
             serial_below: exec::DEFAULT_SERIAL_BELOW,
             chunk: exec::DEFAULT_CHUNK,
+            memory_limit: mem::default_limit(),
         }
     }
 }
@@ -96,6 +103,14 @@ impl Config {
     /// Elements per block of work (at least 1).
     pub fn chunk(mut self, n: usize) -> Config {
         self.chunk = n.max(1);
+        self
+    }
+
+    /// Most bytes one evaluation may allocate (see [`Config::memory_limit`]
+    /// the field); `usize::MAX` for no limit beyond what the allocator
+    /// gives (which is still an error, never an abort).
+    pub fn memory_limit(mut self, bytes: usize) -> Config {
+        self.memory_limit = bytes;
         self
     }
 }
@@ -235,7 +250,8 @@ impl Engine {
             Backend::Jit => Evaluator::Jit(Box::new(jit::compile(&ir)?)),
             Backend::Interp => Evaluator::Interp(ir),
         };
-        Ok(Kernel { inner: Arc::new(KernelInner { evaluator, threads: self.threads.clone() }), thread_limit: usize::MAX })
+        let inner = KernelInner { evaluator, threads: self.threads.clone(), memory_limit: self.config.memory_limit };
+        Ok(Kernel { inner: Arc::new(inner), thread_limit: usize::MAX })
     }
 }
 
@@ -264,22 +280,29 @@ impl Evaluator {
 
     /// Evaluates into a new array of the result's size (`shapes`: every
     /// node's shape for these inputs, already checked).
-    fn run(&self, inputs: &[Input<'_>], shapes: &[Vec<usize>], threads: (&exec::Threads, usize)) -> Result<ArrayData, Error> {
+    fn run(&self, inputs: &[Input<'_>], shapes: &[Vec<usize>], threads: (&exec::Threads, usize), memory_limit: usize) -> Result<ArrayData, Error> {
         match self {
-            Evaluator::Interp(p) => interp::run(p, inputs, shapes),
-            Evaluator::Jit(j) => exec::run(j, inputs, shapes, Some(threads)),
+            Evaluator::Interp(p) => interp::run(p, inputs, shapes, memory_limit),
+            Evaluator::Jit(j) => exec::run(j, inputs, shapes, Some(threads), memory_limit),
         }
     }
 
     /// Evaluates into `out` (the result's dtype and size, checked): the JIT
     /// writes straight into it, the interpreter copies its result.
-    fn run_into(&self, inputs: &[Input<'_>], shapes: &[Vec<usize>], mut out: ArrayMut<'_>, threads: (&exec::Threads, usize)) -> Result<(), Error> {
+    fn run_into(
+        &self,
+        inputs: &[Input<'_>],
+        shapes: &[Vec<usize>],
+        mut out: ArrayMut<'_>,
+        threads: (&exec::Threads, usize),
+        memory_limit: usize,
+    ) -> Result<(), Error> {
         match self {
             Evaluator::Interp(p) => {
-                out.copy_from(&interp::run(p, inputs, shapes)?);
+                out.copy_from(&interp::run(p, inputs, shapes, memory_limit)?);
                 Ok(())
             }
-            Evaluator::Jit(j) => exec::run_into(j, inputs, shapes, out, Some(threads)),
+            Evaluator::Jit(j) => exec::run_into(j, inputs, shapes, out, Some(threads), memory_limit),
         }
     }
 }
@@ -288,6 +311,8 @@ struct KernelInner {
     evaluator: Evaluator,
     /// The engine's threads.
     threads: Arc<exec::Threads>,
+    /// The engine's [`Config::memory_limit`].
+    memory_limit: usize,
 }
 
 /// A compiled program: immutable, `Send + Sync`, cheap to clone and share
@@ -356,7 +381,7 @@ impl Kernel {
     pub fn eval(&self, inputs: &[Input<'_>]) -> Result<Array, Error> {
         let shapes = self.shapes(inputs)?;
         let shape = shapes[self.program().result().index()].clone();
-        let data = self.inner.evaluator.run(inputs, &shapes, self.threads())?;
+        let data = self.inner.evaluator.run(inputs, &shapes, self.threads(), self.inner.memory_limit)?;
         Array::new(data, shape).ok_or_else(|| Error::Runtime("internal error: result size does not match its shape".into()))
     }
 
@@ -385,7 +410,7 @@ impl Kernel {
                 crate::array::fmt_shape(shape),
             )));
         }
-        self.inner.evaluator.run_into(inputs, &shapes, out, self.threads())
+        self.inner.evaluator.run_into(inputs, &shapes, out, self.threads(), self.inner.memory_limit)
     }
 }
 /// One-shot evaluation: compiles `program` for the given named inputs with

@@ -86,6 +86,12 @@ pub enum Error {
     /// the shapes are known, at evaluation; the caret is under the operation.
     #[error("{}", render(.0))]
     Shape(Located),
+    /// Evaluating needs more memory than the limit allows
+    /// ([`crate::Config::memory_limit`]), or the allocator refused a buffer:
+    /// checked before anything is allocated, so the process goes on. The
+    /// caret is under the operation whose result is the largest buffer.
+    #[error("{}", render(.0))]
+    Memory(Located),
     /// The inputs do not fit the program: a missing input, a wrong dtype,
     /// arrays of different lengths, a wrong output buffer.
     #[error("error: {0}")]
@@ -126,7 +132,8 @@ impl Error {
             | Error::Keyword(l)
             | Error::Type(l)
             | Error::Limit(l)
-            | Error::Shape(l) => Some(l),
+            | Error::Shape(l)
+            | Error::Memory(l) => Some(l),
             Error::Input(_) | Error::Runtime(_) => None,
         }
     }
@@ -141,7 +148,8 @@ impl Error {
             | Error::Keyword(l)
             | Error::Type(l)
             | Error::Limit(l)
-            | Error::Shape(l) => Some(l),
+            | Error::Shape(l)
+            | Error::Memory(l) => Some(l),
             Error::Input(_) | Error::Runtime(_) => None,
         }
     }

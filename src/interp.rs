@@ -14,7 +14,8 @@ use crate::array::{ArrayData, ArrayRef, Input, c_strides};
 use crate::dtype::{DType, Scalar};
 use crate::error::Error;
 use crate::ir::{NodeId, NodeOp, Program, Shape};
-use crate::layout::{Operand, permute, permuted_index, reduction_walk, size, to_contiguous};
+use crate::layout::{MemoryPlan, Operand, permute, permuted_index, reduction_walk, refused, size, to_contiguous};
+use crate::mem::AllocError;
 use crate::ops::reduce::reduce;
 use crate::ops::{EvalError, Reduce};
 
@@ -64,13 +65,12 @@ impl Arg<'_> {
 /// Evaluates a program on inputs already checked against its signature;
 /// `shapes` are the nodes' shapes ([`crate::layout::shapes`]). Returns the
 /// result's elements in C order (one element for a 0-d result).
-pub(crate) fn run(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>]) -> Result<ArrayData, Error> {
-    let mut last_use = vec![0usize; p.nodes().len()];
-    for (i, n) in p.nodes().iter().enumerate() {
-        for a in &n.args {
-            last_use[a.index()] = i;
-        }
-    }
+///
+/// What it will allocate at its peak is checked against `memory_limit`
+/// (bytes) first: an [`Error::Memory`] before anything is allocated.
+pub(crate) fn run(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], memory_limit: usize) -> Result<ArrayData, Error> {
+    let last_use = last_uses(p);
+    memory(p, inputs, shapes, &last_use).check(p, shapes, memory_limit)?;
     let mut vals: Vec<Option<Value>> = (0..p.nodes().len()).map(|_| None).collect();
     for (i, node) in p.nodes().iter().enumerate() {
         let shape = &shapes[i];
@@ -78,20 +78,20 @@ pub(crate) fn run(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>]) -> R
         let id = NodeId(i as u32);
         // The arguments, each broadcast (copied) to this node's shape
         // unless it has it already.
-        let expand = |k: usize| -> Arg<'_> {
+        let expand = |k: usize| -> Result<Arg<'_>, Error> {
             let a = node.args[k];
             let v = vals[a.index()].as_ref().expect("argument computed and not yet freed");
             match v.array() {
-                None => Arg::Scalar(v.get(0)),
-                Some(d) if node.shape() == Shape::Scalar => Arg::Scalar(d.get(0)),
+                None => Ok(Arg::Scalar(v.get(0))),
+                Some(d) if node.shape() == Shape::Scalar => Ok(Arg::Scalar(d.get(0))),
                 Some(d) => {
                     let own = &shapes[a.index()];
                     if own == shape {
-                        return Arg::Borrowed(d);
+                        return Ok(Arg::Borrowed(d));
                     }
-                    let mut e = ArrayData::zeros(d.dtype(), len);
+                    let mut e = ArrayData::try_zeros(d.dtype(), len).map_err(|e| refused(p, id, e))?;
                     Operand::new(d, own, &c_strides(own), 0, shape).gather(shape, 0, &mut e.as_mut());
-                    Arg::Owned(e)
+                    Ok(Arg::Owned(e))
                 }
             }
         };
@@ -99,18 +99,18 @@ pub(crate) fn run(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>]) -> R
             NodeOp::Input(k) => match &inputs[k] {
                 Input::Scalar(s) => Value::Scalar(*s),
                 Input::Array(a) => Value::Borrowed(*a),
-                Input::View(v) => Value::Owned(to_contiguous(v)),
+                Input::View(v) => Value::Owned(to_contiguous(v).map_err(|e| refused(p, id, e))?),
             },
             NodeOp::Const(s) => Value::Scalar(s),
             NodeOp::Fill(s) => Value::Owned(map(node.shape(), len, node.dtype, |_| Ok(s), p, id)?),
             NodeOp::Cast => {
-                let a = expand(0);
+                let a = expand(0)?;
                 let d = node.dtype;
                 elementwise(node.shape(), len, d, |j| Ok(a.get(j).cast(d)), p, id)?
             }
             NodeOp::Op(op) => {
                 let eval = op.def().eval;
-                let args: Vec<Arg> = (0..node.args.len()).map(expand).collect();
+                let args: Vec<Arg> = (0..node.args.len()).map(expand).collect::<Result<_, _>>()?;
                 let mut buf = [Scalar::Bool(false); 3];
                 elementwise(
                     node.shape(),
@@ -132,11 +132,14 @@ pub(crate) fn run(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>]) -> R
                 // Walk the argument in NumPy's order (the backends share
                 // only this decision).
                 let (perm, axis) = reduction_walk(p, inputs, shapes, id);
-                let idx: Option<Vec<usize>> = (!perm.iter().enumerate().all(|(k, &q)| k == q)).then(|| permuted_index(arg_shape, &perm));
+                let idx = if permuted(&perm) { Some(permuted_index(arg_shape, &perm).map_err(|e| refused(p, id, e))?) } else { None };
                 let get = |j: usize| a.get(idx.as_ref().map_or(j, |v| v[j]));
                 match axis {
                     None => Value::Scalar(reduce(r, node.dtype, size(arg_shape), get).map_err(|m| runtime(p, id, m))?),
-                    Some(axis) => Value::Owned(reduce_axis(r, node.dtype, &permute(arg_shape, &perm), axis, get).map_err(|m| runtime(p, id, m))?),
+                    Some(axis) => Value::Owned(reduce_axis(r, node.dtype, &permute(arg_shape, &perm), axis, get).map_err(|e| match e {
+                        Fail::Value(m) => runtime(p, id, m),
+                        Fail::Alloc(e) => refused(p, id, e),
+                    })?),
                 }
             }
         };
@@ -156,7 +159,7 @@ pub(crate) fn run(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>]) -> R
         Value::Owned(d) => d,
         // The result is an input itself (`a`): copy it out.
         Value::Borrowed(a) => {
-            let mut d = ArrayData::with_capacity(a.dtype(), a.len());
+            let mut d = ArrayData::try_with_capacity(a.dtype(), a.len()).map_err(|e| refused(p, p.result(), e))?;
             for j in 0..a.len() {
                 d.push(a.get(j));
             }
@@ -165,17 +168,86 @@ pub(crate) fn run(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>]) -> R
     })
 }
 
+/// For each node, the last node that reads it (where its column is freed).
+fn last_uses(p: &Program) -> Vec<usize> {
+    let mut last_use = vec![0usize; p.nodes().len()];
+    for (i, n) in p.nodes().iter().enumerate() {
+        for a in &n.args {
+            last_use[a.index()] = i;
+        }
+    }
+    last_use
+}
+
+/// Whether a reduction walks its argument in a permuted order (an index
+/// of one `usize` per element).
+fn permuted(perm: &[usize]) -> bool {
+    !perm.iter().enumerate().all(|(k, &q)| k == q)
+}
+
+/// The most memory [`run`] holds at once for these inputs: the columns
+/// alive together (owned columns, freed after their last use), plus the
+/// node being computed with its broadcast copies of arguments and a
+/// reduction's walk index; and the result copied out of an input.
+fn memory(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], last_use: &[usize]) -> MemoryPlan {
+    let bytes = |id: NodeId| size(&shapes[id.index()]) as u128 * p.node(id).dtype.size() as u128;
+    let mut owned = vec![0u128; p.nodes().len()];
+    let (mut live, mut plan) = (0u128, MemoryPlan::default());
+    let largest = |plan: &mut MemoryPlan, id: NodeId, b: u128| {
+        if plan.largest.is_none_or(|(_, l)| b > l) {
+            plan.largest = Some((id, b));
+        }
+    };
+    for (i, node) in p.nodes().iter().enumerate() {
+        let id = NodeId(i as u32);
+        // Buffers alive only while this node is computed (and the largest).
+        let (mut transient, mut one) = (0u128, 0u128);
+        let reduction = matches!(node.op, NodeOp::Reduce(_) | NodeOp::ReduceAxis(..));
+        if node.shape() == Shape::Array && !reduction {
+            for a in &node.args {
+                if p.node(*a).shape() == Shape::Array && shapes[a.index()] != shapes[i] {
+                    let copy = size(&shapes[i]) as u128 * p.node(*a).dtype.size() as u128;
+                    (transient, one) = (transient + copy, one.max(copy));
+                }
+            }
+        }
+        if reduction && permuted(&reduction_walk(p, inputs, shapes, id).0) {
+            let index = size(&shapes[node.args[0].index()]) as u128 * size_of::<usize>() as u128;
+            (transient, one) = (transient + index, one.max(index));
+        }
+        owned[i] = match node.op {
+            NodeOp::Input(k) if matches!(inputs.get(k), Some(Input::View(_))) => bytes(id),
+            NodeOp::Fill(_) | NodeOp::Cast | NodeOp::Op(_) | NodeOp::ReduceAxis(..) if node.shape() == Shape::Array => bytes(id),
+            _ => 0,
+        };
+        largest(&mut plan, id, owned[i].max(one));
+        plan.total = plan.total.max(live + transient + owned[i]);
+        live += owned[i];
+        for a in &node.args {
+            if last_use[a.index()] == i {
+                live -= std::mem::take(&mut owned[a.index()]);
+            }
+        }
+    }
+    let r = p.result();
+    if owned[r.index()] == 0 && p.node(r).shape() == Shape::Array {
+        largest(&mut plan, r, bytes(r));
+        plan.total = plan.total.max(live + bytes(r));
+    }
+    plan
+}
+
 /// Reduces an argument of `shape` (elements by `get`, C order) along
 /// `axis`, in NumPy's order for a C-contiguous argument: along the last
 /// axis (nothing after it) each row is reduced by [`reduce`] (pairwise
 /// float sums); along another axis every result element starts from the
 /// identity (`min`/`max`: the first element) and takes its elements in
 /// order with the table's operation.
-fn reduce_axis(r: Reduce, out: DType, shape: &[usize], axis: usize, get: impl Fn(usize) -> Scalar) -> Result<ArrayData, &'static str> {
+fn reduce_axis(r: Reduce, out: DType, shape: &[usize], axis: usize, get: impl Fn(usize) -> Scalar) -> Result<ArrayData, Fail> {
     let outer: usize = shape[..axis].iter().product();
     let len = shape[axis];
     let inner: usize = shape[axis + 1..].iter().product();
-    let mut d = ArrayData::with_capacity(out, outer * inner);
+    let mut d = ArrayData::try_with_capacity(out, outer * inner).map_err(Fail::Alloc)?;
     if outer * inner == 0 {
         return Ok(d);
     }
@@ -183,7 +255,7 @@ fn reduce_axis(r: Reduce, out: DType, shape: &[usize], axis: usize, get: impl Fn
         for j in 0..inner {
             let at = |i: usize| get((o * len + i) * inner + j);
             let v = if inner == 1 {
-                reduce(r, out, len, at)?
+                reduce(r, out, len, at).map_err(Fail::Value)?
             } else {
                 let op = match r {
                     Reduce::Sum | Reduce::Mean => Some(crate::ops::Op::Add),
@@ -196,7 +268,7 @@ fn reduce_axis(r: Reduce, out: DType, shape: &[usize], axis: usize, get: impl Fn
                 // mean of integers, as NumPy's `add.reduce(dtype=float64)`).
                 let acc_dtype = out;
                 let (mut acc, first) = match r {
-                    Reduce::Min | Reduce::Max if len == 0 => return reduce(r, out, 0, at).map(|_| d),
+                    Reduce::Min | Reduce::Max if len == 0 => return reduce(r, out, 0, at).map(|_| d).map_err(Fail::Value),
                     Reduce::Min | Reduce::Max => (at(0).cast(acc_dtype), 1),
                     Reduce::Prod => (Scalar::Bool(true).cast(acc_dtype), 0),
                     Reduce::All => (Scalar::Bool(true), 0),
@@ -207,7 +279,7 @@ fn reduce_axis(r: Reduce, out: DType, shape: &[usize], axis: usize, get: impl Fn
                     acc = match (r, op) {
                         (Reduce::Any, _) => Scalar::Bool(acc.truthy() || x.truthy()),
                         (Reduce::All, _) => Scalar::Bool(acc.truthy() && x.truthy()),
-                        (_, Some(op)) => (op.def().eval)(&[acc, x.cast(acc_dtype)]).map_err(|_| "internal error in an axis reduction")?,
+                        (_, Some(op)) => (op.def().eval)(&[acc, x.cast(acc_dtype)]).map_err(|_| Fail::Value("internal error in an axis reduction"))?,
                         _ => unreachable!("every reduction has an operation"),
                     };
                 }
@@ -221,6 +293,13 @@ fn reduce_axis(r: Reduce, out: DType, shape: &[usize], axis: usize, get: impl Fn
         }
     }
     Ok(d)
+}
+
+/// Why an axis reduction failed.
+enum Fail {
+    /// The reduction's own error (the `min` of nothing).
+    Value(&'static str),
+    Alloc(AllocError),
 }
 
 fn runtime(p: &Program, id: NodeId, msg: &str) -> Error {
@@ -254,7 +333,7 @@ fn map(
     id: NodeId,
 ) -> Result<ArrayData, Error> {
     let n = if shape == Shape::Scalar { 1 } else { len };
-    let mut out = ArrayData::with_capacity(dtype, n);
+    let mut out = ArrayData::try_with_capacity(dtype, n).map_err(|e| refused(p, id, e))?;
     for j in 0..n {
         let s = f(j).map_err(|e| match e {
             EvalError::Value(m) => runtime(p, id, m),

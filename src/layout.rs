@@ -4,6 +4,7 @@
 
 use crate::array::{ArrayData, ArrayMut, ArrayRef, Input, MAX_NDIM, View, c_strides, fmt_shape};
 use crate::error::Error;
+use crate::mem::{self, AllocError};
 use crate::ir::{NodeId, NodeOp, Program};
 
 /// The concrete shape of every node of `p` for these inputs (already
@@ -39,6 +40,12 @@ pub fn shapes(p: &Program, inputs: &[Input<'_>]) -> Result<Vec<Vec<usize>>, Erro
                 s
             }
         };
+        if bytes_of(&s, n.dtype).is_none() {
+            return Err(Error::Memory(p.located(
+                NodeId(i as u32),
+                format!("the result of this operation, shape {} {}, has more elements than memory can address", fmt_shape(&s), n.dtype),
+            )));
+        }
         if s.len() != n.ndim {
             return Err(Error::Runtime(format!("internal error: node %{i} has {} dimensions, expected {}", s.len(), n.ndim)));
         }
@@ -68,12 +75,76 @@ pub fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
     Some(s)
 }
 
-/// Number of elements of a shape (shapes are checked at input, so the
-/// product of a result shape cannot overflow: every dimension of a result
-/// is a dimension of an input, and no input has more than `isize::MAX`
-/// bytes).
+/// Number of elements of a shape. Every node shape [`shapes`] returns has
+/// at most `isize::MAX` bytes (it checks), so this cannot overflow there.
+/// (Broadcasting can multiply sizes: `(n, 1)` with `(1, n)` is `n * n`
+/// elements, and a 0-stride view is large with little memory behind it.)
 pub fn size(shape: &[usize]) -> usize {
     shape.iter().product()
+}
+
+/// The bytes of an array of `shape` and `dtype`, `None` past `isize::MAX`
+/// (no buffer can be that large).
+pub fn bytes_of(shape: &[usize], dtype: crate::dtype::DType) -> Option<usize> {
+    shape.iter().try_fold(dtype.size(), |a, &d| a.checked_mul(d)).filter(|&b| b <= isize::MAX as usize)
+}
+
+/// What one evaluation will allocate, for the memory limit: its buffers,
+/// each the result of a node (or bookkeeping of no node), checked against
+/// the limit before anything is allocated ([`MemoryPlan::check`]).
+#[derive(Debug, Default)]
+pub struct MemoryPlan {
+    /// Bytes of all buffers (at their peak together).
+    pub total: u128,
+    /// The largest buffer: its node and bytes.
+    pub largest: Option<(NodeId, u128)>,
+}
+
+impl MemoryPlan {
+    /// Adds a buffer of `bytes` holding node `id`'s values (or scratch for
+    /// it).
+    pub fn add(&mut self, id: NodeId, bytes: u128) {
+        self.total += bytes;
+        if self.largest.is_none_or(|(_, b)| bytes > b) {
+            self.largest = Some((id, bytes));
+        }
+    }
+
+    /// `copies` buffers of node `id`'s whole shape (from `shapes`).
+    pub fn add_node(&mut self, p: &Program, shapes: &[Vec<usize>], id: NodeId, copies: usize) {
+        let bytes = size(&shapes[id.index()]) as u128 * p.node(id).dtype.size() as u128;
+        self.add(id, bytes * copies as u128);
+    }
+
+    /// An [`Error::Memory`] if the plan needs more than `limit` bytes, with
+    /// the caret under the node of the largest buffer.
+    pub fn check(&self, p: &Program, shapes: &[Vec<usize>], limit: usize) -> Result<(), Error> {
+        if self.total <= limit as u128 {
+            return Ok(());
+        }
+        let (id, bytes) = self.largest.unwrap_or((p.result(), self.total));
+        let what = format!("shape {} {}", fmt_shape(&shapes[id.index()]), p.node(id).dtype);
+        // One buffer alone past the limit: name it; else the sum.
+        let alone = bytes > limit as u128;
+        let (total, limit) = (crate::mem::fmt_bytes(self.total), crate::mem::fmt_bytes(limit as u128));
+        let message = if alone {
+            format!("the result of this operation, {what}, needs {} of memory; the memory limit is {limit}", crate::mem::fmt_bytes(bytes))
+        } else {
+            format!(
+                "evaluating this needs {total} of memory, more than the memory limit of {limit}; the largest buffer is the result of this operation, {what}, {}",
+                crate::mem::fmt_bytes(bytes)
+            )
+        };
+        let mut located = p.located(id, message);
+        located.hint = Some("a reduction of it (`sum`, `max`, ...) streams without storing it; or raise the memory limit".into());
+        Err(Error::Memory(located))
+    }
+}
+
+/// The [`Error::Memory`] of an allocation for node `id` that the allocator
+/// refused (under the limit: the limit is set above what the system gives).
+pub fn refused(p: &Program, id: NodeId, e: AllocError) -> Error {
+    Error::Memory(p.located(id, format!("out of memory: {e} for the result of this operation")))
 }
 
 /// An array operand seen through the iteration space of a stage: element
@@ -306,26 +377,39 @@ pub fn permute(shape: &[usize], perm: &[usize]) -> Vec<usize> {
 }
 
 /// For each position of the C-order walk over `permute(shape, perm)`, the
-/// C-order index of the same element of `shape`.
-pub fn permuted_index(shape: &[usize], perm: &[usize]) -> Vec<usize> {
+/// C-order index of the same element of `shape` (one `usize` per element:
+/// the caller counts it against the memory limit).
+pub fn permuted_index(shape: &[usize], perm: &[usize]) -> Result<Vec<usize>, AllocError> {
     let c = c_strides(shape);
     let pshape = permute(shape, perm);
-    let pstrides: Vec<isize> = perm.iter().map(|&k| c[k]).collect();
+    let pstrides: Vec<usize> = perm.iter().map(|&k| c[k] as usize).collect();
     let n = size(shape);
-    let idx: Vec<i64> = (0..n as i64).collect();
-    let mut out = vec![0i64; n];
-    let op = Operand { data: ArrayRef::Int64(&idx), offset: 0, strides: pstrides, contiguous: false };
-    op.gather(&pshape, 0, &mut ArrayMut::Int64(&mut out));
-    out.into_iter().map(|i| i as usize).collect()
+    let mut out = mem::try_vec(n)?;
+    let mut idx = vec![0usize; pshape.len()];
+    let mut at = 0usize;
+    for _ in 0..n {
+        out.push(at);
+        // The next multi-index, last axis fastest.
+        for d in (0..pshape.len()).rev() {
+            idx[d] += 1;
+            at += pstrides[d];
+            if idx[d] < pshape[d] {
+                break;
+            }
+            at -= pstrides[d] * pshape[d];
+            idx[d] = 0;
+        }
+    }
+    Ok(out)
 }
 
 /// The elements of a view in C order, as an owned buffer (what the
 /// reference interpreter works on).
-pub fn to_contiguous(v: &View<'_>) -> ArrayData {
+pub fn to_contiguous(v: &View<'_>) -> Result<ArrayData, AllocError> {
     let shape = v.shape();
-    let mut d = ArrayData::zeros(v.dtype(), size(shape));
+    let mut d = ArrayData::try_zeros(v.dtype(), size(shape))?;
     Operand::new(v.data(), shape, &v.strides(), v.offset(), shape).gather(shape, 0, &mut d.as_mut());
-    d
+    Ok(d)
 }
 
 #[cfg(test)]

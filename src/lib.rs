@@ -83,6 +83,7 @@ pub mod interp;
 pub mod jit;
 pub mod ir;
 pub mod layout;
+pub mod mem;
 pub mod ops;
 pub mod syntax;
 #[cfg(feature = "npy")]

@@ -16,6 +16,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("dtype", 0),
     ("error", 0),
     ("array", 0),
+    ("mem", 0),
     ("fmt", 0),
     ("ops", 0),
     ("npy", 0),

@@ -116,23 +116,25 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
     let names: Vec<String> = data::free_names(&ast).into_iter().filter(|v| vocab::constant(v).is_none()).collect();
     let total_inputs = (names.len() as u64).saturating_mul(n).saturating_mul(dtype.size() as u64);
     let triad_bytes = if args.triad { n.saturating_mul(TRIAD_BYTES) } else { 0 };
-    let n = data::check_size(n, dtype, total_inputs.saturating_add(n.saturating_mul(8)).saturating_add(triad_bytes))
+    let n = data::check_size(n, dtype, total_inputs.saturating_add(n.saturating_mul(8)).saturating_add(triad_bytes), super::memory_limit())
         .map_err(|e| format!("error: --n: {e}"))?;
     let mut sig = Signature::new();
     for v in &names {
         sig = sig.array(v, dtype);
     }
 
-    let engine = Engine::new(Config::default().backend(backend).threads(args.threads as usize));
+    let engine = Engine::new(Config::default().backend(backend).threads(args.threads as usize).memory_limit(super::memory_limit()));
     let t0 = Instant::now();
     let kernel = engine.compile(&args.expr, &sig).map_err(|e| diag::render(&e, color))?;
     let compile = t0.elapsed().as_secs_f64();
 
-    let arrays: Vec<Array> =
-        (0..names.len()).map(|k| Array::from_vec(Rng::new(BENCH_SEED + k as u64).bench_data(dtype, n))).collect();
+    let arrays: Vec<Array> = (0..names.len())
+        .map(|k| Rng::new(BENCH_SEED + k as u64).bench_data(dtype, n).map(Array::from_vec))
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("error: {e}"))?;
     let inputs: Vec<Input> = arrays.iter().map(|a| a.as_input()).collect();
     let n_out = if kernel.program().shape() == Shape::Scalar { 1 } else { n };
-    let mut out = data::filled(kernel.dtype(), n_out, false);
+    let mut out = data::filled(kernel.dtype(), n_out, false).map_err(|e| format!("error: {e}"))?;
     let mut times = Vec::with_capacity(args.repeat as usize);
     for _ in 0..args.repeat {
         let t = Instant::now();
@@ -276,9 +278,9 @@ fn triad(n: usize, threads: usize, repeat: u32) -> Result<f64, String> {
         .num_threads(threads.max(1))
         .build()
         .map_err(|e| format!("error: cannot start the triad's threads: {e}"))?;
-    let a = Rng::new(BENCH_SEED).uniform_vec(n);
-    let b = Rng::new(BENCH_SEED + 1).uniform_vec(n);
-    let mut c = vec![0.0f64; n];
+    let a = Rng::new(BENCH_SEED).uniform_vec(n)?;
+    let b = Rng::new(BENCH_SEED + 1).uniform_vec(n)?;
+    let mut c = numjet::mem::try_zeroed::<f64>(n).map_err(|e| format!("error: {e}"))?;
     let per = n.div_ceil(threads.max(1)).max(1);
     let once = |c: &mut [f64]| {
         let (a, b) = (std::hint::black_box(&a[..]), std::hint::black_box(&b[..]));

@@ -9,12 +9,6 @@ use numjet::syntax::Ast;
 use numjet::syntax::ast::{ExprKind, Stmt};
 use numjet::{ArrayData, DType};
 
-/// Most elements one array made by numjet's command line may have (2^31).
-pub const MAX_ELEMENTS: u64 = 1 << 31;
-
-/// Memory budget when the available memory cannot be read (8 GiB).
-const DEFAULT_MEMORY_BUDGET: u64 = 8 << 30;
-
 /// splitmix64 (Steele, Lea and Flood 2014): tiny, fast, statistically sound
 /// for test data, and the same on every platform.
 #[derive(Clone, Debug)]
@@ -39,13 +33,13 @@ impl Rng {
     }
 
     /// `n` values uniform in [0, 1).
-    pub fn uniform_vec(&mut self, n: usize) -> Vec<f64> {
-        (0..n).map(|_| self.uniform()).collect()
+    pub fn uniform_vec(&mut self, n: usize) -> Result<Vec<f64>, String> {
+        try_collect(n, std::iter::repeat_with(|| self.uniform()))
     }
 
     /// `n` standard normal values (Box–Muller).
-    pub fn normal_vec(&mut self, n: usize) -> Vec<f64> {
-        let mut v = Vec::with_capacity(n);
+    pub fn normal_vec(&mut self, n: usize) -> Result<Vec<f64>, String> {
+        let mut v = try_vec(n)?;
         while v.len() < n {
             // 1 - u is in (0, 1], so the logarithm is finite.
             let r = (-2.0 * (1.0 - self.uniform()).ln()).sqrt();
@@ -55,74 +49,93 @@ impl Rng {
                 v.push(r * t.sin());
             }
         }
-        v
+        Ok(v)
     }
 
     /// `n` random values of `dtype` for benchmarks: bools fair coin flips,
     /// integers uniform in [1, 1000) (no zero divisors, no negative powers),
     /// floats uniform in [0, 1).
-    pub fn bench_data(&mut self, dtype: DType, n: usize) -> ArrayData {
-        match dtype {
-            DType::Bool => (0..n).map(|_| self.next_u64() >> 63 == 1).collect::<Vec<_>>().into(),
-            DType::Int32 => (0..n).map(|_| 1 + (self.next_u64() % 999) as i32).collect::<Vec<_>>().into(),
-            DType::Int64 => (0..n).map(|_| 1 + (self.next_u64() % 999) as i64).collect::<Vec<_>>().into(),
-            DType::Float32 => (0..n).map(|_| self.uniform() as f32).collect::<Vec<_>>().into(),
-            DType::Float64 => self.uniform_vec(n).into(),
-        }
+    pub fn bench_data(&mut self, dtype: DType, n: usize) -> Result<ArrayData, String> {
+        Ok(match dtype {
+            DType::Bool => try_collect(n, std::iter::repeat_with(|| self.next_u64() >> 63 == 1))?.into(),
+            DType::Int32 => try_collect(n, std::iter::repeat_with(|| 1 + (self.next_u64() % 999) as i32))?.into(),
+            DType::Int64 => try_collect(n, std::iter::repeat_with(|| 1 + (self.next_u64() % 999) as i64))?.into(),
+            DType::Float32 => try_collect(n, std::iter::repeat_with(|| self.uniform() as f32))?.into(),
+            DType::Float64 => self.uniform_vec(n)?.into(),
+        })
     }
 }
 
 /// Converts float64 values to `dtype` with NumPy's `astype` rules.
-pub fn cast_f64(v: Vec<f64>, dtype: DType) -> ArrayData {
-    match dtype {
+pub fn cast_f64(v: Vec<f64>, dtype: DType) -> Result<ArrayData, String> {
+    let n = v.len();
+    Ok(match dtype {
         DType::Float64 => v.into(),
-        DType::Float32 => v.into_iter().map(|x| x as f32).collect::<Vec<_>>().into(),
-        DType::Int64 => v.into_iter().map(numjet::dtype::f64_to_i64).collect::<Vec<_>>().into(),
-        DType::Int32 => v.into_iter().map(numjet::dtype::f64_to_i32).collect::<Vec<_>>().into(),
-        DType::Bool => v.into_iter().map(|x| x != 0.0).collect::<Vec<_>>().into(),
-    }
+        DType::Float32 => try_collect(n, v.into_iter().map(|x| x as f32))?.into(),
+        DType::Int64 => try_collect(n, v.into_iter().map(numjet::dtype::f64_to_i64))?.into(),
+        DType::Int32 => try_collect(n, v.into_iter().map(numjet::dtype::f64_to_i32))?.into(),
+        DType::Bool => try_collect(n, v.into_iter().map(|x| x != 0.0))?.into(),
+    })
 }
 
 /// `n` copies of `value` (0 or 1) as `dtype`.
-pub fn filled(dtype: DType, n: usize, one: bool) -> ArrayData {
-    match dtype {
-        DType::Bool => vec![one; n].into(),
-        DType::Int32 => vec![i32::from(one); n].into(),
-        DType::Int64 => vec![i64::from(one); n].into(),
-        DType::Float32 => vec![if one { 1.0f32 } else { 0.0 }; n].into(),
-        DType::Float64 => vec![if one { 1.0f64 } else { 0.0 }; n].into(),
+pub fn filled(dtype: DType, n: usize, one: bool) -> Result<ArrayData, String> {
+    let d = ArrayData::try_zeros(dtype, n).map_err(|e| format!("out of memory: {e}"))?;
+    if !one {
+        return Ok(d);
     }
+    Ok(match d {
+        ArrayData::Bool(mut v) => {
+            v.fill(true);
+            v.into()
+        }
+        ArrayData::Int32(mut v) => {
+            v.fill(1);
+            v.into()
+        }
+        ArrayData::Int64(mut v) => {
+            v.fill(1);
+            v.into()
+        }
+        ArrayData::Float32(mut v) => {
+            v.fill(1.0);
+            v.into()
+        }
+        ArrayData::Float64(mut v) => {
+            v.fill(1.0);
+            v.into()
+        }
+    })
 }
 
 
-/// Half the memory the system reports as available (`MemAvailable` in
-/// `/proc/meminfo`), or 8 GiB where that cannot be read.
-pub fn memory_budget() -> u64 {
-    let avail = std::fs::read_to_string("/proc/meminfo").ok().and_then(|s| {
-        s.lines()
-            .find_map(|l| l.strip_prefix("MemAvailable:"))
-            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            .map(|kb| kb.saturating_mul(1024))
-    });
-    avail.map_or(DEFAULT_MEMORY_BUDGET, |b| b / 2)
-}
-
-/// Checks that `n` elements of `dtype` (plus `extra_bytes` already needed)
-/// are a reasonable request; returns `n` as a `usize`.
-pub fn check_size(n: u64, dtype: DType, extra_bytes: u64) -> Result<usize, String> {
-    if n > MAX_ELEMENTS {
-        return Err(format!("{n} elements is too many; the limit is {MAX_ELEMENTS} (2^31) elements per array"));
-    }
-    let bytes = n.saturating_mul(dtype.size() as u64).saturating_add(extra_bytes);
-    let budget = memory_budget();
-    if bytes > budget {
+/// Checks that `n` elements of `dtype` (plus `extra_bytes` of other
+/// buffers made with them) fit the memory limit (`limit` bytes, the
+/// session's [`numjet::Config::memory_limit`]); returns `n` as a `usize`.
+pub fn check_size(n: u64, dtype: DType, extra_bytes: u64, limit: usize) -> Result<usize, String> {
+    let bytes = u128::from(n) * dtype.size() as u128 + u128::from(extra_bytes);
+    if bytes > limit as u128 {
         return Err(format!(
-            "{n} elements of {dtype} need {} of memory; the limit is {} (half of the available memory)",
-            fmt_bytes(bytes),
-            fmt_bytes(budget)
+            "{n} elements of {dtype} need {} of memory; the memory limit is {}",
+            numjet::mem::fmt_bytes(bytes),
+            numjet::mem::fmt_bytes(limit as u128)
         ));
     }
     usize::try_from(n).map_err(|_| format!("{n} elements do not fit in this machine's address space"))
+}
+
+/// An empty vector with room for `n` elements, or the allocator's refusal
+/// as a message.
+pub fn try_vec<T>(n: usize) -> Result<Vec<T>, String> {
+    numjet::mem::try_vec(n).map_err(|e| format!("out of memory: {e}"))
+}
+
+/// The `n` items of `it`, collected without aborting when the allocator
+/// refuses.
+pub fn try_collect<T>(n: usize, it: impl Iterator<Item = T>) -> Result<Vec<T>, String> {
+    let mut v = try_vec(n)?;
+    v.extend(it.take(n));
+    Ok(v)
 }
 
 /// Parses a count such as `1000000`, `1_000_000` or `1e6`.
@@ -244,16 +257,17 @@ mod tests {
 
     #[test]
     fn rng_is_deterministic_and_in_range() {
-        let a = Rng::new(7).uniform_vec(1000);
-        assert_eq!(a, Rng::new(7).uniform_vec(1000));
+        let a = Rng::new(7).uniform_vec(1000).unwrap();
+        assert_eq!(a, Rng::new(7).uniform_vec(1000).unwrap());
         assert!(a.iter().all(|&x| (0.0..1.0).contains(&x)));
-        assert_eq!(Rng::new(1).normal_vec(3).len(), 3);
+        assert_eq!(Rng::new(1).normal_vec(3).unwrap().len(), 3);
     }
 
     #[test]
-    fn sizes_are_capped() {
-        assert!(check_size(1 << 40, DType::Float64, 0).is_err());
-        assert!(check_size(10, DType::Float64, 0).is_ok());
+    fn sizes_are_checked_against_the_limit() {
+        assert_eq!(check_size(10, DType::Float64, 0, 80), Ok(10));
+        assert_eq!(check_size(10, DType::Float64, 1, 80).unwrap_err(), "10 elements of float64 need 81 B of memory; the memory limit is 80 B");
+        assert!(check_size(u64::MAX, DType::Float64, u64::MAX, usize::MAX).is_err());
     }
 
     #[test]

@@ -26,6 +26,23 @@ use clap::{Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Most memory one evaluation may allocate, such as 4G, 512M or 1e9
+    /// bytes (default: half the machine's physical memory).
+    #[arg(long, global = true, value_name = "SIZE", value_parser = parse_memory_limit)]
+    pub memory_limit: Option<usize>,
+}
+
+fn parse_memory_limit(s: &str) -> Result<usize, String> {
+    numjet::mem::parse_bytes(s).ok_or_else(|| format!("`{s}` is not a size in bytes (such as 4G, 512M, 1e9)"))
+}
+
+/// The memory limit of this run: `--memory-limit`, or the library's default.
+static MEMORY_LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
+/// The memory limit every engine and constructor of this process uses
+/// (see [`numjet::Config::memory_limit`]).
+pub fn memory_limit() -> usize {
+    *MEMORY_LIMIT.get_or_init(numjet::mem::default_limit)
 }
 
 #[derive(Subcommand, Debug)]
@@ -48,6 +65,9 @@ pub enum Command {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(bytes) = cli.memory_limit {
+        let _ = MEMORY_LIMIT.set(bytes);
+    }
     let r = match cli.command {
         Some(Command::Eval(args)) => eval::run(args),
         Some(Command::Run(args)) => run::run(args),

@@ -38,6 +38,7 @@
 
 use crate::array::{ArrayData, ArrayRef};
 use crate::dtype::DType;
+use crate::mem::AllocError;
 
 /// Buffers of at least this many bytes get the huge-page advice. Below it
 /// the allocation usually comes from the allocator's heap (glibc maps
@@ -49,14 +50,15 @@ pub(crate) const HUGE_ADVICE_MIN: usize = 4 << 20;
 /// Size of a transparent huge page on x86-64 and most aarch64 kernels.
 const HUGE_PAGE: usize = 2 << 20;
 
-/// `n` zeros of `dtype` for a fresh result (see the module docs).
-pub(crate) fn zeroed(dtype: DType, n: usize) -> ArrayData {
-    let d = ArrayData::zeros(dtype, n);
+/// `n` zeros of `dtype` for a fresh result (see the module docs), or the
+/// allocator's refusal.
+pub(crate) fn zeroed(dtype: DType, n: usize) -> Result<ArrayData, AllocError> {
+    let d = ArrayData::try_zeros(dtype, n)?;
     let (ptr, bytes) = span(&d);
     if bytes >= HUGE_ADVICE_MIN {
         advise_huge(ptr, bytes);
     }
-    d
+    Ok(d)
 }
 
 /// The address and byte length of `d`'s buffer.
@@ -117,7 +119,7 @@ mod tests {
     #[test]
     fn fresh_buffers_are_zero_whatever_the_advice() {
         for (dtype, n) in [(DType::Float64, 3 << 20), (DType::Bool, 5 << 20), (DType::Int32, 10), (DType::Float32, 0)] {
-            let d = zeroed(dtype, n);
+            let d = zeroed(dtype, n).unwrap();
             assert_eq!(d.len(), n);
             let (_, bytes) = span(&d);
             assert_eq!(bytes, n * dtype.size());

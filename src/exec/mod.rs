@@ -44,7 +44,8 @@ use crate::dtype::Scalar;
 use crate::error::Error;
 use crate::ir::{NodeId, NodeOp, Shape};
 use crate::jit::{self, JitKernel, StageInfo};
-use crate::layout::{self, Operand, size};
+use crate::layout::{self, MemoryPlan, Operand, size};
+use crate::mem;
 
 /// Below this many elements an evaluation stays on the calling thread.
 ///
@@ -251,7 +252,10 @@ impl<'k, 'a> Run<'k, 'a> {
             if let Some(leaf) = leaf
                 && !leaf.contiguous
             {
-                let mut d = ArrayData::zeros(leaf.data.dtype(), len);
+                let Ok(mut d) = ArrayData::try_zeros(leaf.data.dtype(), len) else {
+                    self.record(jit::NO_NODE, "out of memory for a block's gather buffer");
+                    return;
+                };
                 leaf.gather(shape, start, &mut d.as_mut());
                 scratch.push((slot, d));
             }
@@ -351,7 +355,12 @@ fn reductions(run: &Run<'_, '_>, threads: Option<(&Threads, usize)>) -> Reduced 
                 // Later stages still run (the smallest failing node is
                 // reported); give them an array of the right size.
                 if let (NodeOp::ReduceAxis(..), Some(slot)) = (node.op, k.ptr_slot(rid)) {
-                    owned[slot] = Some(ArrayData::zeros(node.dtype, size(&run.shapes[rid.index()])));
+                    match ArrayData::try_zeros(node.dtype, size(&run.shapes[rid.index()])) {
+                        Ok(d) => owned[slot] = Some(d),
+                        // Later stages then fail the ABI's operand check
+                        // (recorded after this, at a larger node).
+                        Err(_) => run.record(rid.0, "out of memory for the result of an axis reduction"),
+                    }
                 }
             }
         }
@@ -359,10 +368,67 @@ fn reductions(run: &Run<'_, '_>, threads: Option<(&Threads, usize)>) -> Reduced 
     Reduced { scalars, owned }
 }
 
+/// What an evaluation of `k` allocates besides its inputs, for the memory
+/// limit: the result (if `fresh`), the results of axis reductions (alive
+/// until the end), and per thread the gather buffers of one block for
+/// every array leaf of the largest stage and an axis reduction's row
+/// accumulators. (Streamed reductions' buffers of a few `STREAM` elements
+/// per thread are not counted.)
+fn memory(k: &JitKernel, shapes: &[Vec<usize>], fresh: bool, threads: Option<(&Threads, usize)>) -> MemoryPlan {
+    let p = k.program();
+    let (count, chunk) = threads.map_or((1, DEFAULT_CHUNK), |(t, _)| (t.count.max(1), t.chunk));
+    let mut plan = MemoryPlan::default();
+    if fresh {
+        plan.add_node(p, shapes, p.result(), 1);
+    }
+    let mut scratch: Option<(NodeId, u128)> = None;
+    for stage in k.stages() {
+        let n = size(&shapes[stage.root.index()]);
+        let block = chunk.min(n) as u128;
+        let leaves: u128 = stage
+            .nodes
+            .iter()
+            .filter(|&&id| p.node(id).shape() == Shape::Array && k.ptr_slot(id).is_some())
+            .map(|&id| p.node(id).dtype.size() as u128)
+            .sum();
+        let mut bytes = block * leaves * count as u128;
+        if let Some(rid) = stage.reduction
+            && let NodeOp::ReduceAxis(_, _) = p.node(rid).op
+        {
+            plan.add_node(p, shapes, rid, 1);
+            // A row of `inner` accumulators and one of arguments per thread
+            // (the inner extent is at most the result's size).
+            let inner = size(&shapes[rid.index()]) as u128;
+            bytes += count as u128 * inner * (size_of::<Scalar>() + p.node(stage.root).dtype.size()) as u128;
+        }
+        if scratch.is_none_or(|(_, b)| bytes > b) {
+            scratch = Some((stage.root, bytes));
+        }
+    }
+    if let Some((id, bytes)) = scratch {
+        plan.add(id, bytes);
+    }
+    plan
+}
+
 /// Evaluates `k` on inputs already checked against its signature, whose
 /// node shapes are `shapes`, into `out` (the result's size and dtype,
-/// checked by the caller). `limit` caps the threads of this call.
+/// checked by the caller). `limit` caps the threads of this call. What it
+/// allocates is checked against `memory_limit` (bytes) first.
 pub(crate) fn run_into(
+    k: &JitKernel,
+    inputs: &[Input<'_>],
+    shapes: &[Vec<usize>],
+    out: ArrayMut<'_>,
+    threads: Option<(&Threads, usize)>,
+    memory_limit: usize,
+) -> Result<(), Error> {
+    memory(k, shapes, false, threads).check(k.program(), shapes, memory_limit)?;
+    run_checked(k, inputs, shapes, out, threads)
+}
+
+/// [`run_into`] after the memory check.
+fn run_checked(
     k: &JitKernel,
     inputs: &[Input<'_>],
     shapes: &[Vec<usize>],
@@ -393,12 +459,20 @@ pub(crate) fn run_into(
     run.fail.into_inner().unwrap_or_default().into_result(k)
 }
 
-/// Evaluates `k` into a new array of the result's shape.
-pub(crate) fn run(k: &JitKernel, inputs: &[Input<'_>], shapes: &[Vec<usize>], threads: Option<(&Threads, usize)>) -> Result<ArrayData, Error> {
-    let root = k.program().node(k.program().result());
-    let n = size(&shapes[k.program().result().index()]);
-    let mut out = alloc::zeroed(root.dtype, n);
-    run_into(k, inputs, shapes, out.as_mut(), threads)?;
+/// Evaluates `k` into a new array of the result's shape (what it
+/// allocates checked against `memory_limit` first).
+pub(crate) fn run(
+    k: &JitKernel,
+    inputs: &[Input<'_>],
+    shapes: &[Vec<usize>],
+    threads: Option<(&Threads, usize)>,
+    memory_limit: usize,
+) -> Result<ArrayData, Error> {
+    let p = k.program();
+    memory(k, shapes, true, threads).check(p, shapes, memory_limit)?;
+    let n = size(&shapes[p.result().index()]);
+    let mut out = alloc::zeroed(p.node(p.result()).dtype, n).map_err(|e| layout::refused(p, p.result(), e))?;
+    run_checked(k, inputs, shapes, out.as_mut(), threads)?;
     Ok(out)
 }
 
@@ -412,7 +486,7 @@ pub(crate) fn run(k: &JitKernel, inputs: &[Input<'_>], shapes: &[Vec<usize>], th
 pub fn evaluate(k: &JitKernel, inputs: &[Input<'_>], len: usize) -> Result<Result<ArrayData, Scalar>, Error> {
     check_1d(k, inputs, len, true)?;
     let shapes = layout::shapes(k.program(), inputs)?;
-    let out = run(k, inputs, &shapes, None)?;
+    let out = run(k, inputs, &shapes, None, mem::default_limit())?;
     if k.program().shape() == Shape::Array { Ok(Ok(out)) } else { Ok(Err(out.as_ref().get(0))) }
 }
 

@@ -41,6 +41,7 @@ use rayon::prelude::*;
 use crate::array::{ArrayData, ArrayMut, ArrayRef};
 use crate::dtype::{DType, Scalar};
 use crate::ops::{Op, Reduce, reduce};
+use crate::mem;
 
 /// Fills a buffer with elements `start..start + buf.len()` of a
 /// reduction's argument (C order over its shape).
@@ -382,7 +383,7 @@ pub fn axis(r: Reduce, out: DType, arg: DType, shape: &[usize], axis: usize, src
     let outer: usize = shape[..axis].iter().product();
     let len = shape[axis];
     let inner: usize = shape[axis + 1..].iter().product();
-    let mut result = ArrayData::zeros(out, outer * inner);
+    let mut result = ArrayData::try_zeros(out, outer * inner).map_err(|_| OUT_OF_MEMORY)?;
     if outer * inner == 0 {
         return Ok(result);
     }
@@ -400,20 +401,25 @@ pub fn axis(r: Reduce, out: DType, arg: DType, shape: &[usize], axis: usize, src
             set(dst, 0, v);
             return Ok(());
         }
-        let mut acc: Vec<Scalar> = match r {
-            Reduce::Min | Reduce::Max => Vec::new(),
-            Reduce::Mean if !arg.is_float() => vec![Scalar::Float64(0.0); inner],
-            Reduce::Sum | Reduce::Mean => vec![Scalar::Bool(false).cast(out); inner],
-            Reduce::Prod => vec![Scalar::Bool(true).cast(out); inner],
-            Reduce::Any => vec![Scalar::Bool(false); inner],
-            Reduce::All => vec![Scalar::Bool(true); inner],
+        let start = match r {
+            Reduce::Min | Reduce::Max => None,
+            Reduce::Mean if !arg.is_float() => Some(Scalar::Float64(0.0)),
+            Reduce::Sum | Reduce::Mean => Some(Scalar::Bool(false).cast(out)),
+            Reduce::Prod => Some(Scalar::Bool(true).cast(out)),
+            Reduce::Any => Some(Scalar::Bool(false)),
+            Reduce::All => Some(Scalar::Bool(true)),
         };
-        let mut buf = ArrayData::zeros(arg, inner);
+        let mut acc: Vec<Scalar> = match start {
+            None => Vec::new(),
+            Some(s) => mem::try_filled(inner, s).map_err(|_| OUT_OF_MEMORY)?,
+        };
+        let mut buf = ArrayData::try_zeros(arg, inner).map_err(|_| OUT_OF_MEMORY)?;
         for i in 0..len {
             fill((o * len + i) * inner, &mut buf.as_mut());
             let c = buf.as_ref();
             if acc.is_empty() {
-                acc = (0..inner).map(|j| c.get(j)).collect();
+                acc = mem::try_vec(inner).map_err(|_| OUT_OF_MEMORY)?;
+                acc.extend((0..inner).map(|j| c.get(j)));
                 continue;
             }
             for (j, a) in acc.iter_mut().enumerate() {
@@ -440,6 +446,10 @@ pub fn axis(r: Reduce, out: DType, arg: DType, shape: &[usize], axis: usize, src
         None => Ok(result),
     }
 }
+
+/// The error of an axis reduction whose buffers the allocator refused
+/// (under the memory limit, which the executor checked).
+const OUT_OF_MEMORY: &str = "out of memory in an axis reduction";
 
 /// One step of a fold along a non-last axis: `a op x` with the table's
 /// semantics (`x` converted to the accumulator's dtype first).

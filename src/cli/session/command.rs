@@ -24,6 +24,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     (":asm", "EXPR", "show each stage's machine code (x86-64: offsets, bytes, Intel syntax)"),
     (":threads", "[N]", "show or set the thread count (0 = every core)"),
     (":backend", "[interp|jit]", "show or choose the evaluator"),
+    (":memory", "[SIZE]", "show or set the memory limit of one evaluation (4G, 512M, 1e9)"),
     (":del", "NAME...", "delete variables"),
     (":quit", "", "leave (so does end of input, Ctrl-D)"),
 ];
@@ -103,8 +104,21 @@ impl Session {
                         .ok_or_else(|| input_err(format!("`{rest}` is not a thread count (a whole number from 0 = every core to 1024)")))?;
                     self.threads = n;
                     // A new JIT engine: the thread pool belongs to the engine.
-                    self.jit = Engine::new(Config::default().backend(Backend::Jit).threads(n));
+                    self.jit = Engine::new(Config::default().backend(Backend::Jit).threads(n).memory_limit(self.memory_limit));
                     self.say(out, &format!("threads: {}", self.jit.threads()))?;
+                }
+            }
+            ":memory" => {
+                if rest.is_empty() {
+                    emit(out, &format!("memory limit: {}", numjet::mem::fmt_bytes(self.memory_limit as u128)))?;
+                } else {
+                    let bytes = numjet::mem::parse_bytes(rest)
+                        .ok_or_else(|| input_err(format!("`{rest}` is not a size in bytes (such as 4G, 512M, 1e9)")))?;
+                    self.memory_limit = bytes;
+                    // New engines: the limit is part of an engine's configuration.
+                    self.jit = Engine::new(Config::default().backend(Backend::Jit).threads(self.threads).memory_limit(bytes));
+                    self.interp = Engine::new(Config::default().backend(Backend::Interp).memory_limit(bytes));
+                    self.say(out, &format!("memory limit: {}", numjet::mem::fmt_bytes(bytes as u128)))?;
                 }
             }
             ":backend" => {

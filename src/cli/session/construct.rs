@@ -136,6 +136,8 @@ impl Session {
             }
         }
         let limit = |msg: String| Error::Limit(located(text, call_span, msg, None));
+        let memory = |msg: String| Error::Memory(located(text, call_span, msg, None));
+        let memory_limit = self.memory_limit;
         if let Some(i) = args.iter().position(|a| tuple(a).is_some())
             && (name != "reshape" || i != 1)
             && !(SHAPED.contains(&name) && i == 0)
@@ -155,9 +157,6 @@ impl Session {
             }
             let n = dims.iter().try_fold(1u64, |a, &d| a.checked_mul(d)).unwrap_or(u64::MAX);
             let n = if dims.contains(&0) { 0 } else { n };
-            if n > data::MAX_ELEMENTS {
-                return Err(limit(format!("{n} elements is too many; the limit is {} (2^31) elements per array", data::MAX_ELEMENTS)));
-            }
             shape = Some(dims.iter().map(|&d| d as usize).collect());
             Ok(n)
         };
@@ -169,26 +168,26 @@ impl Session {
                 let stop = self.number_arg(src, args[1])?.to_f64();
                 let n = self.count_arg(src, args[2])?;
                 let dt = dtype.unwrap_or(DType::Float64);
-                let n = data::check_size(n, dt, n.saturating_mul(8)).map_err(limit)?;
+                let n = data::check_size(n, dt, n.saturating_mul(8), memory_limit).map_err(memory)?;
                 let mut v: Vec<f64> = Vec::new();
                 if n == 1 {
                     v.push(start);
                 } else if n > 1 {
                     let step = (stop - start) / (n - 1) as f64;
-                    v = (0..n).map(|i| start + i as f64 * step).collect();
+                    v = data::try_collect(n, (0..n).map(|i| start + i as f64 * step)).map_err(memory)?;
                     v[n - 1] = stop;
                 }
                 if !dt.is_float() {
                     // NumPy 2 rounds toward -inf for integer dtypes.
                     v.iter_mut().for_each(|x| *x = x.floor());
                 }
-                data::cast_f64(v, dt)
+                data::cast_f64(v, dt).map_err(memory)?
             }
             "zeros" | "ones" => {
                 let n = count(self)?;
                 let dt = dtype.unwrap_or(DType::Float64);
-                let n = data::check_size(n, dt, 0).map_err(limit)?;
-                data::filled(dt, n, name == "ones")
+                let n = data::check_size(n, dt, 0, memory_limit).map_err(memory)?;
+                data::filled(dt, n, name == "ones").map_err(memory)?
             }
             _ => {
                 // random, normal
@@ -202,7 +201,7 @@ impl Session {
                         None,
                     )));
                 }
-                let n = data::check_size(n, dt, n.saturating_mul(8)).map_err(limit)?;
+                let n = data::check_size(n, dt, n.saturating_mul(8), memory_limit).map_err(memory)?;
                 let mut own;
                 let rng = match seed {
                     Some(s) => {
@@ -211,8 +210,8 @@ impl Session {
                     }
                     None => &mut self.rng,
                 };
-                let v = if name == "random" { rng.uniform_vec(n) } else { rng.normal_vec(n) };
-                data::cast_f64(v, dt)
+                let v = if name == "random" { rng.uniform_vec(n) } else { rng.normal_vec(n) }.map_err(memory)?;
+                data::cast_f64(v, dt).map_err(memory)?
             }
         };
         match shape {
@@ -282,7 +281,7 @@ impl Session {
             _ => unreachable!("arity checked"),
         };
         let step_span = args.get(2).map_or(call_span, |a| src.expr(*a).span);
-        let limit = |msg: String| Error::Limit(located(text, call_span, msg, None));
+        let memory = |msg: String| Error::Memory(located(text, call_span, msg, None));
         let any_float = vals.iter().any(|v| v.dtype().is_float());
         let dt = dtype.unwrap_or(if any_float { DType::Float64 } else { DType::Int64 });
         if !any_float {
@@ -297,11 +296,11 @@ impl Session {
             let d = stop - start;
             let len = if d != 0 && (d > 0) == (step > 0) { (d.abs() + step.abs() - 1) / step.abs() } else { 0 };
             let len = u64::try_from(len).unwrap_or(u64::MAX);
-            let n = data::check_size(len, dt, if dt == DType::Int64 { 0 } else { len.saturating_mul(8) }).map_err(limit)?;
-            let v: Vec<i64> = (0..n).map(|i| (start + i as i128 * step) as i64).collect();
+            let n = data::check_size(len, dt, if dt == DType::Int64 { 0 } else { len.saturating_mul(8) }, self.memory_limit).map_err(memory)?;
+            let v: Vec<i64> = data::try_collect(n, (0..n).map(|i| (start + i as i128 * step) as i64)).map_err(memory)?;
             let data: ArrayData = match dt {
                 DType::Int64 => v.into(),
-                _ => data::cast_f64(v.into_iter().map(|x| x as f64).collect(), dt),
+                _ => data::cast_f64(data::try_collect(n, v.into_iter().map(|x| x as f64)).map_err(memory)?, dt).map_err(memory)?,
             };
             return Ok(Array::from_vec(data));
         }
@@ -313,16 +312,13 @@ impl Session {
             return Err(Error::Type(located(text, step_span, "the step of `arange` must not be zero", None)));
         }
         let len = ((stop - start) / step).ceil();
-        if !len.is_finite() || len > data::MAX_ELEMENTS as f64 {
-            return Err(limit(format!(
-                "`arange` would make {len:e} elements; the limit is {} (2^31) elements per array",
-                data::MAX_ELEMENTS
-            )));
+        if !len.is_finite() || len >= u64::MAX as f64 {
+            return Err(memory(format!("`arange` would make {len:e} elements, more than memory can hold")));
         }
         let len = if len > 0.0 { len as u64 } else { 0 };
-        let n = data::check_size(len, dt, len.saturating_mul(8)).map_err(limit)?;
-        let v: Vec<f64> = (0..n).map(|i| start + i as f64 * step).collect();
-        Ok(Array::from_vec(data::cast_f64(v, dt)))
+        let n = data::check_size(len, dt, len.saturating_mul(8), self.memory_limit).map_err(memory)?;
+        let v: Vec<f64> = data::try_collect(n, (0..n).map(|i| start + i as f64 * step)).map_err(memory)?;
+        Ok(Array::from_vec(data::cast_f64(v, dt).map_err(memory)?))
     }
 }
 
@@ -338,8 +334,8 @@ fn float_count(v: f64) -> Result<u64, String> {
     if v < 0.0 {
         return Err(format!("negative number of elements ({v})"));
     }
-    if v > data::MAX_ELEMENTS as f64 {
-        return Err(format!("{v:e} elements is too many; the limit is {} (2^31) elements per array", data::MAX_ELEMENTS));
+    if v >= u64::MAX as f64 {
+        return Err(format!("{v:e} elements is more than memory can hold"));
     }
     Ok(v as u64)
 }

@@ -54,6 +54,9 @@ pub struct Session {
     jit: Engine,
     interp: Engine,
     threads: usize,
+    /// Most bytes one evaluation or constructor may allocate (both
+    /// engines' [`Config::memory_limit`]).
+    memory_limit: usize,
     rng: Rng,
     /// Colour in error messages.
     color: bool,
@@ -114,14 +117,16 @@ impl Session {
         let mut rng = Rng::new(DEMO_SEED);
         let mut vars = BTreeMap::new();
         for name in ["a", "b", "c"] {
-            vars.insert(name.to_string(), Array::from_vec(rng.uniform_vec(DEMO_LEN)).into());
+            vars.insert(name.to_string(), Array::from_vec(rng.uniform_vec(DEMO_LEN).expect("the demo arrays are small")).into());
         }
+        let memory_limit = super::memory_limit();
         Session {
             vars,
             backend: Backend::default(),
-            jit: Engine::new(Config::default().backend(Backend::Jit)),
-            interp: Engine::new(Config::default().backend(Backend::Interp)),
+            jit: Engine::new(Config::default().backend(Backend::Jit).memory_limit(memory_limit)),
+            interp: Engine::new(Config::default().backend(Backend::Interp).memory_limit(memory_limit)),
             threads: 1,
+            memory_limit,
             rng,
             color,
             verbose,
@@ -263,6 +268,26 @@ mod tests {
             assert!(run(&mut s, bad).is_err(), "{bad} should fail");
         }
         assert!(run(&mut s, "arange(1e15)").unwrap_err().contains("limit"));
+    }
+
+    #[test]
+    fn the_memory_limit_bounds_constructors_and_evaluations() {
+        let mut s = Session::new(false, true);
+        assert!(run(&mut s, ":memory").unwrap().starts_with("memory limit: "));
+        assert!(run(&mut s, ":memory lots").is_err());
+        run(&mut s, ":memory 1M").unwrap();
+        assert_eq!(run(&mut s, ":memory").unwrap(), "memory limit: 1.0 MiB\n");
+        let e = run(&mut s, "x = zeros(200000)").unwrap_err();
+        assert!(e.contains("200000 elements of float64 need 1.5 MiB of memory; the memory limit is 1.0 MiB"), "{e}");
+        run(&mut s, "x = ones(100000)").unwrap();
+        // The demo arrays hold 8 MB each: a new one is refused, a sum streams.
+        let e = run(&mut s, "a + 1").unwrap_err();
+        assert!(e.contains("the result of this operation, shape (1000000,) float64, needs 7.6 MiB of memory"), "{e}");
+        assert!(run(&mut s, "sum(x)").unwrap().contains("100000.0"));
+        run(&mut s, ":threads 2").unwrap();
+        assert!(run(&mut s, "a * 2").is_err(), "the limit outlives a new thread count");
+        run(&mut s, ":memory 1G").unwrap();
+        assert!(run(&mut s, "a + 1").is_ok());
     }
 
     #[test]
