@@ -211,6 +211,20 @@ fn memory(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], last_use: &[
                 }
             }
         }
+        // A float sum or mean copies its elements (a row of an axis
+        // reduction) into one buffer for the pairwise sum.
+        if let NodeOp::Reduce(r) | NodeOp::ReduceAxis(r, _) = node.op
+            && matches!(r, Reduce::Sum | Reduce::Mean)
+            && node.dtype.is_float()
+        {
+            let arg = &shapes[node.args[0].index()];
+            let n = match node.op {
+                NodeOp::ReduceAxis(_, axis) => arg.get(axis).copied().unwrap_or(0),
+                _ => size(arg),
+            };
+            let buffer = n as u128 * node.dtype.size() as u128;
+            (transient, one) = (transient + buffer, one.max(buffer));
+        }
         if reduction && permuted(&reduction_walk(p, inputs, shapes, id).0) {
             let index = size(&shapes[node.args[0].index()]) as u128 * size_of::<usize>() as u128;
             (transient, one) = (transient + index, one.max(index));

@@ -331,3 +331,34 @@ fn nd_results_are_written_with_their_shape() {
     let want: Vec<i64> = (1..=4).flat_map(|k| (1..=6).map(move |x| 10 * k + x)).collect();
     assert_eq!(r.into_array().as_i64().unwrap(), want.as_slice());
 }
+
+#[test]
+fn results_past_the_memory_limit_are_errors_not_aborts() {
+    // The hardening issue's reproducer: (200000, 1) + (1, 200000) used to
+    // abort asking for 320 GB.
+    let col = tmp("col200k.npy");
+    let row = tmp("row200k.npy");
+    let v: Vec<f64> = (0..200_000).map(f64::from).collect();
+    raw_npy(&col, "{'descr': '<f8', 'fortran_order': False, 'shape': (200000, 1), }", &f64_bytes(&v));
+    raw_npy(&row, "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 200000), }", &f64_bytes(&v));
+    let (a, b) = (format!("a={}", col.display()), format!("b={}", row.display()));
+    for expr in ["a + b", "a * b > 0"] {
+        let o = numjet(&["eval", expr, &a, &b, "--memory-limit", "1G"]);
+        assert!(!o.status.success() && o.status.code() == Some(1), "{expr}: {:?}", o.status);
+        let e = stderr(&o);
+        assert!(e.contains("shape (200000, 200000)") && e.contains("the memory limit is 1.0 GiB"), "{e}");
+        assert!(e.contains(expr), "the error shows the program: {e}");
+    }
+    // Smaller, streamed: a sum of 9e6 broadcast elements under a 1 MiB limit.
+    let col = tmp("col3k.npy");
+    let row = tmp("row3k.npy");
+    let v: Vec<f64> = (0..3000).map(f64::from).collect();
+    raw_npy(&col, "{'descr': '<f8', 'fortran_order': False, 'shape': (3000, 1), }", &f64_bytes(&v));
+    raw_npy(&row, "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 3000), }", &f64_bytes(&v));
+    let (a, b) = (format!("a={}", col.display()), format!("b={}", row.display()));
+    let o = numjet(&["eval", "sum(a + b)", &a, &b, "--memory-limit", "1M"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "26991000000.0");
+    let o = numjet(&["eval", "a", "a=1", "--memory-limit", "lots"]);
+    assert!(!o.status.success() && stderr(&o).contains("`lots` is not a size in bytes"), "{}", stderr(&o));
+}

@@ -9,6 +9,7 @@
 //! buffers of [`NUMPY_BUFSIZE`] elements as NumPy's casting reduction does.
 
 use crate::dtype::{DType, Scalar};
+use crate::mem;
 use super::{Op, Reduce};
 
 /// NumPy's pairwise summation (`@TYPE@_pairwise_sum` in NumPy's
@@ -52,13 +53,13 @@ pub const NUMPY_BUFSIZE: usize = 8192;
 pub fn reduce(r: Reduce, out: DType, n: usize, get: impl Fn(usize) -> Scalar) -> Result<Scalar, &'static str> {
     let conv = |j: usize| get(j).cast(out);
     match r {
-        Reduce::Sum => Ok(sum(out, n, &conv)),
+        Reduce::Sum => sum(out, n, &conv),
         Reduce::Mean => {
             if n == 0 {
                 return Ok(Scalar::Float64(f64::NAN).cast(out));
             }
             let s = if get(0).dtype() == out {
-                sum(out, n, &conv)
+                sum(out, n, &conv)?
             } else {
                 // Integers: NumPy converts a buffer at a time and adds each
                 // buffer's pairwise sum to the running total.
@@ -105,20 +106,26 @@ pub fn reduce(r: Reduce, out: DType, n: usize, get: impl Fn(usize) -> Scalar) ->
     }
 }
 
-fn sum(out: DType, n: usize, conv: &dyn Fn(usize) -> Scalar) -> Scalar {
-    match out {
+/// The sum of `n` elements of dtype `out`; a float sum copies them into
+/// one buffer for [`pairwise_sum`] (which the interpreter's memory plan
+/// counts), an error if the allocator refuses it.
+fn sum(out: DType, n: usize, conv: &dyn Fn(usize) -> Scalar) -> Result<Scalar, &'static str> {
+    const REFUSED: &str = "out of memory for the buffer of a sum";
+    Ok(match out {
         DType::Float64 => {
-            let v: Vec<f64> = (0..n).map(|j| if let Scalar::Float64(x) = conv(j) { x } else { 0.0 }).collect();
+            let mut v: Vec<f64> = mem::try_vec(n).map_err(|_| REFUSED)?;
+            v.extend((0..n).map(|j| if let Scalar::Float64(x) = conv(j) { x } else { 0.0 }));
             Scalar::Float64(0.0 + pairwise_sum(&v, 0.0))
         }
         DType::Float32 => {
-            let v: Vec<f32> = (0..n).map(|j| if let Scalar::Float32(x) = conv(j) { x } else { 0.0 }).collect();
+            let mut v: Vec<f32> = mem::try_vec(n).map_err(|_| REFUSED)?;
+            v.extend((0..n).map(|j| if let Scalar::Float32(x) = conv(j) { x } else { 0.0 }));
             Scalar::Float32(0.0 + pairwise_sum(&v, 0.0))
         }
         DType::Int64 => Scalar::Int64((0..n).fold(0i64, |a, j| a.wrapping_add(if let Scalar::Int64(x) = conv(j) { x } else { 0 }))),
         DType::Int32 => Scalar::Int32((0..n).fold(0i32, |a, j| a.wrapping_add(if let Scalar::Int32(x) = conv(j) { x } else { 0 }))),
         DType::Bool => Scalar::Bool((0..n).any(|j| conv(j) == Scalar::Bool(true))),
-    }
+    })
 }
 
 #[cfg(test)]
