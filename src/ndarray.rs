@@ -142,7 +142,28 @@ where
 #[derive(Clone, Debug)]
 pub enum NdInput<'a> {
     Borrowed(Input<'a>),
-    Copied(Array),
+    Copied(Copied),
+}
+
+/// The copy [`arg`] makes of a view that is not one block: its distinct
+/// elements in C order, broadcast (stride 0) axes kept as such rather than
+/// repeated, so the copy is never larger than the memory the view reads.
+#[derive(Clone, Debug)]
+pub struct Copied {
+    data: ArrayData,
+    shape: Vec<usize>,
+    strides: Vec<isize>,
+}
+
+impl Copied {
+    /// The copy as a view of the original's shape.
+    pub fn view(&self) -> View<'_> {
+        // Valid by construction: `data` holds the elements of `shape` with
+        // its broadcast axes at length 1, in C order, and `strides` are
+        // that order's strides with 0 on the broadcast axes, so every
+        // index stays inside `data`.
+        View::strided(self.data.as_ref(), &self.shape, &self.strides, 0).expect("a copy's strides stay inside its data")
+    }
 }
 
 impl NdInput<'_> {
@@ -150,7 +171,7 @@ impl NdInput<'_> {
     pub fn input(&self) -> Input<'_> {
         match self {
             NdInput::Borrowed(i) => *i,
-            NdInput::Copied(a) => a.as_input(),
+            NdInput::Copied(c) => Input::View(c.view()),
         }
     }
 
@@ -172,8 +193,26 @@ where
     match input(a) {
         Ok(i) => NdInput::Borrowed(i),
         Err(_) => {
-            let data = T::into_data(a.iter().copied().collect());
-            NdInput::Copied(Array::new(data, a.shape().to_vec()).expect("one element per index"))
+            // Copy each element once: a broadcast axis is collapsed to one
+            // index and keeps stride 0 (`x.broadcast((1e6, n))` of a stepped
+            // slice would otherwise copy 1e6 times its data).
+            let mut reduced = a.view();
+            let broadcast: Vec<bool> = a.shape().iter().zip(a.strides()).map(|(&d, &s)| s == 0 && d > 1).collect();
+            for (k, &b) in broadcast.iter().enumerate() {
+                if b {
+                    reduced.collapse_axis(Axis(k), 0);
+                }
+            }
+            let data = T::into_data(reduced.iter().copied().collect());
+            let mut strides = vec![0isize; a.ndim()];
+            let mut step = 1isize;
+            for k in (0..a.ndim()).rev() {
+                if !broadcast[k] {
+                    strides[k] = step;
+                    step *= reduced.shape()[k] as isize;
+                }
+            }
+            NdInput::Copied(Copied { data, shape: a.shape().to_vec(), strides })
         }
     }
 }

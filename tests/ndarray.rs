@@ -116,6 +116,15 @@ fn step_sliced_views_are_copied_by_arg_and_refused_by_input() {
             assert_eq!(r[[i, j]], base[[i, 2 * j]] + 0.25);
         }
     }
+    // Broadcast on top of a step: each element is copied once, and the
+    // broadcast axis stays a stride-0 axis (a million rows of 12 elements
+    // cost 12 elements of memory).
+    let wide = stepped.broadcast((1_000_000, 4, 3)).unwrap();
+    let w = arg(&wide);
+    let NdInput::Copied(c) = &w else { panic!("a stepped view is copied") };
+    assert_eq!((c.view().shape(), c.view().data().len()), (&[1_000_000, 4, 3][..], 12));
+    let r = evaluate("sum(x, axis=0)", &[("x", w)]).unwrap();
+    assert_eq!(to_ndarray::<f64>(r).unwrap(), stepped.mapv(|v| v * 1e6).into_dyn());
     // Stepped and reversed at once.
     let odd_rev = base.slice(s![1..;2, ..;-3]);
     let r = to_ndarray::<f64>(evaluate("x", &[("x", arg(&odd_rev))]).unwrap()).unwrap();
