@@ -191,10 +191,22 @@ pub fn read_array(path: &Path) -> Result<Array, String> {
 /// Reads a little-endian bool, int32, int64, float32 or float64 array of
 /// up to [`MAX_NDIM`] dimensions, in C or Fortran order.
 pub fn read(path: &Path) -> Result<NpyArray, String> {
-    let name = path.display();
+    let name = path.display().to_string();
     let file = File::open(path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
     let file_len = file.metadata().map_err(|e| format!("cannot read `{name}`: {e}"))?.len();
-    let mut r = BufReader::new(file);
+    read_from(BufReader::new(file), file_len, &name)
+}
+
+/// [`read`] of a `.npy` file held in memory, with the same checks; `name`
+/// is what error messages call it. (The fuzz target feeds bytes through
+/// here, so the file and the in-memory reader are one code path.)
+pub fn read_bytes(bytes: &[u8], name: &str) -> Result<NpyArray, String> {
+    read_from(bytes, bytes.len() as u64, name)
+}
+
+/// The reader behind [`read`] and [`read_bytes`]: `r` holds `file_len`
+/// bytes, which bounds what the header may promise.
+fn read_from(mut r: impl Read, file_len: u64, name: &str) -> Result<NpyArray, String> {
     let header_bytes = read_header_bytes(&mut r).map_err(|e| format!("`{name}` is not a valid .npy file: {e}"))?;
     if let Some(msg) = shape_overflow(&header_bytes) {
         return Err(format!("`{name}` has an impossible shape {msg}"));
@@ -328,15 +340,25 @@ fn read_data(r: &mut impl Read, dtype: DType, n: usize, bytes: u64) -> Result<Ar
 /// shape (0-d stays 0-d).
 pub fn write(path: &Path, a: &Array) -> Result<(), String> {
     let name = path.display();
-    let shape: Vec<u64> = a.shape().iter().map(|&d| d as u64).collect();
     let file = std::fs::File::create(path).map_err(|e| format!("cannot create `{name}`: {e}"))?;
-    let w = std::io::BufWriter::new(file);
-    let err = |e: std::io::Error| format!("cannot write `{name}`: {e}");
+    write_to(std::io::BufWriter::new(file), a).map_err(|e| format!("cannot write `{name}`: {e}"))
+}
+
+/// The bytes [`write`] puts in a file (the fuzz target's round trip
+/// through [`read_bytes`]).
+pub fn to_bytes(a: &Array) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_to(&mut out, a).expect("writing to memory does not fail");
+    out
+}
+
+fn write_to(w: impl std::io::Write, a: &Array) -> std::io::Result<()> {
+    let shape: Vec<u64> = a.shape().iter().map(|&d| d as u64).collect();
     macro_rules! put {
         ($t:ty, $v:expr) => {{
-            let mut wr = npyz::WriteOptions::<$t>::new().default_dtype().shape(&shape).writer(w).begin_nd().map_err(err)?;
-            wr.extend($v.iter().copied()).map_err(err)?;
-            wr.finish().map_err(err)
+            let mut wr = npyz::WriteOptions::<$t>::new().default_dtype().shape(&shape).writer(w).begin_nd()?;
+            wr.extend($v.iter().copied())?;
+            wr.finish()
         }};
     }
     match a.data() {

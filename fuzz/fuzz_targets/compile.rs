@@ -1,0 +1,7 @@
+//! `compile`: see `tests/fuzz_support/compile.rs` for what it checks.
+#![no_main]
+
+#[path = "../../tests/fuzz_support/compile.rs"]
+mod check;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::check(data));

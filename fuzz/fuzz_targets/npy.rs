@@ -1,0 +1,7 @@
+//! `npy`: see `tests/fuzz_support/npy.rs` for what it checks.
+#![no_main]
+
+#[path = "../../tests/fuzz_support/npy.rs"]
+mod check;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::check(data));

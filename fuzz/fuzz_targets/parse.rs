@@ -1,0 +1,7 @@
+//! `parse`: see `tests/fuzz_support/parse.rs` for what it checks.
+#![no_main]
+
+#[path = "../../tests/fuzz_support/parse.rs"]
+mod check;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::check(data));

@@ -1,0 +1,7 @@
+//! `repl`: see `tests/fuzz_support/repl.rs` for what it checks.
+#![no_main]
+
+#[path = "../../tests/fuzz_support/repl.rs"]
+mod check;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::check(data));
