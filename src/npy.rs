@@ -21,6 +21,7 @@ use std::path::Path;
 
 use npyz::{Endianness, TypeChar, WriterBuilder};
 
+use crate::mem;
 use crate::array::{Array, ArrayData, Input, MAX_NDIM, View, c_strides, fmt_shape};
 use crate::dtype::DType;
 
@@ -189,24 +190,33 @@ pub fn read_array(path: &Path) -> Result<Array, String> {
 }
 
 /// Reads a little-endian bool, int32, int64, float32 or float64 array of
-/// up to [`MAX_NDIM`] dimensions, in C or Fortran order.
+/// up to [`MAX_NDIM`] dimensions, in C or Fortran order, of at most
+/// [`mem::default_limit`] bytes.
 pub fn read(path: &Path) -> Result<NpyArray, String> {
+    read_limited(path, mem::default_limit())
+}
+
+/// [`read`] of an array of at most `limit` bytes (the caller's memory
+/// limit, such as [`crate::Config::memory_limit`]): a larger one is an
+/// error before anything is allocated.
+pub fn read_limited(path: &Path, limit: usize) -> Result<NpyArray, String> {
     let name = path.display().to_string();
     let file = File::open(path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
     let file_len = file.metadata().map_err(|e| format!("cannot read `{name}`: {e}"))?.len();
-    read_from(BufReader::new(file), file_len, &name)
+    read_from(BufReader::new(file), file_len, &name, limit)
 }
 
 /// [`read`] of a `.npy` file held in memory, with the same checks; `name`
 /// is what error messages call it. (The fuzz target feeds bytes through
 /// here, so the file and the in-memory reader are one code path.)
 pub fn read_bytes(bytes: &[u8], name: &str) -> Result<NpyArray, String> {
-    read_from(bytes, bytes.len() as u64, name)
+    read_from(bytes, bytes.len() as u64, name, mem::default_limit())
 }
 
 /// The reader behind [`read`] and [`read_bytes`]: `r` holds `file_len`
-/// bytes, which bounds what the header may promise.
-fn read_from(mut r: impl Read, file_len: u64, name: &str) -> Result<NpyArray, String> {
+/// bytes, which bounds what the header may promise; the array may have at
+/// most `limit` bytes.
+fn read_from(mut r: impl Read, file_len: u64, name: &str, limit: usize) -> Result<NpyArray, String> {
     let header_bytes = read_header_bytes(&mut r).map_err(|e| format!("`{name}` is not a valid .npy file: {e}"))?;
     if let Some(msg) = shape_overflow(&header_bytes) {
         return Err(format!("`{name}` has an impossible shape {msg}"));
@@ -250,6 +260,13 @@ fn read_from(mut r: impl Read, file_len: u64, name: &str) -> Result<NpyArray, St
             "`{name}` is truncated: its header promises {n} elements of {size} bytes (shape {shape_text}), the file holds {available} data bytes"
         ));
     };
+    if need > limit as u64 {
+        return Err(format!(
+            "`{name}` holds {n} elements of {dtype} ({}), more than the memory limit of {}",
+            mem::fmt_bytes(u128::from(need)),
+            mem::fmt_bytes(limit as u128)
+        ));
+    }
     let n = usize::try_from(n).map_err(|_| format!("`{name}` is too large for this machine"))?;
     let data = read_data(&mut r, dtype, n, need).map_err(|e| format!("`{name}` is truncated: {e}"))?;
     let shape: Vec<usize> = shape.iter().map(|&d| d as usize).collect();
@@ -316,7 +333,7 @@ fn shape_overflow(header: &[u8]) -> Option<String> {
 fn read_data(r: &mut impl Read, dtype: DType, n: usize, bytes: u64) -> Result<ArrayData, String> {
     const CHUNK: usize = 1 << 16;
     let size = dtype.size();
-    let mut out = ArrayData::with_capacity(dtype, n);
+    let mut out = ArrayData::try_with_capacity(dtype, n).map_err(|e| format!("out of memory: {e}"))?;
     let mut buf = vec![0u8; CHUNK.min(bytes as usize)];
     let mut left = bytes as usize;
     while left > 0 {

@@ -359,6 +359,10 @@ fn results_past_the_memory_limit_are_errors_not_aborts() {
     let o = numjet(&["eval", "sum(a + b)", &a, &b, "--memory-limit", "1M"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o), "26991000000.0");
+    // Reading counts too: 24 KB of data past a 16 KiB limit.
+    let o = numjet(&["eval", "sum(a)", &a, "--memory-limit", "16K"]);
+    assert!(!o.status.success(), "{}", stdout(&o));
+    assert!(stderr(&o).contains("holds 3000 elements of float64 (23.4 KiB), more than the memory limit of 16.0 KiB"), "{}", stderr(&o));
     let o = numjet(&["eval", "a", "a=1", "--memory-limit", "lots"]);
     assert!(!o.status.success() && stderr(&o).contains("`lots` is not a size in bytes"), "{}", stderr(&o));
 }

@@ -49,7 +49,7 @@ fn parse_input(spec: &str) -> Result<(String, NpyArray), String> {
     };
     let arr = match scalar {
         Some(s) => Array::scalar(s).into(),
-        None => numjet::npy::read(std::path::Path::new(value)).map_err(|e| format!("error: input `{name}`: {e}"))?,
+        None => numjet::npy::read_limited(std::path::Path::new(value), super::memory_limit()).map_err(|e| format!("error: input `{name}`: {e}"))?,
     };
     Ok((name.to_string(), arr))
 }

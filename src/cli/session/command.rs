@@ -60,7 +60,7 @@ impl Session {
                         "`{name}` is not a valid variable name (letters, digits and `_`, not starting with a digit, not a keyword)"
                     )));
                 }
-                let a = numjet::npy::read(Path::new(path)).map_err(input_err)?;
+                let a = numjet::npy::read_limited(Path::new(path), self.memory_limit).map_err(input_err)?;
                 let order = if a.is_fortran() { " (Fortran order)" } else { "" };
                 let msg = format!("{name}: {}, shape {}{order} from {path}", a.dtype(), fmt_shape(a.shape()));
                 self.vars.insert(name.to_string(), a);
