@@ -116,14 +116,14 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
     let names: Vec<String> = data::free_names(&ast).into_iter().filter(|v| vocab::constant(v).is_none()).collect();
     let total_inputs = (names.len() as u64).saturating_mul(n).saturating_mul(dtype.size() as u64);
     let triad_bytes = if args.triad { n.saturating_mul(TRIAD_BYTES) } else { 0 };
-    let n = data::check_size(n, dtype, total_inputs.saturating_add(n.saturating_mul(8)).saturating_add(triad_bytes), super::memory_limit())
+    let n = data::check_size(n, dtype, total_inputs.saturating_add(n.saturating_mul(8)).saturating_add(triad_bytes), data::memory_limit())
         .map_err(|e| format!("error: --n: {e}"))?;
     let mut sig = Signature::new();
     for v in &names {
         sig = sig.array(v, dtype);
     }
 
-    let engine = Engine::new(Config::default().backend(backend).threads(args.threads as usize).memory_limit(super::memory_limit()));
+    let engine = Engine::new(Config::default().backend(backend).threads(args.threads as usize).memory_limit(data::memory_limit()));
     let t0 = Instant::now();
     let kernel = engine.compile(&args.expr, &sig).map_err(|e| diag::render(&e, color))?;
     let compile = t0.elapsed().as_secs_f64();

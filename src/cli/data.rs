@@ -109,6 +109,22 @@ pub fn filled(dtype: DType, n: usize, one: bool) -> Result<ArrayData, String> {
 }
 
 
+/// The memory limit of this run: `--memory-limit`, or the library's default.
+static MEMORY_LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
+/// Sets the process's memory limit (`--memory-limit`), before anything
+/// reads it.
+pub fn set_memory_limit(bytes: usize) {
+    let _ = MEMORY_LIMIT.set(bytes);
+}
+
+/// The memory limit every engine and constructor of this process starts
+/// with (see [`numjet::Config::memory_limit`]; the REPL's `:memory`
+/// changes its session's).
+pub fn memory_limit() -> usize {
+    *MEMORY_LIMIT.get_or_init(numjet::mem::default_limit)
+}
+
 /// Checks that `n` elements of `dtype` (plus `extra_bytes` of other
 /// buffers made with them) fit the memory limit (`limit` bytes, the
 /// session's [`numjet::Config::memory_limit`]); returns `n` as a `usize`.

@@ -6,7 +6,7 @@ use clap::Args;
 use numjet::npy::NpyArray;
 use numjet::{Array, Backend, Config, Engine, Input, Scalar, Signature};
 
-use super::diag;
+use super::{data, diag};
 
 #[derive(Args, Debug)]
 pub struct EvalArgs {
@@ -49,7 +49,7 @@ fn parse_input(spec: &str) -> Result<(String, NpyArray), String> {
     };
     let arr = match scalar {
         Some(s) => Array::scalar(s).into(),
-        None => numjet::npy::read_limited(std::path::Path::new(value), super::memory_limit()).map_err(|e| format!("error: input `{name}`: {e}"))?,
+        None => numjet::npy::read_limited(std::path::Path::new(value), data::memory_limit()).map_err(|e| format!("error: input `{name}`: {e}"))?,
     };
     Ok((name.to_string(), arr))
 }
@@ -84,7 +84,7 @@ pub fn run(args: EvalArgs) -> Result<(), String> {
     for ((name, _), x) in named.iter().zip(&inputs) {
         sig = sig.input(name, x);
     }
-    let engine = Engine::new(Config::default().backend(backend).memory_limit(super::memory_limit()));
+    let engine = Engine::new(Config::default().backend(backend).memory_limit(data::memory_limit()));
     let color = diag::stderr_color();
     let kernel = engine.compile(&args.expr, &sig).map_err(|e| diag::render(&e, color))?;
     let result = kernel.eval(&inputs).map_err(|e| diag::render(&e, color))?;

@@ -36,14 +36,6 @@ fn parse_memory_limit(s: &str) -> Result<usize, String> {
     numjet::mem::parse_bytes(s).ok_or_else(|| format!("`{s}` is not a size in bytes (such as 4G, 512M, 1e9)"))
 }
 
-/// The memory limit of this run: `--memory-limit`, or the library's default.
-static MEMORY_LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-
-/// The memory limit every engine and constructor of this process uses
-/// (see [`numjet::Config::memory_limit`]).
-pub fn memory_limit() -> usize {
-    *MEMORY_LIMIT.get_or_init(numjet::mem::default_limit)
-}
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
@@ -66,7 +58,7 @@ pub enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(bytes) = cli.memory_limit {
-        let _ = MEMORY_LIMIT.set(bytes);
+        data::set_memory_limit(bytes);
     }
     let r = match cli.command {
         Some(Command::Eval(args)) => eval::run(args),

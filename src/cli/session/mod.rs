@@ -119,7 +119,7 @@ impl Session {
         for name in ["a", "b", "c"] {
             vars.insert(name.to_string(), Array::from_vec(rng.uniform_vec(DEMO_LEN).expect("the demo arrays are small")).into());
         }
-        let memory_limit = super::memory_limit();
+        let memory_limit = data::memory_limit();
         Session {
             vars,
             backend: Backend::default(),
