@@ -123,7 +123,8 @@ impl MemoryPlan {
             return Ok(());
         }
         let (id, bytes) = self.largest.unwrap_or((p.result(), self.total));
-        let what = format!("shape {} {}", fmt_shape(&shapes[id.index()]), p.node(id).dtype);
+        let shape = &shapes[id.index()];
+        let what = if shape.is_empty() { format!("a 0-d {}", p.node(id).dtype) } else { format!("shape {} {}", fmt_shape(shape), p.node(id).dtype) };
         // One buffer alone past the limit: name it; else the sum.
         let alone = bytes > limit as u128;
         let (total, limit) = (crate::mem::fmt_bytes(self.total), crate::mem::fmt_bytes(limit as u128));
@@ -136,7 +137,11 @@ impl MemoryPlan {
             )
         };
         let mut located = p.located(id, message);
-        located.hint = Some("a reduction of it (`sum`, `max`, ...) streams without storing it; or raise the memory limit".into());
+        located.hint = Some(if shape.is_empty() {
+            "raise the memory limit".into()
+        } else {
+            "a reduction of it (`sum`, `max`, ...) streams without storing it; or raise the memory limit".into()
+        });
         Err(Error::Memory(located))
     }
 }
