@@ -35,6 +35,14 @@ pub enum ArrayMut<'a> {
     Float64(&'a mut [f64]),
 }
 
+/// Number of elements of a shape: 0 if any dimension is 0 (whatever the
+/// others: `(2^40, 2^40, 0)` is empty, and multiplying its dimensions in
+/// order would overflow first), else their product (callers have checked
+/// that it fits, as views and [`crate::layout::shapes`] do).
+pub fn elements(shape: &[usize]) -> usize {
+    if shape.contains(&0) { 0 } else { shape.iter().product() }
+}
+
 /// One input of an evaluation: a borrowed 1-D array, a 0-d scalar, or a
 /// borrowed N-d view (any shape and strides).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -85,15 +93,24 @@ impl<'a> View<'a> {
         }
         let empty = shape.contains(&0);
         // The lowest and highest element index the view reaches.
-        let (mut lo, mut hi) = (offset as i128, offset as i128);
+        // Each span is below 2^127 in magnitude; their sum is checked.
+        let (mut lo, mut hi) = (Some(offset as i128), Some(offset as i128));
         if !empty {
             for (&d, &s) in shape.iter().zip(strides) {
                 let span = (d as i128 - 1) * s as i128;
-                if span < 0 { lo += span } else { hi += span }
+                if span < 0 {
+                    lo = lo.and_then(|l| l.checked_add(span));
+                } else {
+                    hi = hi.and_then(|h| h.checked_add(span));
+                }
             }
         }
         let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
-        if n.is_none() || (!empty && (lo < 0 || hi >= data.len() as i128)) {
+        let outside = match (lo, hi) {
+            (Some(lo), Some(hi)) => lo < 0 || hi >= data.len() as i128,
+            _ => true,
+        };
+        if n.is_none() || (!empty && outside) {
             return Err(Error::Input(format!(
                 "a view of shape {} with strides {:?} from element {offset} reaches outside its {} elements of data",
                 fmt_shape(shape),
@@ -131,7 +148,7 @@ impl<'a> View<'a> {
 
     /// Number of elements in view.
     pub fn len(&self) -> usize {
-        self.shape.iter().product()
+        elements(self.shape)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -479,6 +496,25 @@ impl<'a> Input<'a> {
             Input::View(v) => v.shape().to_vec(),
         }
     }
+
+    /// The same input with a 0-d view as the scalar it holds: both
+    /// backends read 0-d inputs as scalars, so evaluation hands them this.
+    pub fn normalized(self) -> Input<'a> {
+        match self {
+            Input::View(v) if v.shape().is_empty() => Input::Scalar(v.data().get(v.offset())),
+            x => x,
+        }
+    }
+
+    /// `inputs` with every 0-d view [`Input::normalized`] (borrowed as
+    /// they are when there is none).
+    pub fn normalize<'s>(inputs: &'s [Input<'a>]) -> std::borrow::Cow<'s, [Input<'a>]> {
+        if inputs.iter().any(|x| matches!(x, Input::View(v) if v.shape().is_empty())) {
+            std::borrow::Cow::Owned(inputs.iter().map(|x| x.normalized()).collect())
+        } else {
+            std::borrow::Cow::Borrowed(inputs)
+        }
+    }
 }
 
 /// A 1-D input of all the elements.
@@ -504,7 +540,8 @@ pub struct Array {
 impl Array {
     /// An array of `data` with `shape`; the element count must match.
     pub fn new(data: ArrayData, shape: Vec<usize>) -> Option<Array> {
-        (shape.iter().product::<usize>() == data.len()).then_some(Array { data, shape })
+        let n = if shape.contains(&0) { Some(0) } else { shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)) };
+        (n == Some(data.len())).then_some(Array { data, shape })
     }
 
     /// A 0-d array holding one value.

@@ -379,10 +379,25 @@ impl Kernel {
     /// Evaluates into a new array of the result's shape (0-d when the
     /// result is a scalar).
     pub fn eval(&self, inputs: &[Input<'_>]) -> Result<Array, Error> {
+        let inputs = &Input::normalize(inputs)[..];
         let shapes = self.shapes(inputs)?;
         let shape = shapes[self.program().result().index()].clone();
         let data = self.inner.evaluator.run(inputs, &shapes, self.threads(), self.inner.memory_limit)?;
         Array::new(data, shape).ok_or_else(|| Error::Runtime("internal error: result size does not match its shape".into()))
+    }
+
+    /// The bytes [`Kernel::eval`] of these inputs would allocate besides
+    /// the inputs (its result, intermediates and scratch at their peak
+    /// together): what it checks against [`Config::memory_limit`] before
+    /// allocating anything. For the JIT it depends on the engine's threads
+    /// and block size; [`Kernel::eval_into`] needs the result's bytes less.
+    pub fn memory_needed(&self, inputs: &[Input<'_>]) -> Result<u128, Error> {
+        let inputs = &Input::normalize(inputs)[..];
+        let shapes = self.shapes(inputs)?;
+        Ok(match &self.inner.evaluator {
+            Evaluator::Interp(p) => interp::memory_plan(p, inputs, &shapes).total,
+            Evaluator::Jit(j) => exec::memory_plan(j, inputs, &shapes, Some(self.threads())).total,
+        })
     }
 
     /// The shape of the result for these inputs (checked as by `eval`).
@@ -398,9 +413,10 @@ impl Kernel {
     /// The output cannot overlap an input: `out` is a `&mut` borrow, which
     /// Rust does not allow next to shared borrows of the same memory.
     pub fn eval_into(&self, inputs: &[Input<'_>], out: ArrayMut<'_>) -> Result<(), Error> {
+        let inputs = &Input::normalize(inputs)[..];
         let shapes = self.shapes(inputs)?;
         let shape = &shapes[self.program().result().index()];
-        let want: usize = shape.iter().product();
+        let want: usize = crate::array::elements(shape);
         if out.dtype() != self.dtype() || out.len() != want {
             return Err(Error::Input(format!(
                 "output buffer is {} of length {}, the result is {} of shape {} (length {want})",

@@ -14,7 +14,7 @@ use crate::array::{ArrayData, ArrayRef, Input, c_strides};
 use crate::dtype::{DType, Scalar};
 use crate::error::Error;
 use crate::ir::{NodeId, NodeOp, Program, Shape};
-use crate::layout::{MemoryPlan, Operand, permute, permuted_index, reduction_walk, refused, size, to_contiguous};
+use crate::layout::{Buffer, MemoryPlan, Operand, failure, permute, permuted_index, reduction_walk, refused, size, to_contiguous};
 use crate::mem::AllocError;
 use crate::ops::reduce::reduce;
 use crate::ops::{EvalError, Reduce};
@@ -70,11 +70,11 @@ impl Arg<'_> {
 /// (bytes) first: an [`Error::Memory`] before anything is allocated.
 pub(crate) fn run(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], memory_limit: usize) -> Result<ArrayData, Error> {
     let last_use = last_uses(p);
-    memory(p, inputs, shapes, &last_use).check(p, shapes, memory_limit)?;
+    memory(p, inputs, shapes, &last_use).check(p, shapes, memory_limit, false)?;
     let mut vals: Vec<Option<Value>> = (0..p.nodes().len()).map(|_| None).collect();
     for (i, node) in p.nodes().iter().enumerate() {
         let shape = &shapes[i];
-        let len: usize = shape.iter().product();
+        let len: usize = crate::array::elements(shape);
         let id = NodeId(i as u32);
         // The arguments, each broadcast (copied) to this node's shape
         // unless it has it already.
@@ -168,6 +168,11 @@ pub(crate) fn run(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], memo
     })
 }
 
+/// What [`run`] checks against its memory limit (see `memory`).
+pub(crate) fn memory_plan(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>]) -> MemoryPlan {
+    memory(p, inputs, shapes, &last_uses(p))
+}
+
 /// For each node, the last node that reads it (where its column is freed).
 fn last_uses(p: &Program) -> Vec<usize> {
     let mut last_use = vec![0usize; p.nodes().len()];
@@ -187,27 +192,26 @@ fn permuted(perm: &[usize]) -> bool {
 
 /// The most memory [`run`] holds at once for these inputs: the columns
 /// alive together (owned columns, freed after their last use), plus the
-/// node being computed with its broadcast copies of arguments and a
-/// reduction's walk index; and the result copied out of an input.
+/// node being computed with its broadcast copies of arguments, a float
+/// sum's buffer and a reduction's walk index; and the result copied out of
+/// an input. (0-d views reach the interpreter as scalars.)
 fn memory(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], last_use: &[usize]) -> MemoryPlan {
     let bytes = |id: NodeId| size(&shapes[id.index()]) as u128 * p.node(id).dtype.size() as u128;
     let mut owned = vec![0u128; p.nodes().len()];
     let (mut live, mut plan) = (0u128, MemoryPlan::default());
-    let largest = |plan: &mut MemoryPlan, id: NodeId, b: u128| {
-        if plan.largest.is_none_or(|(_, l)| b > l) {
-            plan.largest = Some((id, b));
-        }
-    };
     for (i, node) in p.nodes().iter().enumerate() {
         let id = NodeId(i as u32);
-        // Buffers alive only while this node is computed (and the largest).
-        let (mut transient, mut one) = (0u128, 0u128);
+        // Buffers alive only while this node is computed.
+        let mut transient = 0u128;
+        let mut temp = |plan: &mut MemoryPlan, b: u128, kind: Buffer| {
+            transient += b;
+            plan.note(id, b, kind);
+        };
         let reduction = matches!(node.op, NodeOp::Reduce(_) | NodeOp::ReduceAxis(..));
         if node.shape() == Shape::Array && !reduction {
             for a in &node.args {
                 if p.node(*a).shape() == Shape::Array && shapes[a.index()] != shapes[i] {
-                    let copy = size(&shapes[i]) as u128 * p.node(*a).dtype.size() as u128;
-                    (transient, one) = (transient + copy, one.max(copy));
+                    temp(&mut plan, size(&shapes[i]) as u128 * p.node(*a).dtype.size() as u128, Buffer::Copy);
                 }
             }
         }
@@ -222,19 +226,17 @@ fn memory(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], last_use: &[
                 NodeOp::ReduceAxis(_, axis) => arg.get(axis).copied().unwrap_or(0),
                 _ => size(arg),
             };
-            let buffer = n as u128 * node.dtype.size() as u128;
-            (transient, one) = (transient + buffer, one.max(buffer));
+            temp(&mut plan, n as u128 * node.dtype.size() as u128, Buffer::Sum);
         }
         if reduction && permuted(&reduction_walk(p, inputs, shapes, id).0) {
-            let index = size(&shapes[node.args[0].index()]) as u128 * size_of::<usize>() as u128;
-            (transient, one) = (transient + index, one.max(index));
+            temp(&mut plan, size(&shapes[node.args[0].index()]) as u128 * size_of::<usize>() as u128, Buffer::Index);
         }
         owned[i] = match node.op {
             NodeOp::Input(k) if matches!(inputs.get(k), Some(Input::View(_))) => bytes(id),
             NodeOp::Fill(_) | NodeOp::Cast | NodeOp::Op(_) | NodeOp::ReduceAxis(..) if node.shape() == Shape::Array => bytes(id),
             _ => 0,
         };
-        largest(&mut plan, id, owned[i].max(one));
+        plan.note(id, owned[i], if matches!(node.op, NodeOp::Input(_)) { Buffer::Input } else { Buffer::Result });
         plan.total = plan.total.max(live + transient + owned[i]);
         live += owned[i];
         for a in &node.args {
@@ -245,7 +247,7 @@ fn memory(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], last_use: &[
     }
     let r = p.result();
     if owned[r.index()] == 0 && p.node(r).shape() == Shape::Array {
-        largest(&mut plan, r, bytes(r));
+        plan.note(r, bytes(r), Buffer::Result);
         plan.total = plan.total.max(live + bytes(r));
     }
     plan
@@ -258,9 +260,9 @@ fn memory(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], last_use: &[
 /// identity (`min`/`max`: the first element) and takes its elements in
 /// order with the table's operation.
 fn reduce_axis(r: Reduce, out: DType, shape: &[usize], axis: usize, get: impl Fn(usize) -> Scalar) -> Result<ArrayData, Fail> {
-    let outer: usize = shape[..axis].iter().product();
+    let outer: usize = crate::array::elements(&shape[..axis]);
     let len = shape[axis];
-    let inner: usize = shape[axis + 1..].iter().product();
+    let inner: usize = crate::array::elements(&shape[axis + 1..]);
     let mut d = ArrayData::try_with_capacity(out, outer * inner).map_err(Fail::Alloc)?;
     if outer * inner == 0 {
         return Ok(d);
@@ -317,7 +319,7 @@ enum Fail {
 }
 
 fn runtime(p: &Program, id: NodeId, msg: &str) -> Error {
-    p.runtime_error(id, msg)
+    failure(p, id, msg)
 }
 
 /// Computes one node: a scalar when its shape is scalar, else an array.

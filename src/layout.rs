@@ -80,76 +80,147 @@ pub fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
 /// (Broadcasting can multiply sizes: `(n, 1)` with `(1, n)` is `n * n`
 /// elements, and a 0-stride view is large with little memory behind it.)
 pub fn size(shape: &[usize]) -> usize {
-    shape.iter().product()
+    crate::array::elements(shape)
 }
 
 /// The bytes of an array of `shape` and `dtype`, `None` past `isize::MAX`
 /// (no buffer can be that large).
 pub fn bytes_of(shape: &[usize], dtype: crate::dtype::DType) -> Option<usize> {
+    if shape.contains(&0) {
+        return Some(0);
+    }
     shape.iter().try_fold(dtype.size(), |a, &d| a.checked_mul(d)).filter(|&b| b <= isize::MAX as usize)
 }
 
 /// What one evaluation will allocate, for the memory limit: its buffers,
-/// each the result of a node (or bookkeeping of no node), checked against
-/// the limit before anything is allocated ([`MemoryPlan::check`]).
+/// each for a node, summed at their peak together and checked against the
+/// limit before anything is allocated ([`MemoryPlan::check`]).
 #[derive(Debug, Default)]
 pub struct MemoryPlan {
     /// Bytes of all buffers (at their peak together).
     pub total: u128,
-    /// The largest buffer: its node and bytes.
-    pub largest: Option<(NodeId, u128)>,
+    /// The largest buffer: its node, bytes and kind.
+    pub largest: Option<(NodeId, u128, Buffer)>,
+}
+
+/// What a buffer of a [`MemoryPlan`] holds, for the error message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Buffer {
+    /// The node's values (a result, an intermediate column, a copied view).
+    Result,
+    /// An argument of the node broadcast to its shape (the interpreter).
+    Copy,
+    /// A C-order copy of an input view (the interpreter).
+    Input,
+    /// Per-thread block and row buffers of the node's stage (the JIT).
+    Scratch,
+    /// A reduction's walk order, one index per element (the interpreter).
+    Index,
+    /// A float sum's buffer for the pairwise summation (the interpreter).
+    Sum,
 }
 
 impl MemoryPlan {
-    /// Adds a buffer of `bytes` holding node `id`'s values (or scratch for
-    /// it).
-    pub fn add(&mut self, id: NodeId, bytes: u128) {
+    /// Adds a buffer of `bytes` for node `id` (alive with all the others).
+    pub fn add(&mut self, id: NodeId, bytes: u128, kind: Buffer) {
         self.total += bytes;
-        if self.largest.is_none_or(|(_, b)| bytes > b) {
-            self.largest = Some((id, bytes));
+        self.note(id, bytes, kind);
+    }
+
+    /// Records a buffer as a candidate for the largest one, without adding
+    /// it to the total (for plans that compute their peak themselves).
+    pub fn note(&mut self, id: NodeId, bytes: u128, kind: Buffer) {
+        if self.largest.is_none_or(|(_, b, _)| bytes > b) {
+            self.largest = Some((id, bytes, kind));
         }
     }
 
-    /// `copies` buffers of node `id`'s whole shape (from `shapes`).
-    pub fn add_node(&mut self, p: &Program, shapes: &[Vec<usize>], id: NodeId, copies: usize) {
-        let bytes = size(&shapes[id.index()]) as u128 * p.node(id).dtype.size() as u128;
-        self.add(id, bytes * copies as u128);
+    /// A buffer of node `id`'s values at its shape (from `shapes`).
+    pub fn add_node(&mut self, p: &Program, shapes: &[Vec<usize>], id: NodeId) {
+        self.add(id, bytes_at(p, shapes, id), Buffer::Result);
     }
 
     /// An [`Error::Memory`] if the plan needs more than `limit` bytes, with
-    /// the caret under the node of the largest buffer.
-    pub fn check(&self, p: &Program, shapes: &[Vec<usize>], limit: usize) -> Result<(), Error> {
+    /// the caret under the node of the largest buffer (the whole program
+    /// for an input, which has no text of its own). `streams`: the backend
+    /// computes reductions in blocks (the JIT), so the hint may suggest
+    /// one.
+    pub fn check(&self, p: &Program, shapes: &[Vec<usize>], limit: usize, streams: bool) -> Result<(), Error> {
         if self.total <= limit as u128 {
             return Ok(());
         }
-        let (id, bytes) = self.largest.unwrap_or((p.result(), self.total));
+        let (id, bytes, kind) = self.largest.unwrap_or((p.result(), self.total, Buffer::Result));
+        let node = p.node(id);
         let shape = &shapes[id.index()];
-        let what = if shape.is_empty() { format!("a 0-d {}", p.node(id).dtype) } else { format!("shape {} {}", fmt_shape(shape), p.node(id).dtype) };
-        // One buffer alone past the limit: name it; else the sum.
-        let alone = bytes > limit as u128;
-        let (total, limit) = (crate::mem::fmt_bytes(self.total), crate::mem::fmt_bytes(limit as u128));
-        let message = if alone {
-            format!("the result of this operation, {what}, needs {} of memory; the memory limit is {limit}", crate::mem::fmt_bytes(bytes))
+        let at = if shape.is_empty() { format!("a 0-d {}", node.dtype) } else { format!("shape {} {}", fmt_shape(shape), node.dtype) };
+        let what = match kind {
+            Buffer::Result => format!("the result of this operation, {at},"),
+            Buffer::Copy => format!("an argument of this operation broadcast to shape {}", fmt_shape(shape)),
+            Buffer::Input => format!("a contiguous copy of this input, {at},"),
+            Buffer::Scratch => "the block buffers of this operation".to_string(),
+            Buffer::Index => "the walk order of this reduction".to_string(),
+            Buffer::Sum => "the summation buffer of this reduction".to_string(),
+        };
+        let (total, limit_text) = fmt_apart(self.total, limit as u128);
+        let message = if bytes > limit as u128 {
+            let (bytes, limit_text) = fmt_apart(bytes, limit as u128);
+            format!("{what} needs {bytes} of memory; the memory limit is {limit_text}")
         } else {
             format!(
-                "evaluating this needs {total} of memory, more than the memory limit of {limit}; the largest buffer is the result of this operation, {what}, {}",
+                "evaluating this needs {total} of memory, more than the memory limit of {limit_text}; the largest buffer is {} ({})",
+                what.trim_end_matches(','),
                 crate::mem::fmt_bytes(bytes)
             )
         };
+        let reduction = matches!(node.op, NodeOp::Reduce(_) | NodeOp::ReduceAxis(..));
         let mut located = p.located(id, message);
-        located.hint = Some(if shape.is_empty() {
-            "raise the memory limit".into()
-        } else {
+        if located.span.start == located.span.end {
+            located.span = crate::error::Span::new(0, p.source().len());
+        }
+        located.hint = Some(if streams && kind == Buffer::Result && !shape.is_empty() && !reduction {
             "a reduction of it (`sum`, `max`, ...) streams without storing it; or raise the memory limit".into()
+        } else {
+            "raise the memory limit".into()
         });
         Err(Error::Memory(located))
     }
 }
 
+/// Bytes of node `id`'s values at its shape.
+fn bytes_at(p: &Program, shapes: &[Vec<usize>], id: NodeId) -> u128 {
+    size(&shapes[id.index()]) as u128 * p.node(id).dtype.size() as u128
+}
+
+/// Two byte counts for people, exact where rounding would make them look
+/// equal ("1.0 MiB, more than 1.0 MiB").
+fn fmt_apart(a: u128, b: u128) -> (String, String) {
+    let (x, y) = (crate::mem::fmt_bytes(a), crate::mem::fmt_bytes(b));
+    if x == y { (format!("{a} bytes"), format!("{b} bytes")) } else { (x, y) }
+}
+
 /// The [`Error::Memory`] of an allocation for node `id` that the allocator
 /// refused (under the limit: the limit is set above what the system gives).
 pub fn refused(p: &Program, id: NodeId, e: AllocError) -> Error {
-    Error::Memory(p.located(id, format!("out of memory: {e} for the result of this operation")))
+    let mut located = p.located(id, format!("out of memory: {e} for a buffer of this operation"));
+    if located.span.start == located.span.end {
+        located.span = crate::error::Span::new(0, p.source().len());
+    }
+    Error::Memory(located)
+}
+
+/// The error of node `id` failing with `msg` during evaluation: an
+/// [`Error::Memory`] for a buffer the allocator refused (messages that
+/// start with `out of memory`), else the runtime error both backends
+/// report ([`Program::runtime_error`]).
+pub fn failure(p: &Program, id: NodeId, msg: &str) -> Error {
+    if msg.starts_with("out of memory") && id.index() < p.nodes().len() {
+        let mut located = p.located(id, msg.to_string());
+        if located.span.start == located.span.end {
+            located.span = crate::error::Span::new(0, p.source().len());
+        }
+        return Error::Memory(located);
+    }
+    p.runtime_error(id, msg)
 }
 
 /// An array operand seen through the iteration space of a stage: element

@@ -113,12 +113,41 @@ pub fn default_limit() -> usize {
 /// container). `None` where it cannot be read (not Linux).
 pub fn physical_memory() -> Option<u64> {
     let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|s| meminfo_total(&s))?;
-    let cgroup = ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]
-        .iter()
-        .filter_map(|p| std::fs::read_to_string(p).ok())
-        .filter_map(|s| s.trim().parse::<u64>().ok())
-        .min();
+    let own = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+    let cgroup = cgroup_limit(&own, |path| std::fs::read_to_string(path).ok());
     Some(cgroup.map_or(total, |c| c.min(total)))
+}
+
+/// The smallest memory limit on this process's cgroup and its ancestors,
+/// from `/proc/self/cgroup` (`proc_cgroup`) and the limit files `read`
+/// gives: `memory.max` under `/sys/fs/cgroup` (cgroup v2, the `0::` line)
+/// or `memory.limit_in_bytes` under `/sys/fs/cgroup/memory` (v1, the line
+/// naming the `memory` controller). "max" and unreadable files are no
+/// limit.
+fn cgroup_limit(proc_cgroup: &str, read: impl Fn(&str) -> Option<String>) -> Option<u64> {
+    let mut best: Option<u64> = None;
+    for line in proc_cgroup.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (Some(_), Some(controllers), Some(path)) = (parts.next(), parts.next(), parts.next()) else { continue };
+        let (root, file) = if controllers.is_empty() {
+            ("/sys/fs/cgroup", "memory.max")
+        } else if controllers.split(',').any(|c| c == "memory") {
+            ("/sys/fs/cgroup/memory", "memory.limit_in_bytes")
+        } else {
+            continue;
+        };
+        let mut dir = path.trim_end_matches('/').to_string();
+        loop {
+            if let Some(v) = read(&format!("{root}{dir}/{file}")).and_then(|s| s.trim().parse::<u64>().ok()) {
+                best = Some(best.map_or(v, |b| b.min(v)));
+            }
+            if dir.is_empty() {
+                break;
+            }
+            dir.truncate(dir.rfind('/').unwrap_or(0));
+        }
+    }
+    best
 }
 
 /// `MemTotal` of a `/proc/meminfo` text, in bytes.
@@ -180,24 +209,44 @@ mod tests {
     fn impossible_sizes_are_errors_not_aborts() {
         // More than the address space: refused by the layout.
         assert_eq!(try_zeroed::<f64>(usize::MAX / 4).unwrap_err().bytes, (usize::MAX / 4) as u128 * 8);
-        // Representable but far beyond any machine (2^62 bytes): refused
-        // by the allocator. (`black_box`: an allocation whose memory is
-        // never used may be optimised away as if it had succeeded.)
+        // Representable sizes (under `isize::MAX` bytes) far beyond any
+        // machine's address space (2^60 to 2^62 bytes): refused by the
+        // allocator. (`black_box`: an allocation whose memory is never used
+        // may be optimised away as if it had succeeded.)
         use std::hint::black_box;
         assert!(black_box(try_zeroed::<u8>(black_box(1 << 62))).is_err());
-        assert!(black_box(try_vec::<f64>(black_box(1 << 60))).is_err());
-        assert!(black_box(try_filled(black_box(1 << 61), 0u32)).is_err());
+        assert!(black_box(try_vec::<f64>(black_box(1 << 57))).is_err());
+        assert!(black_box(try_filled(black_box(1 << 58), 0u32)).is_err());
     }
 
     #[test]
     fn physical_memory_reads_meminfo() {
         assert_eq!(meminfo_total("MemTotal:       24576000 kB\nMemFree: 1 kB\n"), Some(24576000 * 1024));
         assert_eq!(meminfo_total("MemFree: 1 kB\n"), None);
-        if cfg!(target_os = "linux") {
-            let m = physical_memory().expect("Linux has /proc/meminfo");
-            assert!(m > 1 << 26, "{m} bytes of memory");
-            assert_eq!(default_limit() as u64, m / 2);
-        }
+        assert_eq!(meminfo_total("MemTotal: lots kB\n"), None);
+    }
+
+    #[test]
+    fn the_cgroup_limit_is_the_smallest_up_the_tree() {
+        let files = |entries: &'static [(&'static str, &'static str)]| move |path: &str| entries.iter().find(|(p, _)| *p == path).map(|(_, v)| v.to_string());
+        // cgroup v2: the process's own cgroup and its parents.
+        let v2 = files(&[
+            ("/sys/fs/cgroup/memory.max", "max\n"),
+            ("/sys/fs/cgroup/user.slice/memory.max", "8589934592\n"),
+            ("/sys/fs/cgroup/user.slice/app.scope/memory.max", "max\n"),
+        ]);
+        assert_eq!(cgroup_limit("0::/user.slice/app.scope\n", v2), Some(8 << 30));
+        // cgroup v1: only the memory controller's line counts.
+        let v1 = files(&[
+            ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "9223372036854771712"),
+            ("/sys/fs/cgroup/memory/jobs/7/memory.limit_in_bytes", "1073741824"),
+            ("/sys/fs/cgroup/cpu/jobs/7/memory.limit_in_bytes", "1"),
+        ]);
+        assert_eq!(cgroup_limit("5:cpu,cpuacct:/jobs/7\n4:memory:/jobs/7\n", v1), Some(1 << 30));
+        // A namespaced container sees its own cgroup as the root.
+        let ns = files(&[("/sys/fs/cgroup/memory.max", "2147483648")]);
+        assert_eq!(cgroup_limit("0::/\n", ns), Some(2 << 30));
+        assert_eq!(cgroup_limit("garbage\n0::/x\n", files(&[])), None);
     }
 
     #[test]

@@ -148,16 +148,16 @@ impl From<Array> for NpyArray {
 }
 
 /// The elements of a strided array (offset 0, non-negative strides) in C
-/// order.
+/// order: one copy of the data, walked in place (no index of positions).
 fn gather_c_order(data: &ArrayData, shape: &[usize], strides: &[isize]) -> ArrayData {
-    let n: usize = shape.iter().product();
-    let mut order = Vec::with_capacity(n);
-    if n > 0 {
+    let n: usize = crate::array::elements(shape);
+    // The position of each element in C order, by an odometer that bumps
+    // the last axis and carries into earlier ones.
+    let positions = || {
         let mut idx = vec![0usize; shape.len()];
         let mut pos = 0isize;
-        for _ in 0..n {
-            order.push(pos as usize);
-            // Odometer: bump the last axis, carrying into earlier ones.
+        (0..n).map(move |_| {
+            let at = pos as usize;
             for k in (0..shape.len()).rev() {
                 idx[k] += 1;
                 pos += strides[k];
@@ -167,11 +167,12 @@ fn gather_c_order(data: &ArrayData, shape: &[usize], strides: &[isize]) -> Array
                 pos -= strides[k] * shape[k] as isize;
                 idx[k] = 0;
             }
-        }
-    }
+            at
+        })
+    };
     macro_rules! pick {
         ($v:expr) => {
-            order.iter().map(|&i| $v[i]).collect::<Vec<_>>().into()
+            positions().map(|i| $v[i]).collect::<Vec<_>>().into()
         };
     }
     match data {

@@ -44,7 +44,7 @@ use crate::dtype::Scalar;
 use crate::error::Error;
 use crate::ir::{NodeId, NodeOp, Shape};
 use crate::jit::{self, JitKernel, StageInfo};
-use crate::layout::{self, MemoryPlan, Operand, size};
+use crate::layout::{self, Buffer, MemoryPlan, Operand, size};
 use crate::mem;
 
 /// Below this many elements an evaluation stays on the calling thread.
@@ -130,7 +130,7 @@ impl Failure {
     /// failing node, if any.
     fn into_result(self, k: &JitKernel) -> Result<(), Error> {
         match self.0 {
-            Some((id, msg)) => Err(k.program().runtime_error(NodeId(id), msg)),
+            Some((id, msg)) => Err(layout::failure(k.program(), NodeId(id), msg)),
             None => Ok(()),
         }
     }
@@ -153,6 +153,8 @@ type Leaves<'d> = Vec<Option<Operand<'d>>>;
 struct On<'r, 'd> {
     /// The stage's index.
     si: usize,
+    /// The node it computes (where its own failures are reported).
+    root: NodeId,
     shape: &'r [usize],
     leaves: &'r Leaves<'d>,
     scalars: &'r [u64],
@@ -171,24 +173,11 @@ impl<'k, 'a> Run<'k, 'a> {
             return ops;
         }
         for &id in stage.nodes {
-            let n = p.node(id);
-            if n.shape() != Shape::Array {
-                continue;
-            }
             let Some(slot) = self.k.ptr_slot(id) else { continue };
-            let op = match (n.op, owned.get(slot)) {
-                (NodeOp::Input(k), _) => match self.inputs[k] {
-                    Input::Array(a) => Operand::new(a, &[a.len()], &[1], 0, shape),
-                    Input::View(v) => Operand::new(v.data(), v.shape(), &v.strides(), v.offset(), shape),
-                    Input::Scalar(_) => continue,
-                },
-                (NodeOp::ReduceAxis(..), Some(Some(d))) => {
-                    let own = &self.shapes[id.index()];
-                    Operand::new(d.as_ref(), own, &c_strides(own), 0, shape)
-                }
-                _ => continue,
-            };
-            ops[slot] = Some(op);
+            let d = owned.get(slot).and_then(Option::as_ref).map(ArrayData::as_ref);
+            if let Some(op) = leaf(p, self.inputs, self.shapes, id, d, shape) {
+                ops[slot] = Some(op);
+            }
         }
         ops
     }
@@ -253,7 +242,7 @@ impl<'k, 'a> Run<'k, 'a> {
                 && !leaf.contiguous
             {
                 let Ok(mut d) = ArrayData::try_zeros(leaf.data.dtype(), len) else {
-                    self.record(jit::NO_NODE, "out of memory for a block's gather buffer");
+                    self.record(on.root.0, "out of memory for a block's gather buffer");
                     return;
                 };
                 leaf.gather(shape, start, &mut d.as_mut());
@@ -291,6 +280,29 @@ impl<'k, 'a> Run<'k, 'a> {
     }
 }
 
+/// Array leaf `id` of a stage, seen through the stage's iteration `shape`:
+/// an array input, or an axis reduction computed earlier (`data`, its
+/// elements in C order); `None` for anything else (scalars, a reduction
+/// whose array is missing).
+fn leaf<'d>(p: &crate::ir::Program, inputs: &[Input<'d>], shapes: &[Vec<usize>], id: NodeId, data: Option<ArrayRef<'d>>, shape: &[usize]) -> Option<Operand<'d>> {
+    let n = p.node(id);
+    if n.shape() != Shape::Array {
+        return None;
+    }
+    match n.op {
+        NodeOp::Input(k) => match inputs[k] {
+            Input::Array(a) => Some(Operand::new(a, &[a.len()], &[1], 0, shape)),
+            Input::View(v) => Some(Operand::new(v.data(), v.shape(), &v.strides(), v.offset(), shape)),
+            Input::Scalar(_) => None,
+        },
+        NodeOp::ReduceAxis(..) => {
+            let own = &shapes[id.index()];
+            Some(Operand::new(data?, own, &c_strides(own), 0, shape))
+        }
+        _ => None,
+    }
+}
+
 /// The scalar slots (0-d inputs, full reductions) and the arrays of axis
 /// reductions: everything the result stage reads besides the inputs.
 struct Reduced {
@@ -324,7 +336,7 @@ fn reductions(run: &Run<'_, '_>, threads: Option<(&Threads, usize)>) -> Reduced 
         let (perm, walk_axis) = layout::reduction_walk(p, run.inputs, run.shapes, rid);
         let wshape = layout::permute(shape, &perm);
         let leaves: Leaves = run.leaves(stage, shape, &owned).into_iter().map(|l| l.map(|o| o.permuted(&perm, shape))).collect();
-        let on = On { si, shape: &wshape, leaves: &leaves, scalars: &scalars };
+        let on = On { si, root: stage.root, shape: &wshape, leaves: &leaves, scalars: &scalars };
         let fill = |start: usize, buf: &mut ArrayMut<'_>| run.fill(&on, start, buf);
         let sums = |start: usize, sizes: &[u32], out: &mut ArrayMut<'_>| run.sums(&on, start, sizes, out);
         let src = reduce::Arg { fill: &fill, leaves: stage.sums.then_some(&sums as &reduce::LeafSums<'_>) };
@@ -370,45 +382,74 @@ fn reductions(run: &Run<'_, '_>, threads: Option<(&Threads, usize)>) -> Reduced 
 
 /// What an evaluation of `k` allocates besides its inputs, for the memory
 /// limit: the result (if `fresh`), the results of axis reductions (alive
-/// until the end), and per thread the gather buffers of one block for
-/// every array leaf of the largest stage and an axis reduction's row
-/// accumulators. (Streamed reductions' buffers of a few `STREAM` elements
-/// per thread are not counted.)
-fn memory(k: &JitKernel, shapes: &[Vec<usize>], fresh: bool, threads: Option<(&Threads, usize)>) -> MemoryPlan {
+/// until the end), and the scratch of the stage that needs most: per
+/// running thread, one block of every gathered (strided or broadcast)
+/// leaf, a streamed reduction's pieces, and an axis reduction's row of
+/// accumulators. It follows the decisions the evaluation makes (which
+/// leaves are contiguous, how many threads a stage runs on, the order a
+/// reduction walks in) by calling the same functions.
+fn memory(k: &JitKernel, inputs: &[Input<'_>], shapes: &[Vec<usize>], fresh: bool, threads: Option<(&Threads, usize)>) -> MemoryPlan {
     let p = k.program();
-    let (count, chunk) = threads.map_or((1, DEFAULT_CHUNK), |(t, _)| (t.count.max(1), t.chunk));
     let mut plan = MemoryPlan::default();
     if fresh {
-        plan.add_node(p, shapes, p.result(), 1);
+        plan.add_node(p, shapes, p.result());
     }
+    let (count, limit, chunk, serial_below) = threads.map_or((1, 1, DEFAULT_CHUNK, usize::MAX), |(t, l)| (t.count.max(1), l, t.chunk, t.serial_below));
     let mut scratch: Option<(NodeId, u128)> = None;
     for stage in k.stages() {
-        let n = size(&shapes[stage.root.index()]);
-        let block = chunk.min(n) as u128;
-        let leaves: u128 = stage
+        let shape = &shapes[stage.root.index()];
+        let n = size(shape);
+        let parallel = limit.min(count) > 1 && n >= serial_below.max(2);
+        // A reduction runs on the whole pool, the result stage on `limit`
+        // parts (see `reductions` and `run_checked`).
+        let running = match (parallel, stage.reduction) {
+            (false, _) => 1,
+            (true, Some(_)) => count,
+            (true, None) => limit.min(count),
+        } as u128;
+        // A streamed reduction hands out pieces of up to `STREAM` elements.
+        let block = if stage.reduction.is_some() { chunk.max(reduce::STREAM) } else { chunk }.min(n) as u128;
+        let perm = stage.reduction.map(|rid| layout::reduction_walk(p, inputs, shapes, rid));
+        let empty = Some(ArrayRef::Bool(&[]));
+        let gathered: u128 = stage
             .nodes
             .iter()
-            .filter(|&&id| p.node(id).shape() == Shape::Array && k.ptr_slot(id).is_some())
-            .map(|&id| p.node(id).dtype.size() as u128)
+            .filter_map(|&id| leaf(p, inputs, shapes, id, empty, shape).map(|op| (id, op)))
+            .filter(|(_, op)| !perm.as_ref().map_or(op.contiguous, |(perm, _)| op.permuted(perm, shape).contiguous))
+            .map(|(id, _)| p.node(id).dtype.size() as u128)
             .sum();
-        let mut bytes = block * leaves * count as u128;
-        if let Some(rid) = stage.reduction
-            && let NodeOp::ReduceAxis(_, _) = p.node(rid).op
-        {
-            plan.add_node(p, shapes, rid, 1);
-            // A row of `inner` accumulators and one of arguments per thread
-            // (the inner extent is at most the result's size).
-            let inner = size(&shapes[rid.index()]) as u128;
-            bytes += count as u128 * inner * (size_of::<Scalar>() + p.node(stage.root).dtype.size()) as u128;
+        let root = p.node(stage.root).dtype.size() as u128;
+        let mut bytes = running * block * gathered;
+        if let Some(rid) = stage.reduction {
+            // A piece of the argument and a float64 copy of it (the mean
+            // of integers).
+            bytes += running * reduce::STREAM as u128 * (root + 8);
+            if let (NodeOp::ReduceAxis(..), Some((perm, axis))) = (p.node(rid).op, &perm) {
+                plan.add_node(p, shapes, rid);
+                let wshape = layout::permute(shape, perm);
+                let axis = axis.unwrap_or(0);
+                let outer: usize = crate::array::elements(&wshape[..axis.min(wshape.len())]);
+                let inner: usize = wshape.get(axis + 1..).map_or(1, crate::array::elements);
+                if inner > 1 {
+                    // One row of accumulators and one of the argument per
+                    // running row.
+                    bytes += running.min(outer as u128) * inner as u128 * (size_of::<Scalar>() as u128 + root);
+                }
+            }
         }
         if scratch.is_none_or(|(_, b)| bytes > b) {
             scratch = Some((stage.root, bytes));
         }
     }
     if let Some((id, bytes)) = scratch {
-        plan.add(id, bytes);
+        plan.add(id, bytes, Buffer::Scratch);
     }
     plan
+}
+
+/// What [`run`] (a fresh result) checks against its memory limit.
+pub(crate) fn memory_plan(k: &JitKernel, inputs: &[Input<'_>], shapes: &[Vec<usize>], threads: Option<(&Threads, usize)>) -> MemoryPlan {
+    memory(k, inputs, shapes, true, threads)
 }
 
 /// Evaluates `k` on inputs already checked against its signature, whose
@@ -423,7 +464,7 @@ pub(crate) fn run_into(
     threads: Option<(&Threads, usize)>,
     memory_limit: usize,
 ) -> Result<(), Error> {
-    memory(k, shapes, false, threads).check(k.program(), shapes, memory_limit)?;
+    memory(k, inputs, shapes, false, threads).check(k.program(), shapes, memory_limit, true)?;
     run_checked(k, inputs, shapes, out, threads)
 }
 
@@ -443,7 +484,7 @@ fn run_checked(
     let stage = &stages[last];
     let shape = &shapes[stage.root.index()];
     let leaves = run.leaves(stage, shape, &prepared.owned);
-    let on = On { si: last, shape, leaves: &leaves, scalars: &prepared.scalars };
+    let on = On { si: last, root: stage.root, shape, leaves: &leaves, scalars: &prepared.scalars };
     let n = out.len();
     let parts = threads.map_or(1, |(t, limit)| limit.min(t.count).max(1));
     let pool = threads.filter(|(t, _)| parts > 1 && n >= t.serial_below.max(2)).and_then(|(t, _)| t.pool());
@@ -469,7 +510,7 @@ pub(crate) fn run(
     memory_limit: usize,
 ) -> Result<ArrayData, Error> {
     let p = k.program();
-    memory(k, shapes, true, threads).check(p, shapes, memory_limit)?;
+    memory(k, inputs, shapes, true, threads).check(p, shapes, memory_limit, true)?;
     let n = size(&shapes[p.result().index()]);
     let mut out = alloc::zeroed(p.node(p.result()).dtype, n).map_err(|e| layout::refused(p, p.result(), e))?;
     run_checked(k, inputs, shapes, out.as_mut(), threads)?;
@@ -484,6 +525,7 @@ pub(crate) fn run(
 /// match the signature, or 1-D arrays whose length is not `len`, are an
 /// [`Error::Input`].
 pub fn evaluate(k: &JitKernel, inputs: &[Input<'_>], len: usize) -> Result<Result<ArrayData, Scalar>, Error> {
+    let inputs = &Input::normalize(inputs)[..];
     check_1d(k, inputs, len, true)?;
     let shapes = layout::shapes(k.program(), inputs)?;
     let out = run(k, inputs, &shapes, None, mem::default_limit())?;

@@ -380,9 +380,9 @@ fn sequential(r: Reduce, out: DType, arg: DType, n: usize, fill: &Fill<'_>) -> R
 /// order. See the module docs for the order of operations.
 pub fn axis(r: Reduce, out: DType, arg: DType, shape: &[usize], axis: usize, src: Arg<'_>, par: bool) -> Result<ArrayData, &'static str> {
     let fill = src.fill;
-    let outer: usize = shape[..axis].iter().product();
+    let outer: usize = crate::array::elements(&shape[..axis]);
     let len = shape[axis];
-    let inner: usize = shape[axis + 1..].iter().product();
+    let inner: usize = crate::array::elements(&shape[axis + 1..]);
     let mut result = ArrayData::try_zeros(out, outer * inner).map_err(|_| OUT_OF_MEMORY)?;
     if outer * inner == 0 {
         return Ok(result);
@@ -436,13 +436,27 @@ pub fn axis(r: Reduce, out: DType, arg: DType, shape: &[usize], axis: usize, src
         }
         Ok(())
     };
-    let errors: Vec<&'static str> = if par && outer > 1 && outer * inner * len >= PAR_MIN {
-        result.as_mut().chunks(inner).into_par_iter().filter_map(|(at, mut d)| row(at / inner.max(1), &mut d).err()).collect()
-    } else {
-        result.as_mut().chunks(inner).into_iter().filter_map(|(at, mut d)| row(at / inner.max(1), &mut d).err()).collect()
+    // The rows, in parallel where it pays; the error of the first failing
+    // row (in row order, whatever the threads), as the interpreter's.
+    let par = par && outer > 1 && outer * inner * len >= PAR_MIN;
+    macro_rules! rows {
+        ($v:expr, $variant:ident) => {
+            if par {
+                $v.par_chunks_mut(inner).enumerate().find_map_first(|(o, d)| row(o, &mut ArrayMut::$variant(d)).err())
+            } else {
+                $v.chunks_mut(inner).enumerate().find_map(|(o, d)| row(o, &mut ArrayMut::$variant(d)).err())
+            }
+        };
+    }
+    let error = match &mut result {
+        ArrayData::Bool(v) => rows!(v, Bool),
+        ArrayData::Int32(v) => rows!(v, Int32),
+        ArrayData::Int64(v) => rows!(v, Int64),
+        ArrayData::Float32(v) => rows!(v, Float32),
+        ArrayData::Float64(v) => rows!(v, Float64),
     };
-    match errors.first() {
-        Some(e) => Err(*e),
+    match error {
+        Some(e) => Err(e),
         None => Ok(result),
     }
 }

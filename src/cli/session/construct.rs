@@ -28,7 +28,10 @@ impl Session {
     /// A count of elements: a non-negative whole number (`10`, `1e6`).
     fn count_arg(&mut self, src: &Source, id: ExprId) -> Result<u64, Error> {
         let bad = |msg: String| Error::Type(located(src.text, src.expr(id).span, msg, None));
+        let huge = |v: f64| Error::Memory(located(src.text, src.expr(id).span, format!("{v:e} elements is more than memory can hold"), None));
         match self.number_arg(src, id)? {
+            Scalar::Float32(v) if v as f64 >= u64::MAX as f64 => Err(huge(v as f64)),
+            Scalar::Float64(v) if v >= u64::MAX as f64 => Err(huge(v)),
             Scalar::Bool(_) => Err(bad("expected a number of elements, got a bool".into())),
             Scalar::Int32(v) => u64::try_from(v).map_err(|_| bad(format!("negative number of elements ({v})"))),
             Scalar::Int64(v) => u64::try_from(v).map_err(|_| bad(format!("negative number of elements ({v})"))),
@@ -155,8 +158,11 @@ impl Session {
             if dims.len() > numjet::array::MAX_NDIM {
                 return Err(limit(format!("{} dimensions is more than numjet's limit of {}", dims.len(), numjet::array::MAX_NDIM)));
             }
-            let n = dims.iter().try_fold(1u64, |a, &d| a.checked_mul(d)).unwrap_or(u64::MAX);
-            let n = if dims.contains(&0) { 0 } else { n };
+            let n = if dims.contains(&0) { Some(0) } else { dims.iter().try_fold(1u64, |a, &d| a.checked_mul(d)) };
+            let n = n.ok_or_else(|| {
+                let dims: Vec<String> = dims.iter().map(u64::to_string).collect();
+                memory(format!("the shape ({}) has more elements than memory can hold", dims.join(", ")))
+            })?;
             shape = Some(dims.iter().map(|&d| d as usize).collect());
             Ok(n)
         };

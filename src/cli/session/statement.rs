@@ -69,30 +69,37 @@ impl Session {
         // statement drew from it).
         let rng = self.rng.clone();
         let shown = self.run_statements(&mut src).inspect_err(|_| self.rng = rng)?;
-        let show_last = matches!(ast.stmts.last(), Some(Stmt::Expr(_)));
         for (name, (v, _)) in src.line {
             self.vars.insert(name, v);
         }
-        if show_last {
+        if let Some(shown) = shown {
             emit(out, &show(&shown))?;
         }
         Ok(())
     }
 
     /// Evaluates every statement of `src` in order, collecting the line's
-    /// bindings, and returns the last statement's value.
-    fn run_statements(&mut self, src: &mut Source) -> Result<Array, Error> {
+    /// bindings, and returns the last statement's value if it is an
+    /// expression (an assigned value moves into the bindings: each value
+    /// of a line is stored once, as the memory limit counted it).
+    fn run_statements(&mut self, src: &mut Source) -> Result<Option<Array>, Error> {
         let ast = src.ast;
+        if ast.stmts.is_empty() {
+            return Err(Error::Input("empty program".into()));
+        }
         let mut last = None;
         for st in &ast.stmts {
             let (v, weak) = self.value(src, Ast::stmt_value(st))?;
-            if let Stmt::Assign { target, .. } = st {
-                let number = weak.then(|| v.to_scalar()).flatten();
-                src.line.insert(target.name.clone(), (v.clone().into(), number));
-            }
-            last = Some(v);
+            last = match st {
+                Stmt::Assign { target, .. } => {
+                    let number = weak.then(|| v.to_scalar()).flatten();
+                    src.line.insert(target.name.clone(), (v.into(), number));
+                    None
+                }
+                _ => Some(v),
+            };
         }
-        last.ok_or_else(|| Error::Input("empty program".into()))
+        Ok(last)
     }
 
     /// The value of an expression of `src` (a constructor call, or any
@@ -107,7 +114,14 @@ impl Session {
     /// The value of a statement without binding anything (for `:save`).
     pub(super) fn value_of(&mut self, text: &str) -> Result<Array, Error> {
         let ast = numjet::syntax::parse(text)?;
-        self.run_statements(&mut Source { ast: &ast, text, line: BTreeMap::new() })
+        let mut src = Source { ast: &ast, text, line: BTreeMap::new() };
+        if let Some(v) = self.run_statements(&mut src)? {
+            return Ok(v);
+        }
+        // The last statement assigned: its value is the binding.
+        let Some(Stmt::Assign { target, .. }) = ast.stmts.last() else { unreachable!("a statement without a value is an assignment") };
+        let (v, _) = src.line.remove(&target.name).ok_or_else(|| Error::Input("internal error: an assignment left no binding".into()))?;
+        Ok(v.into_array())
     }
 
     /// Compiles and evaluates one expression of `src`, from the tree.
