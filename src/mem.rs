@@ -15,8 +15,11 @@
 //!   smaller). An evaluation computes what it will need (its result, the
 //!   results of axis reductions, per-thread scratch) and is refused with
 //!   [`crate::Error::Memory`] before anything is allocated; the caret is
-//!   under the operation whose result is largest. Half, because the inputs
-//!   usually live in the same memory: a result as large as its inputs fits.
+//!   under the operation of the largest buffer (the whole program for an
+//!   input). Half, because the inputs usually live in the same memory: a
+//!   result as large as its inputs fits. `Kernel::memory_needed` tells
+//!   what an evaluation would need, and `tests/memory_peak.rs` checks the
+//!   plans against the process's peak resident memory.
 //! - **It allocates fallibly** ([`try_zeroed`], [`try_vec`]), so an
 //!   allocator that refuses a size under the limit (a `ulimit -v`, a
 //!   fragmented 32-bit address space, a limit set above the machine) is an
@@ -25,7 +28,10 @@
 //! Bookkeeping that is not proportional to the elements (one small record
 //! per 8,192-element piece of a reduction, the program's nodes, compiled
 //! code) is not counted; it is bounded by the program-text limit or is a
-//! small fraction of the data.
+//! small fraction of the data. Two copies are bounded by memory the caller
+//! already holds rather than by the limit: `ndarray::arg`'s copy of a view
+//! that is not one block (each element once), and `NpyArray::into_array`'s
+//! C-order copy of a Fortran-order file (the file's own size).
 
 use std::sync::OnceLock;
 
