@@ -299,10 +299,10 @@ impl std::fmt::Debug for JitKernel {
 /// live across it, and the results of helper calls and loads stay live
 /// until the result's store (Cranelift places pure instructions where
 /// they are first needed, side effects in program order). Measured
-/// (scratch program, not kept; one run, 2-core shared machine) on `a*0.5
-/// + b*1.5 + ...` with 4,000 terms: 2.5 s with backtracking, 0.10 s
-/// single-pass; `sin(a + 0) + sin(b + 1) + ...` with 4,000 terms: 0.55 s
-/// against 0.04 s; 16,000 terms single-pass: 0.40 s and 0.21 s (linear).
+/// (scratch program, not kept; one run, 2-core shared machine) with 4,000
+/// terms: `a*0.5 + b*1.5 + ...` 2.5 s with backtracking, 0.10 s
+/// single-pass; `sin(a + 0) + sin(b + 1) + ...` 0.55 s against 0.04 s;
+/// with 16,000 terms single-pass: 0.40 s and 0.21 s (linear).
 /// The single-pass allocator spills more, so small programs, which are
 /// what runs fast, keep the default. Register allocation never changes
 /// what an instruction computes: the bits are the same either way.

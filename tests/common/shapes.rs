@@ -9,7 +9,10 @@ use numjet::syntax::MAX_NESTING;
 
 /// The program shapes, each a generator of a program of at most `bytes`
 /// bytes (as close to it as whole terms allow).
-pub const SHAPES: [(&str, fn(usize) -> String); 12] = [
+/// A generator: a program of at most this many bytes.
+pub type Generator = fn(usize) -> String;
+
+pub const SHAPES: [(&str, Generator); 12] = [
     ("flat", flat),
     ("chain", chain),
     ("temps", temps),
