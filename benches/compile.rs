@@ -3,13 +3,15 @@
 //! shapes that stress different passes, and print a table of medians (ms,
 //! and ms per KiB, which stays flat where the cost is linear).
 //!
-//! Run: `cargo bench --bench compile` (a few minutes on 2 cores). Options
-//! after `--`: `--repeat N` (default 3, the median is printed), `--max
-//! KIB` (largest size, default 1024), `--shapes a,b,...` (default all),
-//! `--eval` (also evaluate every 1 MiB program on 1,000-element inputs,
-//! JIT and interpreter). Not criterion: one compile of a large program
-//! takes up to seconds, and the point is the curve over sizes, compared
-//! in one run.
+//! Run: `cargo bench --bench compile` (about 8 minutes on 2 cores; the
+//! many-reduction shapes take most of it). Options after `--`: `--repeat
+//! N` (default 3, the median is printed), `--min KIB` and `--max KIB`
+//! (smallest and largest size, default 1 and 1024; sizes go up by 4×),
+//! `--shapes a,b,...` (default all, see `tests/common/shapes.rs`),
+//! `--eval` (also evaluate the largest program of every shape on
+//! 1,000-element inputs, JIT and interpreter; `--eval-only`: only that).
+//! Not criterion: one compile of a large program takes up to seconds, and
+//! the point is the curve over sizes, compared in one run.
 //!
 //! Columns: `parse` (`syntax::parse`), `lower` (`ir::lower`), `jit`
 //! (`jit::compile` of the lowered program), `engine jit` and `engine
@@ -48,9 +50,11 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
     let opt = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     let repeat: usize = opt("--repeat").and_then(|s| s.parse().ok()).unwrap_or(3);
+    let min_kib: usize = opt("--min").and_then(|s| s.parse().ok()).unwrap_or(1);
     let max_kib: usize = opt("--max").and_then(|s| s.parse().ok()).unwrap_or(1024);
     let only: Option<Vec<String>> = opt("--shapes").map(|s| s.split(',').map(str::to_string).collect());
-    let eval = args.iter().any(|a| a == "--eval");
+    let eval_only = args.iter().any(|a| a == "--eval-only");
+    let eval = eval_only || args.iter().any(|a| a == "--eval");
     let sig = signature();
     let jit_engine = Engine::new(Config::default().cache_capacity(0).threads(1));
     let interp_engine = Engine::new(Config::default().cache_capacity(0).backend(Backend::Interp));
@@ -58,10 +62,10 @@ fn main() {
     println!("| shape | KiB | nodes | stages | parse | lower | jit | engine jit | engine interp | jit ms/KiB |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (name, gen_program) in SHAPES {
-        if only.as_ref().is_some_and(|o| !o.iter().any(|s| s == name)) {
+        if eval_only || only.as_ref().is_some_and(|o| !o.iter().any(|s| s == name)) {
             continue;
         }
-        let mut kib = 1;
+        let mut kib = min_kib.max(1);
         while kib <= max_kib {
             let text = gen_program((kib << 10).min(MAX_SOURCE_BYTES));
             let (parse, ast) = median(repeat, || syntax::parse(&text));

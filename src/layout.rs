@@ -217,12 +217,14 @@ pub fn memory_order(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], no
         st.insert(axis.min(st.len()), 0);
         operands.push(st);
     }
-    let mut seen = vec![false; arg.index() + 1];
-    seen[arg.index()] = true;
-    for i in (0..=arg.index()).rev() {
-        if !seen[i] {
-            continue;
-        }
+    // The nodes the argument reads, stopping at reductions: a walk over
+    // them alone (not over every node before it), so a program of many
+    // reductions costs the sum of their arguments, not reductions × nodes.
+    // The order operands are found in does not matter (the sort below asks
+    // whether all of them agree).
+    let mut seen = std::collections::HashSet::from([arg.index()]);
+    let mut stack = vec![arg.index()];
+    while let Some(i) = stack.pop() {
         let m = &p.nodes()[i];
         let own = &shapes[i];
         let over = |data: ArrayRef<'_>, st: &[isize]| Operand::new(data, own, st, 0, shape).strides;
@@ -240,7 +242,9 @@ pub fn memory_order(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], no
             _ => {}
         }
         for a in &m.args {
-            seen[a.index()] = true;
+            if seen.insert(a.index()) {
+                stack.push(a.index());
+            }
         }
     }
     // Axes innermost first; insertion sort as NumPy's.
