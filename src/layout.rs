@@ -364,30 +364,30 @@ pub fn memory_order(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], no
         st.insert(axis.min(st.len()), 0);
         operands.push(st);
     }
-    let mut seen = vec![false; arg.index() + 1];
-    seen[arg.index()] = true;
-    for i in (0..=arg.index()).rev() {
-        if !seen[i] {
-            continue;
+    // The array leaves the argument reads (the order they are found in
+    // does not matter: the sort below asks whether all of them agree).
+    // The program keeps them for every reduction; past its limit on
+    // leaves, a walk over the argument's own nodes, stopping at reductions.
+    let walked;
+    let leaves: &[NodeId] = match p.reduction_leaves(node) {
+        Some(l) => l,
+        None => {
+            walked = leaves_read(p, arg);
+            &walked
         }
-        let m = &p.nodes()[i];
+    };
+    for &leaf in leaves {
+        let i = leaf.index();
         let own = &shapes[i];
         let over = |data: ArrayRef<'_>, st: &[isize]| Operand::new(data, own, st, 0, shape).strides;
-        match m.op {
-            NodeOp::Reduce(_) => continue,
-            NodeOp::ReduceAxis(..) => {
-                operands.push(over(ArrayRef::Bool(&[]), &c_strides(own)));
-                continue;
-            }
+        match p.nodes()[i].op {
+            NodeOp::ReduceAxis(..) => operands.push(over(ArrayRef::Bool(&[]), &c_strides(own))),
             NodeOp::Input(k) => match inputs.get(k) {
                 Some(Input::Array(_)) => operands.push(over(ArrayRef::Bool(&[]), &[1])),
                 Some(Input::View(v)) => operands.push(over(ArrayRef::Bool(&[]), &v.strides())),
                 _ => {}
             },
             _ => {}
-        }
-        for a in &m.args {
-            seen[a.index()] = true;
         }
     }
     // Axes innermost first; insertion sort as NumPy's.
@@ -421,6 +421,31 @@ pub fn memory_order(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], no
         order.insert(pos, a);
     }
     (0..d).filter(|&k| shape[k] <= 1).chain(order.into_iter().rev()).collect()
+}
+
+/// The inputs and axis reductions node `arg` reads, stopping at
+/// reductions: a walk over its own nodes.
+fn leaves_read(p: &Program, arg: NodeId) -> Vec<NodeId> {
+    let mut seen = std::collections::HashSet::from([arg.index()]);
+    let mut stack = vec![arg.index()];
+    let mut leaves = Vec::new();
+    while let Some(i) = stack.pop() {
+        let m = &p.nodes()[i];
+        match m.op {
+            NodeOp::Reduce(_) => continue,
+            NodeOp::Input(_) | NodeOp::ReduceAxis(..) => {
+                leaves.push(NodeId(i as u32));
+                continue;
+            }
+            _ => {}
+        }
+        for a in &m.args {
+            if seen.insert(a.index()) {
+                stack.push(a.index());
+            }
+        }
+    }
+    leaves
 }
 
 /// How reduction `node` walks its argument: the axis order (a permutation
@@ -531,5 +556,32 @@ mod tests {
         assert_eq!(d, [7, 7, 8, 8, 8]);
         // Contiguous detection ignores length-1 dimensions.
         assert!(Operand::new(ArrayRef::Int64(&m), &[3, 1, 4], &[4, 99, 1], 0, &[3, 1, 4]).contiguous);
+    }
+
+    #[test]
+    fn the_programs_leaf_table_is_the_walk() {
+        use crate::dtype::DType;
+        use crate::ir::{Signature, lower};
+        let sig = Signature::new().nd("m", DType::Float64, 2).nd("n", DType::Float64, 2).array("r", DType::Float64).scalar("s", DType::Float64);
+        for text in [
+            "sum(m)",
+            "sum(m * s) + max(n, axis=1)",
+            "t = m * r; sum(t) + mean(sum(t, axis=0) * r) + min(sum(n, axis=1))",
+            "sum(sum(m, axis=0))",
+            "sum(m + sum(n)) + prod(s + 1)",
+            "x = sum(m, axis=1); y = max(n, axis=1); sum(x * y) + sum(where(s > 0, x, y), axis=0)",
+        ] {
+            let ast = crate::syntax::parse(text).unwrap();
+            let p = lower(&ast, &sig, text).unwrap();
+            for (i, n) in p.nodes().iter().enumerate() {
+                if let NodeOp::Reduce(_) | NodeOp::ReduceAxis(..) = n.op {
+                    let mut table = p.reduction_leaves(NodeId(i as u32)).expect("few leaves").to_vec();
+                    let mut walked = leaves_read(&p, n.args[0]);
+                    table.sort_unstable();
+                    walked.sort_unstable();
+                    assert_eq!(table, walked, "{text}: %{i}");
+                }
+            }
+        }
     }
 }

@@ -69,9 +69,13 @@
 //! No program text or input makes numjet panic, overflow the stack or hang:
 //! nesting is limited to [`syntax::MAX_NESTING`] levels and program text to
 //! [`syntax::MAX_SOURCE_BYTES`]; every pass after the parser is a loop over
-//! a flat arena or DAG (no recursion), so long flat expressions are fine;
-//! integer division by zero gives 0 as in NumPy; integers raised to negative
-//! powers, out-of-range Python integers and the like are errors.
+//! a flat arena or DAG (no recursion), so long flat expressions are fine,
+//! and compile time grows linearly with the text (the JIT refuses, with an
+//! [`Error::Limit`], programs whose stages would compute more than
+//! [`jit::MAX_STAGE_NODES`] nodes: shared expressions under many
+//! reductions); integer division by zero gives 0 as in NumPy; integers
+//! raised to negative powers, out-of-range Python integers and the like
+//! are errors.
 
 pub mod array;
 pub mod dtype;

@@ -27,13 +27,17 @@
 mod lower;
 mod print;
 
-pub use lower::{lower, lower_expr};
+pub use lower::{MAX_NODES, lower, lower_expr};
 
 use std::sync::Arc;
 
 use crate::dtype::{DType, Scalar};
 use crate::error::{Error, Located, Span};
 use crate::ops::{Op, Reduce};
+
+/// Most array leaves (inputs and axis reductions) for which
+/// [`Program::reduction_leaves`] keeps a table.
+pub const MAX_TRACKED_LEAVES: usize = 256;
 
 /// Index of a node in [`Program::nodes`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -204,7 +208,13 @@ pub struct Program {
     source: Arc<str>,
     /// Whether the result is a Python number (set by lowering).
     weak: bool,
+    /// What [`Program::reduction_leaves`] answers, computed on first use.
+    leaves: std::sync::OnceLock<Option<LeafTable>>,
 }
+
+/// For each node that is a reduction, the array leaves its argument reads
+/// (see [`Program::reduction_leaves`]).
+type LeafTable = Vec<Option<Box<[NodeId]>>>;
 
 impl Program {
     /// A program of `nodes` (the last one is the result) over `signature`,
@@ -215,7 +225,7 @@ impl Program {
     /// that memory safety in the backends depends on).
     pub fn new(nodes: Vec<Node>, signature: Signature, spans: Vec<Span>, source: Arc<str>) -> Result<Program, Error> {
         let Some(last) = nodes.len().checked_sub(1) else { return Err(invalid("no nodes")) };
-        let p = Program { result: NodeId(last as u32), nodes, signature, spans, source, weak: false };
+        let p = Program { result: NodeId(last as u32), nodes, signature, spans, source, weak: false, leaves: Default::default() };
         p.verify()?;
         Ok(p)
     }
@@ -302,6 +312,60 @@ impl Program {
     /// what it meets (`x = 3; f32 * x` is float32).
     pub fn weak_result(&self) -> bool {
         self.weak
+    }
+
+    /// The array leaves the argument of reduction `id` reads: the
+    /// [`NodeOp::Input`] and [`NodeOp::ReduceAxis`] nodes reachable from it
+    /// without passing through a reduction (the argument itself if it is
+    /// one), in no particular order; `None` if `id` is not a reduction or
+    /// the program has more than [`MAX_TRACKED_LEAVES`] such leaves (then
+    /// walk the argument's nodes). Structural, so computed once per
+    /// program, for all reductions at once (a bit set per node over the
+    /// leaves, one forward pass): a program of many reductions over a
+    /// shared expression costs its size, not reductions × the expression.
+    pub fn reduction_leaves(&self, id: NodeId) -> Option<&[NodeId]> {
+        self.leaves.get_or_init(|| self.leaf_table()).as_ref()?.get(id.index())?.as_deref()
+    }
+
+    fn leaf_table(&self) -> Option<LeafTable> {
+        let is_leaf = |n: &Node| matches!(n.op, NodeOp::Input(_) | NodeOp::ReduceAxis(..));
+        let leaves: Vec<NodeId> = (0..self.nodes.len()).filter(|&i| is_leaf(&self.nodes[i])).map(|i| NodeId(i as u32)).collect();
+        if leaves.len() > MAX_TRACKED_LEAVES {
+            return None;
+        }
+        let words = leaves.len().div_ceil(64).max(1);
+        let mut bits = vec![0u64; self.nodes.len() * words];
+        let mut next = 0;
+        for (i, n) in self.nodes.iter().enumerate() {
+            let (before, own) = bits.split_at_mut(i * words);
+            let own = &mut own[..words];
+            match n.op {
+                NodeOp::Input(_) | NodeOp::ReduceAxis(..) => {
+                    own[next / 64] |= 1 << (next % 64);
+                    next += 1;
+                }
+                // A full reduction is a 0-d value: its consumers read no
+                // array through it.
+                NodeOp::Reduce(_) => {}
+                _ => {
+                    for a in &n.args {
+                        let from = &before[a.index() * words..][..words];
+                        for (o, f) in own.iter_mut().zip(from) {
+                            *o |= f;
+                        }
+                    }
+                }
+            }
+        }
+        let mut table = vec![None; self.nodes.len()];
+        for (i, n) in self.nodes.iter().enumerate() {
+            if let NodeOp::Reduce(_) | NodeOp::ReduceAxis(..) = n.op {
+                let set = &bits[n.args[0].index() * words..][..words];
+                let ids: Vec<NodeId> = (0..leaves.len()).filter(|&k| set[k / 64] >> (k % 64) & 1 == 1).map(|k| leaves[k]).collect();
+                table[i] = Some(ids.into_boxed_slice());
+            }
+        }
+        Some(table)
     }
 
     /// The result's dtype.

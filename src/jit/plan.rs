@@ -49,7 +49,11 @@ pub(super) struct Plan {
     pub nptrs: usize,
 }
 
-pub(super) fn plan(p: &Program) -> Plan {
+/// The stages of `p`, or, if they would compute more than `max_nodes`
+/// nodes in all, the node (a reduction, or the result) whose stage
+/// crossed that: planning stops there, so it costs at most `max_nodes`
+/// plus one stage.
+pub(super) fn plan(p: &Program, max_nodes: usize) -> Result<Plan, NodeId> {
     let nparams = p.signature().params().len();
     let mut slot = vec![None; p.nodes().len()];
     let mut nslots = nparams;
@@ -75,35 +79,52 @@ pub(super) fn plan(p: &Program) -> Plan {
             _ => {}
         }
     }
-    let mut stages = Vec::new();
-    for (i, n) in p.nodes().iter().enumerate() {
-        if let NodeOp::Reduce(_) | NodeOp::ReduceAxis(..) = n.op {
-            let root = n.args[0];
-            stages.push(stage(p, StageKind::Reduce(NodeId(i as u32)), root));
+    // One mark per node, stamped with the stage being collected, so a
+    // stage costs its own size, not the program's (a program of many
+    // reductions has many small stages).
+    let mut mark = vec![0u32; p.nodes().len()];
+    let mut stages: Vec<Stage> = Vec::new();
+    let mut total = 0usize;
+    let reductions = p.nodes().iter().enumerate().filter_map(|(i, n)| match n.op {
+        NodeOp::Reduce(_) | NodeOp::ReduceAxis(..) => Some((StageKind::Reduce(NodeId(i as u32)), n.args[0])),
+        _ => None,
+    });
+    for (kind, root) in reductions.chain([(StageKind::Result, p.result())]) {
+        let stamp = stages.len() as u32 + 1;
+        let st = stage(p, kind, root, &mut mark, stamp);
+        total += st.nodes.len();
+        if total > max_nodes {
+            return Err(match kind {
+                StageKind::Reduce(r) => r,
+                StageKind::Result => root,
+            });
         }
+        stages.push(st);
     }
-    stages.push(stage(p, StageKind::Result, p.result()));
-    Plan { stages, slot, nslots, ptr, nptrs }
+    Ok(Plan { stages, slot, nslots, ptr, nptrs })
 }
 
-/// The nodes `root` needs, stopping at reductions (computed by earlier stages).
-fn stage(p: &Program, kind: StageKind, root: NodeId) -> Stage {
-    let mut seen = vec![false; p.nodes().len()];
-    let mut stack = vec![root];
-    seen[root.index()] = true;
-    while let Some(id) = stack.pop() {
-        let n = p.node(id);
+/// The nodes `root` needs, stopping at reductions (computed by earlier
+/// stages): a walk over the stage's own nodes, marking them in `mark`
+/// with `stamp` (distinct for every stage).
+fn stage(p: &Program, kind: StageKind, root: NodeId, mark: &mut [u32], stamp: u32) -> Stage {
+    let mut nodes = vec![root];
+    mark[root.index()] = stamp;
+    let mut k = 0;
+    while k < nodes.len() {
+        let n = p.node(nodes[k]);
+        k += 1;
         if matches!(n.op, NodeOp::Reduce(_) | NodeOp::ReduceAxis(..)) {
             continue;
         }
         for &a in &n.args {
-            if !seen[a.index()] {
-                seen[a.index()] = true;
-                stack.push(a);
+            if mark[a.index()] != stamp {
+                mark[a.index()] = stamp;
+                nodes.push(a);
             }
         }
     }
-    let nodes: Vec<NodeId> = (0..p.nodes().len()).filter(|&i| seen[i]).map(|i| NodeId(i as u32)).collect();
+    nodes.sort_unstable();
     let vector = vector_shape(p, root, &nodes);
     Stage { kind, root, nodes, vector }
 }

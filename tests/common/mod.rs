@@ -1,6 +1,9 @@
 //! Shared test helpers: the golden-fixture format and value comparison.
 #![allow(dead_code)]
 
+pub mod nd;
+pub mod shapes;
+
 use numjet::{Array, ArrayData, DType, Input, Scalar};
 use serde_json::Value;
 

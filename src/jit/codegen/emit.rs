@@ -68,6 +68,20 @@ pub(in crate::jit) struct Emitter<'m> {
     pub module: &'m mut JITModule,
     pub ctx: Context,
     pub fctx: FunctionBuilderContext,
+    /// The lowerer's per-node and per-pointer tables, kept between
+    /// functions with every entry `None` ([`Emitter::define`] clears the
+    /// entries of the stage it lowered): a function costs the size of its
+    /// stage, not of the program (a program of many reductions has many
+    /// small stages).
+    pub scratch: Scratch,
+}
+
+/// See [`Emitter::scratch`].
+#[derive(Default)]
+pub(in crate::jit) struct Scratch {
+    vals: Vec<Option<cranelift_codegen::ir::Value>>,
+    vvals: Vec<Option<cranelift_codegen::ir::Value>>,
+    bases: Vec<Option<cranelift_codegen::ir::Value>>,
 }
 
 impl Emitter<'_> {
@@ -120,6 +134,11 @@ impl Emitter<'_> {
         let ptr = module.target_config().pointer_type();
         ctx.func.signature = signature(module, f.form);
         ctx.func.name = UserFuncName::testcase(f.name);
+        let sc = &mut self.scratch;
+        for t in [&mut sc.vals, &mut sc.vvals] {
+            t.resize(f.p.nodes().len(), None);
+        }
+        sc.bases.resize(f.plan.nptrs, None);
         let built = {
             let b = FunctionBuilder::new(&mut ctx.func, &mut self.fctx);
             let frontend = module.target_config();
@@ -129,9 +148,9 @@ impl Emitter<'_> {
                 p: f.p,
                 plan: f.plan,
                 mode: Mode::Scalar,
-                vals: vec![None; f.p.nodes().len()],
-                vvals: vec![None; f.p.nodes().len()],
-                bases: vec![None; f.plan.nptrs],
+                vals: std::mem::take(&mut sc.vals),
+                vvals: std::mem::take(&mut sc.vvals),
+                bases: std::mem::take(&mut sc.bases),
                 funcs: HashMap::new(),
                 err: Variable::from_u32(0),
                 ptr,
@@ -147,6 +166,15 @@ impl Emitter<'_> {
             if r.is_ok() {
                 l.b.finalize(frontend);
             }
+            // Only the stage's nodes and pointers were set.
+            for &id in &f.stage.nodes {
+                l.vals[id.index()] = None;
+                l.vvals[id.index()] = None;
+                if let Some(k) = f.plan.ptr[id.index()] {
+                    l.bases[k as usize] = None;
+                }
+            }
+            (sc.vals, sc.vvals, sc.bases) = (l.vals, l.vvals, l.bases);
             r
         };
         if let Err(e) = built {
