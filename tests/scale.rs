@@ -146,3 +146,26 @@ fn shared_expressions_under_many_reductions_are_a_jit_limit() {
     let r = engine(Backend::Interp).compile_uncached(&text, &sig).and_then(|k| k.eval(&[(&a).into()]));
     assert!(r.is_ok(), "{r:?}");
 }
+
+#[test]
+fn more_axis_reductions_than_the_jit_takes_are_a_limit() {
+    // Each axis reduction is a pointer slot of every stage: past
+    // `jit::MAX_AXIS_REDUCTIONS` the JIT refuses (its bookkeeping would
+    // grow as their square); at the limit it compiles and agrees with the
+    // interpreter.
+    let sig = Signature::new().nd("m", DType::Float64, 2);
+    let program = |n: usize| (0..n).map(|k| format!("sum(m*{k}, axis=0)")).collect::<Vec<_>>().join(" + ");
+    let over = program(numjet::jit::MAX_AXIS_REDUCTIONS + 1);
+    let err = engine(Backend::Jit).compile_uncached(&over, &sig).unwrap_err();
+    let shown = err.to_string();
+    assert!(matches!(err, Error::Limit(_)) && shown.contains("more than 4096 axis reductions"), "{shown}");
+    let last = over.rfind("sum(").unwrap();
+    assert_eq!(err.span().map(|s| s.start), Some(last), "the caret is under the first reduction past the limit");
+    let data = floats(12, 3);
+    let shape = [3, 4];
+    let m = numjet::View::new(numjet::ArrayRef::Float64(&data), &shape).unwrap();
+    let at = program(numjet::jit::MAX_AXIS_REDUCTIONS);
+    let jit = engine(Backend::Jit).compile_uncached(&at, &sig).unwrap().eval(&[Input::View(m)]).unwrap();
+    let interp = engine(Backend::Interp).compile_uncached(&at, &sig).unwrap().eval(&[Input::View(m)]).unwrap();
+    assert_eq!(bits(&jit), bits(&interp));
+}

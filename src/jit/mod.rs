@@ -124,7 +124,8 @@
 //!   as described in `codegen/lowering.rs`.
 //! - Size: the stages of a program compute at most [`MAX_STAGE_NODES`]
 //!   nodes in all (an [`Error::Limit`] otherwise: shared expressions are
-//!   recomputed by every stage that reads them), and a program with a
+//!   recomputed by every stage that reads them), it has at most
+//!   [`MAX_AXIS_REDUCTIONS`] axis reductions, and a program with a
 //!   stage of more than 1,000 nodes is compiled with Cranelift's
 //!   single-pass register allocator (more spills, but a compile time
 //!   linear in the stage's size; see `LARGE_STAGE`).
@@ -321,7 +322,22 @@ const LARGE_STAGE: usize = 1000;
 /// reduction is within it.
 pub const MAX_STAGE_NODES: usize = 2 << 20;
 
+/// The most axis reductions a program compiled for the JIT may have. Each
+/// one is an array leaf with a slot of its own in every stage's pointer
+/// array (the ABI numbers leaves per program, not per stage), so an
+/// evaluation's bookkeeping grows as their square: 12,000 of them cost
+/// seconds per evaluation on 1,000 elements. Past this many the compile is
+/// an [`Error::Limit`] at the first reduction over it; the interpreter has
+/// no such limit. (Numbering each stage's leaves on their own would lift
+/// it.)
+pub const MAX_AXIS_REDUCTIONS: usize = 4096;
+
 fn compile_inner(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> {
+    if let Some((at, _)) = p.nodes().iter().enumerate().filter(|(_, n)| matches!(n.op, NodeOp::ReduceAxis(..))).nth(MAX_AXIS_REDUCTIONS) {
+        let mut l = p.located(NodeId(at as u32), format!("program is too large for the JIT: it has more than {MAX_AXIS_REDUCTIONS} axis reductions"));
+        l.hint = Some("the interpreter backend has no such limit".into());
+        return Err(Error::Limit(l));
+    }
     let plan = plan::plan(p, MAX_STAGE_NODES).map_err(|at| {
         let mut l = p.located(at, format!("program is too large for the JIT: its stages compute more than {MAX_STAGE_NODES} nodes in all"));
         l.hint = Some("each reduction's stage recomputes the expressions it reads; the interpreter backend has no such limit".into());
