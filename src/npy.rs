@@ -378,7 +378,7 @@ pub fn write(path: &Path, a: &Array) -> Result<(), String> {
     write_to(std::io::BufWriter::new(file), a).map_err(|e| format!("cannot write `{name}`: {e}"))
 }
 
-/// The bytes [`write`] puts in a file (the fuzz target's round trip
+/// The bytes [`write()`] puts in a file (the fuzz target's round trip
 /// through [`read_bytes`]).
 pub fn to_bytes(a: &Array) -> Vec<u8> {
     let mut out = Vec::new();
