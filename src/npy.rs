@@ -2,11 +2,13 @@
 //! part of the default `cli`).
 //!
 //! The header dict is parsed by the `npyz` crate, but numjet reads the
-//! header bytes itself (at most [`MAX_HEADER_BYTES`]) and checks the dtype,
-//! the number of dimensions, the shape's element count and the data length
-//! against the file's size before it allocates anything for the data or
-//! reads it, so a truncated or lying file is a clear error, never a huge
-//! allocation or a panic.
+//! header bytes itself (at most [`MAX_HEADER_BYTES`], nested at most
+//! [`MAX_HEADER_NESTING`] deep, so that `npyz`'s parser stays fast) and
+//! checks the dtype, the number of dimensions, the shape's element count
+//! and the data length against the file's size before it allocates
+//! anything for the data or reads it, so a truncated or lying file is a
+//! clear error, never a huge allocation, a hang or a panic. [`read_bytes`]
+//! reads a file held in memory the same way.
 //!
 //! Any number of dimensions up to [`MAX_NDIM`] is read, in C or Fortran
 //! order. A Fortran-order file is not reordered: [`read`] gives its elements
@@ -28,6 +30,14 @@ use crate::dtype::DType;
 /// Largest header (magic, version, length and dict text) numjet reads;
 /// NumPy writes a few hundred bytes at most and reads 10,000 by default.
 pub const MAX_HEADER_BYTES: usize = 1 << 20;
+
+/// Deepest nesting of brackets (`(`, `[`, `{`) a header may have. A header
+/// numjet reads nests two deep (`{'shape': (2, 3)}`; a structured dtype,
+/// rejected with its own message, a little deeper). `npyz` parses the dict
+/// with a backtracking parser whose time grows exponentially with the
+/// depth: a 176-byte header of 35 nested `[` did not finish in seconds
+/// (found by the `npy` fuzz target), so deeper headers are refused first.
+pub const MAX_HEADER_NESTING: usize = 4;
 
 /// An owned N-d array as stored in a `.npy` file: its elements in the
 /// file's order, its shape, and strides (in elements) that say where each
@@ -219,6 +229,12 @@ pub fn read_bytes(bytes: &[u8], name: &str) -> Result<NpyArray, String> {
 /// most `limit` bytes.
 fn read_from(mut r: impl Read, file_len: u64, name: &str, limit: usize) -> Result<NpyArray, String> {
     let header_bytes = read_header_bytes(&mut r).map_err(|e| format!("`{name}` is not a valid .npy file: {e}"))?;
+    let depth = nesting(&header_bytes);
+    if depth > MAX_HEADER_NESTING {
+        return Err(format!(
+            "`{name}` is not a valid .npy file: its header nests brackets {depth} deep (at most {MAX_HEADER_NESTING} are read)"
+        ));
+    }
     if let Some(msg) = shape_overflow(&header_bytes) {
         return Err(format!("`{name}` has an impossible shape {msg}"));
     }
@@ -307,6 +323,24 @@ fn read_header_bytes(r: &mut impl Read) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
+/// The deepest nesting of `(`, `[` and `{` in the header (quotes are not
+/// special: a bracket inside a string counts too, which only makes the
+/// check stricter for headers numjet would reject anyway).
+fn nesting(header: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for &b in header {
+        match b {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 /// A description of the shape if the header's `shape` tuple holds numbers
 /// whose product overflows 64 bits (checked before `npyz`, which would
 /// multiply them unchecked).
@@ -362,7 +396,7 @@ pub fn write(path: &Path, a: &Array) -> Result<(), String> {
     write_to(std::io::BufWriter::new(file), a).map_err(|e| format!("cannot write `{name}`: {e}"))
 }
 
-/// The bytes [`write`] puts in a file (the fuzz target's round trip
+/// The bytes [`write()`] puts in a file (the fuzz target's round trip
 /// through [`read_bytes`]).
 pub fn to_bytes(a: &Array) -> Vec<u8> {
     let mut out = Vec::new();
@@ -404,6 +438,14 @@ mod tests {
         let f = NpyArray::fortran_order(vec![1.0f64, 2.0].into(), vec![2]).unwrap();
         assert!(!f.is_fortran());
         assert_eq!(f_strides(&[2, 3, 4]), [1, 2, 6]);
+    }
+
+    #[test]
+    fn header_nesting() {
+        assert_eq!(nesting(b"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }"), 2);
+        assert_eq!(nesting(b"{'descr': [('a', '<i4', (2,))], 'shape': ()}"), 4);
+        assert_eq!(nesting(b"[[[[[[]]]]]] ((("), 6);
+        assert_eq!(nesting(b")))"), 0);
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod fuzz_support;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use fuzz_support::{compile, differential, npy, parse, repl};
 
@@ -44,10 +45,9 @@ fn replay(target: &str, check: fn(&[u8])) {
 }
 
 /// One crasher, by file name, from `fuzz/regressions/<target>/`.
-fn regression(target: &str, name: &str, check: fn(&[u8])) {
+fn regression(target: &str, name: &str) -> Vec<u8> {
     let path = dir("regressions", target).join(name);
-    let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    check(&data);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 #[test]
@@ -91,5 +91,19 @@ fn checks_catch_what_they_claim() {
     assert!(numjet::npy::read_bytes(bad_npy, "x").is_err());
 }
 
-#[allow(unused_imports)]
-use {differential as _, regression as _};
+// ---------------------------------------------------------------------------
+// Crashers, one test each, named after the bug.
+
+/// `npy`: a 176-byte file whose header nests `[` 35 deep timed out (over
+/// 10 s): `npyz` parses the header dict with a backtracking parser,
+/// exponential in the nesting depth. The reader now refuses headers nested
+/// more than `MAX_HEADER_NESTING` deep before `npyz` sees them.
+#[test]
+fn regression_npy_deeply_nested_header_hangs() {
+    let data = regression("npy", "header_nested_35_deep_hangs_npyz");
+    let t = Instant::now();
+    let e = numjet::npy::read_bytes(&data, "x.npy").unwrap_err();
+    assert!(e.contains("nests brackets 35 deep"), "{e}");
+    assert!(t.elapsed() < Duration::from_secs(1), "took {:?}", t.elapsed());
+    npy::check(&data);
+}

@@ -181,8 +181,8 @@ fn arrays(c: &Case) -> Arrays {
     let (r, k) = if nd { (c.shape.rows as usize % 6, c.shape.cols as usize % 10) } else { (0, LENGTHS[c.shape.rows as usize % LENGTHS.len()]) };
     let (mut data, mut shapes, mut strides) = (Vec::new(), Vec::new(), Vec::new());
     let mut next = 0;
-    for j in 0..3 {
-        let shape = match c.shape.kind[j] % 4 {
+    for (j, (&kind, &fortran)) in c.shape.kind.iter().zip(&c.shape.fortran).enumerate() {
+        let shape = match kind % 4 {
             0 => vec![k],
             1 => vec![r, k],
             2 => vec![1, k],
@@ -195,7 +195,7 @@ fn arrays(c: &Case) -> Arrays {
             next += 1;
         }
         // Fortran order: element (i, j) at i + j * rows.
-        strides.push((shape.len() == 2 && c.shape.fortran[j]).then(|| vec![1, shape[0].max(1) as isize]));
+        strides.push((shape.len() == 2 && fortran).then(|| vec![1, shape[0].max(1) as isize]));
         data.push(d);
         shapes.push(shape);
     }

@@ -18,7 +18,9 @@
 mod data;
 #[path = "../../src/cli/diag.rs"]
 mod diag;
+// `run` names it `super::repl`, so the name stays.
 #[path = "../../src/cli/repl.rs"]
+#[allow(clippy::module_inception)]
 mod repl;
 #[path = "../../src/cli/run.rs"]
 mod run;
@@ -36,10 +38,10 @@ pub fn check(data: &[u8]) {
     let mut session = Session::new(false, false);
     let mut split = Splitter::default();
     for line in text.split_inclusive('\n') {
-        if let Some((_, stmt)) = split.push(line) {
-            if !execute(&mut session, &stmt) {
-                return;
-            }
+        if let Some((_, stmt)) = split.push(line)
+            && !execute(&mut session, &stmt)
+        {
+            return;
         }
     }
     if let Some((_, stmt)) = split.finish() {
@@ -87,7 +89,7 @@ fn big_literal(t: &str) -> bool {
             let (hex, radix) = if let Some(h) = lit.strip_prefix("0x").or(lit.strip_prefix("0X")) { (h, 16) } else if let Some(h) = lit.strip_prefix("0o").or(lit.strip_prefix("0O")) { (h, 8) } else { (lit.strip_prefix("0b").or(lit.strip_prefix("0B")).unwrap_or(&lit), 2) };
             u128::from_str_radix(hex, radix).ok().map(|x| x as f64)
         });
-        if v.is_none_or(|v| !(v <= MAX_LITERAL)) {
+        if v.is_none_or(|v| v.is_nan() || v > MAX_LITERAL) {
             return true;
         }
     }
