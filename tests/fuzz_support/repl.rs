@@ -6,12 +6,12 @@
 //!
 //! The session lives in the binary (`src/cli`), so its modules are mounted
 //! here by path, as they sit under `cli` (they name each other through
-//! `super::`). Left out, so that a fuzzer cannot touch the file system, hang
-//! or measure time: `:load`, `:save`, `:time`, `:threads` above 2,
+//! `super::`). The session runs under a 256 MiB memory limit. Left out, so
+//! that a fuzzer cannot touch the file system, hang, measure time or lift
+//! the limit: `:load`, `:save`, `:time`, `:memory`, `:threads` above 2,
 //! statements with a number literal above [`MAX_LITERAL`], and constructor
 //! calls with `**` or `<<` (a cheap guard against constructors of
-//! gigabytes; computed sizes can still get there, and libFuzzer's malloc
-//! limit reports them as out-of-memory).
+//! gigabytes; sizes computed at run time meet the memory limit).
 #![allow(dead_code, unused_imports)]
 
 #[path = "../../src/cli/data.rs"]
@@ -36,6 +36,11 @@ pub const MAX_LITERAL: f64 = 100_000.0;
 pub fn check(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let mut session = Session::new(false, false);
+    // Sizes computed at run time (`zeros(1000*1000*1000)`, a broadcast
+    // `x + y` of (1e5, 1) and (1, 1e5)) meet the session's memory limit,
+    // as they would for a user, well under libFuzzer's 2 GB malloc limit.
+    // (`:memory` lines of the input are left out, so it stays.)
+    let _ = session.execute(":memory 256M", &mut std::io::sink());
     let mut split = Splitter::default();
     for line in text.split_inclusive('\n') {
         if let Some((_, stmt)) = split.push(line)
@@ -61,7 +66,7 @@ pub fn allowed(stmt: &str) -> bool {
     let t = stmt.trim();
     let (cmd, rest) = t.split_once(char::is_whitespace).map_or((t, ""), |(c, r)| (c, r.trim()));
     match cmd {
-        ":load" | ":save" | ":time" => return false,
+        ":load" | ":save" | ":time" | ":memory" => return false,
         ":threads" if rest.parse::<usize>().is_ok_and(|n| n > 2) => return false,
         _ => {}
     }

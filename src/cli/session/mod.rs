@@ -288,6 +288,13 @@ mod tests {
         assert!(run(&mut s, "a * 2").is_err(), "the limit outlives a new thread count");
         run(&mut s, ":memory 1G").unwrap();
         assert!(run(&mut s, "a + 1").is_ok());
+        // Found by hand while fuzzing: a broadcast of two small constructors
+        // asked for 80 GB and aborted the process.
+        run(&mut s, "x = zeros((100000, 1))").unwrap();
+        run(&mut s, "y = zeros((1, 100000))").unwrap();
+        let e = run(&mut s, "z = x + y").unwrap_err();
+        assert!(e.contains("shape (100000, 100000) float64, needs 74.5 GiB of memory; the memory limit is 1.0 GiB"), "{e}");
+        assert_eq!(run(&mut s, "sum(x + y)").unwrap(), "np.float64(0.0)\n");
     }
 
     #[test]
