@@ -323,11 +323,6 @@ impl ArrayData {
         })
     }
 
-    /// The buffer's size in bytes.
-    pub fn nbytes(&self) -> usize {
-        self.len() * self.dtype().size()
-    }
-
     /// A mutable view, for [`crate::Kernel::eval_into`].
     pub fn as_mut(&mut self) -> ArrayMut<'_> {
         match self {

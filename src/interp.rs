@@ -14,7 +14,7 @@ use crate::array::{ArrayData, ArrayRef, Input, c_strides};
 use crate::dtype::{DType, Scalar};
 use crate::error::Error;
 use crate::ir::{NodeId, NodeOp, Program, Shape};
-use crate::layout::{Buffer, MemoryPlan, Operand, failure, permute, permuted_index, reduction_walk, refused, size, to_contiguous};
+use crate::layout::{Buffer, MemoryPlan, bytes_at, Operand, failure, permute, permuted_index, reduction_walk, refused, size, to_contiguous};
 use crate::mem::AllocError;
 use crate::ops::reduce::reduce;
 use crate::ops::{EvalError, Reduce};
@@ -196,7 +196,7 @@ fn permuted(perm: &[usize]) -> bool {
 /// sum's buffer and a reduction's walk index; and the result copied out of
 /// an input. (0-d views reach the interpreter as scalars.)
 fn memory(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], last_use: &[usize]) -> MemoryPlan {
-    let bytes = |id: NodeId| size(&shapes[id.index()]) as u128 * p.node(id).dtype.size() as u128;
+    let bytes = |id: NodeId| bytes_at(p, shapes, id);
     let mut owned = vec![0u128; p.nodes().len()];
     let (mut live, mut plan) = (0u128, MemoryPlan::default());
     for (i, node) in p.nodes().iter().enumerate() {

@@ -173,10 +173,7 @@ impl MemoryPlan {
             )
         };
         let reduction = matches!(node.op, NodeOp::Reduce(_) | NodeOp::ReduceAxis(..));
-        let mut located = p.located(id, message);
-        if located.span.start == located.span.end {
-            located.span = crate::error::Span::new(0, p.source().len());
-        }
+        let mut located = memory_located(p, id, message);
         located.hint = Some(if streams && kind == Buffer::Result && !shape.is_empty() && !reduction {
             "a reduction of it (`sum`, `max`, ...) streams without storing it; or raise the memory limit".into()
         } else {
@@ -187,7 +184,7 @@ impl MemoryPlan {
 }
 
 /// Bytes of node `id`'s values at its shape.
-fn bytes_at(p: &Program, shapes: &[Vec<usize>], id: NodeId) -> u128 {
+pub fn bytes_at(p: &Program, shapes: &[Vec<usize>], id: NodeId) -> u128 {
     size(&shapes[id.index()]) as u128 * p.node(id).dtype.size() as u128
 }
 
@@ -201,11 +198,17 @@ fn fmt_apart(a: u128, b: u128) -> (String, String) {
 /// The [`Error::Memory`] of an allocation for node `id` that the allocator
 /// refused (under the limit: the limit is set above what the system gives).
 pub fn refused(p: &Program, id: NodeId, e: AllocError) -> Error {
-    let mut located = p.located(id, format!("out of memory: {e} for a buffer of this operation"));
+    Error::Memory(memory_located(p, id, format!("out of memory: {e} for a buffer of this operation")))
+}
+
+/// A memory error's location: node `id`'s text, or the whole program for
+/// a node without text of its own (an input).
+fn memory_located(p: &Program, id: NodeId, message: String) -> crate::error::Located {
+    let mut located = p.located(id, message);
     if located.span.start == located.span.end {
         located.span = crate::error::Span::new(0, p.source().len());
     }
-    Error::Memory(located)
+    located
 }
 
 /// The error of node `id` failing with `msg` during evaluation: an
@@ -214,11 +217,7 @@ pub fn refused(p: &Program, id: NodeId, e: AllocError) -> Error {
 /// report ([`Program::runtime_error`]).
 pub fn failure(p: &Program, id: NodeId, msg: &str) -> Error {
     if msg.starts_with("out of memory") && id.index() < p.nodes().len() {
-        let mut located = p.located(id, msg.to_string());
-        if located.span.start == located.span.end {
-            located.span = crate::error::Span::new(0, p.source().len());
-        }
-        return Error::Memory(located);
+        return Error::Memory(memory_located(p, id, msg.to_string()));
     }
     p.runtime_error(id, msg)
 }

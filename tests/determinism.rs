@@ -24,8 +24,8 @@ mod common;
 
 use std::sync::OnceLock;
 
-use common::nd;
-use numjet::{Array, ArrayRef, Backend, Config, DType, Engine, Error, Input, Scalar, Signature, View};
+use common::{nd, scalar_bits};
+use numjet::{Array, ArrayRef, Backend, Config, DType, Engine, Error, Input, Signature, View};
 
 const THREADS: [usize; 5] = [1, 2, 3, 8, 64];
 const CHUNKS: [usize; 5] = [1, 3, 64, 4096, 1 << 20];
@@ -38,16 +38,6 @@ const BASE: (usize, usize) = (1, 4096);
 enum Outcome {
     Value { dtype: DType, shape: Vec<usize>, bits: Vec<u64> },
     Error(String),
-}
-
-fn scalar_bits(s: Scalar) -> u64 {
-    match s {
-        Scalar::Bool(v) => v as u64,
-        Scalar::Int32(v) => v as u32 as u64,
-        Scalar::Int64(v) => v as u64,
-        Scalar::Float32(v) => v.to_bits() as u64,
-        Scalar::Float64(v) => v.to_bits(),
-    }
 }
 
 fn outcome(r: Result<Array, Error>) -> Outcome {

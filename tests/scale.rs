@@ -64,11 +64,7 @@ fn bits(a: &Array) -> (DType, Vec<usize>, Vec<u64>) {
         .map(|i| match a.get(i).expect("in range") {
             Scalar::Float64(v) if v.is_nan() => u64::MAX,
             Scalar::Float32(v) if v.is_nan() => u64::MAX,
-            Scalar::Float64(v) => v.to_bits(),
-            Scalar::Float32(v) => v.to_bits() as u64,
-            Scalar::Int64(v) => v as u64,
-            Scalar::Int32(v) => v as u32 as u64,
-            Scalar::Bool(v) => v as u64,
+            s => common::scalar_bits(s),
         })
         .collect();
     (a.dtype(), a.shape().to_vec(), b)

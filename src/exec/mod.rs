@@ -330,7 +330,7 @@ fn reductions(run: &Run<'_, '_>, threads: Option<(&Threads, usize)>) -> Reduced 
         let root = p.node(stage.root);
         let shape = &run.shapes[stage.root.index()];
         let n = size(shape);
-        let pool = threads.and_then(|(t, limit)| (limit.min(t.count) > 1 && n >= t.serial_below.max(2)).then(|| t.pool()).flatten());
+        let pool = threads.filter(|_| running(threads, n, true) > 1).and_then(|(t, _)| t.pool());
         // The argument is computed in the order the reduction walks it
         // (NumPy's memory order; see `layout::reduction_walk`).
         let (perm, walk_axis) = layout::reduction_walk(p, run.inputs, run.shapes, rid);
@@ -394,19 +394,12 @@ fn memory(k: &JitKernel, inputs: &[Input<'_>], shapes: &[Vec<usize>], fresh: boo
     if fresh {
         plan.add_node(p, shapes, p.result());
     }
-    let (count, limit, chunk, serial_below) = threads.map_or((1, 1, DEFAULT_CHUNK, usize::MAX), |(t, l)| (t.count.max(1), l, t.chunk, t.serial_below));
+    let chunk = threads.map_or(DEFAULT_CHUNK, |(t, _)| t.chunk);
     let mut scratch: Option<(NodeId, u128)> = None;
     for stage in k.stages() {
         let shape = &shapes[stage.root.index()];
         let n = size(shape);
-        let parallel = limit.min(count) > 1 && n >= serial_below.max(2);
-        // A reduction runs on the whole pool, the result stage on `limit`
-        // parts (see `reductions` and `run_checked`).
-        let running = match (parallel, stage.reduction) {
-            (false, _) => 1,
-            (true, Some(_)) => count,
-            (true, None) => limit.min(count),
-        } as u128;
+        let running = running(threads, n, stage.reduction.is_some()) as u128;
         // A streamed reduction hands out pieces of up to `STREAM` elements.
         let block = if stage.reduction.is_some() { chunk.max(reduce::STREAM) } else { chunk }.min(n) as u128;
         let perm = stage.reduction.map(|rid| layout::reduction_walk(p, inputs, shapes, rid));
@@ -445,6 +438,24 @@ fn memory(k: &JitKernel, inputs: &[Input<'_>], shapes: &[Vec<usize>], fresh: boo
         plan.add(id, bytes, Buffer::Scratch);
     }
     plan
+}
+
+/// The threads a stage of `n` elements runs on (the one decision the
+/// evaluation and its memory plan read): 1 on the calling thread (no
+/// pool, one thread allowed, or under `serial_below`); else the whole pool
+/// for a reduction, which splits its work recursively, and `limit` parts
+/// for the result stage.
+fn running(threads: Option<(&Threads, usize)>, n: usize, reduction: bool) -> usize {
+    match threads {
+        Some((t, limit)) if limit.min(t.count) > 1 && n >= t.serial_below.max(2) => {
+            if reduction {
+                t.count
+            } else {
+                limit.min(t.count)
+            }
+        }
+        _ => 1,
+    }
 }
 
 /// What [`run`] (a fresh result) checks against its memory limit.
@@ -486,8 +497,8 @@ fn run_checked(
     let leaves = run.leaves(stage, shape, &prepared.owned);
     let on = On { si: last, root: stage.root, shape, leaves: &leaves, scalars: &prepared.scalars };
     let n = out.len();
-    let parts = threads.map_or(1, |(t, limit)| limit.min(t.count).max(1));
-    let pool = threads.filter(|(t, _)| parts > 1 && n >= t.serial_below.max(2)).and_then(|(t, _)| t.pool());
+    let parts = running(threads, n, false);
+    let pool = threads.filter(|_| parts > 1).and_then(|(t, _)| t.pool());
     match pool {
         None => run.fill(&on, 0, &mut out),
         Some(pool) => {

@@ -7,6 +7,18 @@ pub mod shapes;
 use numjet::{Array, ArrayData, DType, Input, Scalar};
 use serde_json::Value;
 
+/// A value's bits (integers zero-extended from their width, floats as
+/// stored, NaN payloads included), for bit-for-bit comparisons.
+pub fn scalar_bits(s: Scalar) -> u64 {
+    match s {
+        Scalar::Bool(v) => v as u64,
+        Scalar::Int32(v) => v as u32 as u64,
+        Scalar::Int64(v) => v as u64,
+        Scalar::Float32(v) => v.to_bits() as u64,
+        Scalar::Float64(v) => v.to_bits(),
+    }
+}
+
 /// One golden case from `tests/fixtures/golden.json`.
 pub struct Case {
     pub name: String,
