@@ -1,6 +1,7 @@
 //! The library API: compile once against a [`Signature`], evaluate many times.
 
 use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use crate::array::{Array, ArrayData, ArrayMut, Input};
@@ -149,6 +150,8 @@ struct Cache {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Source {
     Text(String),
+    /// A program text with names bound to Python numbers (dtype and bits).
+    Numbers { text: String, numbers: Vec<(String, DType, u64)> },
     /// A whole program handed over parsed (its text).
     Parsed(String),
     Expr { text: String, root: u32, numbers: Vec<(String, DType, u64)> },
@@ -183,6 +186,23 @@ impl Engine {
         // is small next to a compile, and a hit allocates only it.
         let key = (Source::Text(program.to_string()), signature.clone(), self.config.backend);
         self.cached_or(key, || self.compile_uncached(program, signature))
+    }
+
+    /// Compiles `program` with the names of `numbers` bound to Python
+    /// numbers (`Bool`, `Int64` or `Float64` values: NEP 50 "weak", see
+    /// [`ir::lower_with_numbers`]), so that `x * f` with `f` a Python
+    /// `float` and `x` a float32 array is float32. Cached like
+    /// [`Engine::compile`], with the numbers' values in the key.
+    pub fn compile_with_numbers(&self, program: &str, signature: &Signature, numbers: &[(&str, Scalar)]) -> Result<Kernel, Error> {
+        if numbers.is_empty() {
+            return self.compile(program, signature);
+        }
+        let numbers_key = numbers.iter().map(|(n, v)| (n.to_string(), v.dtype(), jit::slot_bits(*v))).collect();
+        let key = (Source::Numbers { text: program.to_string(), numbers: numbers_key }, signature.clone(), self.config.backend);
+        self.cached_or(key, || {
+            let ast = syntax::parse(program)?;
+            self.build(ir::lower_with_numbers(&ast, signature, program, numbers)?)
+        })
     }
 
     /// Compiles a program already parsed: `ast` is `syntax::parse(source)`
@@ -280,10 +300,19 @@ impl Evaluator {
 
     /// Evaluates into a new array of the result's size (`shapes`: every
     /// node's shape for these inputs, already checked).
-    fn run(&self, inputs: &[Input<'_>], shapes: &[Vec<usize>], threads: (&exec::Threads, usize), memory_limit: usize) -> Result<ArrayData, Error> {
+    /// `cancel` stops the JIT between blocks; the interpreter runs to the
+    /// end (it is the reference, not the fast path).
+    fn run(
+        &self,
+        inputs: &[Input<'_>],
+        shapes: &[Vec<usize>],
+        threads: (&exec::Threads, usize),
+        memory_limit: usize,
+        cancel: Option<&AtomicBool>,
+    ) -> Result<ArrayData, Error> {
         match self {
             Evaluator::Interp(p) => interp::run(p, inputs, shapes, memory_limit),
-            Evaluator::Jit(j) => exec::run(j, inputs, shapes, Some(threads), memory_limit),
+            Evaluator::Jit(j) => exec::run(j, inputs, shapes, Some(threads), memory_limit, cancel),
         }
     }
 
@@ -296,13 +325,14 @@ impl Evaluator {
         mut out: ArrayMut<'_>,
         threads: (&exec::Threads, usize),
         memory_limit: usize,
+        cancel: Option<&AtomicBool>,
     ) -> Result<(), Error> {
         match self {
             Evaluator::Interp(p) => {
                 out.copy_from(&interp::run(p, inputs, shapes, memory_limit)?);
                 Ok(())
             }
-            Evaluator::Jit(j) => exec::run_into(j, inputs, shapes, out, Some(threads), memory_limit),
+            Evaluator::Jit(j) => exec::run_into(j, inputs, shapes, out, Some(threads), memory_limit, cancel),
         }
     }
 }
@@ -379,10 +409,21 @@ impl Kernel {
     /// Evaluates into a new array of the result's shape (0-d when the
     /// result is a scalar).
     pub fn eval(&self, inputs: &[Input<'_>]) -> Result<Array, Error> {
+        self.eval_with(inputs, None)
+    }
+
+    /// [`Kernel::eval`] that stops when `cancel` becomes true (set from
+    /// another thread: a signal watcher, a deadline): the JIT backend
+    /// checks it before each block and returns [`Error::Interrupted`].
+    pub fn eval_cancellable(&self, inputs: &[Input<'_>], cancel: &AtomicBool) -> Result<Array, Error> {
+        self.eval_with(inputs, Some(cancel))
+    }
+
+    fn eval_with(&self, inputs: &[Input<'_>], cancel: Option<&AtomicBool>) -> Result<Array, Error> {
         let inputs = &Input::normalize(inputs)[..];
         let shapes = self.shapes(inputs)?;
         let shape = shapes[self.program().result().index()].clone();
-        let data = self.inner.evaluator.run(inputs, &shapes, self.threads(), self.inner.memory_limit)?;
+        let data = self.inner.evaluator.run(inputs, &shapes, self.threads(), self.inner.memory_limit, cancel)?;
         Array::new(data, shape).ok_or_else(|| Error::Runtime("internal error: result size does not match its shape".into()))
     }
 
@@ -413,6 +454,16 @@ impl Kernel {
     /// The output cannot overlap an input: `out` is a `&mut` borrow, which
     /// Rust does not allow next to shared borrows of the same memory.
     pub fn eval_into(&self, inputs: &[Input<'_>], out: ArrayMut<'_>) -> Result<(), Error> {
+        self.eval_into_with(inputs, out, None)
+    }
+
+    /// [`Kernel::eval_into`] that stops when `cancel` becomes true (see
+    /// [`Kernel::eval_cancellable`]); `out` then holds no meaningful values.
+    pub fn eval_into_cancellable(&self, inputs: &[Input<'_>], out: ArrayMut<'_>, cancel: &AtomicBool) -> Result<(), Error> {
+        self.eval_into_with(inputs, out, Some(cancel))
+    }
+
+    fn eval_into_with(&self, inputs: &[Input<'_>], out: ArrayMut<'_>, cancel: Option<&AtomicBool>) -> Result<(), Error> {
         let inputs = &Input::normalize(inputs)[..];
         let shapes = self.shapes(inputs)?;
         let shape = &shapes[self.program().result().index()];
@@ -426,7 +477,7 @@ impl Kernel {
                 crate::array::fmt_shape(shape),
             )));
         }
-        self.inner.evaluator.run_into(inputs, &shapes, out, self.threads(), self.inner.memory_limit)
+        self.inner.evaluator.run_into(inputs, &shapes, out, self.threads(), self.inner.memory_limit, cancel)
     }
 }
 /// One-shot evaluation: compiles `program` for the given named inputs with

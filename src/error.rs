@@ -100,6 +100,11 @@ pub enum Error {
     /// the minimum of an empty array).
     #[error("error: {0}")]
     Runtime(String),
+    /// The caller cancelled the evaluation (through the flag given to
+    /// [`crate::Kernel::eval_cancellable`]); it stopped at a block
+    /// boundary, and its output holds no meaningful values.
+    #[error("error: the evaluation was interrupted")]
+    Interrupted,
 }
 
 impl Error {
@@ -117,6 +122,7 @@ impl Error {
     pub fn message(&self) -> &str {
         match self {
             Error::Input(m) | Error::Runtime(m) => m,
+            Error::Interrupted => "the evaluation was interrupted",
             _ => &self.located().expect("located").message,
         }
     }
@@ -134,7 +140,7 @@ impl Error {
             | Error::Limit(l)
             | Error::Shape(l)
             | Error::Memory(l) => Some(l),
-            Error::Input(_) | Error::Runtime(_) => None,
+            Error::Input(_) | Error::Runtime(_) | Error::Interrupted => None,
         }
     }
 
@@ -150,7 +156,7 @@ impl Error {
             | Error::Limit(l)
             | Error::Shape(l)
             | Error::Memory(l) => Some(l),
-            Error::Input(_) | Error::Runtime(_) => None,
+            Error::Input(_) | Error::Runtime(_) | Error::Interrupted => None,
         }
     }
 }

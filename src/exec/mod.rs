@@ -35,6 +35,7 @@
 mod alloc;
 pub mod reduce;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
@@ -143,6 +144,9 @@ struct Run<'k, 'a> {
     shapes: &'k [Vec<usize>],
     chunk: usize,
     fail: Mutex<Failure>,
+    /// Set by the caller to stop the evaluation: blocks not yet started
+    /// are skipped, and the evaluation returns [`Error::Interrupted`].
+    cancel: Option<&'k AtomicBool>,
 }
 
 /// The leaves of one stage, by input-pointer position.
@@ -230,7 +234,7 @@ impl<'k, 'a> Run<'k, 'a> {
     /// memory where it is contiguous over the iteration shape, else a
     /// buffer gathered for this block) and records the failure it returns.
     fn with_block(&self, on: &On<'_, '_>, start: usize, len: usize, call: impl FnOnce(&[Option<ArrayRef<'_>>]) -> Result<(), jit::Failed>) {
-        if len == 0 {
+        if len == 0 || self.cancelled() {
             return;
         }
         let (shape, leaves) = (on.shape, on.leaves);
@@ -271,6 +275,18 @@ impl<'k, 'a> Run<'k, 'a> {
             let (id, msg) = self.k.failure(f);
             self.record(id, msg);
         }
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+
+    /// The evaluation's outcome: interrupted, or the smallest failure.
+    fn into_result(self) -> Result<(), Error> {
+        if self.cancelled() {
+            return Err(Error::Interrupted);
+        }
+        self.fail.into_inner().unwrap_or_default().into_result(self.k)
     }
 
     fn record(&self, id: u32, msg: &'static str) {
@@ -474,9 +490,10 @@ pub(crate) fn run_into(
     out: ArrayMut<'_>,
     threads: Option<(&Threads, usize)>,
     memory_limit: usize,
+    cancel: Option<&AtomicBool>,
 ) -> Result<(), Error> {
     memory(k, inputs, shapes, false, threads).check(k.program(), shapes, memory_limit, true)?;
-    run_checked(k, inputs, shapes, out, threads)
+    run_checked(k, inputs, shapes, out, threads, cancel)
 }
 
 /// [`run_into`] after the memory check.
@@ -486,9 +503,10 @@ fn run_checked(
     shapes: &[Vec<usize>],
     mut out: ArrayMut<'_>,
     threads: Option<(&Threads, usize)>,
+    cancel: Option<&AtomicBool>,
 ) -> Result<(), Error> {
     let chunk = threads.map_or(DEFAULT_CHUNK, |(t, _)| t.chunk);
-    let run = Run { k, inputs, shapes, chunk, fail: Mutex::new(Failure::default()) };
+    let run = Run { k, inputs, shapes, chunk, fail: Mutex::new(Failure::default()), cancel };
     let prepared = reductions(&run, threads);
     let stages = k.stages();
     let last = stages.len() - 1;
@@ -508,7 +526,7 @@ fn run_checked(
             });
         }
     }
-    run.fail.into_inner().unwrap_or_default().into_result(k)
+    run.into_result()
 }
 
 /// Evaluates `k` into a new array of the result's shape (what it
@@ -519,12 +537,13 @@ pub(crate) fn run(
     shapes: &[Vec<usize>],
     threads: Option<(&Threads, usize)>,
     memory_limit: usize,
+    cancel: Option<&AtomicBool>,
 ) -> Result<ArrayData, Error> {
     let p = k.program();
     memory(k, inputs, shapes, true, threads).check(p, shapes, memory_limit, true)?;
     let n = size(&shapes[p.result().index()]);
     let mut out = alloc::zeroed(p.node(p.result()).dtype, n).map_err(|e| layout::refused(p, p.result(), e))?;
-    run_checked(k, inputs, shapes, out.as_mut(), threads)?;
+    run_checked(k, inputs, shapes, out.as_mut(), threads, cancel)?;
     Ok(out)
 }
 
@@ -539,7 +558,7 @@ pub fn evaluate(k: &JitKernel, inputs: &[Input<'_>], len: usize) -> Result<Resul
     let inputs = &Input::normalize(inputs)[..];
     check_1d(k, inputs, len, true)?;
     let shapes = layout::shapes(k.program(), inputs)?;
-    let out = run(k, inputs, &shapes, None, mem::default_limit())?;
+    let out = run(k, inputs, &shapes, None, mem::default_limit(), None)?;
     if k.program().shape() == Shape::Array { Ok(Ok(out)) } else { Ok(Err(out.as_ref().get(0))) }
 }
 
@@ -557,7 +576,7 @@ pub struct Prepared {
 pub fn prepare(k: &JitKernel, inputs: &[Input<'_>], len: usize) -> Result<Prepared, Error> {
     check_1d(k, inputs, len, false)?;
     let shapes = layout::shapes(k.program(), inputs)?;
-    let run = Run { k, inputs, shapes: &shapes, chunk: DEFAULT_CHUNK, fail: Mutex::new(Failure::default()) };
+    let run = Run { k, inputs, shapes: &shapes, chunk: DEFAULT_CHUNK, fail: Mutex::new(Failure::default()), cancel: None };
     let reduced = reductions(&run, None);
     if reduced.owned.iter().any(Option::is_some) {
         return Err(Error::Input("prepare/run_range take 1-D inputs; this program has an axis reduction".into()));

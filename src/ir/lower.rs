@@ -42,7 +42,16 @@ struct Arg {
 
 /// Lowers a parsed program against a signature.
 pub fn lower(ast: &Ast, signature: &Signature, source: &str) -> Result<Program, Error> {
+    lower_with_numbers(ast, signature, source, &[])
+}
+
+/// Lowers a parsed program against a signature, with the names of
+/// `numbers` bound to Python numbers (NEP 50 "weak", as in
+/// [`lower_expr`]): how a Python caller's `float` and `int` variables
+/// reach a program without becoming float64 and int64 arrays.
+pub fn lower_with_numbers(ast: &Ast, signature: &Signature, source: &str, numbers: &[(&str, Scalar)]) -> Result<Program, Error> {
     let mut cx = Lowerer::new(ast, 0..ast.exprs.len(), signature, source)?;
+    cx.bind_numbers(numbers)?;
     let mut vals: Vec<Option<Arg>> = vec![None; ast.exprs.len()];
     let mut next = 0usize;
     let mut last = None;
@@ -104,17 +113,7 @@ pub fn lower_expr(
     need.sort_unstable();
     need.dedup();
     let mut cx = Lowerer::new(ast, need.iter().copied(), signature, source)?;
-    for &(name, v) in numbers {
-        let w = match v {
-            Scalar::Bool(b) => Weak::Bool(b),
-            Scalar::Int64(i) => Weak::Int(i.into()),
-            Scalar::Float64(f) => Weak::Float(f),
-            other => return Err(Error::Input(format!("`{name}` is bound to {other:?}, which is not a Python number"))),
-        };
-        if cx.env.insert(name.to_string(), Arg { val: Val::Weak(w), span: Span::default() }).is_some() {
-            return Err(Error::Input(format!("`{name}` is both an input and a number")));
-        }
-    }
+    cx.bind_numbers(numbers)?;
     let mut vals: HashMap<usize, Arg> = HashMap::with_capacity(need.len());
     for &i in &need {
         let v = cx.expr(ast, ExprId(i as u32), &|x| vals.get(&(x.0 as usize)).copied())?;
@@ -195,6 +194,23 @@ impl Lowerer {
             cx.env.insert(p.name.clone(), Arg { val: Val::Node(id), span: Span::default() });
         }
         Ok(cx)
+    }
+
+    /// Binds each name of `numbers` to a weak Python number (`Bool`,
+    /// `Int64` or `Float64` values).
+    fn bind_numbers(&mut self, numbers: &[(&str, Scalar)]) -> Result<(), Error> {
+        for &(name, v) in numbers {
+            let w = match v {
+                Scalar::Bool(b) => Weak::Bool(b),
+                Scalar::Int64(i) => Weak::Int(i.into()),
+                Scalar::Float64(f) => Weak::Float(f),
+                other => return Err(Error::Input(format!("`{name}` is bound to {other:?}, which is not a Python number"))),
+            };
+            if self.env.insert(name.to_string(), Arg { val: Val::Weak(w), span: Span::default() }).is_some() {
+                return Err(Error::Input(format!("`{name}` is both an input and a number")));
+            }
+        }
+        Ok(())
     }
 
     /// The program whose result is `last`.

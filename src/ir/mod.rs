@@ -27,7 +27,7 @@
 mod lower;
 mod print;
 
-pub use lower::{MAX_NODES, lower, lower_expr};
+pub use lower::{MAX_NODES, lower, lower_expr, lower_with_numbers};
 
 use std::sync::Arc;
 

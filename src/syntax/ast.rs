@@ -182,6 +182,35 @@ impl Ast {
         }
     }
 
+    /// The names the program reads before assigning them, each once, in
+    /// order of first appearance: what a caller must supply (or what are
+    /// the constants `pi`, `e`, `inf`, `nan`). Function names and keyword
+    /// names are not among them. A name read in a statement is free unless
+    /// an earlier statement assigned it, as in lowering.
+    pub fn free_names(&self) -> Vec<&str> {
+        let mut assigned = std::collections::HashSet::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut names = Vec::new();
+        let mut next = 0usize;
+        for stmt in &self.stmts {
+            let root = Ast::stmt_value(stmt).0 as usize;
+            // A statement's expressions are the arena slice ending at its root.
+            while next <= root && next < self.exprs.len() {
+                if let ExprKind::Name(n) = &self.exprs[next].kind
+                    && !assigned.contains(n.as_str())
+                    && seen.insert(n.as_str())
+                {
+                    names.push(n.as_str());
+                }
+                next += 1;
+            }
+            if let Stmt::Assign { target, .. } = stmt {
+                assigned.insert(target.name.as_str());
+            }
+        }
+        names
+    }
+
     /// Prints the program as fully parenthesised S-expressions, one
     /// statement per line: the form the parser tests compare against.
     ///

@@ -1,0 +1,377 @@
+"""numjet: NumPy-style array expressions, JIT-compiled, with NumPy 2 semantics.
+
+A drop-in for ``numexpr``::
+
+    import numjet as ne          # or: import numjet; numjet.evaluate(...)
+    ne.evaluate("a * b + sin(c)")
+
+Names are looked up in the caller's frame (locals, then globals) unless
+``local_dict`` / ``global_dict`` are given, as numexpr does. Results have
+NumPy 2's dtypes and values (NEP 50: a Python ``float`` next to a float32
+array stays float32), which is where numjet differs from numexpr (see the
+README's "Python" section). numjet never calls Python's ``eval``: the
+string is parsed by numjet's own grammar, so ``sanitize`` has nothing to
+guard against and is accepted and ignored.
+
+The GIL is released while a program compiles and runs; several Python
+threads can evaluate at once and share one kernel cache. Ctrl-C stops a
+long evaluation at its next block and raises ``KeyboardInterrupt``.
+"""
+
+import os
+import sys
+import threading
+import weakref
+
+import numpy as np
+
+from . import _numjet
+from .expressions import E
+
+__all__ = [
+    "E",
+    "NumExpr",
+    "detect_number_of_cores",
+    "disassemble",
+    "evaluate",
+    "get_num_threads",
+    "get_vml_version",
+    "re_evaluate",
+    "set_num_threads",
+    "set_vml_accuracy_mode",
+    "set_vml_num_threads",
+    "validate",
+]
+
+__version__ = _numjet.__version__
+
+#: numjet has no VML backend: its math is its own.
+use_vml = False
+
+
+def _env(*names):
+    """The first of these environment variables that is set and not empty."""
+    for n in names:
+        v = os.environ.get(n, "")
+        if v != "":
+            return v
+    return None
+
+
+def detect_number_of_cores():
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return _numjet.cores()
+
+
+def _max_threads():
+    v = _env("NUMJET_MAX_THREADS", "NUMEXPR_MAX_THREADS")
+    try:
+        return max(1, int(v)) if v is not None else 64
+    except ValueError:
+        return 64
+
+
+#: The most threads ``set_num_threads`` accepts (``NUMJET_MAX_THREADS``,
+#: else ``NUMEXPR_MAX_THREADS``, else 64).
+MAX_THREADS = _max_threads()
+
+#: Cores detected at import.
+ncores = detect_number_of_cores()
+
+
+def set_num_threads(nthreads):
+    """Sets the threads evaluations use; returns the previous count."""
+    n = int(nthreads)
+    if n < 1:
+        raise ValueError("the number of threads must be at least 1")
+    n = min(n, MAX_THREADS)
+    old = _numjet.set_threads(n)
+    _set_nthreads(n)
+    return old
+
+
+def get_num_threads():
+    """The threads evaluations use."""
+    return _numjet.get_threads()
+
+
+def _set_nthreads(n):
+    global nthreads
+    nthreads = n
+
+
+def _init_num_threads():
+    """Threads from the environment: ``NUMJET_NUM_THREADS``, else
+    ``NUMEXPR_NUM_THREADS``, else ``OMP_NUM_THREADS``; else the cores (at
+    most 16 unless a maximum was configured, as numexpr). Sets and returns
+    the count."""
+    cores = detect_number_of_cores()
+    configured = _env("NUMJET_MAX_THREADS", "NUMEXPR_MAX_THREADS", "OMP_NUM_THREADS") is not None
+    limit = MAX_THREADS if configured else min(cores, 16, MAX_THREADS)
+    requested = _env("NUMJET_NUM_THREADS", "NUMEXPR_NUM_THREADS", "OMP_NUM_THREADS")
+    n = int(requested) if requested is not None else min(cores, limit)
+    set_num_threads(max(1, n))
+    return max(1, min(n, MAX_THREADS))
+
+
+nthreads = 1
+_init_num_threads()
+
+
+# numexpr's VML switches: numjet has no VML, so these do nothing, as in a
+# numexpr built without it.
+def get_vml_version():
+    return None
+
+
+def set_vml_accuracy_mode(mode):
+    return None
+
+
+def set_vml_num_threads(nthreads):
+    return None
+
+
+def get_vml_num_threads():
+    return None
+
+
+def disassemble(nex):
+    """numexpr's virtual-machine listing. numjet compiles to machine code
+    and has no such program (the ``numjet`` command line's ``:clif`` and
+    ``:asm`` show its code)."""
+    raise NotImplementedError("numjet compiles to machine code: there is no numexpr program to disassemble")
+
+
+# --- name lookup -----------------------------------------------------------
+
+_names_cache = {}
+_NAMES_CACHE_SIZE = 1024
+
+
+def _names(ex):
+    """The free names of `ex`: ((name, is_constant), ...), cached."""
+    r = _names_cache.get(ex)
+    if r is None:
+        r = tuple(_numjet.names(ex))
+        if len(_names_cache) >= _NAMES_CACHE_SIZE:
+            _names_cache.clear()
+        _names_cache[ex] = r
+    return r
+
+
+_SCALARS = (bool, int, float)
+
+
+def _value(v):
+    """What the core takes: an ndarray, or an exact bool/int/float (a weak
+    Python number). NumPy scalars, lists and array-likes become arrays."""
+    t = type(v)
+    if t is np.ndarray or t in _SCALARS:
+        return v
+    return np.asarray(v)
+
+
+def _arguments(names, local_dict, global_dict, depth):
+    """The names and values of `names` (free names of a program), from the
+    dicts or, for those not given, the frame `depth` levels above the
+    caller of the public function. Constants not found stay constants."""
+    frame = None
+    try:
+        if local_dict is None or global_dict is None:
+            frame = sys._getframe(depth + 2)
+            if local_dict is None:
+                local_dict = frame.f_locals
+            if global_dict is None:
+                global_dict = frame.f_globals
+        found, values, missing = [], [], None
+        for name, constant in names:
+            if name in local_dict:
+                v = local_dict[name]
+            elif name in global_dict:
+                v = global_dict[name]
+            elif constant:
+                continue
+            else:
+                if missing is None:
+                    missing = name
+                continue
+            found.append(name)
+            values.append(_value(v))
+        return found, tuple(values), missing
+    finally:
+        # Frames must not outlive the call (numexpr's issue #313).
+        del frame
+
+
+_ORDERS = ("C", "F", "A", "K")
+_CASTINGS = ("no", "equiv", "safe", "same_kind", "unsafe")
+_KNOWN_KWARGS = ("optimization", "truediv", "disable_cache")
+
+
+def _check_options(order, casting, kwargs):
+    if order not in _ORDERS:
+        raise ValueError(f"order must be one of {_ORDERS}, not {order!r}")
+    if casting not in _CASTINGS:
+        raise ValueError(f"casting must be one of {_CASTINGS}, not {casting!r}")
+    for k in kwargs:
+        if k not in _KNOWN_KWARGS:
+            raise TypeError(f"evaluate() got an unexpected keyword argument {k!r}")
+
+
+class UnknownNameError(KeyError):
+    """A name of the program that is in neither dict nor the caller's
+    frame: a ``KeyError``, as numexpr raises, whose text is numjet's
+    message with the caret under the name."""
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else ""
+
+
+def _missing(ex, found, values, name):
+    """The KeyError for a name found nowhere: numjet's message (caret and
+    'did you mean') when it can say it, else the name, as numexpr."""
+    try:
+        _numjet.result_dtype(ex, found, values)
+    except KeyError as e:
+        return UnknownNameError(*e.args)
+    except Exception:
+        pass
+    return UnknownNameError(name)
+
+
+def _run(ex, found, values, out, order, casting):
+    result, wrote = _numjet.evaluate(ex, found, values, out)
+    if out is not None:
+        if not wrote:
+            if not isinstance(out, np.ndarray):
+                raise TypeError(f"out must be a numpy array, not {type(out).__name__}")
+            if not out.flags.writeable:
+                raise ValueError("output array is read-only")
+            if out.shape != result.shape:
+                raise ValueError(f"output array has shape {out.shape}, the result has shape {result.shape}")
+            np.copyto(out, result, casting=casting)
+        return out
+    if order == "F" and result.ndim > 1:
+        return np.asfortranarray(result)
+    return result
+
+
+class _Last(threading.local):
+    """The last program this thread validated or evaluated, for
+    `re_evaluate` (per thread, as numexpr's context)."""
+
+    ex = None
+    names = None
+    out = None  # a weak reference: `out` is not kept alive
+    order = "K"
+    casting = "same_kind"
+
+
+_last = _Last()
+
+
+def _remember(ex, names, out, order, casting):
+    _last.ex = ex
+    _last.names = names
+    _last.out = weakref.ref(out) if out is not None else None
+    _last.order = order
+    _last.casting = casting
+
+
+def _source(ex):
+    if isinstance(ex, str):
+        return ex
+    if hasattr(ex, "text") and isinstance(ex.text, str):
+        return ex.text
+    raise ValueError(f"must specify expression as a string, not {type(ex).__name__}")
+
+
+def validate(ex, local_dict=None, global_dict=None, out=None, order="K", casting="same_kind", _frame_depth=0, sanitize=None, **kwargs):
+    """Checks `ex` against the caller's values as `evaluate` would, without
+    computing it: returns the exception instead of raising it, or None (and
+    `re_evaluate` then evaluates it)."""
+    try:
+        ex = _source(ex)
+        _check_options(order, casting, kwargs)
+        names = _names(ex)
+        found, values, missing = _arguments(names, local_dict, global_dict, _frame_depth)
+        if missing is not None:
+            return _missing(ex, found, values, missing)
+        _numjet.result_dtype(ex, found, values)
+        _remember(ex, names, out, order, casting)
+        return None
+    except Exception as e:
+        return e
+
+
+def evaluate(ex, local_dict=None, global_dict=None, out=None, order="K", casting="same_kind", sanitize=None, _frame_depth=0, **kwargs):
+    """Evaluates the program `ex` over arrays named in it.
+
+    Names are looked up in `local_dict`, then `global_dict`; either left as
+    None is the caller's frame's. `out`, if given, receives the result
+    (any writable array of the result's shape; cast under `casting`) and is
+    returned. `order`: 'F' returns a Fortran-ordered result; the others
+    give C order. `sanitize` is accepted and ignored: numjet never calls
+    Python's `eval`. `optimization`, `truediv` and `disable_cache` are
+    accepted for numexpr's callers and have no effect.
+    """
+    ex = _source(ex)
+    _check_options(order, casting, kwargs)
+    names = _names(ex)
+    found, values, missing = _arguments(names, local_dict, global_dict, _frame_depth)
+    if missing is not None:
+        raise _missing(ex, found, values, missing)
+    _remember(ex, names, out, order, casting)
+    return _run(ex, found, values, out, order, casting)
+
+
+def re_evaluate(local_dict=None, global_dict=None, _frame_depth=0):
+    """Evaluates the last program this thread validated or evaluated again,
+    with the current values of its names (and its `out`, if still alive)."""
+    if _last.ex is None:
+        raise RuntimeError("No previous expression found: call evaluate() or validate() first")
+    found, values, missing = _arguments(_last.names, local_dict, global_dict, _frame_depth)
+    if missing is not None:
+        raise _missing(_last.ex, found, values, missing)
+    out = _last.out() if _last.out is not None else None
+    return _run(_last.ex, found, values, out, _last.order, _last.casting)
+
+
+class NumExpr:
+    """A program compiled for named inputs, called with positional values.
+
+    ``NumExpr("2*a + b", signature=[("a", np.float64), ("b", np.float64)])``
+    casts its arguments to the signature's dtypes; without a signature the
+    inputs are the program's free names in alphabetical order, as numexpr.
+    """
+
+    def __init__(self, ex, signature=(), sanitize=None, **kwargs):
+        self.ex = _source(ex)
+        _check_options("K", "same_kind", kwargs)
+        names = _names(self.ex)
+        if signature:
+            self.signature = [(n, np.dtype(t)) for n, t in signature]
+        else:
+            self.signature = [(n, None) for n, c in sorted(names) if not c]
+        self.input_names = tuple(n for n, _ in self.signature)
+        # Check the text now: a syntax error is the constructor's.
+        _numjet.names(self.ex)
+
+    def run(self, *args, out=None, order="K", casting="same_kind", ex_uses_vml=False):
+        if len(args) != len(self.signature):
+            raise ValueError(f"this program takes {len(self.signature)} inputs ({', '.join(self.input_names)}), got {len(args)}")
+        values = []
+        for (name, dtype), v in zip(self.signature, args):
+            values.append(_value(v) if dtype is None else np.asarray(v, dtype=dtype))
+        _check_options(order, casting, {})
+        return _run(self.ex, list(self.input_names), tuple(values), out, order, casting)
+
+    def __call__(self, *args, **kwargs):
+        return self.run(*args, **kwargs)
+
+    def __repr__(self):
+        return f"NumExpr({self.ex!r}, signature={self.signature!r})"

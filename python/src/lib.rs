@@ -1,0 +1,486 @@
+//! numjet's Python face: the compiled core of the `numjet` package.
+//!
+//! A thin boundary, as `pydantic-core` and `polars` draw it: NumPy arrays
+//! in, borrowed zero-copy as [`numjet::View`]s; Python numbers in, as
+//! NEP 50 weak numbers; kernels from one shared [`numjet::Engine`]; results
+//! out as NumPy arrays that own numjet's buffer (no copy). The GIL is
+//! released while a program compiles and runs, and a long evaluation
+//! stops at the next block when Python has a signal to handle (Ctrl-C).
+//! The numexpr-compatible API (name lookup in the caller's frame,
+//! `re_evaluate`, `NumExpr`, ...) is Python, in `numjet/__init__.py`.
+//!
+//! The `unsafe` of this crate is the one place numjet's safe slices are
+//! made from NumPy's raw memory ([`borrow_view`]); its argument is written
+//! there.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
+use std::time::Duration;
+
+use numjet::{Array, ArrayData, ArrayMut, ArrayRef, Config, DType, Engine, Error, Input, Kernel, Scalar, Signature, View};
+use numpy::{
+    Element, PyArray, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArray, PyUntypedArrayMethods,
+};
+use pyo3::exceptions::{
+    PyKeyError, PyKeyboardInterrupt, PyMemoryError, PyNotImplementedError, PyOverflowError, PySyntaxError, PyTypeError, PyValueError,
+};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyFloat, PyInt, PyTuple};
+
+/// The process's engine. Replaced (not mutated) by `set_num_threads`, so
+/// an evaluation in flight keeps the engine it started with; the kernel
+/// cache goes with the old engine (a new thread count is a new pool).
+static ENGINE: OnceLock<RwLock<Arc<Engine>>> = OnceLock::new();
+
+fn engine_cell() -> &'static RwLock<Arc<Engine>> {
+    ENGINE.get_or_init(|| RwLock::new(Arc::new(Engine::new(Config::default().threads(1)))))
+}
+
+fn engine() -> Arc<Engine> {
+    // A poisoned lock only means a panic elsewhere while swapping the Arc:
+    // the Arc in it is whole.
+    match engine_cell().read() {
+        Ok(e) => e.clone(),
+        Err(p) => p.into_inner().clone(),
+    }
+}
+
+/// Threads of the engine (0 = the machine's cores), replacing the engine
+/// when the count changes. Returns the count before.
+#[pyfunction]
+fn set_threads(n: usize) -> usize {
+    let cell = engine_cell();
+    let mut guard = match cell.write() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    };
+    let before = guard.threads();
+    if n.max(1) != before {
+        *guard = Arc::new(Engine::new(Config::default().threads(n.max(1))));
+    }
+    before
+}
+
+/// Threads evaluations use now.
+#[pyfunction]
+fn get_threads() -> usize {
+    engine().threads()
+}
+
+/// The machine's cores, as numjet counts them (`std::thread::available_parallelism`).
+#[pyfunction]
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The free names of a program (read before being assigned), in order,
+/// each with whether it is one of numjet's constants (`pi`, `e`, `inf`,
+/// `nan`: used when the caller has no variable of that name).
+#[pyfunction]
+fn names(py: Python<'_>, ex: &str) -> PyResult<Vec<(String, bool)>> {
+    let ast = py.detach(|| numjet::syntax::parse(ex)).map_err(to_py)?;
+    Ok(ast.free_names().into_iter().map(|n| (n.to_string(), numjet::syntax::vocab::constant(n).is_some())).collect())
+}
+
+/// numjet's error as the Python exception a numexpr user expects, with the
+/// rendered message (the caret under the text) intact.
+fn to_py(e: Error) -> PyErr {
+    let msg = e.to_string();
+    match e {
+        Error::Syntax(_) | Error::Literal(_) => PySyntaxError::new_err(msg),
+        Error::UnknownName(_) => PyKeyError::new_err(msg),
+        Error::UnknownFunction(_) | Error::Arity(_) | Error::Keyword(_) | Error::Type(_) => PyTypeError::new_err(msg),
+        Error::Memory(_) => PyMemoryError::new_err(msg),
+        Error::Interrupted => PyKeyboardInterrupt::new_err(msg),
+        _ => PyValueError::new_err(msg),
+    }
+}
+
+/// numjet's dtype of a NumPy dtype character code, if it has it.
+fn dtype_of(array: &Bound<'_, PyUntypedArray>) -> Option<DType> {
+    let d = array.dtype();
+    let py = array.py();
+    [
+        (DType::Bool, numpy::dtype::<bool>(py)),
+        (DType::Int32, numpy::dtype::<i32>(py)),
+        (DType::Int64, numpy::dtype::<i64>(py)),
+        (DType::Float32, numpy::dtype::<f32>(py)),
+        (DType::Float64, numpy::dtype::<f64>(py)),
+    ]
+    .into_iter()
+    .find(|(_, n)| n.is_equiv_to(&d))
+    .map(|(t, _)| t)
+}
+
+/// An argument as the evaluation holds it while the GIL is released.
+enum Held<'py> {
+    /// A weak Python number (bool, int, float).
+    Number(Scalar),
+    /// A 0-d array or NumPy scalar: a strong scalar of its dtype.
+    Scalar(Scalar),
+    /// A NumPy array borrowed through rust-numpy's borrow tracking (which
+    /// is what finds an `out=` that overlaps it), or numjet's own copy.
+    Array(Borrowed<'py>),
+}
+
+enum Borrowed<'py> {
+    Bool(PyReadonlyArrayDyn<'py, bool>),
+    Int32(PyReadonlyArrayDyn<'py, i32>),
+    Int64(PyReadonlyArrayDyn<'py, i64>),
+    Float32(PyReadonlyArrayDyn<'py, f32>),
+    Float64(PyReadonlyArrayDyn<'py, f64>),
+}
+
+/// A 0-d array's one element.
+fn scalar_of(array: &Bound<'_, PyUntypedArray>, dtype: DType) -> PyResult<Scalar> {
+    let v = array.call_method0("item")?;
+    Ok(match dtype {
+        DType::Bool => Scalar::Bool(v.extract()?),
+        DType::Int32 => Scalar::Int32(v.extract()?),
+        DType::Int64 => Scalar::Int64(v.extract()?),
+        DType::Float32 => Scalar::Float32(v.extract::<f64>()? as f32),
+        DType::Float64 => Scalar::Float64(v.extract()?),
+    })
+}
+
+fn borrow<'py, T: Element>(a: &Bound<'py, PyUntypedArray>) -> PyResult<PyReadonlyArrayDyn<'py, T>> {
+    let typed = a.cast::<PyArrayDyn<T>>().map_err(|e| PyTypeError::new_err(e.to_string()))?;
+    typed.try_readonly().map_err(|e| PyValueError::new_err(format!("an input array is being written by another evaluation: {e}")))
+}
+
+/// Whether numjet can read `a` in place: its dtype's alignment, strides
+/// that are whole elements, native byte order (checked by the dtype
+/// match), and for bool, one byte per element holding 0 or 1 (a NumPy bool
+/// array made by `.view(bool)` can hold any byte, and numjet's `&[bool]`
+/// must not).
+fn readable_in_place(a: &Bound<'_, PyUntypedArray>, dtype: DType) -> bool {
+    let size = dtype.size() as isize;
+    if !a.is_aligned() || a.strides().iter().any(|s| s % size != 0) {
+        return false;
+    }
+    if dtype == DType::Bool {
+        if !a.is_c_contiguous() {
+            return false;
+        }
+        let n = a.len();
+        let Ok(arr) = a.cast::<PyArrayDyn<bool>>() else { return false };
+        // SAFETY: a C-contiguous array of `n` one-byte elements: `n` bytes
+        // from its data pointer are the array's own, initialised memory
+        // (bytes are valid at any value; they are read as `u8`, not yet as
+        // `bool`). The GIL is held, so no other evaluation writes them now.
+        let bytes = unsafe { std::slice::from_raw_parts(arr.data() as *const u8, n) };
+        return bytes.iter().all(|&b| b <= 1);
+    }
+    true
+}
+
+impl<'py> Held<'py> {
+    /// What the Python layer hands over: an exact `bool`, `int` or `float`,
+    /// or a NumPy array (numpy scalars, lists and the like were made arrays
+    /// by `numpy.asarray` there).
+    fn of(value: &Bound<'py, PyAny>) -> PyResult<Held<'py>> {
+        if value.is_exact_instance_of::<PyBool>() {
+            return Ok(Held::Number(Scalar::Bool(value.extract()?)));
+        }
+        if value.is_exact_instance_of::<PyInt>() {
+            return match value.extract::<i64>() {
+                Ok(i) => Ok(Held::Number(Scalar::Int64(i))),
+                Err(_) => Err(PyOverflowError::new_err(format!(
+                    "Python integer {} is outside numjet's range for Python integers (int64)",
+                    value.str()?
+                ))),
+            };
+        }
+        if value.is_exact_instance_of::<PyFloat>() {
+            return Ok(Held::Number(Scalar::Float64(value.extract()?)));
+        }
+        let Ok(a) = value.cast::<PyUntypedArray>() else {
+            return Err(PyTypeError::new_err(format!("numjet cannot use a {} as an input", value.get_type().name()?)));
+        };
+        let Some(dtype) = dtype_of(a) else {
+            let d = a.dtype();
+            // A supported kind in a foreign byte order is converted; other
+            // dtypes are not yet numjet's.
+            if d.is_native_byteorder() == Some(false) {
+                let native = d.call_method1("newbyteorder", ("=",))?;
+                let copy = a.call_method1("astype", (native,))?;
+                if dtype_of(copy.cast::<PyUntypedArray>()?).is_some() {
+                    return Held::of(&copy);
+                }
+            }
+            return Err(PyNotImplementedError::new_err(format!(
+                "numjet does not compute in {} yet: it computes in bool, int32, int64, float32 and float64",
+                d.str()?
+            )));
+        };
+        if a.ndim() == 0 {
+            return Ok(Held::Scalar(scalar_of(a, dtype)?));
+        }
+        if !readable_in_place(a, dtype) {
+            // Unaligned, odd strides, or bool bytes other than 0 and 1: a
+            // C-contiguous copy (`!= 0` makes any byte a proper bool).
+            let copy = if dtype == DType::Bool {
+                let np = value.py().import("numpy")?;
+                np.call_method1("not_equal", (a.call_method1("view", ("u1",))?, 0))?
+            } else {
+                value.py().import("numpy")?.call_method1("ascontiguousarray", (a,))?
+            };
+            return Held::of(&copy);
+        }
+        Ok(Held::Array(match dtype {
+            DType::Bool => Borrowed::Bool(borrow(a)?),
+            DType::Int32 => Borrowed::Int32(borrow(a)?),
+            DType::Int64 => Borrowed::Int64(borrow(a)?),
+            DType::Float32 => Borrowed::Float32(borrow(a)?),
+            DType::Float64 => Borrowed::Float64(borrow(a)?),
+        }))
+    }
+}
+
+/// An array's elements as numjet sees them: the smallest slice holding
+/// every element the array reaches, its shape, element strides and the
+/// offset of its first element.
+struct Raw<'a> {
+    data: ArrayRef<'a>,
+    shape: Vec<usize>,
+    strides: Vec<isize>,
+    offset: usize,
+}
+
+/// The span of `a`'s elements, as a borrowed slice.
+fn borrow_view<'a, T: Element>(a: &'a PyReadonlyArrayDyn<'_, T>, wrap: fn(&'a [T]) -> ArrayRef<'a>) -> Raw<'a> {
+    let size = std::mem::size_of::<T>() as isize;
+    let shape = a.shape().to_vec();
+    let strides: Vec<isize> = a.strides().iter().map(|s| s / size).collect();
+    let empty = shape.contains(&0);
+    let (mut lo, mut hi) = (0isize, 0isize);
+    if !empty {
+        for (&d, &s) in shape.iter().zip(&strides) {
+            let span = (d as isize - 1) * s;
+            if span < 0 { lo += span } else { hi += span }
+        }
+    }
+    let len = if empty { 0 } else { (hi - lo + 1) as usize };
+    let first = a.data() as *const T;
+    // SAFETY: NumPy guarantees that every element of the array, at
+    // `data + sum(i[d] * strides[d])` for indices within its shape, lies in
+    // memory the array (or its base) owns and keeps alive; `a` holds a
+    // reference to the array, and the borrow guard, for `'a`. The lowest
+    // and highest of those elements are `first + lo` and `first + hi`
+    // elements away (strides are whole elements: `readable_in_place`), so
+    // the slice from `first + lo` of `hi - lo + 1` elements is inside one
+    // allocation, aligned (checked), and initialised memory of a type
+    // every bit pattern of which is valid (numbers), or bytes checked to be
+    // 0 or 1 (bool, which is always C-contiguous here, so the slice is its
+    // elements exactly). numjet reads only the elements the view reaches
+    // (`View::strided` checks them against the slice). An empty array
+    // gives an empty slice at an aligned dangling pointer.
+    let data: &'a [T] = unsafe {
+        if len == 0 {
+            &[]
+        } else {
+            std::slice::from_raw_parts(first.offset(lo), len)
+        }
+    };
+    Raw { data: wrap(data), shape, strides, offset: (-lo) as usize }
+}
+
+impl Borrowed<'_> {
+    fn raw(&self) -> Raw<'_> {
+        match self {
+            Borrowed::Bool(a) => borrow_view(a, ArrayRef::Bool),
+            Borrowed::Int32(a) => borrow_view(a, ArrayRef::Int32),
+            Borrowed::Int64(a) => borrow_view(a, ArrayRef::Int64),
+            Borrowed::Float32(a) => borrow_view(a, ArrayRef::Float32),
+            Borrowed::Float64(a) => borrow_view(a, ArrayRef::Float64),
+        }
+    }
+}
+
+/// A result of numjet's as a NumPy array that owns numjet's buffer.
+fn to_numpy<'py>(py: Python<'py>, array: Array) -> PyResult<Bound<'py, PyAny>> {
+    let shape = array.shape().to_vec();
+    fn wrap<'py, T: Element>(py: Python<'py>, v: Vec<T>, shape: &[usize]) -> PyResult<Bound<'py, PyAny>> {
+        Ok(PyArray::from_vec(py, v).reshape(shape)?.into_any())
+    }
+    match array.into_data() {
+        ArrayData::Bool(v) => wrap(py, v, &shape),
+        ArrayData::Int32(v) => wrap(py, v, &shape),
+        ArrayData::Int64(v) => wrap(py, v, &shape),
+        ArrayData::Float32(v) => wrap(py, v, &shape),
+        ArrayData::Float64(v) => wrap(py, v, &shape),
+    }
+}
+
+/// The output buffer `out` as numjet writes it, when that can be done in
+/// place: the result's dtype, C-contiguous, aligned, writeable and not
+/// overlapping any input (rust-numpy's borrow tracking refuses the
+/// borrow then). Otherwise `None`: the caller evaluates into a fresh
+/// array and NumPy copies it into `out` under the casting rule.
+enum OutBuf<'py> {
+    Bool(numpy::PyReadwriteArrayDyn<'py, bool>),
+    Int32(numpy::PyReadwriteArrayDyn<'py, i32>),
+    Int64(numpy::PyReadwriteArrayDyn<'py, i64>),
+    Float32(numpy::PyReadwriteArrayDyn<'py, f32>),
+    Float64(numpy::PyReadwriteArrayDyn<'py, f64>),
+}
+
+fn out_buf<'py>(out: &Bound<'py, PyAny>, dtype: DType, shape: &[usize]) -> Option<OutBuf<'py>> {
+    let a = out.cast::<PyUntypedArray>().ok()?;
+    if a.shape() != shape || !a.is_c_contiguous() || !a.is_aligned() || dtype_of(a) != Some(dtype) {
+        return None;
+    }
+    fn rw<'py, T: Element>(a: &Bound<'py, PyUntypedArray>) -> Option<numpy::PyReadwriteArrayDyn<'py, T>> {
+        a.cast::<PyArrayDyn<T>>().ok()?.try_readwrite().ok()
+    }
+    Some(match dtype {
+        DType::Bool => OutBuf::Bool(rw(a)?),
+        DType::Int32 => OutBuf::Int32(rw(a)?),
+        DType::Int64 => OutBuf::Int64(rw(a)?),
+        DType::Float32 => OutBuf::Float32(rw(a)?),
+        DType::Float64 => OutBuf::Float64(rw(a)?),
+    })
+}
+
+impl OutBuf<'_> {
+    fn as_mut(&mut self) -> Option<ArrayMut<'_>> {
+        Some(match self {
+            OutBuf::Bool(a) => ArrayMut::Bool(a.as_slice_mut().ok()?),
+            OutBuf::Int32(a) => ArrayMut::Int32(a.as_slice_mut().ok()?),
+            OutBuf::Int64(a) => ArrayMut::Int64(a.as_slice_mut().ok()?),
+            OutBuf::Float32(a) => ArrayMut::Float32(a.as_slice_mut().ok()?),
+            OutBuf::Float64(a) => ArrayMut::Float64(a.as_slice_mut().ok()?),
+        })
+    }
+}
+
+/// Work of at least this many elements (result or largest input) runs
+/// on a helper thread while the calling thread watches for signals; less
+/// finishes in well under a millisecond, and the watch would cost more
+/// than it.
+const WATCH_ABOVE: usize = 1 << 18;
+
+/// How often the calling thread looks for a pending signal.
+const WATCH_EVERY: Duration = Duration::from_millis(20);
+
+/// Runs `work` with the GIL released. Large work runs on a scoped thread
+/// while this thread wakes every [`WATCH_EVERY`] to take the GIL and let
+/// Python run its signal handlers; when one raises (Ctrl-C's
+/// `KeyboardInterrupt`), `cancel` is set, and numjet stops at its next
+/// block. The exception is Python's own.
+fn run_watched<T: Send>(py: Python<'_>, large: bool, cancel: &AtomicBool, work: impl FnOnce() -> T + Send) -> PyResult<T> {
+    if !large {
+        return Ok(py.detach(work));
+    }
+    let (result, interrupt) = py.detach(|| {
+        std::thread::scope(|s| {
+            let handle = s.spawn(work);
+            let mut interrupt = None;
+            while !handle.is_finished() {
+                std::thread::park_timeout(WATCH_EVERY);
+                if interrupt.is_none()
+                    && !handle.is_finished()
+                    && let Err(e) = Python::attach(|py| py.check_signals())
+                {
+                    cancel.store(true, Ordering::Relaxed);
+                    interrupt = Some(e);
+                }
+            }
+            (handle.join(), interrupt)
+        })
+    });
+    if let Some(e) = interrupt {
+        return Err(e);
+    }
+    result.map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("numjet's evaluation thread panicked"))
+}
+
+/// Compiles `ex` for these values and evaluates it. `names[i]` is bound to
+/// `values[i]`. With `out` given, writes there when it can (see
+/// [`OutBuf`]) and returns `(out, True)`; otherwise returns the fresh
+/// result and `False`, and the Python layer copies it into `out`.
+#[pyfunction]
+#[pyo3(signature = (ex, names, values, out=None))]
+fn evaluate<'py>(
+    py: Python<'py>,
+    ex: &str,
+    names: Vec<String>,
+    values: &Bound<'py, PyTuple>,
+    out: Option<Bound<'py, PyAny>>,
+) -> PyResult<(Bound<'py, PyAny>, bool)> {
+    if names.len() != values.len() {
+        return Err(PyValueError::new_err(format!("{} names for {} values", names.len(), values.len())));
+    }
+    let held: Vec<Held> = values.iter().map(|v| Held::of(&v)).collect::<PyResult<_>>()?;
+    let raws: Vec<Option<Raw>> = held.iter().map(|h| if let Held::Array(b) = h { Some(b.raw()) } else { None }).collect();
+    let mut inputs: Vec<(&str, Input)> = Vec::with_capacity(held.len());
+    let mut numbers: Vec<(&str, Scalar)> = Vec::new();
+    let mut largest = 0usize;
+    for ((name, h), raw) in names.iter().zip(&held).zip(&raws) {
+        match (h, raw) {
+            (Held::Number(s), _) => numbers.push((name, *s)),
+            (Held::Scalar(s), _) => inputs.push((name, Input::Scalar(*s))),
+            (Held::Array(_), Some(r)) => {
+                let view = View::strided(r.data, &r.shape, &r.strides, r.offset).map_err(to_py)?;
+                largest = largest.max(view.len());
+                inputs.push((name, Input::View(view)));
+            }
+            (Held::Array(_), None) => unreachable!("every array has its raw view"),
+        }
+    }
+    let engine = engine();
+    let signature = Signature::of(&inputs);
+    let values: Vec<Input> = inputs.iter().map(|(_, x)| *x).collect();
+    let kernel: Kernel = py.detach(|| engine.compile_with_numbers(ex, &signature, &numbers)).map_err(to_py)?;
+    let shape = kernel.result_shape(&values).map_err(to_py)?;
+    let size = numjet::array::elements(&shape);
+    let large = size.max(largest) >= WATCH_ABOVE;
+    let cancel = AtomicBool::new(false);
+    if let Some(out) = out
+        && let Some(mut buf) = out_buf(&out, kernel.dtype(), &shape)
+    {
+        let Some(dst) = buf.as_mut() else {
+            return Err(PyValueError::new_err("the output array is not contiguous"));
+        };
+        run_watched(py, large, &cancel, || kernel.eval_into_cancellable(&values, dst, &cancel))?.map_err(to_py)?;
+        drop(buf);
+        return Ok((out, true));
+    }
+    let result = run_watched(py, large, &cancel, || kernel.eval_cancellable(&values, &cancel))?.map_err(to_py)?;
+    Ok((to_numpy(py, result)?, false))
+}
+
+/// The dtype name of the result of `ex` for these values, without
+/// evaluating it (for `NumExpr` objects and Dask's metadata).
+#[pyfunction]
+fn result_dtype(py: Python<'_>, ex: &str, names: Vec<String>, values: &Bound<'_, PyTuple>) -> PyResult<String> {
+    let held: Vec<Held> = values.iter().map(|v| Held::of(&v)).collect::<PyResult<_>>()?;
+    let mut sig = Signature::new();
+    let mut numbers: Vec<(&str, Scalar)> = Vec::new();
+    for (name, h) in names.iter().zip(&held) {
+        match h {
+            Held::Number(s) => numbers.push((name, *s)),
+            Held::Scalar(s) => sig = sig.scalar(name, s.dtype()),
+            Held::Array(b) => {
+                let r = b.raw();
+                sig = sig.nd(name, r.data.dtype(), r.shape.len());
+            }
+        }
+    }
+    let engine = engine();
+    let kernel = py.detach(|| engine.compile_with_numbers(ex, &sig, &numbers)).map_err(to_py)?;
+    Ok(kernel.dtype().name().to_string())
+}
+
+#[pymodule]
+fn _numjet(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(result_dtype, m)?)?;
+    m.add_function(wrap_pyfunction!(names, m)?)?;
+    m.add_function(wrap_pyfunction!(set_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(get_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(cores, m)?)?;
+    m.add("MAX_NDIM", numjet::array::MAX_NDIM)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
