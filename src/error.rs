@@ -78,6 +78,10 @@ pub enum Error {
     /// or gives a dtype numjet does not have).
     #[error("{}", render(.0))]
     Type(Located),
+    /// A value NumPy refuses whatever the data: an integer raised to a
+    /// negative constant power (NumPy's `ValueError`).
+    #[error("{}", render(.0))]
+    Value(Located),
     /// The program is too deeply nested or too large.
     #[error("{}", render(.0))]
     Limit(Located),
@@ -137,6 +141,7 @@ impl Error {
             | Error::Arity(l)
             | Error::Keyword(l)
             | Error::Type(l)
+            | Error::Value(l)
             | Error::Limit(l)
             | Error::Shape(l)
             | Error::Memory(l) => Some(l),
@@ -153,6 +158,7 @@ impl Error {
             | Error::Arity(l)
             | Error::Keyword(l)
             | Error::Type(l)
+            | Error::Value(l)
             | Error::Limit(l)
             | Error::Shape(l)
             | Error::Memory(l) => Some(l),

@@ -251,7 +251,13 @@ def _run(ex, found, values, out, order, casting):
                 raise TypeError(f"out must be a numpy array, not {type(out).__name__}")
             if not out.flags.writeable:
                 raise ValueError("output array is read-only")
-            if out.shape != result.shape:
+            # As a NumPy ufunc's `out=`: the result broadcasts to `out`'s
+            # shape (a 0-d result fills it), never the other way.
+            try:
+                fits = np.broadcast_shapes(result.shape, out.shape) == out.shape
+            except ValueError:
+                fits = False
+            if not fits:
                 raise ValueError(f"output array has shape {out.shape}, the result has shape {result.shape}")
             np.copyto(out, result, casting=casting)
         return out

@@ -89,7 +89,9 @@ fn to_py(e: Error) -> PyErr {
     match e {
         Error::Syntax(_) | Error::Literal(_) => PySyntaxError::new_err(msg),
         Error::UnknownName(_) => PyKeyError::new_err(msg),
-        Error::UnknownFunction(_) | Error::Arity(_) | Error::Keyword(_) | Error::Type(_) => PyTypeError::new_err(msg),
+        Error::UnknownFunction(_) | Error::Arity(_) | Error::Type(_) => PyTypeError::new_err(msg),
+        // A bad `axis=` (NumPy's AxisError is a ValueError) or keyword value.
+        Error::Keyword(_) => PyValueError::new_err(msg),
         Error::Memory(_) => PyMemoryError::new_err(msg),
         Error::Interrupted => PyKeyboardInterrupt::new_err(msg),
         _ => PyValueError::new_err(msg),
@@ -219,12 +221,22 @@ impl<'py> Held<'py> {
         if !readable_in_place(a, dtype) {
             // Unaligned, odd strides, or bool bytes other than 0 and 1: a
             // C-contiguous copy (`!= 0` makes any byte a proper bool).
-            let copy = if dtype == DType::Bool {
-                let np = value.py().import("numpy")?;
-                np.call_method1("not_equal", (a.call_method1("view", ("u1",))?, 0))?
-            } else {
-                value.py().import("numpy")?.call_method1("ascontiguousarray", (a,))?
-            };
+            let np = value.py().import("numpy")?;
+            // `numpy.array` copies into a new, aligned, C-ordered buffer
+            // (`ascontiguousarray` would return an unaligned contiguous
+            // array as it is).
+            let kwargs = pyo3::types::PyDict::new(value.py());
+            kwargs.set_item("order", "C")?;
+            let mut copy = np.getattr("array")?.call((a,), Some(&kwargs))?;
+            if dtype == DType::Bool {
+                copy = np.call_method1("not_equal", (copy.call_method1("view", ("u1",))?, 0))?;
+            }
+            let c = copy.cast::<PyUntypedArray>()?;
+            // A C-contiguous, aligned copy of a native dtype (and bools of
+            // 0 and 1) is readable in place: no second round.
+            if !readable_in_place(c, dtype) {
+                return Err(PyValueError::new_err("numjet could not make a readable copy of an input array"));
+            }
             return Held::of(&copy);
         }
         Ok(Held::Array(match dtype {
@@ -434,7 +446,11 @@ fn evaluate<'py>(
     let kernel: Kernel = py.detach(|| engine.compile_with_numbers(ex, &signature, &numbers)).map_err(to_py)?;
     let shape = kernel.result_shape(&values).map_err(to_py)?;
     let size = numjet::array::elements(&shape);
-    let large = size.max(largest) >= WATCH_ABOVE;
+    // The work is the largest node's size: a reduction of a broadcast
+    // (`sum(col + row)`) iterates far more elements than it reads or writes.
+    let large = size.max(largest) >= WATCH_ABOVE
+        || numjet::layout::shapes(kernel.program(), &values)
+            .is_ok_and(|shapes| shapes.iter().any(|s| numjet::array::elements(s) >= WATCH_ABOVE));
     let cancel = AtomicBool::new(false);
     if let Some(out) = out
         && let Some(mut buf) = out_buf(&out, kernel.dtype(), &shape)

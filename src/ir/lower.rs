@@ -496,7 +496,7 @@ impl Lowerer {
             && let Some(e) = self.as_const(ids[1])
             && e.to_f64() < 0.0
         {
-            return Err(self.type_err(span, "Integers to negative integer powers are not allowed."));
+            return Err(Error::Value(self.rep.at(span, "Integers to negative integer powers are not allowed.")));
         }
         let shape = self.shape_of(&ids);
         Ok(self.emit(NodeOp::Op(op), ids, dtype, shape, span))
