@@ -268,24 +268,17 @@ def _run(ex, found, values, out, order, casting):
 
 class _Last(threading.local):
     """The last program this thread validated or evaluated, for
-    `re_evaluate` (per thread, as numexpr's context)."""
+    `re_evaluate` (per thread, as numexpr's context): (text, names, a weak
+    reference to `out` or None, order, casting). `out` is not kept alive."""
 
-    ex = None
-    names = None
-    out = None  # a weak reference: `out` is not kept alive
-    order = "K"
-    casting = "same_kind"
+    state = None
 
 
 _last = _Last()
 
 
 def _remember(ex, names, out, order, casting):
-    _last.ex = ex
-    _last.names = names
-    _last.out = weakref.ref(out) if out is not None else None
-    _last.order = order
-    _last.casting = casting
+    _last.state = (ex, names, weakref.ref(out) if out is not None else None, order, casting)
 
 
 def _source(ex):
@@ -325,9 +318,11 @@ def evaluate(ex, local_dict=None, global_dict=None, out=None, order="K", casting
     Python's `eval`. `optimization`, `truediv` and `disable_cache` are
     accepted for numexpr's callers and have no effect.
     """
-    ex = _source(ex)
-    _check_options(order, casting, kwargs)
-    names = _names(ex)
+    if type(ex) is not str:
+        ex = _source(ex)
+    if order != "K" or casting != "same_kind" or kwargs:
+        _check_options(order, casting, kwargs)
+    names = _names_cache.get(ex) or _names(ex)
     found, values, missing = _arguments(names, local_dict, global_dict, _frame_depth)
     if missing is not None:
         raise _missing(ex, found, values, missing)
@@ -338,13 +333,14 @@ def evaluate(ex, local_dict=None, global_dict=None, out=None, order="K", casting
 def re_evaluate(local_dict=None, global_dict=None, _frame_depth=0):
     """Evaluates the last program this thread validated or evaluated again,
     with the current values of its names (and its `out`, if still alive)."""
-    if _last.ex is None:
+    if _last.state is None:
         raise RuntimeError("No previous expression found: call evaluate() or validate() first")
-    found, values, missing = _arguments(_last.names, local_dict, global_dict, _frame_depth)
+    ex, names, outref, order, casting = _last.state
+    found, values, missing = _arguments(names, local_dict, global_dict, _frame_depth)
     if missing is not None:
-        raise _missing(_last.ex, found, values, missing)
-    out = _last.out() if _last.out is not None else None
-    return _run(_last.ex, found, values, out, _last.order, _last.casting)
+        raise _missing(ex, found, values, missing)
+    out = outref() if outref is not None else None
+    return _run(ex, found, values, out, order, casting)
 
 
 class NumExpr:

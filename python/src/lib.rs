@@ -98,20 +98,22 @@ fn to_py(e: Error) -> PyErr {
     }
 }
 
-/// numjet's dtype of a NumPy dtype character code, if it has it.
+/// numjet's dtype of a NumPy array's dtype, if it has it: from the kind,
+/// the item size and the byte order (two field reads, no dtype objects
+/// made: this runs for every input of every call).
 fn dtype_of(array: &Bound<'_, PyUntypedArray>) -> Option<DType> {
     let d = array.dtype();
-    let py = array.py();
-    [
-        (DType::Bool, numpy::dtype::<bool>(py)),
-        (DType::Int32, numpy::dtype::<i32>(py)),
-        (DType::Int64, numpy::dtype::<i64>(py)),
-        (DType::Float32, numpy::dtype::<f32>(py)),
-        (DType::Float64, numpy::dtype::<f64>(py)),
-    ]
-    .into_iter()
-    .find(|(_, n)| n.is_equiv_to(&d))
-    .map(|(t, _)| t)
+    if d.is_native_byteorder() == Some(false) || d.has_fields() || d.has_subarray() {
+        return None;
+    }
+    match (d.kind(), d.itemsize()) {
+        (b'b', 1) => Some(DType::Bool),
+        (b'i', 4) => Some(DType::Int32),
+        (b'i', 8) => Some(DType::Int64),
+        (b'f', 4) => Some(DType::Float32),
+        (b'f', 8) => Some(DType::Float64),
+        _ => None,
+    }
 }
 
 /// An argument as the evaluation holds it while the GIL is released.
