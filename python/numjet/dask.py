@@ -76,11 +76,13 @@ Compilation and threads
     its own cache the first time it runs a block, and reuses it for the
     other blocks. The client compiles it too, for the dtype and the probe.
 
-    numjet's threads are a process-wide setting, and
-    ``numjet.set_num_threads`` replaces the engine (and its kernel cache),
-    so a block changes it only when the wanted count differs from the
-    current one. ``threads=k`` asks for k in every process that runs a
-    block. With ``threads=None`` (the default):
+    A block caps the threads of its own evaluation (the core's per-call
+    ``threads``, numjet's ``Kernel::with_threads``): the process's setting
+    and kernel cache stay as they are, and a cap cannot raise the count
+    above the process's ``numjet.get_num_threads()`` (which a worker takes
+    from ``NUMJET_NUM_THREADS`` / ``NUMEXPR_NUM_THREADS`` /
+    ``OMP_NUM_THREADS`` when numjet is imported). ``threads=k`` caps every
+    block at k. With ``threads=None`` (the default):
 
     - on a ``distributed`` worker: ``NUMJET_NUM_THREADS``,
       ``NUMEXPR_NUM_THREADS`` or ``OMP_NUM_THREADS`` if set in the worker's
@@ -91,21 +93,18 @@ Compilation and threads
       dask's rule that each worker thread runs one single-threaded task,
       so such workers run numjet on 1 thread and do not oversubscribe the
       machine however many workers share it. Set ``NUMJET_NUM_THREADS`` in
-      that config to give numjet more. A worker running in the client's
-      process (``processes=False``) changes the client's numjet setting.
+      that config to give numjet more.
     - in a child process that is not a distributed worker (dask's
       ``processes`` scheduler, which runs one task per core in as many
       processes): 1.
-    - otherwise (the threaded or synchronous scheduler in this process):
-      unchanged. numjet's thread pool is shared by all threads of a
-      process, so blocks that dask's threads evaluate at once queue into
-      one pool of ``numjet.get_num_threads()`` threads instead of
-      multiplying it; not touching it keeps the caller's setting and cache.
+    - otherwise (the threaded or synchronous scheduler in this process): no
+      cap. numjet's thread pool is shared by all threads of a process, so
+      blocks that dask's threads evaluate at once queue into one pool of
+      ``numjet.get_num_threads()`` threads instead of multiplying it.
 """
 
 import functools
 import multiprocessing
-import os
 import re
 import sys
 
@@ -282,7 +281,7 @@ def _axis(ex, plan, names, values):
     used = [n for n, _ in _numjet.names(plan.axis_text)]
     if all(n not in env or type(env[n]) in _SCALARS for n in used):
         try:
-            a = numjet.evaluate(plan.axis_text, local_dict={n: env[n] for n in used if n in env}, global_dict={})
+            a = _run(plan.axis_text, {n: env[n] for n in used if n in env})
             if a.dtype.kind in "iu":
                 return int(a)
         except Exception:
@@ -325,10 +324,13 @@ def _default_threads():
     return None
 
 
-def _use_threads(threads):
+def _block_threads(threads):
+    """The thread cap for a block's evaluation (None: the process's
+    setting). A cap is per call (``Kernel::with_threads``): it neither
+    replaces the process's engine nor drops its kernel cache, and it cannot
+    raise the count above the process's ``numjet.get_num_threads()``."""
     n = threads if threads is not None else _default_threads()
-    if n is not None and numjet.get_num_threads() != min(int(n), numjet.MAX_THREADS):
-        numjet.set_num_threads(n)
+    return None if n is None else max(1, int(n))
 
 
 # --- what runs in each block ------------------------------------------------
@@ -346,10 +348,11 @@ class _Block:
         self.threads, self.order, self.keep = threads, order, keep
 
     def __call__(self, *blocks):
-        _use_threads(self.threads)
         local = dict(self.fixed)
-        local.update(zip(self.names, blocks))
-        r = numjet.evaluate(self.ex, local_dict=local, global_dict={}, order=self.order)
+        local.update(zip(self.names, map(_block_value, blocks)))
+        r = _run(self.ex, local, _block_threads(self.threads))
+        if self.order == "F" and r.ndim > 1:
+            r = np.asfortranarray(r)
         if self.keep is not None:
             ndim, axis = self.keep
             r = r.reshape((1,) * ndim) if axis is None else np.expand_dims(r, axis)
@@ -361,6 +364,19 @@ class _Block:
 
     def __repr__(self):
         return f"numjet({self.ex!r})"
+
+
+def _block_value(v):
+    """What numjet's core takes: an ndarray (a 0-d block may come as a
+    NumPy scalar) or an exact Python number."""
+    return v if type(v) is np.ndarray or type(v) in _SCALARS else np.asarray(v)
+
+
+def _run(ex, env, threads=None):
+    """`ex` over the values of `env` (name -> ndarray or Python number),
+    through numjet's core: ``numjet.evaluate`` would also record the
+    program for ``numjet.re_evaluate`` in the calling thread."""
+    return _numjet.evaluate(ex, list(env), tuple(env.values()), None, threads)[0]
 
 
 def _keep_partials(x, axis=None, keepdims=True, **kwargs):
@@ -440,7 +456,7 @@ def _reaching(ex, names, values):
     inputs and Python numbers are never 'reaching' (they cannot shape it)."""
     base = [_sample(v) for v in values]
     try:
-        ndim = numjet.evaluate(ex, local_dict=dict(zip(names, base)), global_dict={}).ndim
+        ndim = _run(ex, dict(zip(names, base))).ndim
         reach = []
         for i, v in enumerate(values):
             if type(v) in _SCALARS or v.ndim == 0:
@@ -448,7 +464,7 @@ def _reaching(ex, names, values):
                 continue
             probe = list(base)
             probe[i] = _sample(v, 2)
-            r = numjet.evaluate(ex, local_dict=dict(zip(names, probe)), global_dict={})
+            r = _run(ex, dict(zip(names, probe)))
             reach.append(2 in r.shape)
         return ndim, reach
     except Exception:
@@ -480,6 +496,9 @@ def _blockwise(ex, names, values, reach, ndim, dtype, threads, order="K", keep=N
     """A blockwise array of `ex` over the inputs; `keep`/`adjust`: for a
     reduction's partials (see `_Block`)."""
     out_ind = tuple(range(ndim))
+    shapes = [v.shape for v, r in zip(values, reach) if r]
+    if not any(n != n for s in shapes for n in s):  # known sizes: NumPy's message
+        np.broadcast_shapes(*shapes)
     fixed, arg_names, args = {}, [], []
     dask_inputs = [(v, ndim - v.ndim) for v, r in zip(values, reach) if r and _is_dask_array(v)]
     for name, v, r in zip(names, values, reach):

@@ -413,14 +413,17 @@ fn run_watched<T: Send>(py: Python<'_>, large: bool, cancel: &AtomicBool, work: 
 /// `values[i]`. With `out` given, writes there when it can (see
 /// [`OutBuf`]) and returns `(out, True)`; otherwise returns the fresh
 /// result and `False`, and the Python layer copies it into `out`.
+/// `threads` caps this call's threads (at most the engine's), leaving the
+/// process setting and the kernel cache alone (Dask's blocks use it).
 #[pyfunction]
-#[pyo3(signature = (ex, names, values, out=None))]
+#[pyo3(signature = (ex, names, values, out=None, threads=None))]
 fn evaluate<'py>(
     py: Python<'py>,
     ex: &str,
     names: Vec<String>,
     values: &Bound<'py, PyTuple>,
     out: Option<Bound<'py, PyAny>>,
+    threads: Option<usize>,
 ) -> PyResult<(Bound<'py, PyAny>, bool)> {
     if names.len() != values.len() {
         return Err(PyValueError::new_err(format!("{} names for {} values", names.len(), values.len())));
@@ -445,7 +448,10 @@ fn evaluate<'py>(
     let engine = engine();
     let signature = Signature::of(&inputs);
     let values: Vec<Input> = inputs.iter().map(|(_, x)| *x).collect();
-    let kernel: Kernel = py.detach(|| engine.compile_with_numbers(ex, &signature, &numbers)).map_err(to_py)?;
+    let mut kernel: Kernel = py.detach(|| engine.compile_with_numbers(ex, &signature, &numbers)).map_err(to_py)?;
+    if let Some(n) = threads {
+        kernel = kernel.with_threads(n);
+    }
     let shape = kernel.result_shape(&values).map_err(to_py)?;
     let size = numjet::array::elements(&shape);
     // The work is the largest node's size: a reduction of a broadcast
