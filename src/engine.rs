@@ -142,7 +142,13 @@ impl Default for Engine {
 struct Cache {
     map: HashMap<Key, (Kernel, u64)>,
     tick: u64,
+    /// Programs [`Engine::compile_with_params`] found to need their
+    /// numbers' values (bounded: cleared when full).
+    needs_values: std::collections::HashSet<Key>,
 }
+
+/// Most entries of [`Cache::needs_values`].
+const NEEDS_VALUES_CAPACITY: usize = 4096;
 
 /// What a kernel was compiled from: a program text, or one expression of
 /// a parsed program text with names bound to Python numbers (their dtype
@@ -152,6 +158,9 @@ enum Source {
     Text(String),
     /// A program text with names bound to Python numbers (dtype and bits).
     Numbers { text: String, numbers: Vec<(String, DType, u64)> },
+    /// A program text whose named inputs are Python numbers given at run
+    /// time.
+    Params { text: String, params: Vec<String> },
     /// A whole program handed over parsed (its text).
     Parsed(String),
     Expr { text: String, root: u32, numbers: Vec<(String, DType, u64)> },
@@ -203,6 +212,50 @@ impl Engine {
             let ast = syntax::parse(program)?;
             self.build(ir::lower_with_numbers(&ast, signature, program, numbers)?)
         })
+    }
+
+    /// Compiles `program` with the inputs named in `params` typed as Python
+    /// numbers whose values come at evaluation (0-d `Float64` inputs for
+    /// Python floats, `Int64` for ints; see [`ir::lower_with_params`]): one
+    /// kernel for every value, so `a * alpha` over changing `alpha`
+    /// compiles once. `Ok(None)` when the program needs the values at
+    /// compile time; use [`Engine::compile_with_numbers`] then. Both
+    /// answers are cached.
+    pub fn compile_with_params(&self, program: &str, signature: &Signature, params: &[&str]) -> Result<Option<Kernel>, Error> {
+        if params.is_empty() {
+            return self.compile(program, signature).map(Some);
+        }
+        let key = (Source::Params { text: program.to_string(), params: params.iter().map(|p| p.to_string()).collect() }, signature.clone(), self.config.backend);
+        if self.config.cache_capacity > 0
+            && let Ok(c) = self.cache.lock()
+            && c.needs_values.contains(&key)
+        {
+            return Ok(None);
+        }
+        let mut needs_values = false;
+        let r = self.cached_or(key.clone(), || {
+            let ast = syntax::parse(program)?;
+            match ir::lower_with_params(&ast, signature, program, params)? {
+                Some(p) => self.build(p),
+                None => {
+                    needs_values = true;
+                    // Not a kernel: the caller compiles with the values.
+                    Err(Error::Input("needs values".into()))
+                }
+            }
+        });
+        if needs_values {
+            if self.config.cache_capacity > 0
+                && let Ok(mut c) = self.cache.lock()
+            {
+                if c.needs_values.len() >= NEEDS_VALUES_CAPACITY {
+                    c.needs_values.clear();
+                }
+                c.needs_values.insert(key);
+            }
+            return Ok(None);
+        }
+        r.map(Some)
     }
 
     /// Compiles a program already parsed: `ast` is `syntax::parse(source)`

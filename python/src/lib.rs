@@ -67,6 +67,13 @@ fn get_threads() -> usize {
     engine().threads()
 }
 
+/// Kernels in the engine's cache (for tests: a loop over a changing Python
+/// number must not compile one kernel per value).
+#[pyfunction]
+fn cached_kernels() -> usize {
+    engine().cached()
+}
+
 /// The machine's cores, as numjet counts them (`std::thread::available_parallelism`).
 #[pyfunction]
 fn cores() -> usize {
@@ -315,7 +322,11 @@ impl Borrowed<'_> {
 fn to_numpy<'py>(py: Python<'py>, array: Array) -> PyResult<Bound<'py, PyAny>> {
     let shape = array.shape().to_vec();
     fn wrap<'py, T: Element>(py: Python<'py>, v: Vec<T>, shape: &[usize]) -> PyResult<Bound<'py, PyAny>> {
-        Ok(PyArray::from_vec(py, v).reshape(shape)?.into_any())
+        let flat = PyArray::from_vec(py, v);
+        if shape.len() == 1 {
+            return Ok(flat.into_any());
+        }
+        Ok(flat.reshape(shape)?.into_any())
     }
     match array.into_data() {
         ArrayData::Bool(v) => wrap(py, v, &shape),
@@ -374,6 +385,11 @@ impl OutBuf<'_> {
 /// than it.
 const WATCH_ABOVE: usize = 1 << 18;
 
+/// Work of fewer elements keeps the GIL: it takes about as long as
+/// releasing and taking back the GIL (a few hundred nanoseconds), and
+/// numjet runs it on the calling thread anyway.
+const KEEP_GIL_BELOW: usize = 4096;
+
 /// How often the calling thread looks for a pending signal.
 const WATCH_EVERY: Duration = Duration::from_millis(20);
 
@@ -382,22 +398,36 @@ const WATCH_EVERY: Duration = Duration::from_millis(20);
 /// Python run its signal handlers; when one raises (Ctrl-C's
 /// `KeyboardInterrupt`), `cancel` is set, and numjet stops at its next
 /// block. The exception is Python's own.
-fn run_watched<T: Send>(py: Python<'_>, large: bool, cancel: &AtomicBool, work: impl FnOnce() -> T + Send) -> PyResult<T> {
-    if !large {
+fn run_watched<T: Send>(py: Python<'_>, work_size: usize, cancel: &AtomicBool, work: impl FnOnce() -> T + Send) -> PyResult<T> {
+    if work_size < KEEP_GIL_BELOW {
+        return Ok(work());
+    }
+    if work_size < WATCH_ABOVE {
         return Ok(py.detach(work));
     }
     let (result, interrupt) = py.detach(|| {
         std::thread::scope(|s| {
-            let handle = s.spawn(work);
+            // The worker says it is done on a channel, so this thread wakes
+            // at once then, not at its next poll.
+            let (done, finished) = std::sync::mpsc::sync_channel::<()>(1);
+            let handle = s.spawn(move || {
+                let r = work();
+                // The receiver outlives the scope; a send cannot fail.
+                let _ = done.send(());
+                r
+            });
             let mut interrupt = None;
-            while !handle.is_finished() {
-                std::thread::park_timeout(WATCH_EVERY);
-                if interrupt.is_none()
-                    && !handle.is_finished()
-                    && let Err(e) = Python::attach(|py| py.check_signals())
-                {
-                    cancel.store(true, Ordering::Relaxed);
-                    interrupt = Some(e);
+            loop {
+                match finished.recv_timeout(WATCH_EVERY) {
+                    Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        if interrupt.is_none()
+                            && let Err(e) = Python::attach(|py| py.check_signals())
+                        {
+                            cancel.store(true, Ordering::Relaxed);
+                            interrupt = Some(e);
+                        }
+                    }
                 }
             }
             (handle.join(), interrupt)
@@ -407,6 +437,21 @@ fn run_watched<T: Send>(py: Python<'_>, large: bool, cancel: &AtomicBool, work: 
         return Err(e);
     }
     result.map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("numjet's evaluation thread panicked"))
+}
+
+/// The number of elements of the inputs' broadcast shape (each dimension
+/// the largest extent of the inputs there, aligned at the last; saturating).
+fn broadcast_size(inputs: &[Input<'_>]) -> usize {
+    let ndim = inputs.iter().map(|x| x.ndim()).max().unwrap_or(0);
+    let mut dims = vec![1usize; ndim];
+    for x in inputs {
+        let shape = x.shape();
+        let off = ndim - shape.len();
+        for (d, &e) in shape.iter().enumerate() {
+            dims[off + d] = dims[off + d].max(e);
+        }
+    }
+    dims.iter().fold(1usize, |a, &d| a.saturating_mul(d))
 }
 
 /// Compiles `ex` for these values and evaluates it. `names[i]` is bound to
@@ -430,35 +475,17 @@ fn evaluate<'py>(
     }
     let held: Vec<Held> = values.iter().map(|v| Held::of(&v)).collect::<PyResult<_>>()?;
     let raws: Vec<Option<Raw>> = held.iter().map(|h| if let Held::Array(b) = h { Some(b.raw()) } else { None }).collect();
-    let mut inputs: Vec<(&str, Input)> = Vec::with_capacity(held.len());
-    let mut numbers: Vec<(&str, Scalar)> = Vec::new();
-    let mut largest = 0usize;
-    for ((name, h), raw) in names.iter().zip(&held).zip(&raws) {
-        match (h, raw) {
-            (Held::Number(s), _) => numbers.push((name, *s)),
-            (Held::Scalar(s), _) => inputs.push((name, Input::Scalar(*s))),
-            (Held::Array(_), Some(r)) => {
-                let view = View::strided(r.data, &r.shape, &r.strides, r.offset).map_err(to_py)?;
-                largest = largest.max(view.len());
-                inputs.push((name, Input::View(view)));
-            }
-            (Held::Array(_), None) => unreachable!("every array has its raw view"),
-        }
-    }
+    let (inputs, numbers) = bind(&names, &held, &raws)?;
     let engine = engine();
-    let signature = Signature::of(&inputs);
-    let values: Vec<Input> = inputs.iter().map(|(_, x)| *x).collect();
-    let mut kernel: Kernel = py.detach(|| engine.compile_with_numbers(ex, &signature, &numbers)).map_err(to_py)?;
+    let (mut kernel, values) = py.detach(|| compile(&engine, ex, &inputs, &numbers)).map_err(to_py)?;
     if let Some(n) = threads {
         kernel = kernel.with_threads(n);
     }
     let shape = kernel.result_shape(&values).map_err(to_py)?;
-    let size = numjet::array::elements(&shape);
-    // The work is the largest node's size: a reduction of a broadcast
-    // (`sum(col + row)`) iterates far more elements than it reads or writes.
-    let large = size.max(largest) >= WATCH_ABOVE
-        || numjet::layout::shapes(kernel.program(), &values)
-            .is_ok_and(|shapes| shapes.iter().any(|s| numjet::array::elements(s) >= WATCH_ABOVE));
+    // The work is bounded by the inputs' common broadcast shape: every node
+    // is a broadcast of inputs or a reduction of one, so a reduction of a
+    // broadcast (`sum(col + row)`) counts its whole iteration.
+    let work_size = broadcast_size(&values).max(numjet::array::elements(&shape));
     let cancel = AtomicBool::new(false);
     if let Some(out) = out
         && let Some(mut buf) = out_buf(&out, kernel.dtype(), &shape)
@@ -466,33 +493,70 @@ fn evaluate<'py>(
         let Some(dst) = buf.as_mut() else {
             return Err(PyValueError::new_err("the output array is not contiguous"));
         };
-        run_watched(py, large, &cancel, || kernel.eval_into_cancellable(&values, dst, &cancel))?.map_err(to_py)?;
+        run_watched(py, work_size, &cancel, || kernel.eval_into_cancellable(&values, dst, &cancel))?.map_err(to_py)?;
         drop(buf);
         return Ok((out, true));
     }
-    let result = run_watched(py, large, &cancel, || kernel.eval_cancellable(&values, &cancel))?.map_err(to_py)?;
+    let result = run_watched(py, work_size, &cancel, || kernel.eval_cancellable(&values, &cancel))?.map_err(to_py)?;
     Ok((to_numpy(py, result)?, false))
+}
+
+/// The named inputs (arrays as views, strong scalars) and the Python
+/// numbers of an evaluation.
+#[allow(clippy::type_complexity)]
+fn bind<'a>(names: &'a [String], held: &'a [Held<'_>], raws: &'a [Option<Raw<'a>>]) -> PyResult<(Vec<(&'a str, Input<'a>)>, Vec<(&'a str, Scalar)>)> {
+    let mut inputs: Vec<(&str, Input)> = Vec::with_capacity(held.len());
+    let mut numbers: Vec<(&str, Scalar)> = Vec::new();
+    for ((name, h), raw) in names.iter().zip(held).zip(raws) {
+        match (h, raw) {
+            (Held::Number(s), _) => numbers.push((name, *s)),
+            (Held::Scalar(s), _) => inputs.push((name, Input::Scalar(*s))),
+            (Held::Array(_), Some(r)) => {
+                let view = View::strided(r.data, &r.shape, &r.strides, r.offset).map_err(to_py)?;
+                inputs.push((name, Input::View(view)));
+            }
+            (Held::Array(_), None) => return Err(PyValueError::new_err("internal error: an array without its view")),
+        }
+    }
+    Ok((inputs, numbers))
+}
+
+/// The kernel for `ex` over `inputs` (arrays and strong scalars) and the
+/// Python numbers `numbers`, with the values to evaluate it on. Python
+/// floats and ints are run-time parameters when the program allows
+/// ([`Engine::compile_with_params`]: one kernel for every value);
+/// otherwise their values are compiled in.
+fn compile<'a>(engine: &Engine, ex: &str, inputs: &[(&str, Input<'a>)], numbers: &[(&str, Scalar)]) -> Result<(Kernel, Vec<Input<'a>>), Error> {
+    let params: Vec<(&str, Input<'a>)> =
+        numbers.iter().filter(|(_, s)| matches!(s, Scalar::Float64(_) | Scalar::Int64(_))).map(|(n, s)| (*n, Input::Scalar(*s))).collect();
+    if !params.is_empty() {
+        let fixed: Vec<(&str, Scalar)> = numbers.iter().filter(|(_, s)| !matches!(s, Scalar::Float64(_) | Scalar::Int64(_))).copied().collect();
+        if fixed.is_empty() {
+            let all: Vec<(&str, Input<'a>)> = inputs.iter().chain(&params).copied().collect();
+            let signature = Signature::of(&all);
+            let names: Vec<&str> = params.iter().map(|(n, _)| *n).collect();
+            if let Some(k) = engine.compile_with_params(ex, &signature, &names)? {
+                return Ok((k, all.iter().map(|(_, x)| *x).collect()));
+            }
+        }
+    }
+    let signature = Signature::of(inputs);
+    let kernel = engine.compile_with_numbers(ex, &signature, numbers)?;
+    Ok((kernel, inputs.iter().map(|(_, x)| *x).collect()))
 }
 
 /// The dtype name of the result of `ex` for these values, without
 /// evaluating it (for `NumExpr` objects and Dask's metadata).
 #[pyfunction]
 fn result_dtype(py: Python<'_>, ex: &str, names: Vec<String>, values: &Bound<'_, PyTuple>) -> PyResult<String> {
-    let held: Vec<Held> = values.iter().map(|v| Held::of(&v)).collect::<PyResult<_>>()?;
-    let mut sig = Signature::new();
-    let mut numbers: Vec<(&str, Scalar)> = Vec::new();
-    for (name, h) in names.iter().zip(&held) {
-        match h {
-            Held::Number(s) => numbers.push((name, *s)),
-            Held::Scalar(s) => sig = sig.scalar(name, s.dtype()),
-            Held::Array(b) => {
-                let r = b.raw();
-                sig = sig.nd(name, r.data.dtype(), r.shape.len());
-            }
-        }
+    if names.len() != values.len() {
+        return Err(PyValueError::new_err(format!("{} names for {} values", names.len(), values.len())));
     }
+    let held: Vec<Held> = values.iter().map(|v| Held::of(&v)).collect::<PyResult<_>>()?;
+    let raws: Vec<Option<Raw>> = held.iter().map(|h| if let Held::Array(b) = h { Some(b.raw()) } else { None }).collect();
+    let (inputs, numbers) = bind(&names, &held, &raws)?;
     let engine = engine();
-    let kernel = py.detach(|| engine.compile_with_numbers(ex, &sig, &numbers)).map_err(to_py)?;
+    let kernel = py.detach(|| compile(&engine, ex, &inputs, &numbers)).map_err(to_py)?.0;
     Ok(kernel.dtype().name().to_string())
 }
 
@@ -504,6 +568,7 @@ fn _numjet(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(set_threads, m)?)?;
     m.add_function(wrap_pyfunction!(get_threads, m)?)?;
     m.add_function(wrap_pyfunction!(cores, m)?)?;
+    m.add_function(wrap_pyfunction!(cached_kernels, m)?)?;
     m.add("MAX_NDIM", numjet::array::MAX_NDIM)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -394,3 +394,22 @@ def test_ctrl_c_stops_a_long_evaluation():
     assert elapsed < 5, elapsed
     # The module is usable after the interrupt.
     same(numjet.evaluate("sum(c)", local_dict={"c": np.arange(4)}), np.array(6))
+
+
+def test_changing_python_numbers_reuse_one_kernel():
+    """A Python float or int is a run-time parameter where NumPy's typing
+    does not depend on its value: a loop over it compiles once."""
+    from numjet import _numjet
+
+    a = data(np.float32, 100)
+    numjet.evaluate("a * alpha + k", local_dict={"a": a, "alpha": 0.5, "k": 1})
+    before = _numjet.cached_kernels()
+    for i in range(50):
+        alpha, k = i * 0.37 - 3.0, i - 20
+        got = numjet.evaluate("a * alpha + k", local_dict={"a": a, "alpha": alpha, "k": k})
+        same(got, a * alpha + k)
+    assert _numjet.cached_kernels() == before
+    # Where the value matters to NumPy (an exponent), each value is
+    # compiled in, and the results are still NumPy's.
+    for e in (2.0, 0.5, 3.0):
+        same(numjet.evaluate("a ** e", local_dict={"a": np.abs(a), "e": e}), np.abs(a) ** e)

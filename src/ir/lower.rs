@@ -31,7 +31,19 @@ enum Weak {
 enum Val {
     Weak(Weak),
     Node(NodeId),
+    /// A Python number whose value is known only at run time: a 0-d input
+    /// (float64 for a float, int64 for an int) typed as weak (see
+    /// [`lower_with_params`]). It behaves as `Weak` of its kind wherever
+    /// the value is converted exactly as NumPy would convert the number;
+    /// anywhere else (Python arithmetic that could raise or overflow, a
+    /// range check, an exponent NumPy special-cases by value) lowering
+    /// stops with [`NEEDS_VALUES`] and the caller compiles with the values.
+    Param(Kind, NodeId),
 }
+
+/// The message of the internal error that ends [`lower_with_params`] when
+/// a parameter's value is needed at compile time.
+const NEEDS_VALUES: &str = "internal: this program needs its Python numbers' values at compile time";
 
 /// A value with the span that produced it.
 #[derive(Clone, Copy, Debug)]
@@ -71,6 +83,70 @@ pub fn lower_with_numbers(ast: &Ast, signature: &Signature, source: &str, number
     }
     let last = last.expect("parser guarantees one statement");
     cx.result(last, signature)
+}
+
+/// Lowers a parsed program in which the inputs named in `params` are
+/// Python numbers passed at run time: NEP 50 "weak" like the numbers of
+/// [`lower_with_numbers`], but not part of the compiled code, so one kernel
+/// serves every value (`a * alpha` in a loop over `alpha` compiles once).
+/// Each must be a 0-d `Float64` (a Python float) or `Int64` (a Python int)
+/// input of `signature`.
+///
+/// `Ok(None)` when the program needs a value at compile time: Python
+/// arithmetic between numbers other than float `+ - *` (Python raises on
+/// division by zero and its ints do not wrap), an int meeting an int32
+/// array (NumPy checks its range), an exponent (NumPy's `**` special-cases
+/// 2, 1, 0, -1 and 0.5 by value), an `axis`, a cast to int32, or a program
+/// whose value is a Python number. Compile with [`lower_with_numbers`]
+/// then: it gives the same results for these values.
+pub fn lower_with_params(ast: &Ast, signature: &Signature, source: &str, params: &[&str]) -> Result<Option<Program>, Error> {
+    let mut cx = Lowerer::new(ast, 0..ast.exprs.len(), signature, source)?;
+    for &name in params {
+        let Some(i) = signature.position(name) else {
+            return Err(Error::Input(format!("parameter `{name}` is not an input")));
+        };
+        let p = &signature.params()[i];
+        let kind = match (p.dtype, p.ndim) {
+            (DType::Float64, 0) => Kind::Float,
+            (DType::Int64, 0) => Kind::Int,
+            _ => return Err(Error::Input(format!("parameter `{name}` must be a 0-d float64 or int64 input, not {}", p.dtype))),
+        };
+        let Some(arg) = cx.env.get_mut(name) else {
+            return Err(Error::Input(format!("parameter `{name}` is not bound")));
+        };
+        let Val::Node(id) = arg.val else {
+            return Err(Error::Input(format!("parameter `{name}` is bound twice")));
+        };
+        arg.val = Val::Param(kind, id);
+    }
+    let mut vals: Vec<Option<Arg>> = vec![None; ast.exprs.len()];
+    let mut next = 0usize;
+    let mut last = None;
+    let lowered = (|| {
+        for stmt in &ast.stmts {
+            let root = Ast::stmt_value(stmt);
+            while next <= root.0 as usize {
+                let v = cx.expr(ast, ExprId(next as u32), &|x| vals[x.0 as usize])?;
+                vals[next] = Some(v);
+                next += 1;
+            }
+            let v = vals[root.0 as usize].expect("lowered");
+            if let Stmt::Assign { target, .. } = stmt {
+                cx.env.insert(target.name.clone(), v);
+            }
+            last = Some(v);
+        }
+        Ok(())
+    })();
+    if cx.needs_values.get() {
+        return Ok(None);
+    }
+    lowered?;
+    let last = last.expect("parser guarantees one statement");
+    if matches!(last.val, Val::Param(..)) {
+        return Ok(None);
+    }
+    cx.result(last, signature).map(Some)
 }
 
 /// Lowers one expression of a parsed program, `root` (a statement's value
@@ -134,6 +210,8 @@ struct Lowerer {
     env: HashMap<String, Arg>,
     /// Dimensions of each input.
     input_ndim: Vec<usize>,
+    /// Set when a [`Val::Param`] needed its value (see [`NEEDS_VALUES`]).
+    needs_values: std::cell::Cell<bool>,
 }
 
 /// Hash-consing key: a node is identified by what it computes.
@@ -182,6 +260,7 @@ impl Lowerer {
             cse: HashMap::new(),
             env: HashMap::new(),
             input_ndim: signature.params().iter().map(|p| p.ndim).collect(),
+            needs_values: std::cell::Cell::new(false),
         };
         for (i, p) in signature.params().iter().enumerate() {
             if cx.env.contains_key(&p.name) {
@@ -218,6 +297,7 @@ impl Lowerer {
         let weak = matches!(last.val, Val::Weak(_));
         let result = match last.val {
             Val::Node(id) => id,
+            Val::Param(..) => return Err(self.needs_values()),
             // A program with no inputs: NumPy's default dtype for the kind.
             Val::Weak(w) => {
                 let d = match w {
@@ -236,6 +316,28 @@ impl Lowerer {
 
     fn type_err(&self, span: Span, msg: impl Into<String>) -> Error {
         Error::Type(self.rep.at(span, msg))
+    }
+
+    /// Records that a parameter's value is needed; the error ends lowering
+    /// (see [`lower_with_params`]).
+    fn needs_values(&self) -> Error {
+        self.needs_values.set(true);
+        Error::Input(NEEDS_VALUES.into())
+    }
+
+    /// A parameter as a node of `dtype`, converted as NumPy converts the
+    /// Python number it stands for ([`Lowerer::weak_to`]).
+    fn param_to(&mut self, kind: Kind, id: NodeId, dtype: DType, span: Span) -> LResult<NodeId> {
+        match (kind, dtype) {
+            (Kind::Float, d) if d.is_float() => Ok(self.cast(id, d, span)),
+            (Kind::Int, DType::Int64 | DType::Float64 | DType::Bool) => Ok(self.cast(id, dtype, span)),
+            // A Python int becomes a float through float64 (`weak_to`).
+            (Kind::Int, DType::Float32) => {
+                let f = self.cast(id, DType::Float64, span);
+                Ok(self.cast(f, DType::Float32, span))
+            }
+            _ => Err(self.needs_values()),
+        }
     }
 
     fn node(&self, id: NodeId) -> &Node {
@@ -325,6 +427,7 @@ impl Lowerer {
                 Ok(self.constant(s, a.span))
             }
             Val::Node(id) => Ok(self.cast(id, dtype, a.span)),
+            Val::Param(k, id) => self.param_to(k, id, dtype, a.span),
         }
     }
 
@@ -352,6 +455,7 @@ impl Lowerer {
                     };
                     weak_kind = Some(weak_kind.map_or(k, |x| x.max(k)));
                 }
+                Val::Param(k, _) => weak_kind = Some(weak_kind.map_or(k, |x| x.max(k))),
             }
         }
         match (strong, weak_kind) {
@@ -382,6 +486,9 @@ impl Lowerer {
         // `where(True, 1, 2.5)`) give NumPy scalars, which are strong: they
         // take the normal path, where the numbers get their default dtype.
         let is_operator = matches!(def.syntax, ops::Syntax::Operator(_));
+        if is_operator && args.iter().any(|a| matches!(a.val, Val::Param(..))) && args.iter().all(|a| !matches!(a.val, Val::Node(_))) {
+            return self.fold_params(op, args, span);
+        }
         if is_operator && args.iter().all(|a| matches!(a.val, Val::Weak(_))) {
             let ws: Vec<Weak> = args.iter().map(|a| if let Val::Weak(w) = a.val { w } else { unreachable!() }).collect();
             return self.fold_weak(op, &ws, span);
@@ -409,16 +516,36 @@ impl Lowerer {
         Ok(Arg { val: Val::Node(self.emit_op(op, ids, result, span)?), span })
     }
 
+    /// Python's operators on Python numbers of which at least one is a
+    /// parameter: float `+ - *` and unary `- +` are IEEE float64
+    /// arithmetic, which the program does at run time and which stays
+    /// weak; anything else needs the values.
+    fn fold_params(&mut self, op: Op, args: &[Arg], span: Span) -> LResult<Arg> {
+        let float = args.iter().any(|a| matches!(a.val, Val::Param(Kind::Float, _) | Val::Weak(Weak::Float(_))));
+        let int_param = args.iter().any(|a| matches!(a.val, Val::Param(Kind::Int, _)));
+        if !float || int_param || !matches!(op, Op::Add | Op::Sub | Op::Mul | Op::Neg | Op::Pos) {
+            return Err(self.needs_values());
+        }
+        let mut ids = Vec::with_capacity(args.len());
+        for a in args {
+            ids.push(self.materialize(*a, DType::Float64)?);
+        }
+        let id = self.emit_op(op, ids, DType::Float64, span)?;
+        Ok(Arg { val: Val::Param(Kind::Float, id), span })
+    }
+
     fn node_shape(&self, a: &Arg) -> Shape {
         match a.val {
             Val::Node(id) => self.node(id).shape(),
-            Val::Weak(_) => Shape::Scalar,
+            Val::Weak(_) | Val::Param(..) => Shape::Scalar,
         }
     }
 
     fn node_dtype(&self, a: Arg) -> DType {
         match a.val {
             Val::Node(id) => self.node(id).dtype,
+            Val::Param(Kind::Float, _) => DType::Float64,
+            Val::Param(_, _) => DType::Int64,
             Val::Weak(Weak::Bool(_)) => DType::Bool,
             Val::Weak(Weak::Int(_)) => DType::Int64,
             Val::Weak(Weak::Float(_)) => DType::Float64,
@@ -506,6 +633,11 @@ impl Lowerer {
         let (node, w, weak_on_right) = match (args[0].val, args[1].val) {
             (Val::Node(n), Val::Weak(Weak::Int(w))) => (n, w, true),
             (Val::Weak(Weak::Int(w)), Val::Node(n)) => (n, w, false),
+            // Whether an int parameter fits an int32 array is a value's
+            // question.
+            (Val::Node(n), Val::Param(Kind::Int, _)) | (Val::Param(Kind::Int, _), Val::Node(n)) if self.node(n).dtype == DType::Int32 => {
+                return Err(self.needs_values());
+            }
             _ => return Ok(None),
         };
         let d = self.node(node).dtype;
@@ -547,7 +679,7 @@ impl Lowerer {
                 };
                 self.constant(Scalar::Bool(t), c.span)
             }
-            Val::Node(id) => self.cast(id, DType::Bool, c.span),
+            Val::Node(id) | Val::Param(_, id) => self.cast(id, DType::Bool, c.span),
         };
         let d = self.promote(&[x, y]);
         let xi = self.materialize(x, d)?;
@@ -832,6 +964,7 @@ impl Lowerer {
         let ok = match a.val {
             Val::Node(id) => self.node(id).dtype == DType::Bool,
             Val::Weak(w) => matches!(w, Weak::Bool(_)),
+            Val::Param(..) => false,
         };
         if ok {
             return Ok(());
@@ -840,7 +973,8 @@ impl Lowerer {
             Val::Node(id) => self.node(id).dtype.to_string(),
             Val::Weak(Weak::Bool(_)) => "a bool constant".to_string(),
             Val::Weak(Weak::Int(_)) => "an integer constant".to_string(),
-            Val::Weak(Weak::Float(_)) => "a float constant".to_string(),
+            Val::Weak(Weak::Float(_)) | Val::Param(Kind::Float, _) => "a float constant".to_string(),
+            Val::Param(..) => "an integer constant".to_string(),
         };
         Err(Error::Type(self.rep.hinted(
             a.span,
@@ -863,6 +997,11 @@ impl Lowerer {
         if let (true, Val::Weak(x), Val::Weak(y)) = (operator, base.val, exp.val) {
             return self.fold_weak(Op::Pow, &[x, y], span);
         }
+        // NumPy decides by the exponent's value (and Python's `**` on two
+        // numbers can raise): a parameter there needs its value.
+        if matches!(exp.val, Val::Param(..)) || (operator && matches!(base.val, Val::Param(..)) && !matches!(exp.val, Val::Node(_))) {
+            return Err(self.needs_values());
+        }
         let Val::Node(b) = base.val else { return self.apply(Op::Pow, &[base, exp], span) };
         let base_is_array = self.node(b).shape() == Shape::Array;
         let d = self.promote(&[base, exp]);
@@ -871,6 +1010,7 @@ impl Lowerer {
             Val::Weak(Weak::Int(v)) => Some(v as f64),
             Val::Weak(Weak::Float(v)) => Some(v),
             Val::Node(e) => self.as_const(e).map(Scalar::to_f64),
+            Val::Param(..) => return Err(self.needs_values()),
         };
         if d.is_float() {
             let x = Arg { val: Val::Node(self.materialize(base, d)?), span: base.span };
@@ -970,6 +1110,7 @@ impl Lowerer {
                     self.constant(s, span)
                 }
                 Val::Node(id) => self.cast(id, d, span),
+                Val::Param(k, id) => self.param_to(k, id, d, span)?,
             };
             return Ok(Arg { val: Val::Node(id), span });
         }
@@ -1038,8 +1179,11 @@ impl Lowerer {
     fn check_axis(&self, name: &str, kspan: Span, v: Arg, x: Arg) -> LResult<Option<usize>> {
         let ndim = match x.val {
             Val::Node(id) => self.node(id).ndim,
-            Val::Weak(_) => 0,
+            Val::Weak(_) | Val::Param(..) => 0,
         };
+        if matches!(v.val, Val::Param(..)) {
+            return Err(self.needs_values());
+        }
         match v.val {
             Val::Weak(Weak::Int(a)) if (-(ndim as i128)..ndim as i128).contains(&a) => {
                 let axis = if a < 0 { (a + ndim as i128) as usize } else { a as usize };
@@ -1060,7 +1204,7 @@ impl Lowerer {
                 let s = self.weak_to(w, d, a.span)?;
                 self.constant(s, a.span)
             }
-            Val::Node(id) => id,
+            Val::Node(id) | Val::Param(_, id) => id,
         };
         let n = self.node(x);
         let out = (r.def().dtype)(n.dtype);

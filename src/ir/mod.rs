@@ -27,7 +27,7 @@
 mod lower;
 mod print;
 
-pub use lower::{MAX_NODES, lower, lower_expr, lower_with_numbers};
+pub use lower::{MAX_NODES, lower, lower_expr, lower_with_numbers, lower_with_params};
 
 use std::sync::Arc;
 
