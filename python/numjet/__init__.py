@@ -175,38 +175,6 @@ def _value(v):
     return np.asarray(v)
 
 
-def _arguments(names, local_dict, global_dict, depth):
-    """The names and values of `names` (free names of a program), from the
-    dicts or, for those not given, the frame `depth` levels above the
-    caller of the public function. Constants not found stay constants."""
-    frame = None
-    try:
-        if local_dict is None or global_dict is None:
-            frame = sys._getframe(depth + 2)
-            if local_dict is None:
-                local_dict = frame.f_locals
-            if global_dict is None:
-                global_dict = frame.f_globals
-        found, values, missing = [], [], None
-        for name, constant in names:
-            if name in local_dict:
-                v = local_dict[name]
-            elif name in global_dict:
-                v = global_dict[name]
-            elif constant:
-                continue
-            else:
-                if missing is None:
-                    missing = name
-                continue
-            found.append(name)
-            values.append(_value(v))
-        return found, tuple(values), missing
-    finally:
-        # Frames must not outlive the call (numexpr's issue #313).
-        del frame
-
-
 _ORDERS = ("C", "F", "A", "K")
 _CASTINGS = ("no", "equiv", "safe", "same_kind", "unsafe")
 _KNOWN_KWARGS = ("optimization", "truediv", "disable_cache")
@@ -243,24 +211,29 @@ def _missing(ex, found, values, name):
     return UnknownNameError(name)
 
 
+def _copy_out(result, out, casting):
+    """Puts a fresh `result` into `out` (which numjet could not write in
+    place: another dtype or layout, or overlapping an input)."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy array, not {type(out).__name__}")
+    if not out.flags.writeable:
+        raise ValueError("output array is read-only")
+    # As a NumPy ufunc's `out=`: the result broadcasts to `out`'s shape (a
+    # 0-d result fills it), never the other way.
+    try:
+        fits = np.broadcast_shapes(result.shape, out.shape) == out.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"output array has shape {out.shape}, the result has shape {result.shape}")
+    np.copyto(out, result, casting=casting)
+    return out
+
+
 def _run(ex, found, values, out, order, casting):
     result, wrote = _numjet.evaluate(ex, found, values, out)
     if out is not None:
-        if not wrote:
-            if not isinstance(out, np.ndarray):
-                raise TypeError(f"out must be a numpy array, not {type(out).__name__}")
-            if not out.flags.writeable:
-                raise ValueError("output array is read-only")
-            # As a NumPy ufunc's `out=`: the result broadcasts to `out`'s
-            # shape (a 0-d result fills it), never the other way.
-            try:
-                fits = np.broadcast_shapes(result.shape, out.shape) == out.shape
-            except ValueError:
-                fits = False
-            if not fits:
-                raise ValueError(f"output array has shape {out.shape}, the result has shape {result.shape}")
-            np.copyto(out, result, casting=casting)
-        return out
+        return out if wrote else _copy_out(result, out, casting)
     if order == "F" and result.ndim > 1:
         return np.asfortranarray(result)
     return result
@@ -289,6 +262,19 @@ def _source(ex):
     raise ValueError(f"must specify expression as a string, not {type(ex).__name__}")
 
 
+def _scopes(local_dict, global_dict, depth):
+    """The dicts to look names up in: those given, else the frame `depth`
+    levels above the caller of the public function (not kept)."""
+    if local_dict is None or global_dict is None:
+        frame = sys._getframe(depth + 2)
+        if local_dict is None:
+            local_dict = frame.f_locals
+        if global_dict is None:
+            global_dict = frame.f_globals
+        del frame
+    return local_dict, global_dict
+
+
 def validate(ex, local_dict=None, global_dict=None, out=None, order="K", casting="same_kind", _frame_depth=0, sanitize=None, **kwargs):
     """Checks `ex` against the caller's values as `evaluate` would, without
     computing it: returns the exception instead of raising it, or None (and
@@ -296,12 +282,12 @@ def validate(ex, local_dict=None, global_dict=None, out=None, order="K", casting
     try:
         ex = _source(ex)
         _check_options(order, casting, kwargs)
-        names = _names(ex)
-        found, values, missing = _arguments(names, local_dict, global_dict, _frame_depth)
-        if missing is not None:
-            return _missing(ex, found, values, missing)
-        _numjet.result_dtype(ex, found, values)
-        _remember(ex, names, out, order, casting)
+        local_dict, global_dict = _scopes(local_dict, global_dict, _frame_depth)
+        try:
+            _numjet.check_in(ex, local_dict, global_dict)
+        except KeyError as e:
+            raise UnknownNameError(*e.args) from None
+        _remember(ex, None, out, order, casting)
         return None
     except Exception as e:
         return e
@@ -322,12 +308,21 @@ def evaluate(ex, local_dict=None, global_dict=None, out=None, order="K", casting
         ex = _source(ex)
     if order != "K" or casting != "same_kind" or kwargs:
         _check_options(order, casting, kwargs)
-    names = _names_cache.get(ex) or _names(ex)
-    found, values, missing = _arguments(names, local_dict, global_dict, _frame_depth)
-    if missing is not None:
-        raise _missing(ex, found, values, missing)
-    _remember(ex, names, out, order, casting)
-    return _run(ex, found, values, out, order, casting)
+    if local_dict is None or global_dict is None:
+        frame = sys._getframe(_frame_depth + 1)
+        if local_dict is None:
+            local_dict = frame.f_locals
+        if global_dict is None:
+            global_dict = frame.f_globals
+        del frame
+    _last.state = (ex, None, None if out is None else weakref.ref(out), order, casting)
+    try:
+        result, wrote = _numjet.evaluate_in(ex, local_dict, global_dict, out)
+    except KeyError as e:
+        raise UnknownNameError(*e.args) from None
+    if out is None:
+        return result if order != "F" or result.ndim < 2 else np.asfortranarray(result)
+    return out if wrote else _copy_out(result, out, casting)
 
 
 def re_evaluate(local_dict=None, global_dict=None, _frame_depth=0):
@@ -335,12 +330,16 @@ def re_evaluate(local_dict=None, global_dict=None, _frame_depth=0):
     with the current values of its names (and its `out`, if still alive)."""
     if _last.state is None:
         raise RuntimeError("No previous expression found: call evaluate() or validate() first")
-    ex, names, outref, order, casting = _last.state
-    found, values, missing = _arguments(names, local_dict, global_dict, _frame_depth)
-    if missing is not None:
-        raise _missing(ex, found, values, missing)
+    ex, _, outref, order, casting = _last.state
+    local_dict, global_dict = _scopes(local_dict, global_dict, _frame_depth)
     out = outref() if outref is not None else None
-    return _run(ex, found, values, out, order, casting)
+    try:
+        result, wrote = _numjet.evaluate_in(ex, local_dict, global_dict, out)
+    except KeyError as e:
+        raise UnknownNameError(*e.args) from None
+    if out is None:
+        return result if order != "F" or result.ndim < 2 else np.asfortranarray(result)
+    return out if wrote else _copy_out(result, out, casting)
 
 
 class NumExpr:

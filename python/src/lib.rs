@@ -206,7 +206,12 @@ impl<'py> Held<'py> {
             return Ok(Held::Number(Scalar::Float64(value.extract()?)));
         }
         let Ok(a) = value.cast::<PyUntypedArray>() else {
-            return Err(PyTypeError::new_err(format!("numjet cannot use a {} as an input", value.get_type().name()?)));
+            // NumPy scalars, lists, array-likes: as NumPy would take them.
+            let array = value.py().import("numpy")?.call_method1("asarray", (value,))?;
+            if array.cast::<PyUntypedArray>().is_err() {
+                return Err(PyTypeError::new_err(format!("numjet cannot use a {} as an input", value.get_type().name()?)));
+            }
+            return Held::of(&array);
         };
         let Some(dtype) = dtype_of(a) else {
             let d = a.dtype();
@@ -474,20 +479,135 @@ fn evaluate<'py>(
         return Err(PyValueError::new_err(format!("{} names for {} values", names.len(), values.len())));
     }
     let held: Vec<Held> = values.iter().map(|v| Held::of(&v)).collect::<PyResult<_>>()?;
+    run(py, ex, &names, held, out, threads)
+}
+
+/// A program's free names, each with whether it is a constant.
+type FreeNames = Arc<[(String, bool)]>;
+
+/// The free names of `ex`, parsed once per text (bounded: cleared when
+/// full).
+fn cached_names(py: Python<'_>, ex: &str) -> PyResult<FreeNames> {
+    static NAMES: OnceLock<std::sync::Mutex<std::collections::HashMap<String, FreeNames>>> = OnceLock::new();
+    let cache = NAMES.get_or_init(Default::default);
+    if let Ok(c) = cache.lock()
+        && let Some(n) = c.get(ex)
+    {
+        return Ok(n.clone());
+    }
+    let ast = py.detach(|| numjet::syntax::parse(ex)).map_err(to_py)?;
+    let names: FreeNames = ast.free_names().into_iter().map(|n| (n.to_string(), numjet::syntax::vocab::constant(n).is_some())).collect();
+    if let Ok(mut c) = cache.lock() {
+        if c.len() >= 1024 {
+            c.clear();
+        }
+        c.insert(ex.to_string(), names.clone());
+    }
+    Ok(names)
+}
+
+/// `name` in `scope` (a dict, or any mapping: a frame's `f_locals` is a
+/// proxy from Python 3.13 on); `None` when it is not there.
+fn lookup<'py>(scope: &Bound<'py, PyAny>, name: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+    if let Ok(d) = scope.cast::<pyo3::types::PyDict>() {
+        return d.get_item(name);
+    }
+    match scope.get_item(name) {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.is_instance_of::<PyKeyError>(scope.py()) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The values of `ex`'s free names, looked up in `local`, then `global`
+/// (constants not found stay constants); an unknown name is a `KeyError`
+/// with numjet's message.
+fn resolve<'py>(py: Python<'py>, ex: &str, local: &Bound<'py, PyAny>, global: &Bound<'py, PyAny>) -> PyResult<(Vec<String>, Vec<Held<'py>>)> {
+    let free = cached_names(py, ex)?;
+    let mut names = Vec::with_capacity(free.len());
+    let mut held = Vec::with_capacity(free.len());
+    let mut missing = false;
+    for (name, constant) in free.iter() {
+        let v = match lookup(local, name)? {
+            Some(v) => Some(v),
+            None => lookup(global, name)?,
+        };
+        match v {
+            Some(v) => {
+                held.push(Held::of(&v)?);
+                names.push(name.clone());
+            }
+            None if *constant => {}
+            None => missing = true,
+        }
+    }
+    if missing {
+        // numjet's own message for it: the caret, and "did you mean".
+        let raws: Vec<Option<Raw>> = held.iter().map(|h| if let Held::Array(b) = h { Some(b.raw()) } else { None }).collect();
+        let (inputs, numbers) = bind(&names, &held, &raws)?;
+        let engine = engine();
+        return Err(match compile(&engine, ex, &inputs, &numbers) {
+            Err(e) => to_py(e),
+            Ok(_) => PyKeyError::new_err(format!("a name of `{ex}` is not defined")),
+        });
+    }
+    Ok((names, held))
+}
+
+/// `evaluate` with the names looked up by numjet: `local`, then `global`
+/// (dicts or mappings; the Python layer passes the caller's frame's).
+#[pyfunction]
+#[pyo3(signature = (ex, local, global, out=None, threads=None))]
+fn evaluate_in<'py>(
+    py: Python<'py>,
+    ex: &str,
+    local: &Bound<'py, PyAny>,
+    global: &Bound<'py, PyAny>,
+    out: Option<Bound<'py, PyAny>>,
+    threads: Option<usize>,
+) -> PyResult<(Bound<'py, PyAny>, bool)> {
+    let (names, held) = resolve(py, ex, local, global)?;
+    run(py, ex, &names, held, out, threads)
+}
+
+/// The result dtype of `ex` with the names looked up as by `evaluate_in`,
+/// without evaluating (numexpr's `validate`).
+#[pyfunction]
+fn check_in<'py>(py: Python<'py>, ex: &str, local: &Bound<'py, PyAny>, global: &Bound<'py, PyAny>) -> PyResult<String> {
+    let (names, held) = resolve(py, ex, local, global)?;
     let raws: Vec<Option<Raw>> = held.iter().map(|h| if let Held::Array(b) = h { Some(b.raw()) } else { None }).collect();
     let (inputs, numbers) = bind(&names, &held, &raws)?;
+    let engine = engine();
+    let (kernel, values) = py.detach(|| compile(&engine, ex, &inputs, &numbers)).map_err(to_py)?;
+    // Shapes too: numexpr's validate reports arrays that do not broadcast.
+    kernel.result_shape(&values).map_err(to_py)?;
+    Ok(kernel.dtype().name().to_string())
+}
+
+/// Compiles and evaluates `ex` over `held` (bound to `names`).
+fn run<'py>(
+    py: Python<'py>,
+    ex: &str,
+    names: &[String],
+    held: Vec<Held<'py>>,
+    out: Option<Bound<'py, PyAny>>,
+    threads: Option<usize>,
+) -> PyResult<(Bound<'py, PyAny>, bool)> {
+    let raws: Vec<Option<Raw>> = held.iter().map(|h| if let Held::Array(b) = h { Some(b.raw()) } else { None }).collect();
+    let (inputs, numbers) = bind(names, &held, &raws)?;
     let engine = engine();
     let (mut kernel, values) = py.detach(|| compile(&engine, ex, &inputs, &numbers)).map_err(to_py)?;
     if let Some(n) = threads {
         kernel = kernel.with_threads(n);
     }
-    let shape = kernel.result_shape(&values).map_err(to_py)?;
     // The work is bounded by the inputs' common broadcast shape: every node
     // is a broadcast of inputs or a reduction of one, so a reduction of a
-    // broadcast (`sum(col + row)`) counts its whole iteration.
-    let work_size = broadcast_size(&values).max(numjet::array::elements(&shape));
+    // broadcast (`sum(col + row)`) counts its whole iteration (and the
+    // result is no larger).
+    let work_size = broadcast_size(&values);
     let cancel = AtomicBool::new(false);
     if let Some(out) = out
+        && let shape = kernel.result_shape(&values).map_err(to_py)?
         && let Some(mut buf) = out_buf(&out, kernel.dtype(), &shape)
     {
         let Some(dst) = buf.as_mut() else {
@@ -563,6 +683,8 @@ fn result_dtype(py: Python<'_>, ex: &str, names: Vec<String>, values: &Bound<'_,
 #[pymodule]
 fn _numjet(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(evaluate_in, m)?)?;
+    m.add_function(wrap_pyfunction!(check_in, m)?)?;
     m.add_function(wrap_pyfunction!(result_dtype, m)?)?;
     m.add_function(wrap_pyfunction!(names, m)?)?;
     m.add_function(wrap_pyfunction!(set_threads, m)?)?;
