@@ -417,3 +417,32 @@ def test_changing_python_numbers_reuse_one_kernel():
         want = np.abs(a) ** e
         assert got.dtype == want.dtype == np.float32
         np.testing.assert_array_max_ulp(got, want, maxulp=1)
+
+
+def test_result_buffers_are_reused_only_when_no_array_uses_them():
+    """Large results go back to a pool when NumPy drops them (and every view
+    of them); a later result of the same dtype and size reuses the memory.
+    An array that is alive keeps its values."""
+    from numjet import _numjet
+
+    _numjet.release_memory()
+    a = np.arange(300_000.0)  # 2.4 MB results: pooled
+    r1 = numjet.evaluate("a * 2")
+    view = r1[::2]
+    address = r1.__array_interface__["data"][0]
+    del r1
+    r2 = numjet.evaluate("a * 3")  # r1's memory is still the view's
+    assert r2.__array_interface__["data"][0] != address
+    same(view, (a * 2)[::2])
+    del view
+    r3 = numjet.evaluate("a * 4")  # now it is free, and reused
+    assert r3.__array_interface__["data"][0] == address
+    same(r2, a * 3)
+    same(r3, a * 4)
+    r3[:] = 1  # results are ordinary writeable arrays
+    assert r3.flags.writeable and (r3 == 1).all()
+    # Other sizes and dtypes do not take it.
+    del r3
+    r4 = numjet.evaluate("b * 2", local_dict={"b": np.arange(300_001.0)})
+    assert r4.__array_interface__["data"][0] != address
+    _numjet.release_memory()
