@@ -37,6 +37,7 @@ __all__ = [
     "get_num_threads",
     "get_vml_version",
     "re_evaluate",
+    "release_memory",
     "set_num_threads",
     "set_vml_accuracy_mode",
     "set_vml_num_threads",
@@ -91,6 +92,14 @@ def set_num_threads(nthreads):
     old = _numjet.set_threads(n)
     _set_nthreads(n)
     return old
+
+
+def release_memory():
+    """Frees the result buffers numjet keeps for reuse: large results go
+    back to a small pool (at most 4 buffers, 256 MiB) when NumPy drops
+    them, so that the next result of the same dtype and size costs no page
+    faults."""
+    _numjet.release_memory()
 
 
 def get_num_threads():

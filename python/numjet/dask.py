@@ -59,16 +59,20 @@ Reductions
     any/all results are exact. ``min``/``max`` of an empty array raise
     numjet's ``ValueError`` at compute time.
 
-Refused (``NotImplementedError`` raised by ``evaluate``)
-    Programs that mix reductions with elementwise work around them
-    (``a - mean(a)``, ``sum(a) + 1``, ``sum(a) / sum(b)``), nested
-    reductions (``max(sum(a, axis=0))``), reductions in an earlier
-    statement, and an ``axis=`` that is not a constant. These need a plan
-    across several dask stages; compose them instead: a reduction's result
-    is a dask array that can be an input, ``m = evaluate("mean(a)")`` then
-    ``evaluate("a - m")``. ``mean`` over inputs of unknown chunk sizes is a
-    ``ValueError`` (its count must be known). ``out=`` is a ``TypeError``
-    (dask arrays are immutable; use ``da.store``).
+Programs that mix reductions with elementwise work
+    ``a - mean(a)``, ``sum(a) / sum(b)``, ``max(sum(a, axis=0))``, ``t =
+    a*b; sum(t) + t``: planned as stages. The innermost reduction (with the
+    statements before its own, which it may read) becomes a tree reduction
+    of its own, bound to a fresh name; the program with the call replaced
+    by that name is planned again, until what is left is elementwise or one
+    reduction. A reduction's result is a dask array of the reduction's
+    dtype, strong as it is inside numjet (NEP 50), so the stages type as
+    the whole program; the result's dtype is checked against numjet's for
+    the whole program. At most ``MAX_STAGES`` (256) reductions; an
+    ``axis=`` that is not a constant or a Python int is refused
+    (``NotImplementedError``). ``mean`` over inputs of unknown chunk sizes
+    is a ``ValueError`` (its count must be known). ``out=`` is a
+    ``TypeError`` (dask arrays are immutable; use ``da.store``).
 
 Compilation and threads
     numjet's kernel cache is per process: each worker compiles the program
@@ -559,8 +563,8 @@ def evaluate(
 
     Raises, before anything is computed: numjet's errors for the program
     (``SyntaxError``, ``TypeError``, ``ValueError``), ``KeyError`` for a
-    name found nowhere, ``NotImplementedError`` for reductions mixed with
-    elementwise work (see the module's docstring).
+    name found nowhere, ``NotImplementedError`` for what it cannot plan (see
+    the module's docstring).
     """
     ex = numjet._source(ex)
     numjet._check_options(order, casting, kwargs)
@@ -578,11 +582,64 @@ def evaluate(
     dtype = np.dtype(_numjet.result_dtype(ex, names, samples))
     plan = _plan(ex)
     if isinstance(plan, Exception):
-        raise plan
+        return _decompose(ex, dict(zip(names, values)), dtype, threads, split_every, order, plan)
     if plan is None:
         ndim, reach = _reaching(ex, names, values)
         return _blockwise(ex, names, values, reach, ndim, dtype, threads, order)
     return _reduce(ex, plan, names, values, dtype, threads, split_every)
+
+
+def _innermost(stmts):
+    """(statement, first token, last token) of the first reduction call
+    whose argument holds no other reduction, in the first statement that
+    has a reduction; None when there is none."""
+    for si, toks in enumerate(stmts):
+        for i in range(len(toks)):
+            if _is_reduction(toks, i):
+                j = _closing(toks, i + 1)
+                if not _has_reduction(toks[i + 2 : j]):
+                    return si, i, j
+    return None
+
+
+#: Most reductions one program may be split into.
+MAX_STAGES = 256
+
+
+def _decompose(ex, env, dtype, threads, split_every, order, refusal):
+    """A program that mixes reductions with elementwise work, as several
+    dask stages: the innermost reduction (with the statements before its
+    own, which it may read) becomes a tree reduction of its own, bound to a
+    fresh name; the program with the call replaced by that name is planned
+    again, until what is left is elementwise or one reduction.
+
+    A reduction's result is a 0-d (or, with ``axis=``, an (n-1)-d) dask
+    array of the reduction's dtype: a strong value, as the reduction is in
+    numjet (NEP 50), so the stages type as the whole program does; the
+    dtype is checked against the whole program's."""
+    text = ex
+    for k in range(MAX_STAGES + 1):
+        plan = _plan(text)
+        if not isinstance(plan, Exception):
+            r = evaluate(text, local_dict=env, global_dict={}, order=order, threads=threads, split_every=split_every)
+            if r.dtype != dtype:
+                raise AssertionError(f"internal error: numjet.dask planned {ex!r} as {r.dtype}, numjet types it {dtype}")
+            return r
+        stmts = _statements(text)
+        found = _innermost(stmts)
+        if found is None or k == MAX_STAGES:
+            raise refusal
+        si, i, j = found
+        toks = stmts[si]
+        # The statements before this one (as text, separators included):
+        # what the reduction's argument may read.
+        sub = text[: stmts[si][0].start] + text[toks[i].start : toks[j].end]
+        name = f"_numjet_stage{k}"
+        while name in env or name in text:
+            name = "_" + name
+        env[name] = evaluate(sub, local_dict=env, global_dict={}, threads=threads, split_every=split_every)
+        text = text[: toks[i].start] + name + text[toks[j].end :]
+    raise refusal
 
 
 def _reduce(ex, plan, names, values, dtype, threads, split_every):
