@@ -220,6 +220,14 @@ def _missing(ex, found, values, name):
     return UnknownNameError(name)
 
 
+def _check_out(out):
+    """`out=` is a writable NumPy array: checked before any work."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy array, not {type(out).__name__}")
+    if not out.flags.writeable:
+        raise ValueError("output array is read-only")
+
+
 def _copy_out(result, out, casting):
     """Puts a fresh `result` into `out` (which numjet could not write in
     place: another dtype or layout, or overlapping an input)."""
@@ -240,6 +248,8 @@ def _copy_out(result, out, casting):
 
 
 def _run(ex, found, values, out, order, casting):
+    if out is not None:
+        _check_out(out)
     result, wrote = _numjet.evaluate(ex, found, values, out)
     if out is not None:
         return out if wrote else _copy_out(result, out, casting)
@@ -296,6 +306,8 @@ def validate(ex, local_dict=None, global_dict=None, out=None, order="K", casting
             _numjet.check_in(ex, local_dict, global_dict)
         except KeyError as e:
             raise UnknownNameError(*e.args) from None
+        if out is not None:
+            _check_out(out)
         _remember(ex, None, out, order, casting)
         return None
     except Exception as e:
@@ -324,6 +336,8 @@ def evaluate(ex, local_dict=None, global_dict=None, out=None, order="K", casting
         if global_dict is None:
             global_dict = frame.f_globals
         del frame
+    if out is not None:
+        _check_out(out)
     _last.state = (ex, None, None if out is None else weakref.ref(out), order, casting)
     try:
         result, wrote = _numjet.evaluate_in(ex, local_dict, global_dict, out)

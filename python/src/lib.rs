@@ -142,47 +142,51 @@ enum Borrowed<'py> {
     Float64(PyReadonlyArrayDyn<'py, f64>),
 }
 
-/// A 0-d array's one element.
-fn scalar_of(array: &Bound<'_, PyUntypedArray>, dtype: DType) -> PyResult<Scalar> {
-    let v = array.call_method0("item")?;
-    Ok(match dtype {
-        DType::Bool => Scalar::Bool(v.extract()?),
-        DType::Int32 => Scalar::Int32(v.extract()?),
-        DType::Int64 => Scalar::Int64(v.extract()?),
-        DType::Float32 => Scalar::Float32(v.extract::<f64>()? as f32),
-        DType::Float64 => Scalar::Float64(v.extract()?),
-    })
-}
-
 fn borrow<'py, T: Element>(a: &Bound<'py, PyUntypedArray>) -> PyResult<PyReadonlyArrayDyn<'py, T>> {
     let typed = a.cast::<PyArrayDyn<T>>().map_err(|e| PyTypeError::new_err(e.to_string()))?;
     typed.try_readonly().map_err(|e| PyValueError::new_err(format!("an input array is being written by another evaluation: {e}")))
 }
 
-/// Whether numjet can read `a` in place: its dtype's alignment, strides
-/// that are whole elements, native byte order (checked by the dtype
-/// match), and for bool, one byte per element holding 0 or 1 (a NumPy bool
-/// array made by `.view(bool)` can hold any byte, and numjet's `&[bool]`
-/// must not).
-fn readable_in_place(a: &Bound<'_, PyUntypedArray>, dtype: DType) -> bool {
+/// Whether numjet can read `a`'s memory as it is: its dtype's alignment,
+/// strides that are whole elements, native byte order (checked by the
+/// dtype match), and for bool a C-contiguous array (its bytes are then
+/// checked to be 0 or 1 under the borrow: [`valid_bools`]).
+fn readable_layout(a: &Bound<'_, PyUntypedArray>, dtype: DType) -> bool {
     let size = dtype.size() as isize;
-    if !a.is_aligned() || a.strides().iter().any(|s| s % size != 0) {
-        return false;
+    a.is_aligned() && a.strides().iter().all(|s| s % size == 0) && (dtype != DType::Bool || a.is_c_contiguous())
+}
+
+/// Whether every byte of a C-contiguous bool array is 0 or 1 (a NumPy bool
+/// array made by `.view(bool)` can hold any byte, and numjet's `&[bool]`
+/// must not). Called with the array borrowed, so no numjet evaluation
+/// writes it meanwhile.
+fn valid_bools(a: &PyReadonlyArrayDyn<'_, bool>) -> bool {
+    let n = a.len();
+    if n == 0 {
+        return true;
     }
+    // SAFETY: `a` is a C-contiguous array (checked by `readable_layout`
+    // before it was borrowed) of `n` one-byte elements, so the `n` bytes
+    // from its data pointer are its own, initialised memory, kept alive by
+    // `a`. They are read as `u8`, valid at any value, not as `bool`.
+    let bytes = unsafe { std::slice::from_raw_parts(a.data() as *const u8, n) };
+    bytes.iter().all(|&b| b <= 1)
+}
+
+/// A fresh, aligned, C-ordered copy of `a` that numjet can read in place
+/// (bools made 0 or 1 by `!= 0`).
+fn readable_copy<'py>(a: &Bound<'py, PyUntypedArray>, dtype: DType) -> PyResult<Bound<'py, PyAny>> {
+    let py = a.py();
+    let np = py.import("numpy")?;
+    // `numpy.array` copies into a new, aligned, C-ordered buffer
+    // (`ascontiguousarray` returns an unaligned contiguous array as it is).
+    let kwargs = pyo3::types::PyDict::new(py);
+    kwargs.set_item("order", "C")?;
+    let mut copy = np.getattr("array")?.call((a,), Some(&kwargs))?;
     if dtype == DType::Bool {
-        if !a.is_c_contiguous() {
-            return false;
-        }
-        let n = a.len();
-        let Ok(arr) = a.cast::<PyArrayDyn<bool>>() else { return false };
-        // SAFETY: a C-contiguous array of `n` one-byte elements: `n` bytes
-        // from its data pointer are the array's own, initialised memory
-        // (bytes are valid at any value; they are read as `u8`, not yet as
-        // `bool`). The GIL is held, so no other evaluation writes them now.
-        let bytes = unsafe { std::slice::from_raw_parts(arr.data() as *const u8, n) };
-        return bytes.iter().all(|&b| b <= 1);
+        copy = np.call_method1("not_equal", (copy.call_method1("view", ("u1",))?, 0))?;
     }
-    true
+    Ok(copy)
 }
 
 impl<'py> Held<'py> {
@@ -229,37 +233,46 @@ impl<'py> Held<'py> {
                 d.str()?
             )));
         };
-        if a.ndim() == 0 {
-            return Ok(Held::Scalar(scalar_of(a, dtype)?));
-        }
-        if !readable_in_place(a, dtype) {
-            // Unaligned, odd strides, or bool bytes other than 0 and 1: a
-            // C-contiguous copy (`!= 0` makes any byte a proper bool).
-            let np = value.py().import("numpy")?;
-            // `numpy.array` copies into a new, aligned, C-ordered buffer
-            // (`ascontiguousarray` would return an unaligned contiguous
-            // array as it is).
-            let kwargs = pyo3::types::PyDict::new(value.py());
-            kwargs.set_item("order", "C")?;
-            let mut copy = np.getattr("array")?.call((a,), Some(&kwargs))?;
-            if dtype == DType::Bool {
-                copy = np.call_method1("not_equal", (copy.call_method1("view", ("u1",))?, 0))?;
+        let held = match Held::borrowed(a, dtype)? {
+            Some(b) => b,
+            None => {
+                // Unaligned, odd strides, or bool bytes other than 0 and 1:
+                // a copy, which is readable (no second round).
+                let copy = readable_copy(a, dtype)?;
+                Held::borrowed(copy.cast::<PyUntypedArray>()?, dtype)?
+                    .ok_or_else(|| PyValueError::new_err("numjet could not make a readable copy of an input array"))?
             }
-            let c = copy.cast::<PyUntypedArray>()?;
-            // A C-contiguous, aligned copy of a native dtype (and bools of
-            // 0 and 1) is readable in place: no second round.
-            if !readable_in_place(c, dtype) {
-                return Err(PyValueError::new_err("numjet could not make a readable copy of an input array"));
+        };
+        // A 0-d array (a NumPy scalar) is a strong scalar: its element, read
+        // from memory as it is (bits intact: a float32 signalling NaN too).
+        match held {
+            Held::Array(b) if a.ndim() == 0 => {
+                let raw = b.raw()?;
+                Ok(Held::Scalar(raw.data.get(raw.offset)))
             }
-            return Held::of(&copy);
+            h => Ok(h),
         }
-        Ok(Held::Array(match dtype {
-            DType::Bool => Borrowed::Bool(borrow(a)?),
+    }
+
+    /// `a` borrowed for reading in place, or `None` when its memory is not
+    /// readable as it is (see [`readable_layout`], [`valid_bools`]).
+    fn borrowed(a: &Bound<'py, PyUntypedArray>, dtype: DType) -> PyResult<Option<Held<'py>>> {
+        if !readable_layout(a, dtype) {
+            return Ok(None);
+        }
+        Ok(Some(Held::Array(match dtype {
+            DType::Bool => {
+                let b = borrow::<bool>(a)?;
+                if !valid_bools(&b) {
+                    return Ok(None);
+                }
+                Borrowed::Bool(b)
+            }
             DType::Int32 => Borrowed::Int32(borrow(a)?),
             DType::Int64 => Borrowed::Int64(borrow(a)?),
             DType::Float32 => Borrowed::Float32(borrow(a)?),
             DType::Float64 => Borrowed::Float64(borrow(a)?),
-        }))
+        })))
     }
 }
 
@@ -274,33 +287,46 @@ struct Raw<'a> {
 }
 
 /// The span of `a`'s elements, as a borrowed slice.
-fn borrow_view<'a, T: Element>(a: &'a PyReadonlyArrayDyn<'_, T>, wrap: fn(&'a [T]) -> ArrayRef<'a>) -> Raw<'a> {
+fn borrow_view<'a, T: Element>(a: &'a PyReadonlyArrayDyn<'_, T>, wrap: fn(&'a [T]) -> ArrayRef<'a>) -> PyResult<Raw<'a>> {
     let size = std::mem::size_of::<T>() as isize;
     let shape = a.shape().to_vec();
     let strides: Vec<isize> = a.strides().iter().map(|s| s / size).collect();
     let empty = shape.contains(&0);
+    // The lowest and highest element offsets, checked: a view made with
+    // `as_strided` can describe any numbers, and NumPy does not check them.
+    let bad = || PyValueError::new_err(format!("an input array's shape {shape:?} and strides reach past the address space"));
     let (mut lo, mut hi) = (0isize, 0isize);
     if !empty {
         for (&d, &s) in shape.iter().zip(&strides) {
-            let span = (d as isize - 1) * s;
-            if span < 0 { lo += span } else { hi += span }
+            let span = isize::try_from(d).ok().and_then(|d| (d - 1).checked_mul(s)).ok_or_else(bad)?;
+            if span < 0 {
+                lo = lo.checked_add(span).ok_or_else(bad)?;
+            } else {
+                hi = hi.checked_add(span).ok_or_else(bad)?;
+            }
         }
     }
-    let len = if empty { 0 } else { (hi - lo + 1) as usize };
+    let len = if empty { 0 } else { usize::try_from(hi - lo + 1).map_err(|_| bad())? };
+    if len.checked_mul(size as usize).is_none_or(|b| b > isize::MAX as usize) {
+        return Err(bad());
+    }
     let first = a.data() as *const T;
     // SAFETY: NumPy guarantees that every element of the array, at
     // `data + sum(i[d] * strides[d])` for indices within its shape, lies in
     // memory the array (or its base) owns and keeps alive; `a` holds a
     // reference to the array, and the borrow guard, for `'a`. The lowest
     // and highest of those elements are `first + lo` and `first + hi`
-    // elements away (strides are whole elements: `readable_in_place`), so
-    // the slice from `first + lo` of `hi - lo + 1` elements is inside one
+    // elements away (strides are whole elements: `readable_layout`; the
+    // sums are checked above, and the span's bytes fit `isize`), so the
+    // slice from `first + lo` of `hi - lo + 1` elements is inside one
     // allocation, aligned (checked), and initialised memory of a type
     // every bit pattern of which is valid (numbers), or bytes checked to be
     // 0 or 1 (bool, which is always C-contiguous here, so the slice is its
     // elements exactly). numjet reads only the elements the view reaches
     // (`View::strided` checks them against the slice). An empty array
-    // gives an empty slice at an aligned dangling pointer.
+    // gives an empty slice. (Another Python thread writing the array while
+    // numjet reads it is a race, as in NumPy and numexpr; for a bool array
+    // it could store a byte other than 0 or 1: do not.)
     let data: &'a [T] = unsafe {
         if len == 0 {
             &[]
@@ -308,11 +334,23 @@ fn borrow_view<'a, T: Element>(a: &'a PyReadonlyArrayDyn<'_, T>, wrap: fn(&'a [T
             std::slice::from_raw_parts(first.offset(lo), len)
         }
     };
-    Raw { data: wrap(data), shape, strides, offset: (-lo) as usize }
+    Ok(Raw { data: wrap(data), shape, strides, offset: (-lo) as usize })
+}
+
+/// The bytes `data` spans, as an address range.
+fn byte_range(data: ArrayRef<'_>) -> std::ops::Range<usize> {
+    let (p, n) = match data {
+        ArrayRef::Bool(v) => (v.as_ptr() as usize, v.len()),
+        ArrayRef::Int32(v) => (v.as_ptr() as usize, v.len() * 4),
+        ArrayRef::Int64(v) => (v.as_ptr() as usize, v.len() * 8),
+        ArrayRef::Float32(v) => (v.as_ptr() as usize, v.len() * 4),
+        ArrayRef::Float64(v) => (v.as_ptr() as usize, v.len() * 8),
+    };
+    p..p + n
 }
 
 impl Borrowed<'_> {
-    fn raw(&self) -> Raw<'_> {
+    fn raw(&self) -> PyResult<Raw<'_>> {
         match self {
             Borrowed::Bool(a) => borrow_view(a, ArrayRef::Bool),
             Borrowed::Int32(a) => borrow_view(a, ArrayRef::Int32),
@@ -638,7 +676,7 @@ fn resolve<'py>(py: Python<'py>, ex: &str, local: &Bound<'py, PyAny>, global: &B
     }
     if missing {
         // numjet's own message for it: the caret, and "did you mean".
-        let raws: Vec<Option<Raw>> = held.iter().map(|h| if let Held::Array(b) = h { Some(b.raw()) } else { None }).collect();
+        let raws: Vec<Option<Raw>> = held.iter().map(|h| if let Held::Array(b) = h { b.raw().map(Some) } else { Ok(None) }).collect::<PyResult<_>>()?;
         let (inputs, numbers) = bind(&names, &held, &raws)?;
         let engine = engine();
         return Err(match compile(&engine, ex, &inputs, &numbers) {
@@ -670,7 +708,7 @@ fn evaluate_in<'py>(
 #[pyfunction]
 fn check_in<'py>(py: Python<'py>, ex: &str, local: &Bound<'py, PyAny>, global: &Bound<'py, PyAny>) -> PyResult<String> {
     let (names, held) = resolve(py, ex, local, global)?;
-    let raws: Vec<Option<Raw>> = held.iter().map(|h| if let Held::Array(b) = h { Some(b.raw()) } else { None }).collect();
+    let raws: Vec<Option<Raw>> = held.iter().map(|h| if let Held::Array(b) = h { b.raw().map(Some) } else { Ok(None) }).collect::<PyResult<_>>()?;
     let (inputs, numbers) = bind(&names, &held, &raws)?;
     let engine = engine();
     let (kernel, values) = py.detach(|| compile(&engine, ex, &inputs, &numbers)).map_err(to_py)?;
@@ -688,7 +726,7 @@ fn run<'py>(
     out: Option<Bound<'py, PyAny>>,
     threads: Option<usize>,
 ) -> PyResult<(Bound<'py, PyAny>, bool)> {
-    let raws: Vec<Option<Raw>> = held.iter().map(|h| if let Held::Array(b) = h { Some(b.raw()) } else { None }).collect();
+    let raws: Vec<Option<Raw>> = held.iter().map(|h| if let Held::Array(b) = h { b.raw().map(Some) } else { Ok(None) }).collect::<PyResult<_>>()?;
     let (inputs, numbers) = bind(names, &held, &raws)?;
     let engine = engine();
     let (mut kernel, values) = py.detach(|| compile(&engine, ex, &inputs, &numbers)).map_err(to_py)?;
@@ -708,15 +746,38 @@ fn run<'py>(
         let Some(dst) = buf.as_mut() else {
             return Err(PyValueError::new_err("the output array is not contiguous"));
         };
+        // `out` sharing memory with an input through another base object
+        // (a memoryview, `frombuffer`, `__array_interface__`) is not seen
+        // by rust-numpy's borrow tracking, which keys on the base: compare
+        // the addresses. On overlap, a fresh result is copied into `out`.
+        let written = match &dst {
+            ArrayMut::Bool(v) => byte_range(ArrayRef::Bool(v)),
+            ArrayMut::Int32(v) => byte_range(ArrayRef::Int32(v)),
+            ArrayMut::Int64(v) => byte_range(ArrayRef::Int64(v)),
+            ArrayMut::Float32(v) => byte_range(ArrayRef::Float32(v)),
+            ArrayMut::Float64(v) => byte_range(ArrayRef::Float64(v)),
+        };
+        if raws.iter().flatten().any(|r| {
+            let read = byte_range(r.data);
+            read.start < written.end && written.start < read.end
+        }) {
+            drop(buf);
+            return fresh(py, &kernel, &values, work_size, &cancel);
+        }
         run_watched(py, work_size, &cancel, || kernel.eval_into_cancellable(&values, dst, &cancel))?.map_err(to_py)?;
         drop(buf);
         return Ok((out, true));
     }
+    fresh(py, &kernel, &values, work_size, &cancel)
+}
+
+/// Evaluates into a new NumPy array.
+fn fresh<'py>(py: Python<'py>, kernel: &Kernel, values: &[Input<'_>], work_size: usize, cancel: &AtomicBool) -> PyResult<(Bound<'py, PyAny>, bool)> {
     // A buffer of the result's size from the pool: no allocation, no page
     // faults. Otherwise numjet allocates (checked against its memory limit).
-    let shape = kernel.result_shape(&values).map_err(to_py)?;
+    let shape = kernel.result_shape(values).map_err(to_py)?;
     if let Some(mut data) = pool_take(kernel.dtype(), numjet::array::elements(&shape)) {
-        let done = run_watched(py, work_size, &cancel, || kernel.eval_into_cancellable(&values, data.as_mut(), &cancel))?;
+        let done = run_watched(py, work_size, cancel, || kernel.eval_into_cancellable(values, data.as_mut(), cancel))?;
         match done {
             Ok(()) => return Ok((pooled_array(py, data, &shape)?, false)),
             Err(e) => {
@@ -725,7 +786,7 @@ fn run<'py>(
             }
         }
     }
-    let result = run_watched(py, work_size, &cancel, || kernel.eval_cancellable(&values, &cancel))?.map_err(to_py)?;
+    let result = run_watched(py, work_size, cancel, || kernel.eval_cancellable(values, cancel))?.map_err(to_py)?;
     Ok((to_numpy(py, result)?, false))
 }
 
@@ -781,7 +842,7 @@ fn result_dtype(py: Python<'_>, ex: &str, names: Vec<String>, values: &Bound<'_,
         return Err(PyValueError::new_err(format!("{} names for {} values", names.len(), values.len())));
     }
     let held: Vec<Held> = values.iter().map(|v| Held::of(&v)).collect::<PyResult<_>>()?;
-    let raws: Vec<Option<Raw>> = held.iter().map(|h| if let Held::Array(b) = h { Some(b.raw()) } else { None }).collect();
+    let raws: Vec<Option<Raw>> = held.iter().map(|h| if let Held::Array(b) = h { b.raw().map(Some) } else { Ok(None) }).collect::<PyResult<_>>()?;
     let (inputs, numbers) = bind(&names, &held, &raws)?;
     let engine = engine();
     let kernel = py.detach(|| compile(&engine, ex, &inputs, &numbers)).map_err(to_py)?.0;

@@ -446,3 +446,67 @@ def test_result_buffers_are_reused_only_when_no_array_uses_them():
     r4 = numjet.evaluate("b * 2", local_dict={"b": np.arange(300_001.0)})
     assert r4.__array_interface__["data"][0] != address
     _numjet.release_memory()
+
+
+def test_out_overlapping_an_input_through_another_base_object():
+    """Memory shared through a memoryview or frombuffer has another base
+    object: found by address, and computed as NumPy would."""
+    a = np.arange(10.0)
+    x = a[:8]
+    o = np.asarray(memoryview(a)[2:])
+    want = x.copy() + 1.0
+    numjet.evaluate("x + 1.0", local_dict={"x": x}, out=o)
+    same(o, want)
+    buf = bytearray(np.arange(12.0).tobytes())
+    src = np.frombuffer(buf, count=10)
+    dst = np.frombuffer(buf, offset=16, count=10)
+    want = src * 2
+    numjet.evaluate("src * 2", local_dict={"src": src}, out=dst)
+    same(dst, want)
+
+
+def test_out_that_is_not_a_writable_array_is_refused_first():
+    a = np.arange(3.0)
+    with pytest.raises(TypeError):
+        numjet.evaluate("a + 1", out=[0, 0, 0])
+    ro = np.zeros(3)
+    ro.flags.writeable = False
+    assert isinstance(numjet.validate("a + 1", out=ro), ValueError)
+
+
+def test_numpy_scalars_keep_their_bits():
+    snan = np.array([0x7F800001], dtype=np.uint32).view(np.float32)[0]
+    r = numjet.evaluate("s * one", local_dict={"s": snan, "one": np.ones(1, dtype=np.float32)[0]})
+    assert r.dtype == np.float32 and np.isnan(r)
+    same(numjet.evaluate("where(True, s, s)", local_dict={"s": np.float32(-0.0)}), np.float32(-0.0))
+    # A 0-d input is read from memory as it is.
+    z = np.array(0x7F800001, dtype=np.uint32).view(np.float32)
+    got = numjet.evaluate("where(c, z, z)", local_dict={"z": z, "c": np.array([True])})
+    assert got.view(np.uint32)[0] == 0x7F800001
+
+
+def test_strides_past_the_address_space_are_an_error():
+    base = np.zeros(4)
+    # NumPy checks the size, not the strides: a span of 2^67 elements.
+    bad = np.lib.stride_tricks.as_strided(base, shape=(2**20,), strides=(2**50,))
+    with pytest.raises(ValueError):
+        numjet.evaluate("x + 1", local_dict={"x": bad})
+
+
+@pytest.mark.parametrize("ex", ["sum(col + row, axis=0)", "max(col * row)", "mean(i + j)"])
+def test_ctrl_c_stops_long_reductions(ex):
+    n = 100_000
+    env = {
+        "col": np.arange(n, dtype=np.float64).reshape(n, 1),
+        "row": np.arange(n, dtype=np.float64).reshape(1, n),
+        "i": np.arange(n).reshape(n, 1),
+        "j": np.arange(n).reshape(1, n),
+    }
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    start = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        numjet.evaluate(ex, local_dict=env)
+    elapsed = time.monotonic() - start
+    timer.cancel()
+    assert elapsed < 5, elapsed

@@ -355,7 +355,8 @@ fn reductions(run: &Run<'_, '_>, threads: Option<(&Threads, usize)>) -> Reduced 
         let on = On { si, root: stage.root, shape: &wshape, leaves: &leaves, scalars: &scalars };
         let fill = |start: usize, buf: &mut ArrayMut<'_>| run.fill(&on, start, buf);
         let sums = |start: usize, sizes: &[u32], out: &mut ArrayMut<'_>| run.sums(&on, start, sizes, out);
-        let src = reduce::Arg { fill: &fill, leaves: stage.sums.then_some(&sums as &reduce::LeafSums<'_>) };
+        let stop = || run.cancelled();
+        let src = reduce::Arg { fill: &fill, leaves: stage.sums.then_some(&sums as &reduce::LeafSums<'_>), stop: &stop };
         let go = |f: &(dyn Fn() -> Result<Result<Scalar, ArrayData>, &'static str> + Sync)| match pool {
             Some(pool) => pool.install(f),
             None => f(),

@@ -56,11 +56,22 @@ pub type Fill<'f> = dyn Fn(usize, &mut ArrayMut<'_>) + Sync + 'f;
 /// leaf (a [`STREAM`] piece here).
 pub type LeafSums<'f> = dyn Fn(usize, &[u32], &mut ArrayMut<'_>) + Sync + 'f;
 
+/// Whether the evaluation was cancelled (see `Kernel::eval_cancellable`).
+pub type Stop<'f> = dyn Fn() -> bool + Sync + 'f;
+
+/// The error a reduction returns when [`Arg::stop`] says so; the
+/// evaluation reports `Error::Interrupted` instead of it.
+pub const STOPPED: &str = "the evaluation was interrupted";
+
 /// How a reduction gets its argument.
 #[derive(Clone, Copy)]
 pub struct Arg<'f> {
     /// Computes any range of the argument into a buffer.
     pub fill: &'f Fill<'f>,
+    /// True once the evaluation is cancelled: the loops below stop at
+    /// their next piece (`fill` then no longer computes anything, so the
+    /// rest would be a walk over stale buffers).
+    pub stop: &'f Stop<'f>,
     /// The argument's leaf sums, when the JIT fused a float `sum`/`mean`
     /// into its stage; float sums then do not call `fill`.
     pub leaves: Option<&'f LeafSums<'f>>,
@@ -227,6 +238,10 @@ impl Float for f32 {
 /// are summed by one call computing their leaves' sums, combined here in
 /// the recursion's order; `fill` is not called.
 fn pairwise<T: Float>(start: usize, n: usize, src: Arg<'_>, par: bool, buf: &mut Vec<T>) -> T {
+    // Cancelled: the value is thrown away (`full` reports STOPPED).
+    if (src.stop)() {
+        return T::ZERO;
+    }
     if let Some(leaves) = src.leaves
         && n <= LEAF_SPAN
     {
@@ -268,10 +283,16 @@ pub fn full(r: Reduce, out: DType, arg: DType, n: usize, src: Arg<'_>, par: bool
     match (r, arg, out) {
         (Reduce::Sum | Reduce::Mean, DType::Float64, DType::Float64) if n > 0 => {
             let s = 0.0 + pairwise::<f64>(0, n, src, par, &mut Vec::new());
+            if (src.stop)() {
+                return Err(STOPPED);
+            }
             return Ok(Scalar::Float64(if r == Reduce::Mean { s / n as f64 } else { s }));
         }
         (Reduce::Sum | Reduce::Mean, DType::Float32, DType::Float32) if n > 0 => {
             let s = 0.0 + pairwise::<f32>(0, n, src, par, &mut Vec::new());
+            if (src.stop)() {
+                return Err(STOPPED);
+            }
             return Ok(Scalar::Float32(if r == Reduce::Mean { s / n as f32 } else { s }));
         }
         _ => {}
@@ -279,10 +300,13 @@ pub fn full(r: Reduce, out: DType, arg: DType, n: usize, src: Arg<'_>, par: bool
     if n == 0 || r == Reduce::Prod || (r == Reduce::Mean && !matches!(arg, DType::Bool | DType::Int32 | DType::Int64)) {
         // Sequential: computed a piece at a time with `reduce::reduce`'s
         // left-to-right fold, carrying the accumulator.
-        return sequential(r, out, arg, n, fill);
+        return sequential(r, out, arg, n, src);
     }
     let pieces = n.div_ceil(STREAM);
     let piece = |k: usize| -> Result<Scalar, &'static str> {
+        if (src.stop)() {
+            return Err(STOPPED);
+        }
         let start = k * STREAM;
         let len = STREAM.min(n - start);
         if let Some(leaves) = src.leaves
@@ -344,7 +368,8 @@ fn combine(r: Reduce, a: Scalar, b: Scalar) -> Result<Scalar, &'static str> {
 }
 
 /// `reduce::reduce`'s left-to-right fold, a piece at a time.
-fn sequential(r: Reduce, out: DType, arg: DType, n: usize, fill: &Fill<'_>) -> Result<Scalar, &'static str> {
+fn sequential(r: Reduce, out: DType, arg: DType, n: usize, src: Arg<'_>) -> Result<Scalar, &'static str> {
+    let fill = src.fill;
     if n == 0 {
         return reduce::reduce(r, out, 0, |_| Scalar::Bool(false).cast(arg));
     }
@@ -352,6 +377,9 @@ fn sequential(r: Reduce, out: DType, arg: DType, n: usize, fill: &Fill<'_>) -> R
     let mut buf = ArrayData::zeros(arg, STREAM.min(n));
     let mut start = 0;
     while start < n {
+        if (src.stop)() {
+            return Err(STOPPED);
+        }
         let len = STREAM.min(n - start);
         fill(start, &mut prefix_mut(&mut buf, len));
         let c = prefix(&buf, len);
@@ -397,7 +425,7 @@ pub fn axis(r: Reduce, out: DType, arg: DType, shape: &[usize], axis: usize, src
             let sub = move |s: usize, b: &mut ArrayMut<'_>| fill(base + s, b);
             let sub_leaves = src.leaves.map(|l| move |s: usize, sizes: &[u32], b: &mut ArrayMut<'_>| l(base + s, sizes, b));
             let leaves = sub_leaves.as_ref().map(|l| l as &LeafSums<'_>);
-            let v = full(r, out, arg, len, Arg { fill: &sub, leaves }, false)?;
+            let v = full(r, out, arg, len, Arg { fill: &sub, leaves, stop: src.stop }, false)?;
             set(dst, 0, v);
             return Ok(());
         }
@@ -415,6 +443,9 @@ pub fn axis(r: Reduce, out: DType, arg: DType, shape: &[usize], axis: usize, src
         };
         let mut buf = ArrayData::try_zeros(arg, inner).map_err(|_| OUT_OF_MEMORY)?;
         for i in 0..len {
+            if (src.stop)() {
+                return Err(STOPPED);
+            }
             fill((o * len + i) * inner, &mut buf.as_mut());
             let c = buf.as_ref();
             if acc.is_empty() {

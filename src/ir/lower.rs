@@ -118,6 +118,7 @@ pub fn lower_with_params(ast: &Ast, signature: &Signature, source: &str, params:
             return Err(Error::Input(format!("parameter `{name}` is bound twice")));
         };
         arg.val = Val::Param(kind, id);
+        cx.has_params = true;
     }
     let mut vals: Vec<Option<Arg>> = vec![None; ast.exprs.len()];
     let mut next = 0usize;
@@ -212,6 +213,8 @@ struct Lowerer {
     input_ndim: Vec<usize>,
     /// Set when a [`Val::Param`] needed its value (see [`NEEDS_VALUES`]).
     needs_values: std::cell::Cell<bool>,
+    /// Some input is a [`Val::Param`] ([`lower_with_params`]).
+    has_params: bool,
 }
 
 /// Hash-consing key: a node is identified by what it computes.
@@ -261,6 +264,7 @@ impl Lowerer {
             env: HashMap::new(),
             input_ndim: signature.params().iter().map(|p| p.ndim).collect(),
             needs_values: std::cell::Cell::new(false),
+            has_params: false,
         };
         for (i, p) in signature.params().iter().enumerate() {
             if cx.env.contains_key(&p.name) {
@@ -825,7 +829,8 @@ impl Lowerer {
                 match (def.eval)(&fs) {
                     Ok(Scalar::Float64(v)) => F(v),
                     Ok(s) => return Err(self.type_err(span, format!("internal error: constant folding gave {s:?}"))),
-                    Err(EvalError::Value(m)) => return Err(self.type_err(span, m)),
+                    // NumPy's ValueError (an integer to a negative power).
+                    Err(EvalError::Value(m)) => return Err(Error::Value(self.rep.at(span, m))),
                     Err(EvalError::Internal(_)) => {
                         return Err(self.type_err(span, format!("`{}` is not defined for these constants", op.spelling())));
                     }
@@ -1026,6 +1031,13 @@ impl Lowerer {
                 Some(_) => {}
                 None => {
                     let Val::Node(e) = exp.val else { unreachable!("weak exponents have a value") };
+                    // With run-time parameters, a 0-d exponent may be one
+                    // computed from them (`a ** square(k)`), which the values
+                    // path folds into a constant and special-cases: ask for
+                    // the values, so both paths agree.
+                    if self.has_params && self.node(e).shape() == Shape::Scalar {
+                        return Err(self.needs_values());
+                    }
                     if base_is_array && self.node(e).shape() == Shape::Scalar {
                         // A 0-d input exponent: decided at run time.
                         let ev = Arg { val: Val::Node(self.materialize(exp, d)?), span: exp.span };
