@@ -5,7 +5,8 @@ Not a test: a benchmark whose tables go in the README. It needs numpy and
 numexpr, and for the Dask part dask and distributed; numjet is the one
 Python finds (PYTHONPATH, an install), else the package next to this
 directory (python/numjet).
-About 3 minutes at the defaults on 2 cores, most of it the Dask part:
+About 2 minutes at the defaults on 2 cores (100 s measured), the Dask part
+included:
 
     python3 python/benches/compare_numexpr.py [--n 1e7] [--threads 2] [--repeat 10] [--rounds 3]
         [--small-n 1000] [--dask/--no-dask] [--dask-n 2e8] [--dask-chunks 20]

@@ -38,6 +38,8 @@ __all__ = [
     "get_vml_version",
     "re_evaluate",
     "release_memory",
+    "get_backend",
+    "set_backend",
     "set_num_threads",
     "set_vml_accuracy_mode",
     "set_vml_num_threads",
@@ -92,6 +94,19 @@ def set_num_threads(nthreads):
     old = _numjet.set_threads(n)
     _set_nthreads(n)
     return old
+
+
+def set_backend(name):
+    """Evaluates with numjet's JIT ("jit", the default) or its reference
+    interpreter ("interp": element by element, obviously correct, for
+    checking the JIT: the two agree bit for bit, NaN payloads aside).
+    Returns the backend before. Changing it empties the kernel cache."""
+    return _numjet.set_backend(name)
+
+
+def get_backend():
+    """The backend evaluations use: "jit" or "interp"."""
+    return _numjet.get_backend()
 
 
 def release_memory():

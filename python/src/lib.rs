@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
-use numjet::{Array, ArrayData, ArrayMut, ArrayRef, Config, DType, Engine, Error, Input, Kernel, Scalar, Signature, View};
+use numjet::{Array, ArrayData, ArrayMut, ArrayRef, Backend, Config, DType, Engine, Error, Input, Kernel, Scalar, Signature, View};
 use numpy::{
     Element, PyArray, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArray, PyUntypedArrayMethods,
 };
@@ -56,9 +56,36 @@ fn set_threads(n: usize) -> usize {
     };
     let before = guard.threads();
     if n.max(1) != before {
-        *guard = Arc::new(Engine::new(Config::default().threads(n.max(1))));
+        *guard = Arc::new(Engine::new(guard.config().clone().threads(n.max(1))));
     }
     before
+}
+
+/// The backend evaluations use: "jit" (the default) or "interp", numjet's
+/// reference interpreter (slow, obviously correct: for checking the JIT
+/// from Python). Replaces the engine (and its kernel cache) when it
+/// changes. Returns the backend before.
+#[pyfunction]
+fn set_backend(name: &str) -> PyResult<&'static str> {
+    let Some(backend) = Backend::from_name(name) else {
+        return Err(PyValueError::new_err(format!("unknown backend {name:?}: \"jit\" or \"interp\"")));
+    };
+    let cell = engine_cell();
+    let mut guard = match cell.write() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    };
+    let before = guard.config().backend.name();
+    if guard.config().backend != backend {
+        *guard = Arc::new(Engine::new(guard.config().clone().backend(backend)));
+    }
+    Ok(before)
+}
+
+/// The backend evaluations use.
+#[pyfunction]
+fn get_backend() -> &'static str {
+    engine().config().backend.name()
 }
 
 /// Threads evaluations use now.
@@ -858,6 +885,8 @@ fn _numjet(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(names, m)?)?;
     m.add_function(wrap_pyfunction!(set_threads, m)?)?;
     m.add_function(wrap_pyfunction!(get_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(set_backend, m)?)?;
+    m.add_function(wrap_pyfunction!(get_backend, m)?)?;
     m.add_function(wrap_pyfunction!(cores, m)?)?;
     m.add_function(wrap_pyfunction!(cached_kernels, m)?)?;
     m.add_function(wrap_pyfunction!(release_memory, m)?)?;

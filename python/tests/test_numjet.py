@@ -510,3 +510,19 @@ def test_ctrl_c_stops_long_reductions(ex):
     elapsed = time.monotonic() - start
     timer.cancel()
     assert elapsed < 5, elapsed
+
+
+def test_the_reference_interpreter_agrees_with_the_jit():
+    a, b = data(np.float64, (30, 20), 1), data(np.int32, 20, 2)
+    programs = ["a * b + 1", "where(a > 0, sqrt(a), -a) // 3", "sum(a * b, axis=0)", "t = a - mean(a); t * t", "max(b) + (b % 7)"]
+    env = {"a": a, "b": b}
+    jit = [numjet.evaluate(p, local_dict=env) for p in programs]
+    assert numjet.set_backend("interp") == "jit"
+    try:
+        assert numjet.get_backend() == "interp"
+        for p, want in zip(programs, jit):
+            same(numjet.evaluate(p, local_dict=env), want)
+    finally:
+        numjet.set_backend("jit")
+    with pytest.raises(ValueError):
+        numjet.set_backend("gpu")
