@@ -329,38 +329,44 @@ def validate(ex, local_dict=None, global_dict=None, out=None, order="K", casting
         return e
 
 
-def evaluate(ex, local_dict=None, global_dict=None, out=None, order="K", casting="same_kind", sanitize=None, _frame_depth=0, **kwargs):
-    """Evaluates the program `ex` over arrays named in it.
+_getframe = sys._getframe
+_evaluate_in = _numjet.evaluate_in
 
-    Names are looked up in `local_dict`, then `global_dict`; either left as
-    None is the caller's frame's. `out`, if given, receives the result
-    (any writable array of the result's shape; cast under `casting`) and is
-    returned. `order`: 'F' returns a Fortran-ordered result; the others
-    give C order. `sanitize` is accepted and ignored: numjet never calls
-    Python's `eval`. `optimization`, `truediv` and `disable_cache` are
-    accepted for numexpr's callers and have no effect.
+
+def _evaluate_py(ex, local_dict=None, global_dict=None, out=None, order="K", casting="same_kind", sanitize=None, _frame_depth=0, **kwargs):
+    """`evaluate` in full. The compiled `evaluate` (`_numjet.evaluate_fast`)
+    takes the common calls itself and hands the others here; its caller's
+    frame is this function's caller, as a compiled function has no frame.
     """
     if type(ex) is not str:
         ex = _source(ex)
     if order != "K" or casting != "same_kind" or kwargs:
         _check_options(order, casting, kwargs)
     if local_dict is None or global_dict is None:
-        frame = sys._getframe(_frame_depth + 1)
+        frame = _getframe(_frame_depth + 1)
         if local_dict is None:
             local_dict = frame.f_locals
         if global_dict is None:
             global_dict = frame.f_globals
         del frame
-    if out is not None:
-        _check_out(out)
-    _last.state = (ex, None, None if out is None else weakref.ref(out), order, casting)
+    if out is None:
+        _last.state = (ex, None, None, order, casting)
+        try:
+            result, _ = _evaluate_in(ex, local_dict, global_dict)
+        except KeyError as e:
+            raise UnknownNameError(*e.args) from None
+        return result if order != "F" or result.ndim < 2 else np.asfortranarray(result)
+    _check_out(out)
+    _last.state = (ex, None, weakref.ref(out), order, casting)
     try:
-        result, wrote = _numjet.evaluate_in(ex, local_dict, global_dict, out)
+        result, wrote = _evaluate_in(ex, local_dict, global_dict, out)
     except KeyError as e:
         raise UnknownNameError(*e.args) from None
-    if out is None:
-        return result if order != "F" or result.ndim < 2 else np.asfortranarray(result)
     return out if wrote else _copy_out(result, out, casting)
+
+
+#: Evaluates a program (numexpr's `evaluate`; see its docstring).
+evaluate = _numjet.evaluate_fast
 
 
 def re_evaluate(local_dict=None, global_dict=None, _frame_depth=0):

@@ -682,12 +682,12 @@ fn lookup<'py>(scope: &Bound<'py, PyAny>, name: &str) -> PyResult<Option<Bound<'
 /// The values of `ex`'s free names, looked up in `local`, then `global`
 /// (constants not found stay constants); an unknown name is a `KeyError`
 /// with numjet's message.
-fn resolve<'py>(py: Python<'py>, ex: &str, local: &Bound<'py, PyAny>, global: &Bound<'py, PyAny>) -> PyResult<(Vec<String>, Vec<Held<'py>>)> {
+fn resolve<'py>(py: Python<'py>, ex: &str, local: &Bound<'py, PyAny>, global: &Bound<'py, PyAny>) -> PyResult<(Found, Vec<Held<'py>>)> {
     let free = cached_names(py, ex)?;
     let mut names = Vec::with_capacity(free.len());
     let mut held = Vec::with_capacity(free.len());
     let mut missing = false;
-    for (name, constant) in free.iter() {
+    for (i, (name, constant)) in free.iter().enumerate() {
         let v = match lookup(local, name)? {
             Some(v) => Some(v),
             None => lookup(global, name)?,
@@ -695,15 +695,17 @@ fn resolve<'py>(py: Python<'py>, ex: &str, local: &Bound<'py, PyAny>, global: &B
         match v {
             Some(v) => {
                 held.push(Held::of(&v)?);
-                names.push(name.clone());
+                names.push(i);
             }
             None if *constant => {}
             None => missing = true,
         }
     }
+    let found = Found { free, index: names };
     if missing {
         // numjet's own message for it: the caret, and "did you mean".
         let raws: Vec<Option<Raw>> = held.iter().map(|h| if let Held::Array(b) = h { b.raw().map(Some) } else { Ok(None) }).collect::<PyResult<_>>()?;
+        let names = found.names();
         let (inputs, numbers) = bind(&names, &held, &raws)?;
         let engine = engine();
         return Err(match compile(&engine, ex, &inputs, &numbers) {
@@ -711,7 +713,20 @@ fn resolve<'py>(py: Python<'py>, ex: &str, local: &Bound<'py, PyAny>, global: &B
             Ok(_) => PyKeyError::new_err(format!("a name of `{ex}` is not defined")),
         });
     }
-    Ok((names, held))
+    Ok((found, held))
+}
+
+/// The free names a lookup found, as indices into the cached list (no
+/// string copies per call).
+struct Found {
+    free: FreeNames,
+    index: Vec<usize>,
+}
+
+impl Found {
+    fn names(&self) -> Vec<&str> {
+        self.index.iter().map(|&i| self.free[i].0.as_str()).collect()
+    }
 }
 
 /// `evaluate` with the names looked up by numjet: `local`, then `global`
@@ -726,15 +741,108 @@ fn evaluate_in<'py>(
     out: Option<Bound<'py, PyAny>>,
     threads: Option<usize>,
 ) -> PyResult<(Bound<'py, PyAny>, bool)> {
-    let (names, held) = resolve(py, ex, local, global)?;
-    run(py, ex, &names, held, out, threads)
+    let (found, held) = resolve(py, ex, local, global)?;
+    run(py, ex, &found.names(), held, out, threads)
+}
+
+/// Objects of the Python layer the fast path needs (looked up once).
+struct Layer {
+    /// `numjet._evaluate_py`: the whole of `evaluate`, for the calls the
+    /// fast path does not take.
+    slow: Py<PyAny>,
+    /// `numjet._last`: the thread's record for `re_evaluate`.
+    last: Py<PyAny>,
+    /// `numjet.UnknownNameError`.
+    unknown: Py<PyAny>,
+}
+
+fn layer(py: Python<'_>) -> PyResult<&'static Layer> {
+    static LAYER: pyo3::sync::PyOnceLock<Layer> = pyo3::sync::PyOnceLock::new();
+    LAYER.get_or_try_init(py, || {
+        let m = py.import("numjet")?;
+        Ok(Layer { slow: m.getattr("_evaluate_py")?.unbind(), last: m.getattr("_last")?.unbind(), unknown: m.getattr("UnknownNameError")?.unbind() })
+    })
+}
+
+/// The caller's locals or globals: `PyEval_GetLocals`/`PyEval_GetGlobals`
+/// (a function of this module runs in no frame of its own, so the
+/// current frame is its caller's), or an empty dict without a frame.
+fn frame_scope<'py>(py: Python<'py>, globals: bool) -> Bound<'py, PyAny> {
+    // SAFETY: both return a borrowed reference to the current frame's
+    // mapping, or NULL without a frame (then an error may be set, which
+    // `PyErr::take` clears); the GIL is held (`py`), and the reference is
+    // made an owned one before anything else runs.
+    let ptr = unsafe { if globals { pyo3::ffi::PyEval_GetGlobals() } else { pyo3::ffi::PyEval_GetLocals() } };
+    // SAFETY: see above: a borrowed, valid object pointer or NULL.
+    match unsafe { Bound::from_borrowed_ptr_or_opt(py, ptr) } {
+        Some(scope) => scope,
+        None => {
+            let _ = PyErr::take(py);
+            pyo3::types::PyDict::new(py).into_any()
+        }
+    }
+}
+
+/// Evaluates the program `ex` over the arrays named in it (numexpr's
+/// `evaluate`).
+///
+/// Names are looked up in `local_dict`, then `global_dict`; either left as
+/// None is the caller's frame's. `out`, if given, receives the result (any
+/// writable array the result broadcasts to; cast under `casting`) and is
+/// returned. `order`: 'F' returns a Fortran-ordered result; the others
+/// give C order. `sanitize` is accepted and ignored: numjet never calls
+/// Python's `eval`. `optimization`, `truediv` and `disable_cache` are
+/// accepted for numexpr's callers and have no effect.
+///
+/// (The common call, a program text with names from the caller's frame or
+/// the dicts and no `out=`, runs here without a Python frame of its own, a
+/// good part of the fixed cost of a small call; any other goes to the
+/// Python layer's `_evaluate_py`.)
+#[pyfunction]
+#[pyo3(signature = (ex, local_dict=None, global_dict=None, out=None, order=None, casting=None, sanitize=None, _frame_depth=0, **kwargs))]
+#[allow(clippy::too_many_arguments)]
+fn evaluate_fast<'py>(
+    py: Python<'py>,
+    ex: &Bound<'py, PyAny>,
+    local_dict: Option<Bound<'py, PyAny>>,
+    global_dict: Option<Bound<'py, PyAny>>,
+    out: Option<Bound<'py, PyAny>>,
+    order: Option<Bound<'py, PyAny>>,
+    casting: Option<Bound<'py, PyAny>>,
+    sanitize: Option<Bound<'py, PyAny>>,
+    _frame_depth: i64,
+    kwargs: Option<Bound<'py, pyo3::types::PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let layer = layer(py)?;
+    let is = |v: &Option<Bound<'py, PyAny>>, want: &str| v.as_ref().is_none_or(|v| v.extract::<&str>().is_ok_and(|s| s == want));
+    let text = ex.cast::<pyo3::types::PyString>().ok().and_then(|s| s.to_str().ok());
+    let (Some(text), None, true, true, 0, true) = (text, &out, is(&order, "K"), is(&casting, "same_kind"), _frame_depth, kwargs.as_ref().is_none_or(|k| k.is_empty())) else {
+        let args = (ex, local_dict, global_dict, out, order.unwrap_or_else(|| "K".into_pyobject(py).unwrap().into_any()), casting.unwrap_or_else(|| "same_kind".into_pyobject(py).unwrap().into_any()), sanitize, _frame_depth);
+        return layer.slow.bind(py).call(args, kwargs.as_ref());
+    };
+    let local = match local_dict {
+        Some(d) => d,
+        None => frame_scope(py, false),
+    };
+    let global = match global_dict {
+        Some(d) => d,
+        None => frame_scope(py, true),
+    };
+    layer.last.bind(py).setattr("state", (ex, py.None(), py.None(), "K", "same_kind"))?;
+    let (found, held) = match resolve(py, text, &local, &global) {
+        Ok(r) => r,
+        Err(e) if e.is_instance_of::<PyKeyError>(py) => return Err(PyErr::from_value(layer.unknown.bind(py).call1(e.value(py).getattr("args")?.cast_into::<PyTuple>()?)?)),
+        Err(e) => return Err(e),
+    };
+    Ok(run(py, text, &found.names(), held, None, None)?.0)
 }
 
 /// The result dtype of `ex` with the names looked up as by `evaluate_in`,
 /// without evaluating (numexpr's `validate`).
 #[pyfunction]
 fn check_in<'py>(py: Python<'py>, ex: &str, local: &Bound<'py, PyAny>, global: &Bound<'py, PyAny>) -> PyResult<String> {
-    let (names, held) = resolve(py, ex, local, global)?;
+    let (found, held) = resolve(py, ex, local, global)?;
+    let names = found.names();
     let raws: Vec<Option<Raw>> = held.iter().map(|h| if let Held::Array(b) = h { b.raw().map(Some) } else { Ok(None) }).collect::<PyResult<_>>()?;
     let (inputs, numbers) = bind(&names, &held, &raws)?;
     let engine = engine();
@@ -745,10 +853,10 @@ fn check_in<'py>(py: Python<'py>, ex: &str, local: &Bound<'py, PyAny>, global: &
 }
 
 /// Compiles and evaluates `ex` over `held` (bound to `names`).
-fn run<'py>(
+fn run<'py, S: AsRef<str>>(
     py: Python<'py>,
     ex: &str,
-    names: &[String],
+    names: &[S],
     held: Vec<Held<'py>>,
     out: Option<Bound<'py, PyAny>>,
     threads: Option<usize>,
@@ -802,8 +910,11 @@ fn run<'py>(
 fn fresh<'py>(py: Python<'py>, kernel: &Kernel, values: &[Input<'_>], work_size: usize, cancel: &AtomicBool) -> PyResult<(Bound<'py, PyAny>, bool)> {
     // A buffer of the result's size from the pool: no allocation, no page
     // faults. Otherwise numjet allocates (checked against its memory limit).
-    let shape = kernel.result_shape(values).map_err(to_py)?;
-    if let Some(mut data) = pool_take(kernel.dtype(), numjet::array::elements(&shape)) {
+    // (The result is no larger than the work: small work skips the look.)
+    if work_size.saturating_mul(kernel.dtype().size()) >= POOL_MIN_BYTES
+        && let shape = kernel.result_shape(values).map_err(to_py)?
+        && let Some(mut data) = pool_take(kernel.dtype(), numjet::array::elements(&shape))
+    {
         let done = run_watched(py, work_size, cancel, || kernel.eval_into_cancellable(values, data.as_mut(), cancel))?;
         match done {
             Ok(()) => return Ok((pooled_array(py, data, &shape)?, false)),
@@ -820,10 +931,10 @@ fn fresh<'py>(py: Python<'py>, kernel: &Kernel, values: &[Input<'_>], work_size:
 /// The named inputs (arrays as views, strong scalars) and the Python
 /// numbers of an evaluation.
 #[allow(clippy::type_complexity)]
-fn bind<'a>(names: &'a [String], held: &'a [Held<'_>], raws: &'a [Option<Raw<'a>>]) -> PyResult<(Vec<(&'a str, Input<'a>)>, Vec<(&'a str, Scalar)>)> {
+fn bind<'a, S: AsRef<str>>(names: &'a [S], held: &'a [Held<'_>], raws: &'a [Option<Raw<'a>>]) -> PyResult<(Vec<(&'a str, Input<'a>)>, Vec<(&'a str, Scalar)>)> {
     let mut inputs: Vec<(&str, Input)> = Vec::with_capacity(held.len());
     let mut numbers: Vec<(&str, Scalar)> = Vec::new();
-    for ((name, h), raw) in names.iter().zip(held).zip(raws) {
+    for ((name, h), raw) in names.iter().map(AsRef::as_ref).zip(held).zip(raws) {
         match (h, raw) {
             (Held::Number(s), _) => numbers.push((name, *s)),
             (Held::Scalar(s), _) => inputs.push((name, Input::Scalar(*s))),
@@ -880,6 +991,7 @@ fn result_dtype(py: Python<'_>, ex: &str, names: Vec<String>, values: &Bound<'_,
 fn _numjet(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(evaluate_in, m)?)?;
+    m.add_function(wrap_pyfunction!(evaluate_fast, m)?)?;
     m.add_function(wrap_pyfunction!(check_in, m)?)?;
     m.add_function(wrap_pyfunction!(result_dtype, m)?)?;
     m.add_function(wrap_pyfunction!(names, m)?)?;

@@ -457,6 +457,21 @@ fn memory(k: &JitKernel, inputs: &[Input<'_>], shapes: &[Vec<usize>], fresh: boo
     plan
 }
 
+/// A bound on what [`memory`] counts, from sizes alone: every node's
+/// largest size for the result and each axis reduction, and per thread
+/// the largest block of every node, a streamed piece with its float64
+/// copy, and a row of accumulators. When even this fits the limit the
+/// plan (which walks every leaf's layout) is not needed: small
+/// evaluations, where it would be a noticeable part of the cost.
+fn surely_fits(k: &JitKernel, shapes: &[Vec<usize>], threads: Option<(&Threads, usize)>, memory_limit: usize) -> bool {
+    let nodes = k.program().nodes().len() as u128;
+    let largest = shapes.iter().map(|s| size(s) as u128).max().unwrap_or(1);
+    let t = threads.map_or(1, |(t, _)| t.count.max(1)) as u128;
+    let chunk = threads.map_or(DEFAULT_CHUNK, |(t, _)| t.chunk).max(reduce::STREAM) as u128;
+    let bound = largest * 8 * (nodes + 1) + t * chunk * 8 * nodes + t * reduce::STREAM as u128 * 16 + t * largest * (size_of::<Scalar>() as u128 + 8);
+    bound <= memory_limit as u128
+}
+
 /// The threads a stage of `n` elements runs on (the one decision the
 /// evaluation and its memory plan read): 1 on the calling thread (no
 /// pool, one thread allowed, or under `serial_below`); else the whole pool
@@ -493,7 +508,9 @@ pub(crate) fn run_into(
     memory_limit: usize,
     cancel: Option<&AtomicBool>,
 ) -> Result<(), Error> {
-    memory(k, inputs, shapes, false, threads).check(k.program(), shapes, memory_limit, true)?;
+    if !surely_fits(k, shapes, threads, memory_limit) {
+        memory(k, inputs, shapes, false, threads).check(k.program(), shapes, memory_limit, true)?;
+    }
     run_checked(k, inputs, shapes, out, threads, cancel)
 }
 
@@ -541,7 +558,9 @@ pub(crate) fn run(
     cancel: Option<&AtomicBool>,
 ) -> Result<ArrayData, Error> {
     let p = k.program();
-    memory(k, inputs, shapes, true, threads).check(p, shapes, memory_limit, true)?;
+    if !surely_fits(k, shapes, threads, memory_limit) {
+        memory(k, inputs, shapes, true, threads).check(p, shapes, memory_limit, true)?;
+    }
     let n = size(&shapes[p.result().index()]);
     let mut out = alloc::zeroed(p.node(p.result()).dtype, n).map_err(|e| layout::refused(p, p.result(), e))?;
     run_checked(k, inputs, shapes, out.as_mut(), threads, cancel)?;
