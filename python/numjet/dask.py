@@ -427,30 +427,22 @@ def _sample(v, size=1):
 
 
 def _resolve(ex, local_dict, global_dict, depth):
-    frame = None
-    try:
-        if local_dict is None or global_dict is None:
-            frame = sys._getframe(depth + 2)
-            if local_dict is None:
-                local_dict = frame.f_locals
-            if global_dict is None:
-                global_dict = frame.f_globals
-        names, values, missing = [], [], None
-        for name, constant in numjet._names(ex):
-            if name in local_dict:
-                v = local_dict[name]
-            elif name in global_dict:
-                v = global_dict[name]
-            elif constant:
-                continue
-            else:
-                missing = missing or name
-                continue
-            names.append(name)
-            values.append(_input(v))
-        return names, values, missing
-    finally:
-        del frame
+    # `_scopes` counts from its caller's caller: here, `evaluate`'s caller.
+    local_dict, global_dict = numjet._scopes(local_dict, global_dict, depth + 1)
+    names, values, missing = [], [], None
+    for name, constant in numjet._names(ex):
+        if name in local_dict:
+            v = local_dict[name]
+        elif name in global_dict:
+            v = global_dict[name]
+        elif constant:
+            continue
+        else:
+            missing = missing or name
+            continue
+        names.append(name)
+        values.append(_input(v))
+    return names, values, missing
 
 
 def _reaching(ex, names, values):

@@ -64,24 +64,7 @@ pub fn lower(ast: &Ast, signature: &Signature, source: &str) -> Result<Program, 
 pub fn lower_with_numbers(ast: &Ast, signature: &Signature, source: &str, numbers: &[(&str, Scalar)]) -> Result<Program, Error> {
     let mut cx = Lowerer::new(ast, 0..ast.exprs.len(), signature, source)?;
     cx.bind_numbers(numbers)?;
-    let mut vals: Vec<Option<Arg>> = vec![None; ast.exprs.len()];
-    let mut next = 0usize;
-    let mut last = None;
-    for stmt in &ast.stmts {
-        let root = Ast::stmt_value(stmt);
-        // The statement's expressions are the arena slice ending at its root.
-        while next <= root.0 as usize {
-            let v = cx.expr(ast, ExprId(next as u32), &|x| vals[x.0 as usize])?;
-            vals[next] = Some(v);
-            next += 1;
-        }
-        let v = vals[root.0 as usize].expect("lowered");
-        if let Stmt::Assign { target, .. } = stmt {
-            cx.env.insert(target.name.clone(), v);
-        }
-        last = Some(v);
-    }
-    let last = last.expect("parser guarantees one statement");
+    let last = cx.statements(ast)?;
     cx.result(last, signature)
 }
 
@@ -120,30 +103,11 @@ pub fn lower_with_params(ast: &Ast, signature: &Signature, source: &str, params:
         arg.val = Val::Param(kind, id);
         cx.has_params = true;
     }
-    let mut vals: Vec<Option<Arg>> = vec![None; ast.exprs.len()];
-    let mut next = 0usize;
-    let mut last = None;
-    let lowered = (|| {
-        for stmt in &ast.stmts {
-            let root = Ast::stmt_value(stmt);
-            while next <= root.0 as usize {
-                let v = cx.expr(ast, ExprId(next as u32), &|x| vals[x.0 as usize])?;
-                vals[next] = Some(v);
-                next += 1;
-            }
-            let v = vals[root.0 as usize].expect("lowered");
-            if let Stmt::Assign { target, .. } = stmt {
-                cx.env.insert(target.name.clone(), v);
-            }
-            last = Some(v);
-        }
-        Ok(())
-    })();
+    let lowered = cx.statements(ast);
     if cx.needs_values.get() {
         return Ok(None);
     }
-    lowered?;
-    let last = last.expect("parser guarantees one statement");
+    let last = lowered?;
     if matches!(last.val, Val::Param(..)) {
         return Ok(None);
     }
@@ -277,6 +241,29 @@ impl Lowerer {
             cx.env.insert(p.name.clone(), Arg { val: Val::Node(id), span: Span::default() });
         }
         Ok(cx)
+    }
+
+    /// Lowers every statement in order (assignments bind their names) and
+    /// returns the last statement's value.
+    fn statements(&mut self, ast: &Ast) -> LResult<Arg> {
+        let mut vals: Vec<Option<Arg>> = vec![None; ast.exprs.len()];
+        let mut next = 0usize;
+        let mut last = None;
+        for stmt in &ast.stmts {
+            let root = Ast::stmt_value(stmt);
+            // The statement's expressions are the arena slice ending at its root.
+            while next <= root.0 as usize {
+                let v = self.expr(ast, ExprId(next as u32), &|x| vals[x.0 as usize])?;
+                vals[next] = Some(v);
+                next += 1;
+            }
+            let v = vals[root.0 as usize].expect("lowered");
+            if let Stmt::Assign { target, .. } = stmt {
+                self.env.insert(target.name.clone(), v);
+            }
+            last = Some(v);
+        }
+        last.ok_or_else(|| Error::Input("a program without statements".into()))
     }
 
     /// Binds each name of `numbers` to a weak Python number (`Bool`,
