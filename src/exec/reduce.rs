@@ -429,6 +429,9 @@ pub fn axis(r: Reduce, out: DType, arg: DType, shape: &[usize], axis: usize, src
             set(dst, 0, v);
             return Ok(());
         }
+        if let Some(done) = typed_row(r, out, arg, len, inner, o, src, dst) {
+            return done;
+        }
         let start = match r {
             Reduce::Min | Reduce::Max => None,
             Reduce::Mean if !arg.is_float() => Some(Scalar::Float64(0.0)),
@@ -509,6 +512,148 @@ fn step(r: Reduce, a: Scalar, x: Scalar) -> Result<Scalar, &'static str> {
     };
     let x = x.cast(a.dtype());
     (op.def().eval)(&[a, x]).map_err(|_| "internal error in an axis reduction")
+}
+
+/// The common row reductions (`sum`, `prod`, `mean` of every numeric
+/// argument into its NumPy accumulator) on typed accumulators: the same
+/// operations in the same order as [`step`]'s `Scalar` fold (the op table's
+/// `+`/`*`: wrapping for integers, IEEE for floats; the argument converted
+/// to the accumulator's dtype first, as `Scalar::cast` does), without its
+/// per-element dispatch. `None` for the other cases, which take [`step`].
+#[allow(clippy::too_many_arguments)]
+fn typed_row(r: Reduce, out: DType, arg: DType, len: usize, inner: usize, o: usize, src: Arg<'_>, dst: &mut ArrayMut<'_>) -> Option<Result<(), &'static str>> {
+    /// Folds the rows into `acc` with `f(acc, element as A)`, from `init`,
+    /// or (`None`: min and max) from the first row.
+    #[allow(clippy::too_many_arguments)]
+    fn fold<A: Copy + Default>(
+        len: usize,
+        inner: usize,
+        o: usize,
+        src: Arg<'_>,
+        arg: DType,
+        init: Option<A>,
+        conv: fn(ArrayRef<'_>, usize) -> A,
+        f: fn(A, A) -> A,
+    ) -> Result<Vec<A>, &'static str> {
+        let mut acc: Vec<A> = mem::try_filled(inner, init.unwrap_or_default()).map_err(|_| OUT_OF_MEMORY)?;
+        let mut buf = ArrayData::try_zeros(arg, inner).map_err(|_| OUT_OF_MEMORY)?;
+        for i in 0..len {
+            if (src.stop)() {
+                return Err(STOPPED);
+            }
+            (src.fill)((o * len + i) * inner, &mut buf.as_mut());
+            let c = buf.as_ref();
+            if i == 0 && init.is_none() {
+                for (j, a) in acc.iter_mut().enumerate() {
+                    *a = conv(c, j);
+                }
+                continue;
+            }
+            for (j, a) in acc.iter_mut().enumerate() {
+                *a = f(*a, conv(c, j));
+            }
+        }
+        Ok(acc)
+    }
+    // The op table's `maximum`/`minimum` on floats (NaN propagates, the
+    // first of equal values is kept).
+    fn fmax<T: PartialOrd + Copy>(a: T, b: T) -> T {
+        #[allow(clippy::eq_op)]
+        if a > b || a != a { a } else { b }
+    }
+    fn fmin<T: PartialOrd + Copy>(a: T, b: T) -> T {
+        #[allow(clippy::eq_op)]
+        if a < b || a != a { a } else { b }
+    }
+    fn i32_of(c: ArrayRef<'_>, j: usize) -> i32 {
+        match c {
+            ArrayRef::Int32(v) => v[j],
+            _ => 0,
+        }
+    }
+    fn bool_of(c: ArrayRef<'_>, j: usize) -> bool {
+        match c {
+            ArrayRef::Bool(v) => v[j],
+            _ => false,
+        }
+    }
+    macro_rules! store {
+        ($acc:expr, $variant:ident) => {
+            $acc.map(|acc| acc.into_iter().enumerate().for_each(|(j, a)| set(dst, j, Scalar::$variant(a))))
+        };
+    }
+    fn f64_of(c: ArrayRef<'_>, j: usize) -> f64 {
+        match c {
+            ArrayRef::Float64(v) => v[j],
+            ArrayRef::Int64(v) => v[j] as f64,
+            ArrayRef::Int32(v) => v[j] as f64,
+            ArrayRef::Bool(v) => v[j] as u8 as f64,
+            ArrayRef::Float32(v) => v[j] as f64,
+        }
+    }
+    fn f32_of(c: ArrayRef<'_>, j: usize) -> f32 {
+        match c {
+            ArrayRef::Float32(v) => v[j],
+            other => f64_of(other, j) as f32,
+        }
+    }
+    fn i64_of(c: ArrayRef<'_>, j: usize) -> i64 {
+        match c {
+            ArrayRef::Int64(v) => v[j],
+            ArrayRef::Int32(v) => v[j] as i64,
+            ArrayRef::Bool(v) => v[j] as i64,
+            // Not reached: float arguments accumulate in floats.
+            ArrayRef::Float64(v) => v[j] as i64,
+            ArrayRef::Float32(v) => v[j] as i64,
+        }
+    }
+    let n = len as f64;
+    let done = match (r, out, arg) {
+        (Reduce::Sum, DType::Float64, DType::Float64) => fold(len, inner, o, src, arg, Some(0.0f64), f64_of, |a, x| a + x).map(|acc| {
+            acc.into_iter().enumerate().for_each(|(j, a)| set(dst, j, Scalar::Float64(a)));
+        }),
+        (Reduce::Mean, DType::Float64, DType::Float64 | DType::Int64 | DType::Int32 | DType::Bool) => {
+            fold(len, inner, o, src, arg, Some(0.0f64), f64_of, |a, x| a + x).map(|acc| {
+                acc.into_iter().enumerate().for_each(|(j, a)| set(dst, j, Scalar::Float64(a / n)));
+            })
+        }
+        (Reduce::Sum, DType::Float32, DType::Float32) => fold(len, inner, o, src, arg, Some(0.0f32), f32_of, |a, x| a + x).map(|acc| {
+            acc.into_iter().enumerate().for_each(|(j, a)| set(dst, j, Scalar::Float32(a)));
+        }),
+        (Reduce::Mean, DType::Float32, DType::Float32) => fold(len, inner, o, src, arg, Some(0.0f32), f32_of, |a, x| a + x).map(|acc| {
+            acc.into_iter().enumerate().for_each(|(j, a)| set(dst, j, Scalar::Float32(a / len as f32)));
+        }),
+        (Reduce::Sum, DType::Int64, DType::Int64 | DType::Int32 | DType::Bool) => {
+            fold(len, inner, o, src, arg, Some(0i64), i64_of, i64::wrapping_add).map(|acc| {
+                acc.into_iter().enumerate().for_each(|(j, a)| set(dst, j, Scalar::Int64(a)));
+            })
+        }
+        (Reduce::Prod, DType::Float64, DType::Float64) => fold(len, inner, o, src, arg, Some(1.0f64), f64_of, |a, x| a * x).map(|acc| {
+            acc.into_iter().enumerate().for_each(|(j, a)| set(dst, j, Scalar::Float64(a)));
+        }),
+        (Reduce::Prod, DType::Float32, DType::Float32) => fold(len, inner, o, src, arg, Some(1.0f32), f32_of, |a, x| a * x).map(|acc| {
+            acc.into_iter().enumerate().for_each(|(j, a)| set(dst, j, Scalar::Float32(a)));
+        }),
+        (Reduce::Prod, DType::Int64, DType::Int64 | DType::Int32 | DType::Bool) => {
+            fold(len, inner, o, src, arg, Some(1i64), i64_of, i64::wrapping_mul).map(|acc| {
+                acc.into_iter().enumerate().for_each(|(j, a)| set(dst, j, Scalar::Int64(a)));
+            })
+        }
+        (Reduce::Max, DType::Float64, DType::Float64) => store!(fold(len, inner, o, src, arg, None, f64_of, fmax), Float64),
+        (Reduce::Min, DType::Float64, DType::Float64) => store!(fold(len, inner, o, src, arg, None, f64_of, fmin), Float64),
+        (Reduce::Max, DType::Float32, DType::Float32) => store!(fold(len, inner, o, src, arg, None, f32_of, fmax), Float32),
+        (Reduce::Min, DType::Float32, DType::Float32) => store!(fold(len, inner, o, src, arg, None, f32_of, fmin), Float32),
+        (Reduce::Max, DType::Int64, DType::Int64) => store!(fold(len, inner, o, src, arg, None, i64_of, i64::max), Int64),
+        (Reduce::Min, DType::Int64, DType::Int64) => store!(fold(len, inner, o, src, arg, None, i64_of, i64::min), Int64),
+        (Reduce::Max, DType::Int32, DType::Int32) => store!(fold(len, inner, o, src, arg, None, i32_of, i32::max), Int32),
+        (Reduce::Min, DType::Int32, DType::Int32) => store!(fold(len, inner, o, src, arg, None, i32_of, i32::min), Int32),
+        (Reduce::Max, DType::Bool, DType::Bool) => store!(fold(len, inner, o, src, arg, None, bool_of, |a, b| a | b), Bool),
+        (Reduce::Min, DType::Bool, DType::Bool) => store!(fold(len, inner, o, src, arg, None, bool_of, |a, b| a & b), Bool),
+        (Reduce::Any, DType::Bool, DType::Bool) => store!(fold(len, inner, o, src, arg, Some(false), bool_of, |a, b| a | b), Bool),
+        (Reduce::All, DType::Bool, DType::Bool) => store!(fold(len, inner, o, src, arg, Some(true), bool_of, |a, b| a & b), Bool),
+        _ => return None,
+    };
+    Some(done)
 }
 
 /// Element `j` of a buffer set to `v` (of the buffer's dtype).
