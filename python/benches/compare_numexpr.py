@@ -230,21 +230,7 @@ def per_call_us(call, batches, calls):
 # The frame-lookup variants read `a` and `b` from the caller's frame, as a
 # user's code does: the calls are made from these small functions' frames.
 # (A lambda would not do: its own frame holds neither name.)
-def _nj_frame(a, b, batches, calls):
-    evaluate = nj.evaluate
-    for _ in range(calls):
-        evaluate("a + b*2")
-    ts = []
-    for _ in range(batches):
-        t = time.perf_counter()
-        for _ in range(calls):
-            evaluate("a + b*2")
-        ts.append((time.perf_counter() - t) / calls * 1e6)
-    return statistics.median(ts), min(ts), max(ts)
-
-
-def _ne_frame(a, b, batches, calls):
-    evaluate = ne.evaluate
+def _frame(evaluate, a, b, batches, calls):
     for _ in range(calls):
         evaluate("a + b*2")
     ts = []
@@ -262,12 +248,12 @@ def fixed_cost(n, batches, calls):
     env = {"a": a, "b": b}
     out = np.empty(n)
     rows = []
-    rows.append(("numjet.evaluate('a + b*2')  (names from the frame)", _nj_frame(a, b, batches, calls)))
+    rows.append(("numjet.evaluate('a + b*2')  (names from the frame)", _frame(nj.evaluate, a, b, batches, calls)))
     rows.append(("numjet.evaluate('a + b*2', local_dict=)", per_call_us(lambda: nj.evaluate("a + b*2", local_dict=env), batches, calls)))
     rows.append(("numjet.evaluate('a + b*2', local_dict=, out=)", per_call_us(lambda: nj.evaluate("a + b*2", local_dict=env, out=out), batches, calls)))
     nj.evaluate("a + b*2", local_dict=env)
     rows.append(("numjet.re_evaluate(local_dict=)", per_call_us(lambda: nj.re_evaluate(local_dict=env), batches, calls)))
-    rows.append(("numexpr.evaluate('a + b*2')  (names from the frame)", _ne_frame(a, b, batches, calls)))
+    rows.append(("numexpr.evaluate('a + b*2')  (names from the frame)", _frame(ne.evaluate, a, b, batches, calls)))
     rows.append(("numexpr.evaluate('a + b*2', local_dict=)", per_call_us(lambda: ne.evaluate("a + b*2", local_dict=env), batches, calls)))
     rows.append(("numexpr.evaluate('a + b*2', local_dict=, out=)", per_call_us(lambda: ne.evaluate("a + b*2", local_dict=env, out=out), batches, calls)))
     ne.evaluate("a + b*2", local_dict=env)

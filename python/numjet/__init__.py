@@ -172,31 +172,10 @@ def disassemble(nex):
 
 # --- name lookup -----------------------------------------------------------
 
-_names_cache = {}
-_NAMES_CACHE_SIZE = 1024
-
-
 def _names(ex):
-    """The free names of `ex`: ((name, is_constant), ...), cached."""
-    r = _names_cache.get(ex)
-    if r is None:
-        r = tuple(_numjet.names(ex))
-        if len(_names_cache) >= _NAMES_CACHE_SIZE:
-            _names_cache.clear()
-        _names_cache[ex] = r
-    return r
-
-
-_SCALARS = (bool, int, float)
-
-
-def _value(v):
-    """What the core takes: an ndarray, or an exact bool/int/float (a weak
-    Python number). NumPy scalars, lists and array-likes become arrays."""
-    t = type(v)
-    if t is np.ndarray or t in _SCALARS:
-        return v
-    return np.asarray(v)
+    """The free names of `ex`: ((name, is_constant), ...), parsed once per
+    text (the core caches them)."""
+    return tuple(_numjet.names(ex))
 
 
 _ORDERS = ("C", "F", "A", "K")
@@ -244,12 +223,9 @@ def _check_out(out):
 
 
 def _copy_out(result, out, casting):
-    """Puts a fresh `result` into `out` (which numjet could not write in
-    place: another dtype or layout, or overlapping an input)."""
-    if not isinstance(out, np.ndarray):
-        raise TypeError(f"out must be a numpy array, not {type(out).__name__}")
-    if not out.flags.writeable:
-        raise ValueError("output array is read-only")
+    """Puts a fresh `result` into `out` (checked by `_check_out`; numjet
+    could not write it in place: another dtype or layout, or overlapping an
+    input)."""
     # As a NumPy ufunc's `out=`: the result broadcasts to `out`'s shape (a
     # 0-d result fills it), never the other way.
     try:
@@ -349,19 +325,21 @@ def _evaluate_py(ex, local_dict=None, global_dict=None, out=None, order="K", cas
         if global_dict is None:
             global_dict = frame.f_globals
         del frame
-    if out is None:
-        _last.state = (ex, None, None, order, casting)
-        try:
-            result, _ = _evaluate_in(ex, local_dict, global_dict)
-        except KeyError as e:
-            raise UnknownNameError(*e.args) from None
-        return result if order != "F" or result.ndim < 2 else np.asfortranarray(result)
-    _check_out(out)
-    _last.state = (ex, None, weakref.ref(out), order, casting)
+    if out is not None:
+        _check_out(out)
+    _remember(ex, None, out, order, casting)
+    return _evaluate_scopes(ex, local_dict, global_dict, out, order, casting)
+
+
+def _evaluate_scopes(ex, local_dict, global_dict, out, order, casting):
+    """`ex` with its names looked up in the two scopes, into `out` if given
+    (checked)."""
     try:
         result, wrote = _evaluate_in(ex, local_dict, global_dict, out)
     except KeyError as e:
         raise UnknownNameError(*e.args) from None
+    if out is None:
+        return result if order != "F" or result.ndim < 2 else np.asfortranarray(result)
     return out if wrote else _copy_out(result, out, casting)
 
 
@@ -377,13 +355,7 @@ def re_evaluate(local_dict=None, global_dict=None, _frame_depth=0):
     ex, _, outref, order, casting = _last.state
     local_dict, global_dict = _scopes(local_dict, global_dict, _frame_depth)
     out = outref() if outref is not None else None
-    try:
-        result, wrote = _numjet.evaluate_in(ex, local_dict, global_dict, out)
-    except KeyError as e:
-        raise UnknownNameError(*e.args) from None
-    if out is None:
-        return result if order != "F" or result.ndim < 2 else np.asfortranarray(result)
-    return out if wrote else _copy_out(result, out, casting)
+    return _evaluate_scopes(ex, local_dict, global_dict, out, order, casting)
 
 
 class NumExpr:
@@ -411,7 +383,8 @@ class NumExpr:
             raise ValueError(f"this program takes {len(self.signature)} inputs ({', '.join(self.input_names)}), got {len(args)}")
         values = []
         for (name, dtype), v in zip(self.signature, args):
-            values.append(_value(v) if dtype is None else np.asarray(v, dtype=dtype))
+            # (The core takes what NumPy's `asarray` takes.)
+            values.append(v if dtype is None else np.asarray(v, dtype=dtype))
         _check_options(order, casting, {})
         return _run(self.ex, list(self.input_names), tuple(values), out, order, casting)
 

@@ -45,20 +45,27 @@ fn engine() -> Arc<Engine> {
     }
 }
 
+/// Replaces the engine with one of `config(current config)` when that
+/// differs from the current one (a new engine: a new pool and kernel
+/// cache). Returns `read(current engine)` from before.
+fn replace_engine<T>(read: impl FnOnce(&Engine) -> T, config: impl FnOnce(Config) -> Config) -> T {
+    let mut guard = match engine_cell().write() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    };
+    let before = read(&guard);
+    let new = config(guard.config().clone());
+    if &new != guard.config() {
+        *guard = Arc::new(Engine::new(new));
+    }
+    before
+}
+
 /// Threads of the engine (0 = the machine's cores), replacing the engine
 /// when the count changes. Returns the count before.
 #[pyfunction]
 fn set_threads(n: usize) -> usize {
-    let cell = engine_cell();
-    let mut guard = match cell.write() {
-        Ok(g) => g,
-        Err(p) => p.into_inner(),
-    };
-    let before = guard.threads();
-    if n.max(1) != before {
-        *guard = Arc::new(Engine::new(guard.config().clone().threads(n.max(1))));
-    }
-    before
+    replace_engine(Engine::threads, |c| c.threads(n.max(1)))
 }
 
 /// The backend evaluations use: "jit" (the default) or "interp", numjet's
@@ -70,16 +77,7 @@ fn set_backend(name: &str) -> PyResult<&'static str> {
     let Some(backend) = Backend::from_name(name) else {
         return Err(PyValueError::new_err(format!("unknown backend {name:?}: \"jit\" or \"interp\"")));
     };
-    let cell = engine_cell();
-    let mut guard = match cell.write() {
-        Ok(g) => g,
-        Err(p) => p.into_inner(),
-    };
-    let before = guard.config().backend.name();
-    if guard.config().backend != backend {
-        *guard = Arc::new(Engine::new(guard.config().clone().backend(backend)));
-    }
-    Ok(before)
+    Ok(replace_engine(|e| e.config().backend.name(), |c| c.backend(backend)))
 }
 
 /// The backend evaluations use.
@@ -112,8 +110,7 @@ fn cores() -> usize {
 /// `nan`: used when the caller has no variable of that name).
 #[pyfunction]
 fn names(py: Python<'_>, ex: &str) -> PyResult<Vec<(String, bool)>> {
-    let ast = py.detach(|| numjet::syntax::parse(ex)).map_err(to_py)?;
-    Ok(ast.free_names().into_iter().map(|n| (n.to_string(), numjet::syntax::vocab::constant(n).is_some())).collect())
+    Ok(cached_names(py, ex)?.to_vec())
 }
 
 /// numjet's error as the Python exception a numexpr user expects, with the
@@ -704,7 +701,7 @@ fn resolve<'py>(py: Python<'py>, ex: &str, local: &Bound<'py, PyAny>, global: &B
     let found = Found { free, index: names };
     if missing {
         // numjet's own message for it: the caret, and "did you mean".
-        let raws: Vec<Option<Raw>> = held.iter().map(|h| if let Held::Array(b) = h { b.raw().map(Some) } else { Ok(None) }).collect::<PyResult<_>>()?;
+        let raws = raws(&held)?;
         let names = found.names();
         let (inputs, numbers) = bind(&names, &held, &raws)?;
         let engine = engine();
@@ -843,7 +840,7 @@ fn evaluate_fast<'py>(
 fn check_in<'py>(py: Python<'py>, ex: &str, local: &Bound<'py, PyAny>, global: &Bound<'py, PyAny>) -> PyResult<String> {
     let (found, held) = resolve(py, ex, local, global)?;
     let names = found.names();
-    let raws: Vec<Option<Raw>> = held.iter().map(|h| if let Held::Array(b) = h { b.raw().map(Some) } else { Ok(None) }).collect::<PyResult<_>>()?;
+    let raws = raws(&held)?;
     let (inputs, numbers) = bind(&names, &held, &raws)?;
     let engine = engine();
     let (kernel, values) = py.detach(|| compile(&engine, ex, &inputs, &numbers)).map_err(to_py)?;
@@ -861,7 +858,7 @@ fn run<'py, S: AsRef<str>>(
     out: Option<Bound<'py, PyAny>>,
     threads: Option<usize>,
 ) -> PyResult<(Bound<'py, PyAny>, bool)> {
-    let raws: Vec<Option<Raw>> = held.iter().map(|h| if let Held::Array(b) = h { b.raw().map(Some) } else { Ok(None) }).collect::<PyResult<_>>()?;
+    let raws = raws(&held)?;
     let (inputs, numbers) = bind(names, &held, &raws)?;
     let engine = engine();
     let (mut kernel, values) = py.detach(|| compile(&engine, ex, &inputs, &numbers)).map_err(to_py)?;
@@ -928,6 +925,11 @@ fn fresh<'py>(py: Python<'py>, kernel: &Kernel, values: &[Input<'_>], work_size:
     Ok((to_numpy(py, result)?, false))
 }
 
+/// The raw views of the arrays among `held` (`None` for numbers).
+fn raws<'a>(held: &'a [Held<'_>]) -> PyResult<Vec<Option<Raw<'a>>>> {
+    held.iter().map(|h| if let Held::Array(b) = h { b.raw().map(Some) } else { Ok(None) }).collect()
+}
+
 /// The named inputs (arrays as views, strong scalars) and the Python
 /// numbers of an evaluation.
 #[allow(clippy::type_complexity)]
@@ -980,7 +982,7 @@ fn result_dtype(py: Python<'_>, ex: &str, names: Vec<String>, values: &Bound<'_,
         return Err(PyValueError::new_err(format!("{} names for {} values", names.len(), values.len())));
     }
     let held: Vec<Held> = values.iter().map(|v| Held::of(&v)).collect::<PyResult<_>>()?;
-    let raws: Vec<Option<Raw>> = held.iter().map(|h| if let Held::Array(b) = h { b.raw().map(Some) } else { Ok(None) }).collect::<PyResult<_>>()?;
+    let raws = raws(&held)?;
     let (inputs, numbers) = bind(&names, &held, &raws)?;
     let engine = engine();
     let kernel = py.detach(|| compile(&engine, ex, &inputs, &numbers)).map_err(to_py)?.0;
