@@ -5,35 +5,28 @@ use crate::dtype::{DType, Scalar};
 use crate::error::Error;
 use crate::mem::{self, AllocError};
 
-/// Owned elements of one dtype. `bool` is one byte per element, as in NumPy.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ArrayData {
-    Bool(Vec<bool>),
-    Int32(Vec<i32>),
-    Int64(Vec<i64>),
-    Float32(Vec<f32>),
-    Float64(Vec<f64>),
-}
+macro_rules! array_enums {
+    ($($variant:ident $t:ty),*) => {
+        /// Owned elements of one dtype. `bool` is one byte per element, as in NumPy.
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum ArrayData {
+            $($variant(Vec<$t>),)*
+        }
 
-/// Borrowed elements of one dtype: a zero-copy view of the caller's data.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum ArrayRef<'a> {
-    Bool(&'a [bool]),
-    Int32(&'a [i32]),
-    Int64(&'a [i64]),
-    Float32(&'a [f32]),
-    Float64(&'a [f64]),
-}
+        /// Borrowed elements of one dtype: a zero-copy view of the caller's data.
+        #[derive(Clone, Copy, Debug, PartialEq)]
+        pub enum ArrayRef<'a> {
+            $($variant(&'a [$t]),)*
+        }
 
-/// A caller-provided output buffer.
-#[derive(Debug)]
-pub enum ArrayMut<'a> {
-    Bool(&'a mut [bool]),
-    Int32(&'a mut [i32]),
-    Int64(&'a mut [i64]),
-    Float32(&'a mut [f32]),
-    Float64(&'a mut [f64]),
+        /// A caller-provided output buffer.
+        #[derive(Debug)]
+        pub enum ArrayMut<'a> {
+            $($variant(&'a mut [$t]),)*
+        }
+    };
 }
+crate::dtype::for_each_dtype!(array_enums);
 
 /// Number of elements of a shape: 0 if any dimension is 0 (whatever the
 /// others: `(2^40, 2^40, 0)` is empty, and multiplying its dimensions in
@@ -217,145 +210,122 @@ macro_rules! per_dtype {
         )*
     };
 }
-per_dtype!(Bool bool, Int32 i32, Int64 i64, Float32 f32, Float64 f64);
+crate::dtype::for_each_dtype!(per_dtype);
 
-macro_rules! dispatch {
-    ($self:expr, $Enum:ident, |$v:ident| $e:expr) => {
-        match $self {
-            $Enum::Bool($v) => $e,
-            $Enum::Int32($v) => $e,
-            $Enum::Int64($v) => $e,
-            $Enum::Float32($v) => $e,
-            $Enum::Float64($v) => $e,
+macro_rules! array_impls {
+    ($($variant:ident $t:ty),*) => {
+        macro_rules! dispatch {
+            ($self:expr, $Enum:ident, |$v:ident| $e:expr) => {
+                match $self { $($Enum::$variant($v) => $e,)* }
+            };
+        }
+
+        /// Rebuilds the same variant around `$e`, a function of the variant's slice.
+        macro_rules! dispatch_into {
+            ($self:expr, $Enum:ident, |$v:ident| $e:expr) => {
+                match $self { $($Enum::$variant($v) => $Enum::$variant($e),)* }
+            };
+        }
+
+        impl ArrayData {
+            pub fn dtype(&self) -> DType {
+                match self { $(ArrayData::$variant(_) => DType::$variant,)* }
+            }
+
+            pub fn len(&self) -> usize {
+                dispatch!(self, ArrayData, |v| v.len())
+            }
+
+            pub fn is_empty(&self) -> bool {
+                self.len() == 0
+            }
+
+            /// An empty buffer of `dtype` with room for `n` elements.
+            pub fn with_capacity(dtype: DType, n: usize) -> ArrayData {
+                match dtype { $(DType::$variant => ArrayData::$variant(Vec::with_capacity(n)),)* }
+            }
+
+            /// Appends a value, which must have this buffer's dtype.
+            pub fn push(&mut self, s: Scalar) {
+                match (self, s) {
+                    $((ArrayData::$variant(v), Scalar::$variant(x)) => v.push(x),)*
+                    (a, s) => panic!("pushing {:?} into {} buffer", s, a.dtype()),
+                }
+            }
+
+            /// `n` zeros (false for bool). The memory comes zeroed from the
+            /// allocator, so large buffers are not touched until written.
+            pub fn zeros(dtype: DType, n: usize) -> ArrayData {
+                match dtype { $(DType::$variant => ArrayData::$variant(vec![<$t>::default(); n]),)* }
+            }
+
+            /// `n` zeros like [`ArrayData::zeros`], or an error where the allocator
+            /// refuses (see [`crate::mem`]): every buffer whose size comes from the
+            /// input is allocated this way.
+            pub fn try_zeros(dtype: DType, n: usize) -> Result<ArrayData, AllocError> {
+                Ok(match dtype { $(DType::$variant => ArrayData::$variant(mem::try_zeroed(n)?),)* })
+            }
+
+            /// An empty buffer with room for `n` elements, or an error where the
+            /// allocator refuses.
+            pub fn try_with_capacity(dtype: DType, n: usize) -> Result<ArrayData, AllocError> {
+                Ok(match dtype { $(DType::$variant => ArrayData::$variant(mem::try_vec(n)?),)* })
+            }
+
+            /// A mutable view, for [`crate::Kernel::eval_into`].
+            pub fn as_mut(&mut self) -> ArrayMut<'_> {
+                match self { $(ArrayData::$variant(v) => ArrayMut::$variant(v),)* }
+            }
+
+            pub fn as_ref(&self) -> ArrayRef<'_> {
+                match self { $(ArrayData::$variant(v) => ArrayRef::$variant(v),)* }
+            }
+        }
+
+        impl<'a> ArrayRef<'a> {
+            pub fn dtype(&self) -> DType {
+                match self { $(ArrayRef::$variant(_) => DType::$variant,)* }
+            }
+
+            /// Elements `start..start + len`, or `None` past the end.
+            pub fn slice(&self, start: usize, len: usize) -> Option<ArrayRef<'a>> {
+                let end = start.checked_add(len)?;
+                Some(match *self { $(ArrayRef::$variant(v) => ArrayRef::$variant(v.get(start..end)?),)* })
+            }
+
+            /// Element `i` (panics if out of range, like slice indexing).
+            pub fn get(&self, i: usize) -> Scalar {
+                match self { $(ArrayRef::$variant(v) => Scalar::$variant(v[i]),)* }
+            }
+        }
+
+        impl<'a> ArrayMut<'a> {
+            pub fn dtype(&self) -> DType {
+                match self { $(ArrayMut::$variant(_) => DType::$variant,)* }
+            }
+
+            /// Cuts the buffer into pieces of `n` elements (at least 1; the last
+            /// may be shorter), each with the index of its first element.
+            pub fn chunks(self, n: usize) -> Vec<(usize, ArrayMut<'a>)> {
+                let n = n.max(1);
+                match self {
+                    $(ArrayMut::$variant(v) => v.chunks_mut(n).enumerate().map(|(k, c)| (k * n, ArrayMut::$variant(c))).collect(),)*
+                }
+            }
+
+            /// Copies `src` (same dtype and length, checked by the caller) into the buffer.
+            pub(crate) fn copy_from(&mut self, src: &ArrayData) {
+                match (self, src) {
+                    $((ArrayMut::$variant(d), ArrayData::$variant(s)) => d.copy_from_slice(s),)*
+                    (d, s) => panic!("copying {} into {}", s.dtype(), d.dtype()),
+                }
+            }
         }
     };
 }
-
-/// Rebuilds the same variant around `$e`, a function of the variant's slice.
-macro_rules! dispatch_into {
-    ($self:expr, $Enum:ident, |$v:ident| $e:expr) => {
-        match $self {
-            $Enum::Bool($v) => $Enum::Bool($e),
-            $Enum::Int32($v) => $Enum::Int32($e),
-            $Enum::Int64($v) => $Enum::Int64($e),
-            $Enum::Float32($v) => $Enum::Float32($e),
-            $Enum::Float64($v) => $Enum::Float64($e),
-        }
-    };
-}
-
-impl ArrayData {
-    pub fn dtype(&self) -> DType {
-        match self {
-            ArrayData::Bool(_) => DType::Bool,
-            ArrayData::Int32(_) => DType::Int32,
-            ArrayData::Int64(_) => DType::Int64,
-            ArrayData::Float32(_) => DType::Float32,
-            ArrayData::Float64(_) => DType::Float64,
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        dispatch!(self, ArrayData, |v| v.len())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// An empty buffer of `dtype` with room for `n` elements.
-    pub fn with_capacity(dtype: DType, n: usize) -> ArrayData {
-        match dtype {
-            DType::Bool => ArrayData::Bool(Vec::with_capacity(n)),
-            DType::Int32 => ArrayData::Int32(Vec::with_capacity(n)),
-            DType::Int64 => ArrayData::Int64(Vec::with_capacity(n)),
-            DType::Float32 => ArrayData::Float32(Vec::with_capacity(n)),
-            DType::Float64 => ArrayData::Float64(Vec::with_capacity(n)),
-        }
-    }
-
-    /// Appends a value, which must have this buffer's dtype.
-    pub fn push(&mut self, s: Scalar) {
-        match (self, s) {
-            (ArrayData::Bool(v), Scalar::Bool(x)) => v.push(x),
-            (ArrayData::Int32(v), Scalar::Int32(x)) => v.push(x),
-            (ArrayData::Int64(v), Scalar::Int64(x)) => v.push(x),
-            (ArrayData::Float32(v), Scalar::Float32(x)) => v.push(x),
-            (ArrayData::Float64(v), Scalar::Float64(x)) => v.push(x),
-            (a, s) => panic!("pushing {:?} into {} buffer", s, a.dtype()),
-        }
-    }
-
-    /// `n` zeros (false for bool). The memory comes zeroed from the
-    /// allocator, so large buffers are not touched until written.
-    pub fn zeros(dtype: DType, n: usize) -> ArrayData {
-        match dtype {
-            DType::Bool => ArrayData::Bool(vec![false; n]),
-            DType::Int32 => ArrayData::Int32(vec![0; n]),
-            DType::Int64 => ArrayData::Int64(vec![0; n]),
-            DType::Float32 => ArrayData::Float32(vec![0.0; n]),
-            DType::Float64 => ArrayData::Float64(vec![0.0; n]),
-        }
-    }
-
-    /// `n` zeros like [`ArrayData::zeros`], or an error where the allocator
-    /// refuses (see [`crate::mem`]): every buffer whose size comes from the
-    /// input is allocated this way.
-    pub fn try_zeros(dtype: DType, n: usize) -> Result<ArrayData, AllocError> {
-        Ok(match dtype {
-            DType::Bool => ArrayData::Bool(mem::try_zeroed(n)?),
-            DType::Int32 => ArrayData::Int32(mem::try_zeroed(n)?),
-            DType::Int64 => ArrayData::Int64(mem::try_zeroed(n)?),
-            DType::Float32 => ArrayData::Float32(mem::try_zeroed(n)?),
-            DType::Float64 => ArrayData::Float64(mem::try_zeroed(n)?),
-        })
-    }
-
-    /// An empty buffer with room for `n` elements, or an error where the
-    /// allocator refuses.
-    pub fn try_with_capacity(dtype: DType, n: usize) -> Result<ArrayData, AllocError> {
-        Ok(match dtype {
-            DType::Bool => ArrayData::Bool(mem::try_vec(n)?),
-            DType::Int32 => ArrayData::Int32(mem::try_vec(n)?),
-            DType::Int64 => ArrayData::Int64(mem::try_vec(n)?),
-            DType::Float32 => ArrayData::Float32(mem::try_vec(n)?),
-            DType::Float64 => ArrayData::Float64(mem::try_vec(n)?),
-        })
-    }
-
-    /// A mutable view, for [`crate::Kernel::eval_into`].
-    pub fn as_mut(&mut self) -> ArrayMut<'_> {
-        match self {
-            ArrayData::Bool(v) => ArrayMut::Bool(v),
-            ArrayData::Int32(v) => ArrayMut::Int32(v),
-            ArrayData::Int64(v) => ArrayMut::Int64(v),
-            ArrayData::Float32(v) => ArrayMut::Float32(v),
-            ArrayData::Float64(v) => ArrayMut::Float64(v),
-        }
-    }
-
-    pub fn as_ref(&self) -> ArrayRef<'_> {
-        match self {
-            ArrayData::Bool(v) => ArrayRef::Bool(v),
-            ArrayData::Int32(v) => ArrayRef::Int32(v),
-            ArrayData::Int64(v) => ArrayRef::Int64(v),
-            ArrayData::Float32(v) => ArrayRef::Float32(v),
-            ArrayData::Float64(v) => ArrayRef::Float64(v),
-        }
-    }
-}
+crate::dtype::for_each_dtype!(array_impls);
 
 impl<'a> ArrayRef<'a> {
-    pub fn dtype(&self) -> DType {
-        match self {
-            ArrayRef::Bool(_) => DType::Bool,
-            ArrayRef::Int32(_) => DType::Int32,
-            ArrayRef::Int64(_) => DType::Int64,
-            ArrayRef::Float32(_) => DType::Float32,
-            ArrayRef::Float64(_) => DType::Float64,
-        }
-    }
-
     pub fn len(&self) -> usize {
         dispatch!(self, ArrayRef, |v| v.len())
     }
@@ -366,44 +336,11 @@ impl<'a> ArrayRef<'a> {
 
     /// The address of the first element (for the kernel ABI).
     pub(crate) fn as_ptr(&self) -> *const u8 {
-        dispatch!(self, ArrayRef, |v| v.as_ptr() as *const u8)
-    }
-
-    /// Elements `start..start + len`, or `None` past the end.
-    pub fn slice(&self, start: usize, len: usize) -> Option<ArrayRef<'a>> {
-        let end = start.checked_add(len)?;
-        Some(match *self {
-            ArrayRef::Bool(v) => ArrayRef::Bool(v.get(start..end)?),
-            ArrayRef::Int32(v) => ArrayRef::Int32(v.get(start..end)?),
-            ArrayRef::Int64(v) => ArrayRef::Int64(v.get(start..end)?),
-            ArrayRef::Float32(v) => ArrayRef::Float32(v.get(start..end)?),
-            ArrayRef::Float64(v) => ArrayRef::Float64(v.get(start..end)?),
-        })
-    }
-
-    /// Element `i` (panics if out of range, like slice indexing).
-    pub fn get(&self, i: usize) -> Scalar {
-        match self {
-            ArrayRef::Bool(v) => Scalar::Bool(v[i]),
-            ArrayRef::Int32(v) => Scalar::Int32(v[i]),
-            ArrayRef::Int64(v) => Scalar::Int64(v[i]),
-            ArrayRef::Float32(v) => Scalar::Float32(v[i]),
-            ArrayRef::Float64(v) => Scalar::Float64(v[i]),
-        }
+        dispatch!(self, ArrayRef, |v| v.as_ptr().cast::<u8>())
     }
 }
 
 impl<'a> ArrayMut<'a> {
-    pub fn dtype(&self) -> DType {
-        match self {
-            ArrayMut::Bool(_) => DType::Bool,
-            ArrayMut::Int32(_) => DType::Int32,
-            ArrayMut::Int64(_) => DType::Int64,
-            ArrayMut::Float32(_) => DType::Float32,
-            ArrayMut::Float64(_) => DType::Float64,
-        }
-    }
-
     pub fn len(&self) -> usize {
         dispatch!(self, ArrayMut, |v| v.len())
     }
@@ -414,7 +351,7 @@ impl<'a> ArrayMut<'a> {
 
     /// The address of the first element (for the kernel ABI).
     pub(crate) fn as_mut_ptr(&mut self) -> *mut u8 {
-        dispatch!(self, ArrayMut, |v| v.as_mut_ptr() as *mut u8)
+        dispatch!(self, ArrayMut, |v| v.as_mut_ptr().cast::<u8>())
     }
 
     /// A shorter borrow of the same buffer.
@@ -432,36 +369,6 @@ impl<'a> ArrayMut<'a> {
     pub fn split(self, parts: usize) -> Vec<(usize, ArrayMut<'a>)> {
         let per = self.len().div_ceil(parts.max(1));
         self.chunks(per)
-    }
-
-    /// Cuts the buffer into pieces of `n` elements (at least 1; the last
-    /// may be shorter), each with the index of its first element.
-    pub fn chunks(self, n: usize) -> Vec<(usize, ArrayMut<'a>)> {
-        let n = n.max(1);
-        macro_rules! go {
-            ($v:expr, $variant:ident) => {
-                $v.chunks_mut(n).enumerate().map(|(k, c)| (k * n, ArrayMut::$variant(c))).collect()
-            };
-        }
-        match self {
-            ArrayMut::Bool(v) => go!(v, Bool),
-            ArrayMut::Int32(v) => go!(v, Int32),
-            ArrayMut::Int64(v) => go!(v, Int64),
-            ArrayMut::Float32(v) => go!(v, Float32),
-            ArrayMut::Float64(v) => go!(v, Float64),
-        }
-    }
-
-    /// Copies `src` (same dtype and length, checked by the caller) into the buffer.
-    pub(crate) fn copy_from(&mut self, src: &ArrayData) {
-        match (self, src) {
-            (ArrayMut::Bool(d), ArrayData::Bool(s)) => d.copy_from_slice(s),
-            (ArrayMut::Int32(d), ArrayData::Int32(s)) => d.copy_from_slice(s),
-            (ArrayMut::Int64(d), ArrayData::Int64(s)) => d.copy_from_slice(s),
-            (ArrayMut::Float32(d), ArrayData::Float32(s)) => d.copy_from_slice(s),
-            (ArrayMut::Float64(d), ArrayData::Float64(s)) => d.copy_from_slice(s),
-            (d, s) => panic!("copying {} into {}", s.dtype(), d.dtype()),
-        }
     }
 }
 

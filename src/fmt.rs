@@ -31,6 +31,23 @@ pub fn format_f32(v: f32) -> String {
     format_float(v as f64, format!("{v:e}"), format!("{v}"))
 }
 
+/// Python's `repr` of a float16 value (NumPy's: shortest digits that
+/// round-trip in float16).
+pub fn format_f16(v: crate::dtype::F16) -> String {
+    let x = v.to_f64();
+    if x.is_finite() && x != 0.0 {
+        for digits in 0..5 {
+            let sci = format!("{x:.digits$e}");
+            let Ok(back) = sci.parse::<f64>() else { continue };
+            if crate::dtype::F16::from_f64(back).to_bits() == v.to_bits() {
+                let sci = sci.replace(".0e", "e");
+                return format_float(back, sci, format!("{back}"));
+            }
+        }
+    }
+    format_float(x, format!("{x:e}"), format!("{x}"))
+}
+
 fn format_float(v: f64, sci: String, plain: String) -> String {
     if v.is_nan() {
         return "nan".into();
@@ -55,7 +72,7 @@ fn format_float(v: f64, sci: String, plain: String) -> String {
 fn element(s: Scalar) -> String {
     let t = s.to_string();
     match s {
-        Scalar::Float32(_) | Scalar::Float64(_) => t.strip_suffix(".0").map(|x| format!("{x}.")).unwrap_or(t),
+        Scalar::Float16(_) | Scalar::Float32(_) | Scalar::Float64(_) => t.strip_suffix(".0").map(|x| format!("{x}.")).unwrap_or(t),
         _ => t,
     }
 }
@@ -99,7 +116,8 @@ impl fmt::Display for Array {
 /// kind, or an empty array).
 fn dtype_suffix(a: &Array) -> String {
     match a.dtype() {
-        DType::Int32 | DType::Float32 => format!(", dtype={}", a.dtype()),
+        DType::Bool | DType::Int64 | DType::Float64 if !a.is_empty() => String::new(),
+        _ if a.dtype() != DType::Bool && a.dtype() != DType::Int64 && a.dtype() != DType::Float64 => format!(", dtype={}", a.dtype()),
         _ if a.is_empty() => format!(", dtype={}", a.dtype()),
         _ => String::new(),
     }

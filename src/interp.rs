@@ -282,7 +282,9 @@ fn reduce_axis(r: Reduce, out: DType, shape: &[usize], axis: usize, get: impl Fn
                 };
                 // The accumulator has the result's dtype (float64 for the
                 // mean of integers, as NumPy's `add.reduce(dtype=float64)`).
-                let acc_dtype = out;
+                // float16's mean accumulates in float32 (NumPy's
+                // `add.reduce(dtype=float32)`) and rounds at the end.
+                let acc_dtype = if r == Reduce::Mean && out == DType::Float16 { DType::Float32 } else { out };
                 let (mut acc, first) = match r {
                     Reduce::Min | Reduce::Max if len == 0 => return reduce(r, out, 0, at).map(|_| d).map_err(Fail::Value),
                     Reduce::Min | Reduce::Max => (at(0).cast(acc_dtype), 1),
@@ -301,7 +303,7 @@ fn reduce_axis(r: Reduce, out: DType, shape: &[usize], axis: usize, get: impl Fn
                 }
                 match (r, acc) {
                     (Reduce::Mean, Scalar::Float64(x)) => Scalar::Float64(x / len as f64),
-                    (Reduce::Mean, Scalar::Float32(x)) => Scalar::Float32(x / len as f32),
+                    (Reduce::Mean, Scalar::Float32(x)) => Scalar::Float32(x / len as f32).cast(out),
                     _ => acc,
                 }
             };

@@ -275,14 +275,15 @@ impl<'a> Operand<'a> {
                 gather_typed($src, self.offset, &self.strides, shape, start, $dst)
             };
         }
-        match (self.data, dst) {
-            (ArrayRef::Bool(s), ArrayMut::Bool(d)) => go!(s, d),
-            (ArrayRef::Int32(s), ArrayMut::Int32(d)) => go!(s, d),
-            (ArrayRef::Int64(s), ArrayMut::Int64(d)) => go!(s, d),
-            (ArrayRef::Float32(s), ArrayMut::Float32(d)) => go!(s, d),
-            (ArrayRef::Float64(s), ArrayMut::Float64(d)) => go!(s, d),
-            _ => unreachable!("gather into a buffer of another dtype"),
+        macro_rules! arms {
+            ($($variant:ident $t:ty),*) => {
+                match (self.data, dst) {
+                    $((ArrayRef::$variant(s), ArrayMut::$variant(d)) => go!(s, d),)*
+                    _ => unreachable!("gather into a buffer of another dtype"),
+                }
+            };
         }
+        crate::dtype::for_each_dtype!(arms)
     }
 }
 

@@ -66,7 +66,7 @@ macro_rules! zeroed_types {
         impl Zeroed for $t {}
     )*};
 }
-zeroed_types!(bool, i32, i64, f32, f64, u8, u32, u64, usize);
+zeroed_types!(bool, i8, i16, i32, i64, u8, u16, u32, u64, usize, f32, f64, crate::dtype::F16);
 
 /// `n` zeros, allocated zeroed by the global allocator (so a large buffer
 /// comes as fresh pages that nothing has written yet: the threads that

@@ -36,7 +36,7 @@
 use ::ndarray::{ArrayBase, ArrayD, Axis, Data, Dimension, IxDyn};
 
 use crate::array::{Array, ArrayData, ArrayRef, Input, View};
-use crate::dtype::{DType, Scalar};
+use crate::dtype::{DType, F16, Scalar};
 use crate::error::Error;
 
 mod sealed {
@@ -82,7 +82,7 @@ macro_rules! element {
         )*
     };
 }
-element!(bool => Bool, i32 => Int32, i64 => Int64, f32 => Float32, f64 => Float64);
+element!(bool => Bool, i8 => Int8, i16 => Int16, i32 => Int32, i64 => Int64, u8 => UInt8, u16 => UInt16, u32 => UInt32, u64 => UInt64, F16 => Float16, f32 => Float32, f64 => Float64);
 
 /// The block of memory holding every element of `a`, and the index of
 /// `a`'s first element in it, if the elements (each counted once, stride-0
@@ -251,40 +251,31 @@ pub fn to_ndarray<T: Element>(r: Array) -> Result<ArrayD<T>, Error> {
     ArrayD::from_shape_vec(IxDyn(&shape), v).map_err(|e| Error::Input(format!("the result does not fit its shape: {e}")))
 }
 
-/// A result as an `ndarray` array of its own element type.
-#[derive(Clone, Debug, PartialEq)]
-pub enum AnyArrayD {
-    Bool(ArrayD<bool>),
-    Int32(ArrayD<i32>),
-    Int64(ArrayD<i64>),
-    Float32(ArrayD<f32>),
-    Float64(ArrayD<f64>),
-}
-
-impl AnyArrayD {
-    pub fn dtype(&self) -> DType {
-        match self {
-            AnyArrayD::Bool(_) => DType::Bool,
-            AnyArrayD::Int32(_) => DType::Int32,
-            AnyArrayD::Int64(_) => DType::Int64,
-            AnyArrayD::Float32(_) => DType::Float32,
-            AnyArrayD::Float64(_) => DType::Float64,
+macro_rules! any_array {
+    ($($variant:ident $t:ty),*) => {
+        /// A result as an `ndarray` array of its own element type.
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum AnyArrayD {
+            $($variant(ArrayD<$t>),)*
         }
-    }
-}
 
-/// A result as an `ndarray` array of its dtype, without copying.
-pub fn into_ndarray(r: Array) -> AnyArrayD {
-    let shape = IxDyn(r.shape());
-    let fit = "an Array's element count matches its shape";
-    match r.into_data() {
-        ArrayData::Bool(v) => AnyArrayD::Bool(ArrayD::from_shape_vec(shape, v).expect(fit)),
-        ArrayData::Int32(v) => AnyArrayD::Int32(ArrayD::from_shape_vec(shape, v).expect(fit)),
-        ArrayData::Int64(v) => AnyArrayD::Int64(ArrayD::from_shape_vec(shape, v).expect(fit)),
-        ArrayData::Float32(v) => AnyArrayD::Float32(ArrayD::from_shape_vec(shape, v).expect(fit)),
-        ArrayData::Float64(v) => AnyArrayD::Float64(ArrayD::from_shape_vec(shape, v).expect(fit)),
-    }
+        impl AnyArrayD {
+            pub fn dtype(&self) -> DType {
+                match self { $(AnyArrayD::$variant(_) => DType::$variant,)* }
+            }
+        }
+
+        /// A result as an `ndarray` array of its dtype, without copying.
+        pub fn into_ndarray(r: Array) -> AnyArrayD {
+            let shape = IxDyn(r.shape());
+            let fit = "an Array's element count matches its shape";
+            match r.into_data() {
+                $(ArrayData::$variant(v) => AnyArrayD::$variant(ArrayD::from_shape_vec(shape, v).expect(fit)),)*
+            }
+        }
+    };
 }
+crate::dtype::for_each_dtype!(any_array);
 
 /// [`crate::evaluate`] over `ndarray` inputs made by [`arg`] (or `.into()`
 /// from `&array`).

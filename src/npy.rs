@@ -21,11 +21,14 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 
-use npyz::{Endianness, TypeChar, WriterBuilder};
+use npyz::{Endianness, TypeChar};
+
+/// The dtypes numjet reads, for messages.
+const READS: &str = "bool, int8 to int64, uint8 to uint64, float16, float32 and float64";
 
 use crate::mem;
 use crate::array::{Array, ArrayData, Input, MAX_NDIM, View, c_strides, fmt_shape};
-use crate::dtype::DType;
+use crate::dtype::{DType, F16};
 
 /// Largest header (magic, version, length and dict text) numjet reads;
 /// NumPy writes a few hundred bytes at most and reads 10,000 by default.
@@ -185,13 +188,12 @@ fn gather_c_order(data: &ArrayData, shape: &[usize], strides: &[isize]) -> Array
             positions().map(|i| $v[i]).collect::<Vec<_>>().into()
         };
     }
-    match data {
-        ArrayData::Bool(v) => pick!(v),
-        ArrayData::Int32(v) => pick!(v),
-        ArrayData::Int64(v) => pick!(v),
-        ArrayData::Float32(v) => pick!(v),
-        ArrayData::Float64(v) => pick!(v),
+    macro_rules! arms {
+        ($($variant:ident $t:ty),*) => {
+            match data { $(ArrayData::$variant(v) => pick!(v),)* }
+        };
     }
+    crate::dtype::for_each_dtype!(arms)
 }
 
 /// Reads a `.npy` file as a C-order [`Array`] (a Fortran-order file is
@@ -240,20 +242,18 @@ fn read_from(mut r: impl Read, file_len: u64, name: &str, limit: usize) -> Resul
     }
     let header = npyz::NpyHeader::from_reader(&header_bytes[..]).map_err(|e| format!("`{name}` is not a valid .npy file: {e}"))?;
     let npyz::DType::Plain(ts) = header.dtype() else {
-        return Err(format!("`{name}` holds a structured array; numjet reads bool, int32, int64, float32 and float64"));
+        return Err(format!("`{name}` holds a structured array; numjet reads {READS}"));
     };
     let size = ts.size_field();
     let dtype = match (ts.type_char(), size) {
-        (TypeChar::Bool, 1) => DType::Bool,
-        (TypeChar::Int, 4) => DType::Int32,
-        (TypeChar::Int, 8) => DType::Int64,
-        (TypeChar::Float, 4) => DType::Float32,
-        (TypeChar::Float, 8) => DType::Float64,
-        _ => {
-            return Err(format!(
-                "`{name}` has dtype `{ts}`; numjet reads bool, int32, int64, float32 and float64 (little-endian)"
-            ));
-        }
+        (TypeChar::Bool, 1) => Some(DType::Bool),
+        (TypeChar::Int, n) => usize::try_from(n).ok().and_then(DType::signed),
+        (TypeChar::Uint, n) => usize::try_from(n).ok().and_then(DType::unsigned),
+        (TypeChar::Float, n) => usize::try_from(n).ok().and_then(DType::float),
+        _ => None,
+    };
+    let Some(dtype) = dtype else {
+        return Err(format!("`{name}` has dtype `{ts}`; numjet reads {READS} (little-endian)"));
     };
     if ts.endianness() == Endianness::Big && size > 1 {
         return Err(format!(
@@ -377,12 +377,24 @@ fn read_data(r: &mut impl Read, dtype: DType, n: usize, bytes: u64) -> Result<Ar
         r.read_exact(chunk).map_err(|e| format!("reading its data failed: {e}"))?;
         left -= k;
         debug_assert!(k.is_multiple_of(size) || size == 1);
+        macro_rules! le {
+            ($v:expr, $t:ty, $n:literal) => {
+                $v.extend(chunk.chunks_exact($n).map(|c| <$t>::from_le_bytes(c.try_into().expect("element bytes"))))
+            };
+        }
         match &mut out {
             ArrayData::Bool(v) => v.extend(chunk.iter().map(|&b| b != 0)),
-            ArrayData::Int32(v) => v.extend(chunk.chunks_exact(4).map(|c| i32::from_le_bytes(c.try_into().expect("4 bytes")))),
-            ArrayData::Int64(v) => v.extend(chunk.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes")))),
-            ArrayData::Float32(v) => v.extend(chunk.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))),
-            ArrayData::Float64(v) => v.extend(chunk.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))),
+            ArrayData::Int8(v) => v.extend(chunk.iter().map(|&b| b as i8)),
+            ArrayData::UInt8(v) => v.extend_from_slice(chunk),
+            ArrayData::Int16(v) => le!(v, i16, 2),
+            ArrayData::UInt16(v) => le!(v, u16, 2),
+            ArrayData::Float16(v) => v.extend(chunk.chunks_exact(2).map(|c| F16(u16::from_le_bytes([c[0], c[1]])))),
+            ArrayData::Int32(v) => le!(v, i32, 4),
+            ArrayData::UInt32(v) => le!(v, u32, 4),
+            ArrayData::Float32(v) => le!(v, f32, 4),
+            ArrayData::Int64(v) => le!(v, i64, 8),
+            ArrayData::UInt64(v) => le!(v, u64, 8),
+            ArrayData::Float64(v) => le!(v, f64, 8),
         }
     }
     Ok(out)
@@ -404,22 +416,41 @@ pub fn to_bytes(a: &Array) -> Vec<u8> {
     out
 }
 
-fn write_to(w: impl std::io::Write, a: &Array) -> std::io::Result<()> {
-    let shape: Vec<u64> = a.shape().iter().map(|&d| d as u64).collect();
-    macro_rules! put {
-        ($t:ty, $v:expr) => {{
-            let mut wr = npyz::WriteOptions::<$t>::new().default_dtype().shape(&shape).writer(w).begin_nd()?;
-            wr.extend($v.iter().copied())?;
-            wr.finish()
-        }};
+fn write_to(mut w: impl std::io::Write, a: &Array) -> std::io::Result<()> {
+    let d = a.dtype();
+    let descr = match d {
+        DType::Bool => "|b1".to_string(),
+        DType::Int8 => "|i1".to_string(),
+        DType::UInt8 => "|u1".to_string(),
+        d => format!("<{}{}", if d.is_float() { 'f' } else if d.is_unsigned() { 'u' } else { 'i' }, d.size()),
+    };
+    let shape = match a.shape() {
+        [] => "()".to_string(),
+        [n] => format!("({n},)"),
+        s => format!("({})", s.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")),
+    };
+    // Format version 1.0: magic, version, header length, then the header
+    // dict padded with spaces to a multiple of 64 bytes, ending in '\n'.
+    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    let total = 10 + header.len() + 1;
+    header.push_str(&" ".repeat(total.next_multiple_of(64) - total));
+    header.push('\n');
+    let len = u16::try_from(header.len()).map_err(|_| std::io::Error::other("the .npy header is too long"))?;
+    w.write_all(b"\x93NUMPY\x01\x00")?;
+    w.write_all(&len.to_le_bytes())?;
+    w.write_all(header.as_bytes())?;
+    let size = d.size();
+    let data = a.data().as_ref();
+    let mut buf = Vec::with_capacity(size * 4096);
+    for i in 0..data.len() {
+        buf.extend_from_slice(&data.get(i).bits().to_le_bytes()[..size]);
+        if buf.len() >= size * 4096 {
+            w.write_all(&buf)?;
+            buf.clear();
+        }
     }
-    match a.data() {
-        ArrayData::Bool(v) => put!(bool, v),
-        ArrayData::Int32(v) => put!(i32, v),
-        ArrayData::Int64(v) => put!(i64, v),
-        ArrayData::Float32(v) => put!(f32, v),
-        ArrayData::Float64(v) => put!(f64, v),
-    }
+    w.write_all(&buf)?;
+    w.flush()
 }
 
 #[cfg(test)]

@@ -324,7 +324,7 @@ fn nd_results_are_written_with_their_shape() {
     assert!(o.status.success(), "{}", stderr(&o));
     let bytes = std::fs::read(&out).unwrap();
     let header = String::from_utf8_lossy(&bytes[10..128]);
-    assert!(header.contains("'fortran_order': False") && header.contains("'shape': (4, 2, 3,"), "{header}");
+    assert!(header.contains("'fortran_order': False") && header.contains("'shape': (4, 2, 3)"), "{header}");
     let r = numjet::npy::read(&out).unwrap();
     assert!(!r.is_fortran());
     assert_eq!(r.shape(), &[4, 2, 3]);

@@ -24,6 +24,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+mod common;
+
 use numjet::exec;
 use numjet::jit::{JitKernel, JitOptions};
 use numjet::ops::{OPS, Op, Syntax};
@@ -38,6 +40,7 @@ fn same_scalar(a: Scalar, b: Scalar) -> bool {
     match (a, b) {
         (Scalar::Float32(x), Scalar::Float32(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
         (Scalar::Float64(x), Scalar::Float64(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
+        (Scalar::Float16(x), Scalar::Float16(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
         _ => a == b,
     }
 }
@@ -239,6 +242,26 @@ fn edges(d: DType) -> ArrayData {
         DType::Int64 => I64_EDGES.to_vec().into(),
         DType::Float32 => F32_EDGES.to_vec().into(),
         DType::Float64 => F64_EDGES.to_vec().into(),
+        d if d.is_float() => {
+            // float16: its own edges (65504, the smallest normal and
+            // subnormal, ±inf, NaN) and the float32 ones rounded.
+            let mut out = ArrayData::with_capacity(d, F32_EDGES.len() + 8);
+            for v in [65504.0, -65504.0, 6.103515625e-05, 5.960464477539063e-08, 2049.0, 0.333, f64::INFINITY, f64::NAN] {
+                out.push(Scalar::Float64(v).cast(d));
+            }
+            F32_EDGES.iter().for_each(|&v| out.push(Scalar::Float32(v).cast(d)));
+            out
+        }
+        d => {
+            // Other integers: the int64 edges wrapped to the width, and
+            // the dtype's own extremes.
+            let (lo, hi) = d.int_range().unwrap();
+            let mut out = ArrayData::with_capacity(d, I64_EDGES.len() + 4);
+            for v in I64_EDGES.iter().map(|&v| v as i128).chain([lo, hi, lo + 1, hi - 1]) {
+                out.push(Scalar::int(d, v));
+            }
+            out
+        }
     }
 }
 
@@ -255,10 +278,7 @@ fn value(d: DType, rng: &mut Rng) -> Scalar {
             let bits = rng.next();
             match d {
                 DType::Bool => Scalar::Bool(bits & 1 == 1),
-                DType::Int32 => Scalar::Int32(bits as i32),
-                DType::Int64 => Scalar::Int64(bits as i64),
-                DType::Float32 => Scalar::Float32(f32::from_bits(bits as u32)),
-                DType::Float64 => Scalar::Float64(f64::from_bits(bits)),
+                d => Scalar::from_bits(d, bits),
             }
         }
     }
@@ -676,16 +696,8 @@ fn streamed_reduction_errors_match_the_interpreter() {
 fn golden_array(a: &serde_json::Value) -> Array {
     let dtype = DType::from_name(a["dtype"].as_str().unwrap()).unwrap();
     let shape: Vec<usize> = a["shape"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect();
-    let vals = a["values"].as_array().unwrap();
-    let float = |v: &serde_json::Value| v.as_str().unwrap().parse::<f64>().unwrap();
-    let data: ArrayData = match dtype {
-        DType::Bool => vals.iter().map(|x| x.as_bool().unwrap()).collect::<Vec<_>>().into(),
-        DType::Int32 => vals.iter().map(|x| x.as_i64().unwrap() as i32).collect::<Vec<_>>().into(),
-        DType::Int64 => vals.iter().map(|x| x.as_i64().unwrap()).collect::<Vec<_>>().into(),
-        // Parse float32 values directly (no double rounding).
-        DType::Float32 => vals.iter().map(|x| x.as_str().unwrap().parse::<f32>().unwrap()).collect::<Vec<_>>().into(),
-        DType::Float64 => vals.iter().map(float).collect::<Vec<_>>().into(),
-    };
+    // Floats are reprs of their own dtype's values: exact in float64.
+    let data = common::data(dtype, a["values"].as_array().unwrap());
     Array::new(data, shape).unwrap()
 }
 
@@ -810,13 +822,7 @@ fn unrolled_chunks_at_odd_starts() {
                 for _ in 0..len {
                     out.push(Scalar::Bool(false).cast(dt));
                 }
-                let chunk = match &mut out {
-                    ArrayData::Float64(v) => ArrayMut::Float64(v),
-                    ArrayData::Float32(v) => ArrayMut::Float32(v),
-                    ArrayData::Int64(v) => ArrayMut::Int64(v),
-                    ArrayData::Int32(v) => ArrayMut::Int32(v),
-                    ArrayData::Bool(v) => ArrayMut::Bool(v),
-                };
+                let chunk = out.as_mut();
                 exec::run_range(&k, &prepared, &inputs, start, chunk).unwrap();
                 let mut expect = ArrayData::with_capacity(dt, len);
                 for j in start..start + len {

@@ -86,6 +86,26 @@ fn values(d: DType, n: usize, seed: u64) -> ArrayData {
         DType::Int64 => (0..n).map(|k| if k % 13 == 5 { i64::MAX } else { (next() % 200) as i64 - 100 }).collect::<Vec<_>>().into(),
         DType::Float32 => (0..n).map(|k| f(next(), k) as f32).collect::<Vec<_>>().into(),
         DType::Float64 => (0..n).map(|k| f(next(), k)).collect::<Vec<_>>().into(),
+        d if d.is_float() => {
+            let mut out = ArrayData::with_capacity(d, n);
+            (0..n).for_each(|k| out.push(Scalar::Float64(f(next(), k)).cast(d)));
+            out
+        }
+        d => {
+            // The other integers: small values and the dtype's extremes.
+            let (lo, hi) = d.int_range().unwrap();
+            let mut out = ArrayData::with_capacity(d, n);
+            (0..n).for_each(|k| {
+                let r = next();
+                let v = match k % 13 {
+                    5 => lo,
+                    6 => hi,
+                    _ => (r % 200) as i128 - if lo < 0 { 100 } else { 0 },
+                };
+                out.push(Scalar::int(d, v));
+            });
+            out
+        }
     }
 }
 

@@ -103,6 +103,11 @@ fn array(dtype: DType) -> Array {
         DType::Int64 => v.iter().map(|x| if x.is_finite() { *x as i64 } else { i64::MIN }).collect::<Vec<i64>>().into(),
         DType::Float32 => v.iter().map(|x| *x as f32).collect::<Vec<f32>>().into(),
         DType::Float64 => v.clone().into(),
+        d => {
+            let mut out = numjet::ArrayData::with_capacity(d, v.len());
+            v.iter().for_each(|&x| out.push(Scalar::Float64(if x.is_finite() { x } else { 0.0 }).cast(d)));
+            out
+        }
     };
     Array::new(data, vec![3, 4]).unwrap()
 }

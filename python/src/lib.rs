@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
+use numjet::dtype::F16;
 use numjet::{Array, ArrayData, ArrayMut, ArrayRef, Backend, Config, DType, Engine, Error, Input, Kernel, Scalar, Signature, View};
 use numpy::{
     Element, PyArray, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArray, PyUntypedArrayMethods,
@@ -139,10 +140,9 @@ fn dtype_of(array: &Bound<'_, PyUntypedArray>) -> Option<DType> {
     }
     match (d.kind(), d.itemsize()) {
         (b'b', 1) => Some(DType::Bool),
-        (b'i', 4) => Some(DType::Int32),
-        (b'i', 8) => Some(DType::Int64),
-        (b'f', 4) => Some(DType::Float32),
-        (b'f', 8) => Some(DType::Float64),
+        (b'i', n) => DType::signed(n),
+        (b'u', n) => DType::unsigned(n),
+        (b'f', n) => DType::float(n),
         _ => None,
     }
 }
@@ -158,12 +158,32 @@ enum Held<'py> {
     Array(Borrowed<'py>),
 }
 
-enum Borrowed<'py> {
-    Bool(PyReadonlyArrayDyn<'py, bool>),
-    Int32(PyReadonlyArrayDyn<'py, i32>),
-    Int64(PyReadonlyArrayDyn<'py, i64>),
-    Float32(PyReadonlyArrayDyn<'py, f32>),
-    Float64(PyReadonlyArrayDyn<'py, f64>),
+/// The element types NumPy and numjet share (float16 aside: numjet's
+/// `F16` is not a rust-numpy `Element`, so float16 arrays are borrowed
+/// through a `uint16` view of the same memory).
+macro_rules! numpy_dtypes {
+    ($m:ident) => {
+        $m! { Bool bool, Int8 i8, Int16 i16, Int32 i32, Int64 i64, UInt8 u8, UInt16 u16, UInt32 u32, UInt64 u64, Float32 f32, Float64 f64 }
+    };
+}
+
+macro_rules! borrowed_enum {
+    ($($variant:ident $t:ty),*) => {
+        enum Borrowed<'py> {
+            $($variant(PyReadonlyArrayDyn<'py, $t>),)*
+            /// A float16 array, through a `uint16` view of its memory.
+            Float16(PyReadonlyArrayDyn<'py, u16>),
+        }
+    };
+}
+numpy_dtypes!(borrowed_enum);
+
+/// float16 elements read as numjet's `F16`.
+fn f16_slice(s: &[u16]) -> &[F16] {
+    // SAFETY: `F16` is `#[repr(transparent)]` over `u16`: the same size,
+    // alignment and validity (every bit pattern is a value), so the slice
+    // of `u16` is a slice of `F16` of the same length and lifetime.
+    unsafe { std::slice::from_raw_parts(s.as_ptr().cast::<F16>(), s.len()) }
 }
 
 fn borrow<'py, T: Element>(a: &Bound<'py, PyUntypedArray>) -> PyResult<PyReadonlyArrayDyn<'py, T>> {
@@ -253,7 +273,7 @@ impl<'py> Held<'py> {
                 }
             }
             return Err(PyNotImplementedError::new_err(format!(
-                "numjet does not compute in {} yet: it computes in bool, int32, int64, float32 and float64",
+                "numjet does not compute in {} yet: it computes in bool, int8 to int64, uint8 to uint64, float16, float32 and float64",
                 d.str()?
             )));
         };
@@ -292,8 +312,18 @@ impl<'py> Held<'py> {
                 }
                 Borrowed::Bool(b)
             }
+            DType::Int8 => Borrowed::Int8(borrow(a)?),
+            DType::Int16 => Borrowed::Int16(borrow(a)?),
             DType::Int32 => Borrowed::Int32(borrow(a)?),
             DType::Int64 => Borrowed::Int64(borrow(a)?),
+            DType::UInt8 => Borrowed::UInt8(borrow(a)?),
+            DType::UInt16 => Borrowed::UInt16(borrow(a)?),
+            DType::UInt32 => Borrowed::UInt32(borrow(a)?),
+            DType::UInt64 => Borrowed::UInt64(borrow(a)?),
+            DType::Float16 => {
+                let bits = a.call_method1("view", ("uint16",))?;
+                Borrowed::Float16(borrow(bits.cast::<PyUntypedArray>()?)?)
+            }
             DType::Float32 => Borrowed::Float32(borrow(a)?),
             DType::Float64 => Borrowed::Float64(borrow(a)?),
         })))
@@ -363,25 +393,26 @@ fn borrow_view<'a, T: Element>(a: &'a PyReadonlyArrayDyn<'_, T>, wrap: fn(&'a [T
 
 /// The bytes `data` spans, as an address range.
 fn byte_range(data: ArrayRef<'_>) -> std::ops::Range<usize> {
-    let (p, n) = match data {
-        ArrayRef::Bool(v) => (v.as_ptr() as usize, v.len()),
-        ArrayRef::Int32(v) => (v.as_ptr() as usize, v.len() * 4),
-        ArrayRef::Int64(v) => (v.as_ptr() as usize, v.len() * 8),
-        ArrayRef::Float32(v) => (v.as_ptr() as usize, v.len() * 4),
-        ArrayRef::Float64(v) => (v.as_ptr() as usize, v.len() * 8),
-    };
-    p..p + n
+    macro_rules! arms {
+        ($($variant:ident $t:ty),*) => {
+            match data { $(ArrayRef::$variant(v) => v.as_ptr() as usize,)* }
+        };
+    }
+    let p = numjet::dtype::for_each_dtype!(arms);
+    p..p + data.len() * data.dtype().size()
 }
 
 impl Borrowed<'_> {
     fn raw(&self) -> PyResult<Raw<'_>> {
-        match self {
-            Borrowed::Bool(a) => borrow_view(a, ArrayRef::Bool),
-            Borrowed::Int32(a) => borrow_view(a, ArrayRef::Int32),
-            Borrowed::Int64(a) => borrow_view(a, ArrayRef::Int64),
-            Borrowed::Float32(a) => borrow_view(a, ArrayRef::Float32),
-            Borrowed::Float64(a) => borrow_view(a, ArrayRef::Float64),
+        macro_rules! arms {
+            ($($variant:ident $t:ty),*) => {
+                match self {
+                    $(Borrowed::$variant(a) => borrow_view(a, ArrayRef::$variant),)*
+                    Borrowed::Float16(a) => borrow_view(a, |s| ArrayRef::Float16(f16_slice(s))),
+                }
+            };
         }
+        numpy_dtypes!(arms)
     }
 }
 
@@ -465,20 +496,22 @@ fn pooled_array<'py>(py: Python<'py>, data: ArrayData, shape: &[usize]) -> PyRes
     let data = slot.insert(data);
     // The slice borrows the `Vec`'s heap memory, which stays where it is
     // when the guard is released: the `Vec` is not moved or changed again.
-    let r = match &*data {
-        ArrayData::Bool(v) => view(v, shape, owner),
-        ArrayData::Int32(v) => view(v, shape, owner),
-        ArrayData::Int64(v) => view(v, shape, owner),
-        ArrayData::Float32(v) => view(v, shape, owner),
-        ArrayData::Float64(v) => view(v, shape, owner),
-    };
+    macro_rules! arms {
+        ($($variant:ident $t:ty),*) => {
+            match &*data {
+                $(ArrayData::$variant(v) => view(v, shape, owner),)*
+                ArrayData::Float16(_) => Err(PyValueError::new_err("internal error: float16 results are not pooled")),
+            }
+        };
+    }
+    let r = numpy_dtypes!(arms);
     drop(slot);
     r
 }
 
 /// A result of numjet's as a NumPy array that owns numjet's buffer.
 fn to_numpy<'py>(py: Python<'py>, array: Array) -> PyResult<Bound<'py, PyAny>> {
-    if array.len() * array.dtype().size() >= POOL_MIN_BYTES {
+    if array.len() * array.dtype().size() >= POOL_MIN_BYTES && array.dtype() != DType::Float16 {
         let shape = array.shape().to_vec();
         return pooled_array(py, array.into_data(), &shape);
     }
@@ -490,13 +523,19 @@ fn to_numpy<'py>(py: Python<'py>, array: Array) -> PyResult<Bound<'py, PyAny>> {
         }
         Ok(flat.reshape(shape)?.into_any())
     }
-    match array.into_data() {
-        ArrayData::Bool(v) => wrap(py, v, &shape),
-        ArrayData::Int32(v) => wrap(py, v, &shape),
-        ArrayData::Int64(v) => wrap(py, v, &shape),
-        ArrayData::Float32(v) => wrap(py, v, &shape),
-        ArrayData::Float64(v) => wrap(py, v, &shape),
+    macro_rules! arms {
+        ($($variant:ident $t:ty),*) => {
+            match array.into_data() {
+                $(ArrayData::$variant(v) => wrap(py, v, &shape),)*
+                // float16: its bits as uint16, viewed as float16 (a copy).
+                ArrayData::Float16(v) => {
+                    let bits: Vec<u16> = v.iter().map(|h| h.to_bits()).collect();
+                    wrap(py, bits, &shape)?.call_method1("view", ("float16",))
+                }
+            }
+        };
     }
+    numpy_dtypes!(arms)
 }
 
 /// The output buffer `out` as numjet writes it, when that can be done in
@@ -504,13 +543,14 @@ fn to_numpy<'py>(py: Python<'py>, array: Array) -> PyResult<Bound<'py, PyAny>> {
 /// overlapping any input (rust-numpy's borrow tracking refuses the
 /// borrow then). Otherwise `None`: the caller evaluates into a fresh
 /// array and NumPy copies it into `out` under the casting rule.
-enum OutBuf<'py> {
-    Bool(numpy::PyReadwriteArrayDyn<'py, bool>),
-    Int32(numpy::PyReadwriteArrayDyn<'py, i32>),
-    Int64(numpy::PyReadwriteArrayDyn<'py, i64>),
-    Float32(numpy::PyReadwriteArrayDyn<'py, f32>),
-    Float64(numpy::PyReadwriteArrayDyn<'py, f64>),
+macro_rules! out_enum {
+    ($($variant:ident $t:ty),*) => {
+        enum OutBuf<'py> {
+            $($variant(numpy::PyReadwriteArrayDyn<'py, $t>),)*
+        }
+    };
 }
+numpy_dtypes!(out_enum);
 
 fn out_buf<'py>(out: &Bound<'py, PyAny>, dtype: DType, shape: &[usize]) -> Option<OutBuf<'py>> {
     let a = out.cast::<PyUntypedArray>().ok()?;
@@ -520,24 +560,26 @@ fn out_buf<'py>(out: &Bound<'py, PyAny>, dtype: DType, shape: &[usize]) -> Optio
     fn rw<'py, T: Element>(a: &Bound<'py, PyUntypedArray>) -> Option<numpy::PyReadwriteArrayDyn<'py, T>> {
         a.cast::<PyArrayDyn<T>>().ok()?.try_readwrite().ok()
     }
-    Some(match dtype {
-        DType::Bool => OutBuf::Bool(rw(a)?),
-        DType::Int32 => OutBuf::Int32(rw(a)?),
-        DType::Int64 => OutBuf::Int64(rw(a)?),
-        DType::Float32 => OutBuf::Float32(rw(a)?),
-        DType::Float64 => OutBuf::Float64(rw(a)?),
-    })
+    macro_rules! arms {
+        ($($variant:ident $t:ty),*) => {
+            Some(match dtype {
+                $(DType::$variant => OutBuf::$variant(rw(a)?),)*
+                // float16 is written through a fresh result and copied.
+                DType::Float16 => return None,
+            })
+        };
+    }
+    numpy_dtypes!(arms)
 }
 
 impl OutBuf<'_> {
     fn as_mut(&mut self) -> Option<ArrayMut<'_>> {
-        Some(match self {
-            OutBuf::Bool(a) => ArrayMut::Bool(a.as_slice_mut().ok()?),
-            OutBuf::Int32(a) => ArrayMut::Int32(a.as_slice_mut().ok()?),
-            OutBuf::Int64(a) => ArrayMut::Int64(a.as_slice_mut().ok()?),
-            OutBuf::Float32(a) => ArrayMut::Float32(a.as_slice_mut().ok()?),
-            OutBuf::Float64(a) => ArrayMut::Float64(a.as_slice_mut().ok()?),
-        })
+        macro_rules! arms {
+            ($($variant:ident $t:ty),*) => {
+                Some(match self { $(OutBuf::$variant(a) => ArrayMut::$variant(a.as_slice_mut().ok()?),)* })
+            };
+        }
+        numpy_dtypes!(arms)
     }
 }
 
@@ -882,13 +924,12 @@ fn run<'py, S: AsRef<str>>(
         // (a memoryview, `frombuffer`, `__array_interface__`) is not seen
         // by rust-numpy's borrow tracking, which keys on the base: compare
         // the addresses. On overlap, a fresh result is copied into `out`.
-        let written = match &dst {
-            ArrayMut::Bool(v) => byte_range(ArrayRef::Bool(v)),
-            ArrayMut::Int32(v) => byte_range(ArrayRef::Int32(v)),
-            ArrayMut::Int64(v) => byte_range(ArrayRef::Int64(v)),
-            ArrayMut::Float32(v) => byte_range(ArrayRef::Float32(v)),
-            ArrayMut::Float64(v) => byte_range(ArrayRef::Float64(v)),
-        };
+        macro_rules! arms {
+            ($($variant:ident $t:ty),*) => {
+                match &dst { $(ArrayMut::$variant(v) => byte_range(ArrayRef::$variant(v)),)* }
+            };
+        }
+        let written = numjet::dtype::for_each_dtype!(arms);
         if raws.iter().flatten().any(|r| {
             let read = byte_range(r.data);
             read.start < written.end && written.start < read.end

@@ -53,6 +53,7 @@ EXCEPTIONS = {
     "test_numexpr.py::test_evaluate::test_boolean_operator": "numjet's `and`/`or`/`not` are elementwise on bool arrays (numexpr raises TypeError)",
     "test_numexpr.py::test_evaluate::test_illegal_value": "numjet's grammar has no list literals: SyntaxError (numexpr: ValueError or TypeError)",
     "test_numexpr.py::test_int32_int64::test_small_int": "evaluate('2') is int64 as in NumPy 2 (numexpr: int32)",
+    "test_numexpr.py::test_uint32_int64::test_small_uint32": "evaluate('a') of a uint32 is uint32 as in NumPy (numexpr computes uint32 in int64)",
     # Dtypes numjet does not compute in yet: they raise NotImplementedError,
     # as numexpr's suite expects of an unsupported type, but these tests
     # need the values. (test_expressions skips its complex cases itself on
@@ -61,9 +62,6 @@ EXCEPTIONS = {
     "test_numexpr.py::test_evaluate::test_complex_tan": "complex128 (not yet numjet's: the complex-numbers issue)",
     "test_numexpr.py::test_evaluate::test_sign_round": "its last dtype is complex128 (float and int dtypes before it pass)",
     "test_numexpr.py::test_evaluate::test_bool_funcs": "its last part is complex128 (float32 and float64 parts before it pass)",
-    "test_numexpr.py::test_uint32_int64::test_small_uint32": "uint32 (not yet numjet's: the every-real-dtype issue); numexpr also makes it int64 where NumPy keeps uint32",
-    "test_numexpr.py::test_uint32_int64::test_uint32_constant_promotion": "uint32 (not yet numjet's: the every-real-dtype issue)",
-    "test_numexpr.py::test_uint32_int64::test_int64_array_promotion": "uint32 (not yet numjet's: the every-real-dtype issue)",
 }
 
 

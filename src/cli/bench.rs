@@ -73,7 +73,7 @@ pub struct BenchArgs {
     #[arg(long = "n", short = 'n', value_name = "N", default_value = "1e6")]
     pub n: String,
     /// Dtype of the input arrays.
-    #[arg(long, value_name = "DTYPE", default_value = "float64", value_parser = ["bool", "int32", "int64", "float32", "float64"])]
+    #[arg(long, value_name = "DTYPE", default_value = "float64", value_parser = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float16", "float32", "float64"])]
     pub dtype: String,
     /// Threads to use; 0 means every core.
     #[arg(long, value_name = "T", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=1024))]

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use numjet::syntax::Ast;
 use numjet::syntax::ast::{ExprKind, Stmt};
-use numjet::{ArrayData, DType};
+use numjet::{ArrayData, DType, Scalar};
 
 /// splitmix64 (Steele, Lea and Flood 2014): tiny, fast, statistically sound
 /// for test data, and the same on every platform.
@@ -62,6 +62,18 @@ impl Rng {
             DType::Int64 => try_collect(n, std::iter::repeat_with(|| 1 + (self.next_u64() % 999) as i64))?.into(),
             DType::Float32 => try_collect(n, std::iter::repeat_with(|| self.uniform() as f32))?.into(),
             DType::Float64 => self.uniform_vec(n)?.into(),
+            d if d.is_float() => {
+                let mut out = ArrayData::try_with_capacity(d, n).map_err(|e| format!("out of memory: {e}"))?;
+                (0..n).for_each(|_| out.push(Scalar::Float64(self.uniform()).cast(d)));
+                out
+            }
+            d => {
+                // Integers in [1, min(1000, MAX)).
+                let top = d.int_range().map_or(1000, |(_, hi)| hi.min(1000)) as u64;
+                let mut out = ArrayData::try_with_capacity(d, n).map_err(|e| format!("out of memory: {e}"))?;
+                (0..n).for_each(|_| out.push(Scalar::int(d, 1 + (self.next_u64() % (top - 1)) as i128)));
+                out
+            }
         })
     }
 }
@@ -75,6 +87,11 @@ pub fn cast_f64(v: Vec<f64>, dtype: DType) -> Result<ArrayData, String> {
         DType::Int64 => try_collect(n, v.into_iter().map(numjet::dtype::f64_to_i64))?.into(),
         DType::Int32 => try_collect(n, v.into_iter().map(numjet::dtype::f64_to_i32))?.into(),
         DType::Bool => try_collect(n, v.into_iter().map(|x| x != 0.0))?.into(),
+        d => {
+            let mut out = ArrayData::try_with_capacity(d, n).map_err(|e| format!("out of memory: {e}"))?;
+            v.into_iter().for_each(|x| out.push(Scalar::Float64(x).cast(d)));
+            out
+        }
     })
 }
 
@@ -84,30 +101,12 @@ pub fn filled(dtype: DType, n: usize, one: bool) -> Result<ArrayData, String> {
     if !one {
         return Ok(d);
     }
-    Ok(match d {
-        ArrayData::Bool(mut v) => {
-            v.fill(true);
-            v.into()
-        }
-        ArrayData::Int32(mut v) => {
-            v.fill(1);
-            v.into()
-        }
-        ArrayData::Int64(mut v) => {
-            v.fill(1);
-            v.into()
-        }
-        ArrayData::Float32(mut v) => {
-            v.fill(1.0);
-            v.into()
-        }
-        ArrayData::Float64(mut v) => {
-            v.fill(1.0);
-            v.into()
-        }
-    })
+    let mut out = ArrayData::try_with_capacity(dtype, n).map_err(|e| format!("out of memory: {e}"))?;
+    drop(d);
+    let v = Scalar::Bool(true).cast(dtype);
+    (0..n).for_each(|_| out.push(v));
+    Ok(out)
 }
-
 
 /// The memory limit of this run: `--memory-limit`, or the library's default.
 static MEMORY_LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();

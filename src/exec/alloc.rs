@@ -36,7 +36,7 @@
 //! free 2 MiB page is at hand; the kernel falls back to small pages when
 //! that fails.
 
-use crate::array::{ArrayData, ArrayRef};
+use crate::array::ArrayData;
 use crate::dtype::DType;
 use crate::mem::AllocError;
 
@@ -63,13 +63,8 @@ pub(crate) fn zeroed(dtype: DType, n: usize) -> Result<ArrayData, AllocError> {
 
 /// The address and byte length of `d`'s buffer.
 fn span(d: &ArrayData) -> (usize, usize) {
-    match d.as_ref() {
-        ArrayRef::Bool(v) => (v.as_ptr() as usize, size_of_val(v)),
-        ArrayRef::Int32(v) => (v.as_ptr() as usize, size_of_val(v)),
-        ArrayRef::Int64(v) => (v.as_ptr() as usize, size_of_val(v)),
-        ArrayRef::Float32(v) => (v.as_ptr() as usize, size_of_val(v)),
-        ArrayRef::Float64(v) => (v.as_ptr() as usize, size_of_val(v)),
-    }
+    let r = d.as_ref();
+    (r.as_ptr() as usize, r.len() * r.dtype().size())
 }
 
 /// The 2 MiB-aligned pages lying wholly inside `addr..addr + bytes`, as
@@ -123,13 +118,8 @@ mod tests {
             assert_eq!(d.len(), n);
             let (_, bytes) = span(&d);
             assert_eq!(bytes, n * dtype.size());
-            match d.as_ref() {
-                ArrayRef::Bool(v) => assert!(v.iter().all(|&x| !x)),
-                ArrayRef::Int32(v) => assert!(v.iter().all(|&x| x == 0)),
-                ArrayRef::Int64(v) => assert!(v.iter().all(|&x| x == 0)),
-                ArrayRef::Float32(v) => assert!(v.iter().all(|&x| x.to_bits() == 0)),
-                ArrayRef::Float64(v) => assert!(v.iter().all(|&x| x.to_bits() == 0)),
-            }
+            let r = d.as_ref();
+            assert!((0..r.len()).all(|i| r.get(i).bits() == 0));
         }
     }
 }

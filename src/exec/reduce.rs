@@ -39,7 +39,7 @@
 use rayon::prelude::*;
 
 use crate::array::{ArrayData, ArrayMut, ArrayRef};
-use crate::dtype::{DType, Scalar};
+use crate::dtype::{DType, F16, Scalar};
 use crate::ops::{Op, Reduce, reduce};
 use crate::mem;
 
@@ -139,8 +139,20 @@ pub(crate) fn min_max(min: bool, a: Option<Scalar>, c: ArrayRef<'_>) -> Scalar {
     }
     match c {
         ArrayRef::Bool(v) => typed!(v, Bool, |a: bool, b: bool| a & b, |a: bool, b: bool| a | b),
+        ArrayRef::Int8(v) => typed!(v, Int8, |a: i8, b: i8| a.min(b), |a: i8, b: i8| a.max(b)),
+        ArrayRef::Int16(v) => typed!(v, Int16, |a: i16, b: i16| a.min(b), |a: i16, b: i16| a.max(b)),
         ArrayRef::Int32(v) => typed!(v, Int32, |a: i32, b: i32| a.min(b), |a: i32, b: i32| a.max(b)),
         ArrayRef::Int64(v) => typed!(v, Int64, |a: i64, b: i64| a.min(b), |a: i64, b: i64| a.max(b)),
+        ArrayRef::UInt8(v) => typed!(v, UInt8, |a: u8, b: u8| a.min(b), |a: u8, b: u8| a.max(b)),
+        ArrayRef::UInt16(v) => typed!(v, UInt16, |a: u16, b: u16| a.min(b), |a: u16, b: u16| a.max(b)),
+        ArrayRef::UInt32(v) => typed!(v, UInt32, |a: u32, b: u32| a.min(b), |a: u32, b: u32| a.max(b)),
+        ArrayRef::UInt64(v) => typed!(v, UInt64, |a: u64, b: u64| a.min(b), |a: u64, b: u64| a.max(b)),
+        ArrayRef::Float16(v) => typed!(
+            v,
+            Float16,
+            |a: F16, b: F16| if a < b || a.is_nan() { a } else { b },
+            |a: F16, b: F16| if a > b || a.is_nan() { a } else { b }
+        ),
         ArrayRef::Float32(v) => typed!(
             v,
             Float32,
@@ -158,23 +170,16 @@ pub(crate) fn min_max(min: bool, a: Option<Scalar>, c: ArrayRef<'_>) -> Scalar {
 
 /// The first `len` elements of `d`.
 fn prefix(d: &ArrayData, len: usize) -> ArrayRef<'_> {
-    match d {
-        ArrayData::Bool(v) => ArrayRef::Bool(&v[..len]),
-        ArrayData::Int32(v) => ArrayRef::Int32(&v[..len]),
-        ArrayData::Int64(v) => ArrayRef::Int64(&v[..len]),
-        ArrayData::Float32(v) => ArrayRef::Float32(&v[..len]),
-        ArrayData::Float64(v) => ArrayRef::Float64(&v[..len]),
-    }
+    d.as_ref().slice(0, len).expect("a prefix of the buffer")
 }
 
 fn prefix_mut(d: &mut ArrayData, len: usize) -> ArrayMut<'_> {
-    match d {
-        ArrayData::Bool(v) => ArrayMut::Bool(&mut v[..len]),
-        ArrayData::Int32(v) => ArrayMut::Int32(&mut v[..len]),
-        ArrayData::Int64(v) => ArrayMut::Int64(&mut v[..len]),
-        ArrayData::Float32(v) => ArrayMut::Float32(&mut v[..len]),
-        ArrayData::Float64(v) => ArrayMut::Float64(&mut v[..len]),
+    macro_rules! arms {
+        ($($variant:ident $t:ty),*) => {
+            match d { $(ArrayData::$variant(v) => ArrayMut::$variant(&mut v[..len]),)* }
+        };
     }
+    crate::dtype::for_each_dtype!(arms)
 }
 
 /// A float type the pairwise sum runs on.
@@ -295,9 +300,43 @@ pub fn full(r: Reduce, out: DType, arg: DType, n: usize, src: Arg<'_>, par: bool
             }
             return Ok(Scalar::Float32(if r == Reduce::Mean { s / n as f32 } else { s }));
         }
+        (Reduce::Sum, DType::Float16, DType::Float16) if n > 0 => {
+            // Pairwise in float32 over the whole argument, rounded once.
+            let s = 0.0 + pairwise::<f32>(0, n, Arg { fill: &widen_half(fill), leaves: None, stop: src.stop }, par, &mut Vec::new());
+            if (src.stop)() {
+                return Err(STOPPED);
+            }
+            return Ok(Scalar::Float16(F16::from_f32(s)));
+        }
+        (Reduce::Mean | Reduce::Prod, DType::Float16, DType::Float16) if n > 0 => {
+            // NumPy's float16 mean is a float32 casting reduction (a
+            // buffer's pairwise sum at a time, added in order), divided in
+            // float32; its product multiplies in float32. Both round once.
+            let mut acc = if r == Reduce::Prod { 1.0f32 } else { 0.0f32 };
+            let mut buf = vec![F16::default(); STREAM.min(n)];
+            let mut wide = vec![0.0f32; STREAM.min(n)];
+            let mut start = 0;
+            while start < n {
+                if (src.stop)() {
+                    return Err(STOPPED);
+                }
+                let len = STREAM.min(n - start);
+                fill(start, &mut ArrayMut::Float16(&mut buf[..len]));
+                for (w, h) in wide.iter_mut().zip(&buf[..len]) {
+                    *w = h.to_f32();
+                }
+                if r == Reduce::Prod {
+                    acc = wide[..len].iter().fold(acc, |a, &x| a * x);
+                } else {
+                    acc += reduce::pairwise_sum(&wide[..len], 0.0);
+                }
+                start += len;
+            }
+            return Ok(Scalar::Float16(F16::from_f32(if r == Reduce::Mean { acc / n as f32 } else { acc })));
+        }
         _ => {}
     }
-    if n == 0 || r == Reduce::Prod || (r == Reduce::Mean && !matches!(arg, DType::Bool | DType::Int32 | DType::Int64)) {
+    if n == 0 || r == Reduce::Prod || (r == Reduce::Mean && arg.is_float()) {
         // Sequential: computed a piece at a time with `reduce::reduce`'s
         // left-to-right fold, carrying the accumulator.
         return sequential(r, out, arg, n, src);
@@ -351,11 +390,26 @@ pub fn full(r: Reduce, out: DType, arg: DType, n: usize, src: Arg<'_>, par: bool
     })
 }
 
+/// A fill of float32 buffers from a fill of float16 ones (exact).
+fn widen_half<'a>(fill: &'a Fill<'a>) -> impl Fn(usize, &mut ArrayMut<'_>) + Sync + 'a {
+    move |start: usize, dst: &mut ArrayMut<'_>| {
+        if let ArrayMut::Float32(dst) = dst {
+            let mut half = vec![F16::default(); dst.len()];
+            fill(start, &mut ArrayMut::Float16(&mut half));
+            for (d, h) in dst.iter_mut().zip(&half) {
+                *d = h.to_f32();
+            }
+        }
+    }
+}
+
 /// Combines two partial results of consecutive pieces.
 fn combine(r: Reduce, a: Scalar, b: Scalar) -> Result<Scalar, &'static str> {
     Ok(match (r, a, b) {
-        (Reduce::Sum, Scalar::Int64(x), Scalar::Int64(y)) => Scalar::Int64(x.wrapping_add(y)),
-        (Reduce::Sum, Scalar::Int32(x), Scalar::Int32(y)) => Scalar::Int32(x.wrapping_add(y)),
+        (Reduce::Sum, x, y) if x.dtype().is_int() && x.dtype() == y.dtype() => {
+            // Integer sums wrap at their width.
+            Scalar::int(x.dtype(), x.to_i128().unwrap_or(0).wrapping_add(y.to_i128().unwrap_or(0)))
+        }
         (Reduce::Sum | Reduce::Any | Reduce::Max, Scalar::Bool(x), Scalar::Bool(y)) => Scalar::Bool(x || y),
         (Reduce::All | Reduce::Min, Scalar::Bool(x), Scalar::Bool(y)) => Scalar::Bool(x && y),
         (Reduce::Mean, Scalar::Float64(x), Scalar::Float64(y)) => Scalar::Float64(x + y),
@@ -435,6 +489,8 @@ pub fn axis(r: Reduce, out: DType, arg: DType, shape: &[usize], axis: usize, src
         let start = match r {
             Reduce::Min | Reduce::Max => None,
             Reduce::Mean if !arg.is_float() => Some(Scalar::Float64(0.0)),
+            // float16's mean accumulates in float32 (NumPy's `dtype=float32` sum).
+            Reduce::Mean if arg == DType::Float16 => Some(Scalar::Float32(0.0)),
             Reduce::Sum | Reduce::Mean => Some(Scalar::Bool(false).cast(out)),
             Reduce::Prod => Some(Scalar::Bool(true).cast(out)),
             Reduce::Any => Some(Scalar::Bool(false)),
@@ -463,7 +519,7 @@ pub fn axis(r: Reduce, out: DType, arg: DType, shape: &[usize], axis: usize, src
         for (j, a) in acc.into_iter().enumerate() {
             let v = match (r, a) {
                 (Reduce::Mean, Scalar::Float64(x)) => Scalar::Float64(x / len as f64).cast(out),
-                (Reduce::Mean, Scalar::Float32(x)) => Scalar::Float32(x / len as f32),
+                (Reduce::Mean, Scalar::Float32(x)) => Scalar::Float32(x / len as f32).cast(out),
                 _ => a,
             };
             set(dst, j, v);
@@ -482,13 +538,12 @@ pub fn axis(r: Reduce, out: DType, arg: DType, shape: &[usize], axis: usize, src
             }
         };
     }
-    let error = match &mut result {
-        ArrayData::Bool(v) => rows!(v, Bool),
-        ArrayData::Int32(v) => rows!(v, Int32),
-        ArrayData::Int64(v) => rows!(v, Int64),
-        ArrayData::Float32(v) => rows!(v, Float32),
-        ArrayData::Float64(v) => rows!(v, Float64),
-    };
+    macro_rules! all_rows {
+        ($($variant:ident $t:ty),*) => {
+            match &mut result { $(ArrayData::$variant(v) => rows!(v, $variant),)* }
+        };
+    }
+    let error = crate::dtype::for_each_dtype!(all_rows);
     match error {
         Some(e) => Err(e),
         None => Ok(result),
@@ -589,6 +644,7 @@ fn typed_row(r: Reduce, out: DType, arg: DType, len: usize, inner: usize, o: usi
             ArrayRef::Int32(v) => v[j] as f64,
             ArrayRef::Bool(v) => v[j] as u8 as f64,
             ArrayRef::Float32(v) => v[j] as f64,
+            c => c.get(j).to_f64(),
         }
     }
     fn f32_of(c: ArrayRef<'_>, j: usize) -> f32 {
@@ -602,9 +658,8 @@ fn typed_row(r: Reduce, out: DType, arg: DType, len: usize, inner: usize, o: usi
             ArrayRef::Int64(v) => v[j],
             ArrayRef::Int32(v) => v[j] as i64,
             ArrayRef::Bool(v) => v[j] as i64,
-            // Not reached: float arguments accumulate in floats.
-            ArrayRef::Float64(v) => v[j] as i64,
-            ArrayRef::Float32(v) => v[j] as i64,
+            // Not reached: other arguments have no typed row.
+            c => c.get(j).to_i128().unwrap_or(0) as i64,
         }
     }
     let n = len as f64;
@@ -658,13 +713,14 @@ fn typed_row(r: Reduce, out: DType, arg: DType, len: usize, inner: usize, o: usi
 
 /// Element `j` of a buffer set to `v` (of the buffer's dtype).
 fn set(d: &mut ArrayMut<'_>, j: usize, v: Scalar) {
-    match (d, v) {
-        (ArrayMut::Bool(d), Scalar::Bool(x)) => d[j] = x,
-        (ArrayMut::Int32(d), Scalar::Int32(x)) => d[j] = x,
-        (ArrayMut::Int64(d), Scalar::Int64(x)) => d[j] = x,
-        (ArrayMut::Float32(d), Scalar::Float32(x)) => d[j] = x,
-        (ArrayMut::Float64(d), Scalar::Float64(x)) => d[j] = x,
-        (d, v) => unreachable!("storing {v:?} into a {} buffer", d.dtype()),
+    macro_rules! arms {
+        ($($variant:ident $t:ty),*) => {
+            match (d, v) {
+                $((ArrayMut::$variant(d), Scalar::$variant(x)) => d[j] = x,)*
+                (d, v) => unreachable!("storing {v:?} into a {} buffer", d.dtype()),
+            }
+        };
     }
+    crate::dtype::for_each_dtype!(arms)
 }
 

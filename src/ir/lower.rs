@@ -194,13 +194,7 @@ enum Key {
 }
 
 fn scalar_bits(s: Scalar) -> u64 {
-    match s {
-        Scalar::Bool(v) => v as u64,
-        Scalar::Int32(v) => v as u32 as u64,
-        Scalar::Int64(v) => v as u64,
-        Scalar::Float32(v) => v.to_bits() as u64,
-        Scalar::Float64(v) => v.to_bits(),
-    }
+    s.bits()
 }
 
 type LResult<T> = Result<T, Error>;
@@ -323,7 +317,7 @@ impl Lowerer {
             (Kind::Float, d) if d.is_float() => Ok(self.cast(id, d, span)),
             (Kind::Int, DType::Int64 | DType::Float64 | DType::Bool) => Ok(self.cast(id, dtype, span)),
             // A Python int becomes a float through float64 (`weak_to`).
-            (Kind::Int, DType::Float32) => {
+            (Kind::Int, d) if d.is_float() => {
                 let f = self.cast(id, DType::Float64, span);
                 Ok(self.cast(f, DType::Float32, span))
             }
@@ -394,17 +388,19 @@ impl Lowerer {
         self.emit(NodeOp::Cast, vec![id], dtype, shape, span)
     }
 
-    /// A weak Python number as a value of `dtype` (NEP 50: must fit).
+    /// A weak Python number as a value of `dtype` (NEP 50: an int must
+    /// fit an integer dtype).
     fn weak_to(&self, w: Weak, dtype: DType, span: Span) -> LResult<Scalar> {
         Ok(match (w, dtype) {
-            (Weak::Int(v), DType::Int32) => Scalar::Int32(
-                i32::try_from(v).map_err(|_| self.type_err(span, format!("Python integer {v} out of bounds for int32")))?,
-            ),
-            (Weak::Int(v), DType::Int64) => Scalar::Int64(
-                i64::try_from(v).map_err(|_| self.type_err(span, format!("Python integer {v} out of bounds for int64")))?,
-            ),
             (Weak::Bool(b), d) => Scalar::Bool(b).cast(d),
             (Weak::Int(v), DType::Bool) => Scalar::Bool(v != 0),
+            (Weak::Int(v), d) if d.is_int() => {
+                let (lo, hi) = d.int_range().unwrap_or((0, 0));
+                if v < lo || v > hi {
+                    return Err(self.type_err(span, format!("Python integer {v} out of bounds for {d}")));
+                }
+                Scalar::int(d, v)
+            }
             (Weak::Int(v), d) => Scalar::Float64(v as f64).cast(d),
             (Weak::Float(v), d) => Scalar::Float64(v).cast(d),
         })
@@ -494,7 +490,35 @@ impl Lowerer {
         {
             return Ok(r);
         }
-        let common = if def.rule == Rule::Predicate { self.node_dtype(args[0]) } else { self.promote(args) };
+        if def.rule == Rule::Compare
+            && let [Arg { val: Val::Node(x), .. }, Arg { val: Val::Node(y), .. }] = *args
+            && let Some(r) = self.compare_u64_signed(op, x, y, span)?
+        {
+            return Ok(Arg { val: Val::Node(r), span });
+        }
+        let common = match def.rule {
+            Rule::Predicate => self.node_dtype(args[0]),
+            // NumPy's float loops take each integer operand to the
+            // smallest float holding it, then promote those: int8 with
+            // uint8 is float16 (not float32, from their int16).
+            Rule::Float { ints_to_f64: false, .. } => {
+                let floated: Vec<DType> = args
+                    .iter()
+                    .filter_map(|a| match a.val {
+                        Val::Node(id) => Some(self.node(id).dtype),
+                        _ => None,
+                    })
+                    .map(|d| if d.is_int() { d.safe_float() } else { d })
+                    .collect();
+                let strong = floated.iter().copied().reduce(DType::promote);
+                match strong {
+                    // Weak operands raise the kind as usual.
+                    Some(s) if args.iter().all(|a| matches!(a.val, Val::Node(_))) => s,
+                    _ => self.promote(args),
+                }
+            }
+            _ => self.promote(args),
+        };
         let operand = self.operand_dtype(op, common, span)?;
         let result = match def.rule {
             Rule::Compare | Rule::Predicate => DType::Bool,
@@ -551,16 +575,9 @@ impl Lowerer {
             match r {
                 BoolRule::Keep => Ok(DType::Bool),
                 BoolRule::Reject(why) => Err(self.type_err(span, format!("`{name}` on bool: {why}"))),
-                BoolRule::Int8 => Err(Error::Type(self.rep.hinted(
-                    span,
-                    format!("`{name}` on bool operands gives int8 in NumPy, which numjet does not support"),
-                    "cast an operand first, e.g. int32(x)",
-                ))),
-                BoolRule::Float16 => Err(Error::Type(self.rep.hinted(
-                    span,
-                    format!("`{name}` on bool operands gives float16 in NumPy, which numjet does not support"),
-                    "cast an operand first, e.g. float32(x)",
-                ))),
+                // NumPy computes in int8 (`bool // bool`) or float16 (`sin(bool)`).
+                BoolRule::Int8 => Ok(DType::Int8),
+                BoolRule::Float16 => Ok(DType::Float16),
             }
         };
         match def.rule {
@@ -572,9 +589,10 @@ impl Lowerer {
                 }
             }
             Rule::Float { bool_rule: r, ints_to_f64 } => match common.kind() {
-                Kind::Bool => bool_rule(r).map(|_| DType::Float64),
-                Kind::Int if ints_to_f64 => Ok(DType::Float64),
-                _ => Ok(common),
+                Kind::Bool | Kind::Int if ints_to_f64 => bool_rule(r).map(|_| DType::Float64),
+                Kind::Bool => bool_rule(r).map(|_| common.safe_float()),
+                Kind::Int => Ok(common.safe_float()),
+                Kind::Float => Ok(common),
             },
             Rule::Bitwise => {
                 if common.is_float() {
@@ -620,21 +638,49 @@ impl Lowerer {
         Ok(self.emit(NodeOp::Op(op), ids, dtype, shape, span))
     }
 
+    /// A comparison of uint64 with a signed integer, which promote to
+    /// float64: NumPy 2 compares them exactly. The signed operand `s` is
+    /// compared as uint64 where it is not negative; where it is, every
+    /// uint64 is greater.
+    fn compare_u64_signed(&mut self, op: Op, x: NodeId, y: NodeId, span: Span) -> LResult<Option<NodeId>> {
+        let (dx, dy) = (self.node(x).dtype, self.node(y).dtype);
+        let s_is_left = match (dx, dy) {
+            (DType::UInt64, d) if d.is_signed_int() => false,
+            (d, DType::UInt64) if d.is_signed_int() => true,
+            _ => return Ok(None),
+        };
+        let (u, s) = if s_is_left { (y, x) } else { (x, y) };
+        let zero = self.constant(Scalar::int(self.node(s).dtype, 0), span);
+        let negative = self.emit_op(Op::Lt, vec![s, zero], DType::Bool, span)?;
+        let s_u = self.cast(s, DType::UInt64, span);
+        let args = if s_is_left { vec![s_u, u] } else { vec![u, s_u] };
+        let exact = self.emit_op(op, args, DType::Bool, span)?;
+        // With `s` negative: u > s, so `s < u`, `s <= u`, `u > s`, `u >= s`
+        // and `!=` hold.
+        let holds = match (op, s_is_left) {
+            (Op::Ne, _) => true,
+            (Op::Eq, _) => false,
+            (Op::Lt | Op::Le, left) => left,
+            (_, left) => !left,
+        };
+        let answer = self.constant(Scalar::Bool(holds), span);
+        self.emit_op(Op::Where, vec![negative, answer, exact], DType::Bool, span).map(Some)
+    }
+
     fn compare_out_of_range(&mut self, op: Op, args: &[Arg], span: Span) -> LResult<Option<Arg>> {
         let (node, w, weak_on_right) = match (args[0].val, args[1].val) {
             (Val::Node(n), Val::Weak(Weak::Int(w))) => (n, w, true),
             (Val::Weak(Weak::Int(w)), Val::Node(n)) => (n, w, false),
             // Whether an int parameter fits an int32 array is a value's
             // question.
-            (Val::Node(n), Val::Param(Kind::Int, _)) | (Val::Param(Kind::Int, _), Val::Node(n)) if self.node(n).dtype == DType::Int32 => {
+            (Val::Node(n), Val::Param(Kind::Int, _)) | (Val::Param(Kind::Int, _), Val::Node(n)) if self.node(n).dtype.is_int() && self.node(n).dtype != DType::Int64 => {
                 return Err(self.needs_values());
             }
             _ => return Ok(None),
         };
         let d = self.node(node).dtype;
-        let fits = match d {
-            DType::Int32 => i32::try_from(w).is_ok(),
-            DType::Int64 => i64::try_from(w).is_ok(),
+        let fits = match d.int_range() {
+            Some((lo, hi)) if d.is_int() => (lo..=hi).contains(&w),
             _ => true,
         };
         if fits {
@@ -1100,7 +1146,7 @@ impl Lowerer {
             };
             return self.reduce(r, args[0], axis, span);
         }
-        if let Some(d) = DType::from_name(name).filter(|_| matches!(name, "bool" | "int32" | "int64" | "float32" | "float64")) {
+        if let Some(d) = DType::from_name(name).filter(|d| d.name() == name) {
             self.arity(name, 1, args.len(), span)?;
             let a = args[0];
             let id = match a.val {
@@ -1121,13 +1167,8 @@ impl Lowerer {
             let d = self.promote(args);
             let args: Vec<Arg> = args
                 .iter()
-                .map(|a| match (a.val, d) {
-                    (Val::Weak(Weak::Int(v)), DType::Int32) => {
-                        Arg { val: Val::Weak(Weak::Int(v.clamp(i32::MIN as i128, i32::MAX as i128))), ..*a }
-                    }
-                    (Val::Weak(Weak::Int(v)), DType::Int64) => {
-                        Arg { val: Val::Weak(Weak::Int(v.clamp(i64::MIN as i128, i64::MAX as i128))), ..*a }
-                    }
+                .map(|a| match (a.val, d.int_range()) {
+                    (Val::Weak(Weak::Int(v)), Some((lo, hi))) if d.is_int() => Arg { val: Val::Weak(Weak::Int(v.clamp(lo, hi))), ..*a },
                     _ => *a,
                 })
                 .collect();

@@ -192,13 +192,8 @@ pub(crate) fn link(
 /// the start of the slot, as the kernel loads it.
 pub(crate) fn slot_bits(s: Scalar) -> u64 {
     let mut b = [0u8; 8];
-    match s {
-        Scalar::Bool(v) => b[0] = v as u8,
-        Scalar::Int32(v) => b[..4].copy_from_slice(&v.to_ne_bytes()),
-        Scalar::Int64(v) => b.copy_from_slice(&v.to_ne_bytes()),
-        Scalar::Float32(v) => b[..4].copy_from_slice(&v.to_ne_bytes()),
-        Scalar::Float64(v) => b.copy_from_slice(&v.to_ne_bytes()),
-    }
+    let n = s.dtype().size();
+    b[..n].copy_from_slice(&s.bits().to_le_bytes()[..n]);
     u64::from_ne_bytes(b)
 }
 

@@ -16,7 +16,7 @@
 //! with `Linkage::Import`; every helper takes `arity` operands of one dtype
 //! and returns that dtype, with the C calling convention.
 
-use crate::dtype::DType;
+use crate::dtype::{DType, F16};
 use crate::ops::{self, Op};
 
 /// One helper: its symbol name, address and arity. Operands and result all
@@ -26,6 +26,12 @@ pub(super) struct Helper {
     pub name: &'static str,
     pub addr: *const u8,
     pub arity: usize,
+    /// The dtype of the helper's operands and result, when it is not the
+    /// operation's: the 8- and 16-bit integers' `power` runs in 64 bits
+    /// (extended before the call, truncated after: wrapping arithmetic
+    /// gives the same low bits). float16 values are float32 in the
+    /// kernel, so their helpers are the float32 ones.
+    pub via: Option<DType>,
 }
 
 macro_rules! float_helpers {
@@ -63,11 +69,13 @@ macro_rules! float_helpers {
                         name: concat!("numjet_", stringify!($fname), "_f32"),
                         addr: f32s::$fname as *const u8,
                         arity: [$(stringify!($arg)),+].len(),
+                        via: None,
                     }),
                     (Op::$op, DType::Float64) => Some(Helper {
                         name: concat!("numjet_", stringify!($fname), "_f64"),
                         addr: f64s::$fname as *const u8,
                         arity: [$(stringify!($arg)),+].len(),
+                        via: None,
                     }),
                 )*
                 _ => None,
@@ -123,12 +131,31 @@ extern "C" fn power_i64(a: i64, b: i64) -> i64 {
     ops::int_pow(a, b).unwrap_or(0)
 }
 
+extern "C" fn power_u64(a: u64, b: u64) -> u64 {
+    ops::int_pow(a, b).unwrap_or(0)
+}
+
+/// float16 `nextafter` on half's bits ([`ops::half_nextafter`]); the
+/// kernel holds float16 values as float32 (exactly).
+extern "C" fn nextafter_f16(a: f32, b: f32) -> f32 {
+    ops::half_nextafter(F16::from_f32(a), F16::from_f32(b)).to_f32()
+}
+
 /// The helper implementing `op` on operands of dtype `d`, if `op` is not
 /// lowered to native instructions for `d`.
 pub(super) fn helper(op: Op, d: DType) -> Option<Helper> {
     match (op, d) {
-        (Op::Pow, DType::Int32) => Some(Helper { name: "numjet_power_i32", addr: power_i32 as *const u8, arity: 2 }),
-        (Op::Pow, DType::Int64) => Some(Helper { name: "numjet_power_i64", addr: power_i64 as *const u8, arity: 2 }),
+        (Op::Pow, DType::Int32) => Some(Helper { name: "numjet_power_i32", addr: power_i32 as *const u8, arity: 2, via: None }),
+        (Op::Pow, DType::Int64) => Some(Helper { name: "numjet_power_i64", addr: power_i64 as *const u8, arity: 2, via: None }),
+        (Op::Pow, DType::Int8 | DType::Int16) => {
+            Some(Helper { name: "numjet_power_i64", addr: power_i64 as *const u8, arity: 2, via: Some(DType::Int64) })
+        }
+        (Op::Pow, DType::UInt8 | DType::UInt16 | DType::UInt32) => {
+            Some(Helper { name: "numjet_power_u64", addr: power_u64 as *const u8, arity: 2, via: Some(DType::UInt64) })
+        }
+        (Op::Pow, DType::UInt64) => Some(Helper { name: "numjet_power_u64", addr: power_u64 as *const u8, arity: 2, via: None }),
+        (Op::Nextafter, DType::Float16) => Some(Helper { name: "numjet_nextafter_f16", addr: nextafter_f16 as *const u8, arity: 2, via: None }),
+        (_, DType::Float16) => float_helper(op, DType::Float32),
         _ => float_helper(op, d),
     }
 }
@@ -138,6 +165,6 @@ pub(super) fn all() -> impl Iterator<Item = Helper> {
     FLOAT_HELPER_OPS
         .iter()
         .flat_map(|&op| [DType::Float32, DType::Float64].map(move |d| (op, d)))
-        .chain([(Op::Pow, DType::Int32), (Op::Pow, DType::Int64)])
+        .chain([(Op::Pow, DType::Int32), (Op::Pow, DType::Int64), (Op::Pow, DType::UInt64), (Op::Nextafter, DType::Float16)])
         .filter_map(|(op, d)| helper(op, d))
 }

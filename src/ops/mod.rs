@@ -18,7 +18,7 @@
 
 pub mod reduce;
 
-use crate::dtype::{DType, Scalar};
+use crate::dtype::{DType, F16, Scalar};
 
 /// A failure of an operation on particular values.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,9 +38,9 @@ pub enum BoolRule {
     Keep,
     /// NumPy raises; the text is NumPy's reason.
     Reject(&'static str),
-    /// NumPy computes in `int8`, which numjet does not have.
+    /// NumPy computes in `int8` (`bool // bool`).
     Int8,
-    /// NumPy computes in `float16`, which numjet does not have.
+    /// NumPy computes in `float16` (`sin(bool)`).
     Float16,
 }
 
@@ -49,8 +49,12 @@ pub enum BoolRule {
 pub enum Rule {
     /// Operands are promoted to one dtype (NEP 50); the result has that dtype.
     Arith(BoolRule),
-    /// Like `Arith` but integer (and bool) operands are computed in float64:
-    /// `/`, `sin`, `sqrt`, `hypot`... float32 stays float32.
+    /// Like `Arith` but bool and integer operands are computed in a float
+    /// dtype: with `ints_to_f64` (`/`, NumPy's `true_divide`) float64;
+    /// without (`sin`, `sqrt`, `hypot`...) the smallest float that holds
+    /// the integer dtype ([`DType::safe_float`]: float16 for 8-bit
+    /// integers, float32 for 16-bit ones) and `bool_rule`'s for bool.
+    /// Floats stay as they are.
     Float { bool_rule: BoolRule, ints_to_f64: bool },
     /// Promoted operands that must be bool or integer (`& | ^ ~`).
     Bitwise,
@@ -113,7 +117,8 @@ const NO_BOOL_SUB: BoolRule = Reject(
 );
 const NO_BOOL_NEG: BoolRule =
     Reject("the numpy boolean negative, the `-` operator, is not supported, use the `~` operator or the logical_not function instead");
-const FLOAT: Rule = Rule::Float { bool_rule: Float16, ints_to_f64: true };
+const FLOAT: Rule = Rule::Float { bool_rule: Float16, ints_to_f64: false };
+const NO_BOOL_SIGN: BoolRule = Reject("ufunc 'sign' did not contain a loop with signature matching types");
 
 ops! {
     Add => "add", O("+"), 2, Arith(Keep), |v| bin!(v, |a, b| a | b, a.wrapping_add(b), a + b);
@@ -161,8 +166,8 @@ ops! {
     Sqrt => "sqrt", F, 1, FLOAT, |v| fl!(v, |a| a.sqrt());
     Cbrt => "cbrt", F, 1, FLOAT, |v| fl!(v, |a| a.cbrt());
     Square => "square", F, 1, Arith(Int8), |v| un!(v, |a| na!(), a.wrapping_mul(a), a * a);
-    Abs => "abs", F, 1, Arith(Keep), |v| un!(v, |a| a, a.wrapping_abs(), a.abs());
-    Sign => "sign", F, 1, Arith(Int8), |v| un!(v, |a| na!(), a.signum(), float_sign(a));
+    Abs => "abs", F, 1, Arith(Keep), |v| un!(v, |a| a, Int::wrapping_abs(a), a.abs());
+    Sign => "sign", F, 1, Arith(NO_BOOL_SIGN), |v| un!(v, |a| na!(), Int::signum(a), float_sign(a));
     Floor => "floor", F, 1, Arith(Keep), |v| un!(v, |a| a, a, a.floor());
     Ceil => "ceil", F, 1, Arith(Keep), |v| un!(v, |a| a, a, a.ceil());
     Trunc => "trunc", F, 1, Arith(Keep), |v| un!(v, |a| a, a, a.trunc());
@@ -171,7 +176,11 @@ ops! {
     Fmod => "fmod", F, 2, Arith(Int8), |v| bin!(v, |a, b| na!(), if b == 0 { 0 } else { a.wrapping_rem(b) }, a % b);
     Hypot => "hypot", F, 2, FLOAT, |v| bin!(v, |a, b| na!(), na!(), a.hypot(b));
     Copysign => "copysign", F, 2, FLOAT, |v| bin!(v, |a, b| na!(), na!(), a.copysign(b));
-    Nextafter => "nextafter", F, 2, FLOAT, |v| bin!(v, |a, b| na!(), na!(), nextafter(a, b));
+    Nextafter => "nextafter", F, 2, FLOAT, |v| match (v[0], v[1]) {
+        // On half's own bits: float32's next value would round back.
+        (Scalar::Float16(a), Scalar::Float16(b)) => Ok(Scalar::Float16(half_nextafter(a, b))),
+        _ => bin!(v, |a, b| na!(), na!(), nextafter(a, b)),
+    };
     Minimum => "minimum", F, 2, Arith(Keep), |v| bin!(v, |a, b| a & b, a.min(b), if a < b || a.is_nan() { a } else { b });
     Maximum => "maximum", F, 2, Arith(Keep), |v| bin!(v, |a, b| a | b, a.max(b), if a > b || a.is_nan() { a } else { b });
     Fmin => "fmin", F, 2, Arith(Keep), |v| bin!(v, |a, b| a & b, a.min(b), if a <= b || b.is_nan() { a } else { b });
@@ -179,7 +188,7 @@ ops! {
     Isnan => "isnan", F, 1, Predicate, |v| pred!(v, |a| false, false, a.is_nan());
     Isinf => "isinf", F, 1, Predicate, |v| pred!(v, |a| false, false, a.is_infinite());
     Isfinite => "isfinite", F, 1, Predicate, |v| pred!(v, |a| true, true, a.is_finite());
-    Signbit => "signbit", F, 1, Predicate, |v| pred!(v, |a| false, a < 0, a.is_sign_negative());
+    Signbit => "signbit", F, 1, Predicate, |v| pred!(v, |a| false, Int::is_negative(a), a.is_sign_negative());
     Copy => "copy", F, 1, Arith(Keep), |v| Ok(v[0]);
     OnesLike => "ones_like", F, 1, Arith(Keep), |v| Ok(Scalar::Bool(true).cast(v[0].dtype()));
     Real => "real", F, 1, Arith(Keep), |v| Ok(v[0]);
@@ -204,7 +213,8 @@ impl Op {
             .filter(|d| d.syntax == Syntax::Function)
             .map(|d| d.name)
             .chain(REDUCES.iter().map(|r| r.name))
-            .chain(["clip", "bool", "int32", "int64", "float32", "float64"])
+            .chain(["clip"])
+            .chain(DType::ALL.iter().map(|d| d.name()))
     }
 
     /// The text a user writes for the operation (`+`, `sin`).
@@ -247,10 +257,12 @@ pub static REDUCES: &[ReduceDef] = &[
     ReduceDef { reduce: Reduce::All, name: "all", dtype: |_| DType::Bool },
 ];
 
-/// `sum` and `prod` of bool and int32 accumulate in int64, as NumPy's do.
+/// `sum` and `prod` of bool and signed integers accumulate in int64, of
+/// unsigned ones in uint64, as NumPy's do (its default integers).
 fn accumulate_dtype(d: DType) -> DType {
     match d {
-        DType::Bool | DType::Int32 => DType::Int64,
+        DType::Bool | DType::Int8 | DType::Int16 | DType::Int32 => DType::Int64,
+        DType::UInt8 | DType::UInt16 | DType::UInt32 => DType::UInt64,
         d => d,
     }
 }
@@ -275,14 +287,25 @@ macro_rules! na {
     };
 }
 
-/// Binary operation on two operands of one dtype: bool, int and float bodies.
+/// Binary operation on two operands of one dtype: bool, int and float
+/// bodies. A float16 body computes in float32 and rounds once.
 macro_rules! bin {
     ($v:expr, |$a:ident, $b:ident| $bool:expr, $int:expr, $float:expr) => {{
-        #[allow(unused_variables, unreachable_code, clippy::diverging_sub_expression)]
+        #[allow(unused_variables, unreachable_code, clippy::diverging_sub_expression, unused_comparisons)]
         let r = match ($v[0], $v[1]) {
             (Scalar::Bool($a), Scalar::Bool($b)) => Scalar::Bool($bool),
+            (Scalar::Int8($a), Scalar::Int8($b)) => Scalar::Int8($int),
+            (Scalar::Int16($a), Scalar::Int16($b)) => Scalar::Int16($int),
             (Scalar::Int32($a), Scalar::Int32($b)) => Scalar::Int32($int),
             (Scalar::Int64($a), Scalar::Int64($b)) => Scalar::Int64($int),
+            (Scalar::UInt8($a), Scalar::UInt8($b)) => Scalar::UInt8($int),
+            (Scalar::UInt16($a), Scalar::UInt16($b)) => Scalar::UInt16($int),
+            (Scalar::UInt32($a), Scalar::UInt32($b)) => Scalar::UInt32($int),
+            (Scalar::UInt64($a), Scalar::UInt64($b)) => Scalar::UInt64($int),
+            (Scalar::Float16($a), Scalar::Float16($b)) => {
+                let ($a, $b) = ($a.to_f32(), $b.to_f32());
+                Scalar::Float16(F16::from_f32($float))
+            }
             (Scalar::Float32($a), Scalar::Float32($b)) => Scalar::Float32($float),
             (Scalar::Float64($a), Scalar::Float64($b)) => Scalar::Float64($float),
             _ => na!(),
@@ -294,11 +317,21 @@ macro_rules! bin {
 /// Unary operation keeping the dtype.
 macro_rules! un {
     ($v:expr, |$a:ident| $bool:expr, $int:expr, $float:expr) => {{
-        #[allow(unused_variables, unreachable_code, clippy::diverging_sub_expression)]
+        #[allow(unused_variables, unreachable_code, clippy::diverging_sub_expression, unused_comparisons)]
         let r = match $v[0] {
             Scalar::Bool($a) => Scalar::Bool($bool),
+            Scalar::Int8($a) => Scalar::Int8($int),
+            Scalar::Int16($a) => Scalar::Int16($int),
             Scalar::Int32($a) => Scalar::Int32($int),
             Scalar::Int64($a) => Scalar::Int64($int),
+            Scalar::UInt8($a) => Scalar::UInt8($int),
+            Scalar::UInt16($a) => Scalar::UInt16($int),
+            Scalar::UInt32($a) => Scalar::UInt32($int),
+            Scalar::UInt64($a) => Scalar::UInt64($int),
+            Scalar::Float16($a) => {
+                let $a = $a.to_f32();
+                Scalar::Float16(F16::from_f32($float))
+            }
             Scalar::Float32($a) => Scalar::Float32($float),
             Scalar::Float64($a) => Scalar::Float64($float),
         };
@@ -313,14 +346,24 @@ macro_rules! fl {
     };
 }
 
-/// Comparison: any dtype, bool result.
+/// Comparison: any dtype, bool result (float16 compares as float32, exactly).
 macro_rules! cmp {
     ($v:expr, |$a:ident, $b:ident| $e:expr) => {{
         #[allow(clippy::bool_comparison)]
         let r = match ($v[0], $v[1]) {
             (Scalar::Bool($a), Scalar::Bool($b)) => $e,
+            (Scalar::Int8($a), Scalar::Int8($b)) => $e,
+            (Scalar::Int16($a), Scalar::Int16($b)) => $e,
             (Scalar::Int32($a), Scalar::Int32($b)) => $e,
             (Scalar::Int64($a), Scalar::Int64($b)) => $e,
+            (Scalar::UInt8($a), Scalar::UInt8($b)) => $e,
+            (Scalar::UInt16($a), Scalar::UInt16($b)) => $e,
+            (Scalar::UInt32($a), Scalar::UInt32($b)) => $e,
+            (Scalar::UInt64($a), Scalar::UInt64($b)) => $e,
+            (Scalar::Float16($a), Scalar::Float16($b)) => {
+                let ($a, $b) = ($a.to_f32(), $b.to_f32());
+                $e
+            }
             (Scalar::Float32($a), Scalar::Float32($b)) => $e,
             (Scalar::Float64($a), Scalar::Float64($b)) => $e,
             _ => na!(),
@@ -332,11 +375,21 @@ macro_rules! cmp {
 /// Predicate: any dtype, bool result.
 macro_rules! pred {
     ($v:expr, |$a:ident| $bool:expr, $int:expr, $float:expr) => {{
-        #[allow(unused_variables)]
+        #[allow(unused_variables, unused_comparisons)]
         let r = match $v[0] {
             Scalar::Bool($a) => $bool,
+            Scalar::Int8($a) => $int,
+            Scalar::Int16($a) => $int,
             Scalar::Int32($a) => $int,
             Scalar::Int64($a) => $int,
+            Scalar::UInt8($a) => $int,
+            Scalar::UInt16($a) => $int,
+            Scalar::UInt32($a) => $int,
+            Scalar::UInt64($a) => $int,
+            Scalar::Float16($a) => {
+                let $a = $a.to_f32();
+                $float
+            }
             Scalar::Float32($a) => $float,
             Scalar::Float64($a) => $float,
         };
@@ -435,6 +488,23 @@ fn nextafter<T: Float>(a: T, b: T) -> T {
     a.next_up_bits(b)
 }
 
+/// NumPy's `npy_half_nextafter`: C `nextafter` on half's bits (a NaN
+/// operand gives a NaN).
+pub fn half_nextafter(a: F16, b: F16) -> F16 {
+    let (x, y) = (a.to_f32(), b.to_f32());
+    if x.is_nan() || y.is_nan() {
+        return F16::NAN;
+    }
+    if x == y {
+        return a;
+    }
+    if x == 0.0 {
+        return F16(if y < 0.0 { 0x8001 } else { 1 });
+    }
+    let away_from_zero = (y > x) == (x > 0.0);
+    F16(if away_from_zero { a.0 + 1 } else { a.0 - 1 })
+}
+
 /// NumPy's `npy_divmod` (which is also CPython's `float_divmod`): floor
 /// division and the matching modulo with the divisor's sign.
 pub fn divmod<T: Float>(a: T, b: T) -> (T, T) {
@@ -486,30 +556,34 @@ fn float_sign<T: Float + std::ops::Neg<Output = T>>(a: T) -> T {
     }
 }
 
-/// Integer operations shared by int32 and int64.
+/// Integer operations shared by every integer dtype, signed and unsigned.
 pub trait Int: Copy + Ord + Sized {
     const BITS: u32;
     const MIN: Self;
     const ZERO: Self;
     const ONE: Self;
-    const NEG_ONE: Self;
     fn wrapping_div(self, o: Self) -> Self;
     fn wrapping_rem(self, o: Self) -> Self;
     fn wrapping_mul(self, o: Self) -> Self;
     fn wrapping_add(self, o: Self) -> Self;
+    fn wrapping_sub(self, o: Self) -> Self;
+    /// `|x|`, wrapping (`abs(MIN)` is `MIN`); unsigned: the identity.
+    fn wrapping_abs(self) -> Self;
+    /// -1, 0 or 1 (unsigned: 0 or 1).
+    fn signum(self) -> Self;
+    fn is_negative(self) -> bool;
     fn wrapping_shl_full(self, by: Self) -> Self;
     fn wrapping_shr_full(self, by: Self) -> Self;
     fn as_u64(self) -> u64;
 }
 
 macro_rules! impl_int {
-    ($t:ty) => {
+    ($($t:ty: $abs:expr, $signum:expr;)*) => {$(
         impl Int for $t {
             const BITS: u32 = <$t>::BITS;
             const MIN: Self = <$t>::MIN;
             const ZERO: Self = 0;
             const ONE: Self = 1;
-            const NEG_ONE: Self = -1;
             fn wrapping_div(self, o: Self) -> Self {
                 <$t>::wrapping_div(self, o)
             }
@@ -522,6 +596,19 @@ macro_rules! impl_int {
             fn wrapping_add(self, o: Self) -> Self {
                 <$t>::wrapping_add(self, o)
             }
+            fn wrapping_sub(self, o: Self) -> Self {
+                <$t>::wrapping_sub(self, o)
+            }
+            fn wrapping_abs(self) -> Self {
+                ($abs)(self)
+            }
+            fn signum(self) -> Self {
+                ($signum)(self)
+            }
+            #[allow(unused_comparisons)]
+            fn is_negative(self) -> bool {
+                self < 0
+            }
             fn wrapping_shl_full(self, by: Self) -> Self {
                 self << by
             }
@@ -532,10 +619,18 @@ macro_rules! impl_int {
                 self as u64
             }
         }
-    };
+    )*};
 }
-impl_int!(i32);
-impl_int!(i64);
+impl_int! {
+    i8: i8::wrapping_abs, i8::signum;
+    i16: i16::wrapping_abs, i16::signum;
+    i32: i32::wrapping_abs, i32::signum;
+    i64: i64::wrapping_abs, i64::signum;
+    u8: |x| x, |x| (x != 0) as u8;
+    u16: |x| x, |x| (x != 0) as u16;
+    u32: |x| x, |x| (x != 0) as u32;
+    u64: |x| x, |x| (x != 0) as u64;
+}
 
 /// Integer floor division: by zero gives 0, `MIN // -1` wraps to `MIN`.
 pub fn int_floor_div<T: Int>(a: T, b: T) -> T {
@@ -544,7 +639,7 @@ pub fn int_floor_div<T: Int>(a: T, b: T) -> T {
     }
     let q = a.wrapping_div(b);
     let r = a.wrapping_rem(b);
-    if r != T::ZERO && ((r < T::ZERO) != (b < T::ZERO)) { q.wrapping_add(T::NEG_ONE) } else { q }
+    if r != T::ZERO && (r.is_negative() != b.is_negative()) { q.wrapping_sub(T::ONE) } else { q }
 }
 
 /// Integer modulo with the divisor's sign; by zero gives 0.
@@ -553,12 +648,12 @@ pub fn int_mod<T: Int>(a: T, b: T) -> T {
         return T::ZERO;
     }
     let r = a.wrapping_rem(b);
-    if r != T::ZERO && ((r < T::ZERO) != (b < T::ZERO)) { r.wrapping_add(b) } else { r }
+    if r != T::ZERO && (r.is_negative() != b.is_negative()) { r.wrapping_add(b) } else { r }
 }
 
 /// Integer power by squaring, wrapping; a negative exponent is an error.
 pub fn int_pow<T: Int>(a: T, b: T) -> Result<T, EvalError> {
-    if b < T::ZERO {
+    if b.is_negative() {
         return Err(EvalError::Value("Integers to negative integer powers are not allowed."));
     }
     let mut e = b.as_u64();
@@ -583,8 +678,8 @@ pub fn shl<T: Int>(a: T, b: T) -> T {
 pub fn shr<T: Int>(a: T, b: T) -> T {
     if b >= T::ZERO && b.as_u64() < T::BITS as u64 {
         a.wrapping_shr_full(b)
-    } else if a < T::ZERO {
-        T::NEG_ONE
+    } else if a.is_negative() {
+        T::ZERO.wrapping_sub(T::ONE)
     } else {
         T::ZERO
     }

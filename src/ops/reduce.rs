@@ -8,7 +8,7 @@
 //! min/max run left to right, and the `mean` of integers sums in float64 in
 //! buffers of [`NUMPY_BUFSIZE`] elements as NumPy's casting reduction does.
 
-use crate::dtype::{DType, Scalar};
+use crate::dtype::{DType, F16, Scalar};
 use crate::mem;
 use super::{Op, Reduce};
 
@@ -58,7 +58,19 @@ pub fn reduce(r: Reduce, out: DType, n: usize, get: impl Fn(usize) -> Scalar) ->
             if n == 0 {
                 return Ok(Scalar::Float64(f64::NAN).cast(out));
             }
-            let s = if get(0).dtype() == out {
+            let s = if out == DType::Float16 {
+                // NumPy sums float16 in float32 (a casting reduction, a
+                // buffer at a time), divides in float32, rounds once.
+                let mut total = 0.0f32;
+                let mut start = 0;
+                while start < n {
+                    let end = (start + NUMPY_BUFSIZE).min(n);
+                    let buf: Vec<f32> = (start..end).map(|j| get(j).to_f64() as f32).collect();
+                    total += pairwise_sum(&buf, 0.0);
+                    start = end;
+                }
+                return Ok(Scalar::Float16(F16::from_f32(total / n as f32)));
+            } else if get(0).dtype() == out {
                 sum(out, n, &conv)?
             } else {
                 // Integers: NumPy converts a buffer at a time and adds each
@@ -78,6 +90,14 @@ pub fn reduce(r: Reduce, out: DType, n: usize, get: impl Fn(usize) -> Scalar) ->
                 Scalar::Float64(v) => Scalar::Float64(v / n as f64),
                 _ => unreachable!("mean is float"),
             })
+        }
+        Reduce::Prod if out == DType::Float16 => {
+            // NumPy's float16 product runs in float32 and rounds once.
+            let mut acc = 1.0f32;
+            for j in 0..n {
+                acc *= conv(j).to_f64() as f32;
+            }
+            Ok(Scalar::Float16(F16::from_f32(acc)))
         }
         Reduce::Prod => {
             let mut acc = Scalar::Bool(true).cast(out);
@@ -122,9 +142,15 @@ fn sum(out: DType, n: usize, conv: &dyn Fn(usize) -> Scalar) -> Result<Scalar, &
             v.extend((0..n).map(|j| if let Scalar::Float32(x) = conv(j) { x } else { 0.0 }));
             Scalar::Float32(0.0 + pairwise_sum(&v, 0.0))
         }
-        DType::Int64 => Scalar::Int64((0..n).fold(0i64, |a, j| a.wrapping_add(if let Scalar::Int64(x) = conv(j) { x } else { 0 }))),
-        DType::Int32 => Scalar::Int32((0..n).fold(0i32, |a, j| a.wrapping_add(if let Scalar::Int32(x) = conv(j) { x } else { 0 }))),
+        DType::Float16 => {
+            // NumPy's float16 sum: pairwise in float32, rounded once.
+            let mut v: Vec<f32> = mem::try_vec(n).map_err(|_| REFUSED)?;
+            v.extend((0..n).map(|j| conv(j).to_f64() as f32));
+            Scalar::Float16(F16::from_f32(0.0 + pairwise_sum(&v, 0.0)))
+        }
         DType::Bool => Scalar::Bool((0..n).any(|j| conv(j) == Scalar::Bool(true))),
+        // Integers wrap at their width: sum in i128 (wrapping), truncate.
+        d => Scalar::int(d, (0..n).fold(0i128, |a, j| a.wrapping_add(conv(j).to_i128().unwrap_or(0)))),
     })
 }
 

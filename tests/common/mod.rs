@@ -10,13 +10,7 @@ use serde_json::Value;
 /// A value's bits (integers zero-extended from their width, floats as
 /// stored, NaN payloads included), for bit-for-bit comparisons.
 pub fn scalar_bits(s: Scalar) -> u64 {
-    match s {
-        Scalar::Bool(v) => v as u64,
-        Scalar::Int32(v) => v as u32 as u64,
-        Scalar::Int64(v) => v as u64,
-        Scalar::Float32(v) => v.to_bits() as u64,
-        Scalar::Float64(v) => v.to_bits(),
-    }
+    s.bits()
 }
 
 /// One golden case from `tests/fixtures/golden.json`.
@@ -55,15 +49,28 @@ fn float(v: &Value) -> f64 {
 fn array(a: &Value) -> Array {
     let dtype = DType::from_name(a["dtype"].as_str().unwrap()).expect("dtype");
     let shape: Vec<usize> = a["shape"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect();
-    let vals = a["values"].as_array().unwrap();
-    let data: ArrayData = match dtype {
-        DType::Bool => vals.iter().map(|x| x.as_bool().unwrap()).collect::<Vec<_>>().into(),
-        DType::Int32 => vals.iter().map(|x| x.as_i64().unwrap() as i32).collect::<Vec<_>>().into(),
-        DType::Int64 => vals.iter().map(|x| x.as_i64().unwrap()).collect::<Vec<_>>().into(),
-        DType::Float32 => vals.iter().map(|x| float(x) as f32).collect::<Vec<_>>().into(),
-        DType::Float64 => vals.iter().map(float).collect::<Vec<_>>().into(),
-    };
+    let data = data(dtype, a["values"].as_array().unwrap());
     Array::new(data, shape).expect("shape matches values")
+}
+
+/// Fixture values of `dtype`: JSON bools, integers (checked to fit), or
+/// strings holding Python's `repr` of the float (exact in float64).
+pub fn data(dtype: DType, vals: &[Value]) -> ArrayData {
+    let mut d = ArrayData::with_capacity(dtype, vals.len());
+    for x in vals {
+        let s = match dtype {
+            DType::Bool => Scalar::Bool(x.as_bool().unwrap()),
+            d if d.is_float() => Scalar::Float64(float(x)).cast(d),
+            d => {
+                let v = x.as_i64().map(i128::from).or_else(|| x.as_u64().map(i128::from)).expect("an integer");
+                let (lo, hi) = d.int_range().unwrap();
+                assert!((lo..=hi).contains(&v), "{v} does not fit {d}");
+                Scalar::int(d, v)
+            }
+        };
+        d.push(s);
+    }
+    d
 }
 
 /// Distance in units in the last place; NaN equals NaN; `None` when the
@@ -84,6 +91,16 @@ pub fn ulp_distance(a: Scalar, b: Scalar) -> Option<u64> {
                 return (x.is_nan() && y.is_nan()).then_some(0);
             }
             Some((ord64(x) - ord64(y)).unsigned_abs() as u64)
+        }
+        (Scalar::Float16(x), Scalar::Float16(y)) => {
+            if x.is_nan() || y.is_nan() {
+                return (x.is_nan() && y.is_nan()).then_some(0);
+            }
+            let ord16 = |h: numjet::dtype::F16| {
+                let b = h.to_bits();
+                if b & 0x8000 != 0 { -((b & 0x7fff) as i128) } else { b as i128 }
+            };
+            Some((ord16(x) - ord16(y)).unsigned_abs() as u64)
         }
         (Scalar::Float32(x), Scalar::Float32(y)) => {
             if x.is_nan() || y.is_nan() {

@@ -30,15 +30,7 @@ fn float(v: &Value) -> f64 {
     v.as_str().expect("floats are strings").parse().expect("float repr")
 }
 
-fn data(dtype: DType, vals: &[Value]) -> ArrayData {
-    match dtype {
-        DType::Bool => vals.iter().map(|x| x.as_bool().unwrap()).collect::<Vec<_>>().into(),
-        DType::Int32 => vals.iter().map(|x| i32::try_from(x.as_i64().unwrap()).unwrap()).collect::<Vec<_>>().into(),
-        DType::Int64 => vals.iter().map(|x| x.as_i64().unwrap()).collect::<Vec<_>>().into(),
-        DType::Float32 => vals.iter().map(|x| float(x) as f32).collect::<Vec<_>>().into(),
-        DType::Float64 => vals.iter().map(float).collect::<Vec<_>>().into(),
-    }
-}
+use super::data;
 
 fn stored(a: &Value) -> Stored {
     let dtype = DType::from_name(a["dtype"].as_str().unwrap()).expect("dtype");

@@ -150,16 +150,13 @@ impl Case {
         match *v {
             Value::Edge(i) => match d {
                 DType::Bool => Scalar::Bool(i & 1 == 1),
-                DType::Int32 | DType::Int64 => Scalar::Int64(I64_EDGES[i as usize % I64_EDGES.len()]).cast(d),
-                DType::Float32 | DType::Float64 => Scalar::Float64(F64_EDGES[i as usize % F64_EDGES.len()]).cast(d),
+                d if d.is_int() => Scalar::Int64(I64_EDGES[i as usize % I64_EDGES.len()]).cast(d),
+                d => Scalar::Float64(F64_EDGES[i as usize % F64_EDGES.len()]).cast(d),
             },
             Value::Small(x) => Scalar::Float64(x as f64 * 0.25).cast(d),
             Value::Bits(bits) => match d {
                 DType::Bool => Scalar::Bool(bits & 1 == 1),
-                DType::Int32 => Scalar::Int32(bits as i32),
-                DType::Int64 => Scalar::Int64(bits as i64),
-                DType::Float32 => Scalar::Float32(f32::from_bits(bits as u32)),
-                DType::Float64 => Scalar::Float64(f64::from_bits(bits)),
+                d => Scalar::from_bits(d, bits),
             },
         }
     }
@@ -220,6 +217,7 @@ fn same_scalar(a: Scalar, b: Scalar) -> bool {
     match (a, b) {
         (Scalar::Float32(x), Scalar::Float32(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
         (Scalar::Float64(x), Scalar::Float64(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
+        (Scalar::Float16(x), Scalar::Float16(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
         _ => a == b,
     }
 }

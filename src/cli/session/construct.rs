@@ -33,10 +33,13 @@ impl Session {
             Scalar::Float32(v) if v as f64 >= u64::MAX as f64 => Err(huge(v as f64)),
             Scalar::Float64(v) if v >= u64::MAX as f64 => Err(huge(v)),
             Scalar::Bool(_) => Err(bad("expected a number of elements, got a bool".into())),
-            Scalar::Int32(v) => u64::try_from(v).map_err(|_| bad(format!("negative number of elements ({v})"))),
-            Scalar::Int64(v) => u64::try_from(v).map_err(|_| bad(format!("negative number of elements ({v})"))),
             Scalar::Float32(v) => float_count(v as f64).map_err(bad),
             Scalar::Float64(v) => float_count(v).map_err(bad),
+            Scalar::Float16(v) => float_count(v.to_f64()).map_err(bad),
+            s => {
+                let v = s.to_i128().unwrap_or(0);
+                u64::try_from(v).map_err(|_| bad(format!("negative number of elements ({v})")))
+            }
         }
     }
 
@@ -44,13 +47,12 @@ impl Session {
     fn seed_arg(&mut self, src: &Source, id: ExprId) -> Result<u64, Error> {
         let v = self.number_arg(src, id)?;
         let seed = match v {
-            Scalar::Int32(x) => u64::try_from(x).ok(),
-            Scalar::Int64(x) => u64::try_from(x).ok(),
-            Scalar::Float32(_) | Scalar::Float64(_) => {
+            Scalar::Bool(_) => None,
+            v if v.dtype().is_float() => {
                 let x = v.to_f64();
                 (x.fract() == 0.0 && (0.0..18446744073709551616.0).contains(&x)).then_some(x as u64)
             }
-            Scalar::Bool(_) => None,
+            v => v.to_i128().and_then(|x| u64::try_from(x).ok()),
         };
         seed.ok_or_else(|| Error::Type(located(src.text, src.expr(id).span, format!("the seed must be a whole number from 0 to 2^64 - 1, got {v}"), None)))
     }
@@ -92,7 +94,7 @@ impl Session {
                 Some(if name == "reshape" {
                     format!("usage: {usage}")
                 } else {
-                    format!("usage: {usage}, with an optional dtype=float32 (or bool, int32, int64, float64)")
+                    format!("usage: {usage}, with an optional dtype=float32 (or any real NumPy dtype: bool, int8 … int64, uint8 … uint64, float16, float64)")
                 }),
             )));
         }
@@ -119,7 +121,7 @@ impl Session {
                             text,
                             *vspan,
                             "unknown dtype",
-                            Some("write dtype=bool, int32, int64, float32 or float64 (no quotes)".into()),
+                            Some("write a real NumPy dtype: dtype=bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float16, float32 or float64 (no quotes)".into()),
                         )));
                     };
                     dtype = Some(d);
@@ -240,8 +242,7 @@ impl Session {
         for id in &elems {
             let e = &src.expr(*id).span;
             let d = match self.number_arg(src, *id)? {
-                Scalar::Int32(v) => i64::from(v),
-                Scalar::Int64(v) => v,
+                v if v.dtype().is_int() => i64::try_from(v.to_i128().unwrap_or(0)).map_err(|_| bad(*e, format!("dimension {v} is too large")))?,
                 v => return Err(bad(*e, format!("a dimension must be an integer, got {v}"))),
             };
             dims.push(match d {

@@ -53,6 +53,43 @@ impl Lowerer<'_, '_> {
         }
     }
 
+    /// Unsigned `//`, `%` and `fmod` (all truncating: the same thing) by
+    /// the constant `c`: 0 gives 0, powers of two are a shift or a mask,
+    /// others `udiv`/`urem` by a constant (a multiply-high in Cranelift's
+    /// mid-end), lane by lane in the vector loop.
+    pub(super) fn uint_div_const(&mut self, d: DType, a: Value, c: u64, kind: DivKind) -> Value {
+        let quotient = kind == DivKind::Floor;
+        match c {
+            0 => self.num(d, 0.0),
+            1 if quotient => a,
+            1 => self.num(d, 0.0),
+            _ if c.is_power_of_two() && quotient => {
+                let k = self.b.ins().iconst(types::I32, c.trailing_zeros() as i64);
+                self.b.ins().ushr(a, k)
+            }
+            _ if c.is_power_of_two() => {
+                let mask = self.int_const(d, (c - 1) as i64);
+                self.b.ins().band(a, mask)
+            }
+            _ if self.vector() => self.per_lane(a, |l, x| l.uint_div_const(d, x, c, kind)),
+            _ => {
+                let cv = self.int_const(d, c as i64);
+                if quotient { self.b.ins().udiv(a, cv) } else { self.b.ins().urem(a, cv) }
+            }
+        }
+    }
+
+    /// Unsigned `//`, `%`, `fmod` by an array or 0-d divisor: by zero
+    /// gives 0 (the divisor given to `udiv`/`urem` is never 0).
+    pub(super) fn uint_div(&mut self, d: DType, a: Value, b: Value, kind: DivKind) -> Value {
+        let zero = self.num(d, 0.0);
+        let one = self.num(d, 1.0);
+        let is_zero = self.b.ins().icmp(IntCC::Equal, b, zero);
+        let safe = self.b.ins().select(is_zero, one, b);
+        let r = if kind == DivKind::Floor { self.b.ins().udiv(a, safe) } else { self.b.ins().urem(a, safe) };
+        self.b.ins().select(is_zero, zero, r)
+    }
+
     /// From the truncated quotient `q` of `a` by the constant `c` (value
     /// `cv`, neither 0 nor -1), `fmod`, `%` or `//` in the current mode.
     fn floor_fix(&mut self, d: DType, a: Value, q: Value, cv: Value, c: i64, kind: DivKind) -> Value {

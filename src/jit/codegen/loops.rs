@@ -443,6 +443,10 @@ impl Lowerer<'_, '_> {
                     self.b.ins().store(vmem(), r, addr, k as i32 * 16);
                 }
             }
+            Mode::Scalar if root == DType::Float16 => {
+                let h = self.f32_to_half(roots[0]);
+                self.b.ins().store(mem(), h, addr, 0);
+            }
             Mode::Scalar => {
                 self.b.ins().store(mem(), roots[0], addr, 0);
             }
@@ -526,6 +530,11 @@ impl Lowerer<'_, '_> {
         let off = self.off as i32;
         let bytes = match lanes {
             16 => self.b.ins().load(types::I8X16, vmem(), addr, off),
+            8 => {
+                let w = self.b.ins().load(types::I64, vmem(), addr, off);
+                let v = self.b.ins().scalar_to_vector(types::I64X2, w);
+                self.b.ins().bitcast(types::I8X16, lane_cast(), v)
+            }
             4 => {
                 let w = self.b.ins().load(types::I32, vmem(), addr, off);
                 let v = self.b.ins().scalar_to_vector(types::I32X4, w);

@@ -16,11 +16,20 @@ use cranelift_module::{Linkage, Module};
 
 use super::divide::DivKind;
 use super::lowering::{Lowering, const_divisor, const_int, lowering, operand_dtype};
-use super::{LResult, Lowerer, Mode, lane_cast, mem, ty, vmem};
+use super::{LResult, Lowerer, Mode, lane_cast, mem, mem_ty, ty, vmem};
 use crate::dtype::{DType, Kind, Scalar};
 use crate::ir::{Node, NodeId, NodeOp, Shape};
 use crate::jit::helpers::Helper;
 use crate::ops::Op;
+
+/// Operations whose float16 result needs no rounding: they select or
+/// move bits of an operand (or compute a bool).
+fn exact_on_half(op: Op) -> bool {
+    matches!(
+        op,
+        Op::Neg | Op::Pos | Op::Abs | Op::Copy | Op::Real | Op::Conj | Op::Where | Op::Copysign | Op::Minimum | Op::Maximum | Op::Fmin | Op::Fmax
+    )
+}
 
 impl Lowerer<'_, '_> {
     /// `v` reinterpreted as the vector type `t` (no-op if it is one).
@@ -69,6 +78,12 @@ impl Lowerer<'_, '_> {
                 let k = self.plan.ptr[id.index()].ok_or("internal error: array leaf without a pointer")? as usize;
                 self.load_bool_mask(k)?
             }
+            // A float16 operation computes in float32 and rounds once
+            // (the ones that only select or move bits are exact already).
+            (NodeOp::Op(op), _, DType::Float16) if !exact_on_half(op) => {
+                let v = self.node(id, how)?;
+                self.round_half(v)
+            }
             _ => self.node(id, how)?,
         };
         let want = self.ty(self.p.node(id).dtype);
@@ -108,8 +123,15 @@ impl Lowerer<'_, '_> {
                     let base = self.bases[k].ok_or("internal error: input base pointer not loaded")?;
                     let addr = self.elem_addr(base, n.dtype)?;
                     let flags = if self.vector() { vmem() } else { mem() };
-                    let t = self.ty(n.dtype);
-                    self.b.ins().load(t, flags, addr, (self.off * n.dtype.size() as i64) as i32)
+                    let off = (self.off * n.dtype.size() as i64) as i32;
+                    if n.dtype == DType::Float16 {
+                        // Scalar loop only (`vector_shape`).
+                        let h = self.b.ins().load(types::I16, flags, addr, off);
+                        self.half_to_f32(h)
+                    } else {
+                        let t = self.ty(n.dtype);
+                        self.b.ins().load(t, flags, addr, off)
+                    }
                 }
                 Shape::Scalar => self.load_slot(id, n.dtype)?,
             },
@@ -135,17 +157,18 @@ impl Lowerer<'_, '_> {
         }
         let slot = self.plan.slot[id.index()].ok_or("internal error: node has no scalar slot")?;
         let scalars = self.scalars.ok_or("internal error: no scalar buffer")?;
-        Ok(self.b.ins().load(ty(d), mem(), scalars, (slot * 8) as i32))
+        let v = self.b.ins().load(mem_ty(d), mem(), scalars, (slot * 8) as i32);
+        Ok(if d == DType::Float16 { self.half_to_f32(v) } else { v })
     }
 
     /// A constant of the current mode.
     pub(super) fn konst(&mut self, s: Scalar) -> Value {
         let v = match s {
-            Scalar::Bool(v) => self.b.ins().iconst(types::I8, v as i64),
-            Scalar::Int32(v) => self.b.ins().iconst(types::I32, v as u32 as i64),
-            Scalar::Int64(v) => self.b.ins().iconst(types::I64, v),
+            Scalar::Float16(v) => self.b.ins().f32const(Ieee32::with_bits(v.to_f32().to_bits())),
             Scalar::Float32(v) => self.b.ins().f32const(Ieee32::with_bits(v.to_bits())),
             Scalar::Float64(v) => self.b.ins().f64const(Ieee64::with_bits(v.to_bits())),
+            // Integers and bool: their bits, zero-extended.
+            s => self.b.ins().iconst(ty(s.dtype()), s.bits() as i64),
         };
         if self.vector() { self.splat(s.dtype(), v) } else { v }
     }
@@ -177,6 +200,15 @@ impl Lowerer<'_, '_> {
     }
 
     fn call(&mut self, h: Helper, args: &[Value], d: DType) -> LResult<Value> {
+        if let Some(via) = h.via {
+            // Extend the operands to the helper's width, truncate its result.
+            let wide: Vec<Value> = args
+                .iter()
+                .map(|&a| if d.is_unsigned() { self.b.ins().uextend(ty(via), a) } else { self.b.ins().sextend(ty(via), a) })
+                .collect();
+            let r = self.call(Helper { via: None, ..h }, &wide, via)?;
+            return Ok(self.b.ins().ireduce(ty(d), r));
+        }
         if args.len() != h.arity || self.vector() {
             return Err(format!("internal error: bad call of helper {}", h.name));
         }
@@ -204,8 +236,9 @@ impl Lowerer<'_, '_> {
         if from == to {
             return a;
         }
-        match (from, to) {
-            (_, Bool) => {
+        let t = self.ty(to);
+        match (from.kind(), to.kind()) {
+            (_, Kind::Bool) => {
                 let z = self.num(from, 0.0);
                 match from.kind() {
                     // NotEqual is unordered-or-not-equal: NaN is true.
@@ -213,51 +246,101 @@ impl Lowerer<'_, '_> {
                     _ => self.b.ins().icmp(IntCC::NotEqual, a, z),
                 }
             }
-            (Bool, Int32 | Int64) if self.vector() => {
+            (Kind::Bool, Kind::Int) if self.vector() => {
                 let one = self.num(to, 1.0);
                 self.b.ins().band(a, one)
             }
-            (Bool, Float32 | Float64) if self.vector() => {
+            (Kind::Bool, Kind::Float) if self.vector() => {
                 let one = self.num(to, 1.0);
                 let zero = self.num(to, 0.0);
                 self.sel(a, one, zero)
             }
-            (Bool, Int32 | Int64) => self.b.ins().uextend(ty(to), a),
-            (Bool, Float32 | Float64) => {
+            (Kind::Bool, Kind::Int) => {
+                if to.size() == 1 { a } else { self.b.ins().uextend(t, a) }
+            }
+            (Kind::Bool, Kind::Float) => {
                 let w = self.b.ins().uextend(types::I32, a);
-                self.b.ins().fcvt_from_sint(ty(to), w)
+                self.b.ins().fcvt_from_sint(t, w)
             }
-            (Int32, Int64) => self.b.ins().sextend(types::I64, a),
-            (Int64, Int32) => self.b.ins().ireduce(types::I32, a),
-            (Int32 | Int64, Float32 | Float64) => {
-                let t = self.ty(to);
-                self.b.ins().fcvt_from_sint(t, a)
+            (Kind::Int, Kind::Int) => {
+                // Two's complement: truncate, or extend by the source's sign.
+                if to.size() == from.size() {
+                    a
+                } else if to.size() < from.size() {
+                    self.b.ins().ireduce(t, a)
+                } else if from.is_unsigned() {
+                    self.b.ins().uextend(t, a)
+                } else {
+                    self.b.ins().sextend(t, a)
+                }
             }
-            (Float32, Float64) => self.b.ins().fpromote(types::F64, a),
-            (Float64, Float32) => self.b.ins().fdemote(types::F32, a),
-            (Float32 | Float64, Int32 | Int64) => {
-                // `f64_to_i32` / `f64_to_i64` (float32 is converted to f64
-                // first, exactly): truncate in range, else INT_MIN; NaN fails
-                // the ordered range check. The bounds are written in the
-                // source type: for float32, `> -2147483649.0` is
-                // `>= -2147483648.0` (no float32 lies between them).
-                let (lo_cc, lo, hi) = match (from, to) {
-                    (Float64, Int32) => (FloatCC::GreaterThan, -2147483649.0, 2147483648.0),
-                    (_, Int32) => (FloatCC::GreaterThanOrEqual, -2147483648.0, 2147483648.0),
-                    _ => (FloatCC::GreaterThanOrEqual, -9223372036854775808.0, 9223372036854775808.0),
-                };
-                let lo = self.num(from, lo);
-                let hi = self.num(from, hi);
-                let above = self.b.ins().fcmp(lo_cc, a, lo);
-                let below = self.b.ins().fcmp(FloatCC::LessThan, a, hi);
-                let ok = self.b.ins().band(above, below);
-                let t = self.ty(to);
-                let r = self.b.ins().fcvt_to_sint_sat(t, a);
-                let min = if to == Int32 { self.konst(Scalar::Int32(i32::MIN)) } else { self.konst(Scalar::Int64(i64::MIN)) };
-                self.sel(ok, r, min)
+            (Kind::Int, Kind::Float) => {
+                // float16: through float32 (exact below 2^24; above, both
+                // roundings end at infinity, as `Scalar::cast`'s through
+                // float64 does).
+                let ft = if to == Float16 { self.ty(Float32) } else { t };
+                let f = if from.is_unsigned() { self.b.ins().fcvt_from_uint(ft, a) } else { self.b.ins().fcvt_from_sint(ft, a) };
+                if to == Float16 { self.round_half(f) } else { f }
             }
-            _ => a,
+            (Kind::Float, Kind::Float) => match (from, to) {
+                (Float16, Float32) => a,
+                (Float16 | Float32, Float64) => self.b.ins().fpromote(types::F64, a),
+                (Float64, Float32) => self.b.ins().fdemote(types::F32, a),
+                (Float32, Float16) => self.round_half(a),
+                _ => self.f64_to_half_f32(a),
+            },
+            (Kind::Float, Kind::Int) => {
+                // float16 holds its value as float32 already.
+                let from = if from == Float16 { Float32 } else { from };
+                match to {
+                    Int32 | Int64 => self.float_to_signed(a, from, to),
+                    Int8 | Int16 | UInt8 | UInt16 => {
+                        let v = self.float_to_signed(a, from, Int32);
+                        self.b.ins().ireduce(t, v)
+                    }
+                    UInt32 => {
+                        let v = self.float_to_signed(a, from, Int64);
+                        self.b.ins().ireduce(t, v)
+                    }
+                    _ => {
+                        // `f64_to_u64`: from 2^63, through `x - 2^63` and
+                        // the top bit flipped back.
+                        let x = if from == Float32 { self.b.ins().fpromote(types::F64, a) } else { a };
+                        let two63 = self.num(Float64, 9223372036854775808.0);
+                        let big = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, x, two63);
+                        let low = self.float_to_signed(x, Float64, Int64);
+                        let shifted = self.b.ins().fsub(x, two63);
+                        let high = self.float_to_signed(shifted, Float64, Int64);
+                        let top = self.b.ins().iconst(types::I64, i64::MIN);
+                        let high = self.b.ins().bxor(high, top);
+                        self.b.ins().select(big, high, low)
+                    }
+                }
+            }
         }
+    }
+
+    /// `f64_to_i32` / `f64_to_i64` (float32 is converted to f64 first,
+    /// exactly): truncate in range, else INT_MIN; NaN fails the ordered
+    /// range check. The bounds are written in the source type: for
+    /// float32, `> -2147483649.0` is `>= -2147483648.0` (no float32 lies
+    /// between them).
+    fn float_to_signed(&mut self, a: Value, from: DType, to: DType) -> Value {
+        use DType::*;
+        let (lo_cc, lo, hi) = match (from, to) {
+            (Float64, Int32) => (FloatCC::GreaterThan, -2147483649.0, 2147483648.0),
+            (_, Int32) => (FloatCC::GreaterThanOrEqual, -2147483648.0, 2147483648.0),
+            _ => (FloatCC::GreaterThanOrEqual, -9223372036854775808.0, 9223372036854775808.0),
+        };
+        let lo = self.num(from, lo);
+        let hi = self.num(from, hi);
+        let above = self.b.ins().fcmp(lo_cc, a, lo);
+        let below = self.b.ins().fcmp(FloatCC::LessThan, a, hi);
+        let ok = self.b.ins().band(above, below);
+        let t = self.ty(to);
+        let r = self.b.ins().fcvt_to_sint_sat(t, a);
+        let min = if to == Int32 { self.konst(Scalar::Int32(i32::MIN)) } else { self.konst(Scalar::Int64(i64::MIN)) };
+        self.sel(ok, r, min)
     }
 
     /// Lowers an elementwise operation as `how`, mirroring its row in
@@ -273,7 +356,7 @@ impl Lowerer<'_, '_> {
         }
         if let Lowering::Helper(h) = how {
             let r = self.call(h, &args, d)?;
-            if op == Op::Pow && d.is_int() {
+            if op == Op::Pow && d.is_signed_int() {
                 // ops::int_pow: a negative exponent is an error.
                 let zero = self.num(d, 0.0);
                 let neg = self.b.ins().icmp(IntCC::SignedLessThan, args[1], zero);
@@ -293,11 +376,13 @@ impl Lowerer<'_, '_> {
             (Op::Sub, I) => self.b.ins().isub(a, b),
             (Op::Sub, F) => self.b.ins().fsub(a, b),
             (Op::Mul, B) => self.b.ins().band(a, b),
-            (Op::Mul, I) if vector && d == DType::Int64 => match (const_int(self.p, n.args[0]), const_int(self.p, n.args[1])) {
+            (Op::Mul, I) if vector && d.size() == 8 => match (const_int(self.p, n.args[0]), const_int(self.p, n.args[1])) {
                 (_, Some(c)) => self.mul_i64x2_const(a, c),
                 (Some(c), _) => self.mul_i64x2_const(b, c),
                 _ => self.b.ins().imul(a, b),
             },
+            // x86 has no byte multiply: `mul_i8x16`.
+            (Op::Mul, I) if vector && d.size() == 1 => self.mul_i8x16(a, b),
             (Op::Mul, I) => self.b.ins().imul(a, b),
             (Op::Mul, F) => self.b.ins().fmul(a, b),
             (Op::Div, F) => self.b.ins().fdiv(a, b),
@@ -308,7 +393,9 @@ impl Lowerer<'_, '_> {
                     _ => DivKind::Rem,
                 };
                 match const_divisor(self.p, n) {
+                    Some(c) if d.is_unsigned() => self.uint_div_const(d, a, c as u64, kind),
                     Some(c) => self.int_div_const(d, a, c, kind),
+                    None if d.is_unsigned() => self.uint_div(d, a, b, kind),
                     // In the scalar loop only (`lowering`).
                     None => self.int_div(d, a, b, kind),
                 }
@@ -332,6 +419,10 @@ impl Lowerer<'_, '_> {
                 let in_range = self.b.ins().icmp(IntCC::UnsignedLessThan, b, bits_v);
                 if op == Op::Shl {
                     let r = self.b.ins().ishl(a, b);
+                    let z = self.num(d, 0.0);
+                    self.b.ins().select(in_range, r, z)
+                } else if d.is_unsigned() {
+                    let r = self.b.ins().ushr(a, b);
                     let z = self.num(d, 0.0);
                     self.b.ins().select(in_range, r, z)
                 } else {
@@ -368,7 +459,7 @@ impl Lowerer<'_, '_> {
             }
             (Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge, B | I) => {
                 // bool is 0/1: unsigned order is false < true.
-                let signed = k == I;
+                let signed = d.is_signed_int();
                 let cc = match (op, signed) {
                     (Op::Eq, _) => IntCC::Equal,
                     (Op::Ne, _) => IntCC::NotEqual,
@@ -385,11 +476,19 @@ impl Lowerer<'_, '_> {
             }
             (Op::Where, _) => self.sel(a, args[1], args[2]),
             (Op::Sqrt, F) => self.b.ins().sqrt(a),
+            (Op::Square, I) if vector && d.size() == 1 => self.mul_i8x16(a, a),
             (Op::Square, I) => self.b.ins().imul(a, a),
             (Op::Square, F) => self.b.ins().fmul(a, a),
             (Op::Abs, B) => a,
+            (Op::Abs, I) if d.is_unsigned() => a,
             (Op::Abs, I) => self.b.ins().iabs(a),
             (Op::Abs, F) => self.b.ins().fabs(a),
+            (Op::Sign, I) if d.is_unsigned() => {
+                let zero = self.num(d, 0.0);
+                let one = self.num(d, 1.0);
+                let nz = self.b.ins().icmp(IntCC::NotEqual, a, zero);
+                self.sel(nz, one, zero)
+            }
             (Op::Sign, I) => {
                 let zero = self.num(d, 0.0);
                 let one = self.num(d, 1.0);
@@ -427,6 +526,8 @@ impl Lowerer<'_, '_> {
             (Op::Copysign, F) => self.b.ins().fcopysign(a, b),
             (Op::Minimum, B) | (Op::Fmin, B) => self.b.ins().band(a, b),
             (Op::Maximum, B) | (Op::Fmax, B) => self.b.ins().bor(a, b),
+            (Op::Minimum | Op::Fmin, I) if d.is_unsigned() => self.b.ins().umin(a, b),
+            (Op::Maximum | Op::Fmax, I) if d.is_unsigned() => self.b.ins().umax(a, b),
             (Op::Minimum | Op::Fmin, I) => self.b.ins().smin(a, b),
             (Op::Maximum | Op::Fmax, I) => self.b.ins().smax(a, b),
             (Op::Minimum | Op::Maximum | Op::Fmin | Op::Fmax, F) => {
@@ -457,13 +558,14 @@ impl Lowerer<'_, '_> {
                 self.b.ins().fcmp(cc, abs, inf)
             }
             (Op::Signbit, B) => self.konst(Scalar::Bool(false)),
+            (Op::Signbit, I) if d.is_unsigned() => self.konst(Scalar::Bool(false)),
             (Op::Signbit, I) => {
                 let zero = self.num(d, 0.0);
                 self.b.ins().icmp(IntCC::SignedLessThan, a, zero)
             }
             (Op::Signbit, F) => {
                 // is_sign_negative: the sign bit, NaN included.
-                let id = if d == DType::Float32 { DType::Int32 } else { DType::Int64 };
+                let id = if d == DType::Float64 { DType::Int64 } else { DType::Int32 };
                 let it = self.ty(id);
                 let bits = self.b.ins().bitcast(it, MemFlagsData::new(), a);
                 let zero = self.num(id, 0.0);
@@ -477,8 +579,7 @@ impl Lowerer<'_, '_> {
 
     /// An integer constant of dtype `d` in the current mode.
     pub(super) fn int_const(&mut self, d: DType, c: i64) -> Value {
-        let s = if d == DType::Int32 { Scalar::Int32(c as i32) } else { Scalar::Int64(c) };
-        self.konst(s)
+        self.konst(Scalar::int(d, c as i128))
     }
 
     /// `f` applied to each lane of the vector `v` in scalar mode.
@@ -493,6 +594,22 @@ impl Lowerer<'_, '_> {
         }
         self.mode = mode;
         acc
+    }
+
+    /// `a * b` for `I8X16` vectors, wrapping: the bytes zero-extended to
+    /// 16-bit lanes (`pmullw`), masked to their low bytes and packed back
+    /// (`packuswb`, exact on values up to 255). The low byte of a product
+    /// does not depend on the operands' signs.
+    fn mul_i8x16(&mut self, a: Value, b: Value) -> Value {
+        let (al, bl) = (self.b.ins().uwiden_low(a), self.b.ins().uwiden_low(b));
+        let (ah, bh) = (self.b.ins().uwiden_high(a), self.b.ins().uwiden_high(b));
+        let lo = self.b.ins().imul(al, bl);
+        let hi = self.b.ins().imul(ah, bh);
+        let ff = self.b.ins().iconst(types::I16, 0xff);
+        let mask = self.b.ins().splat(types::I16X8, ff);
+        let lo = self.b.ins().band(lo, mask);
+        let hi = self.b.ins().band(hi, mask);
+        self.b.ins().unarrow(lo, hi)
     }
 
     /// `x * c` for an `I64X2` vector `x`, wrapping. x86 has no 64-bit

@@ -30,7 +30,7 @@
 //! If Cranelift cannot lower some vector instruction on the host, the stage
 //! is compiled again with the scalar loop only (`emit.rs`).
 
-use crate::dtype::{DType, Scalar};
+use crate::dtype::DType;
 use crate::ir::{Node, NodeId, NodeOp, Program, Shape};
 use crate::jit::JitOptions;
 use crate::jit::helpers::{self, Helper};
@@ -67,12 +67,15 @@ pub(super) fn lowering(p: &Program, n: &Node) -> Lowering {
         NodeOp::Input(_) | NodeOp::ReduceAxis(..) | NodeOp::Fill(_) => Lowering::Vector,
         NodeOp::Const(_) | NodeOp::Reduce(_) => Lowering::Scalar,
         NodeOp::Cast => {
-            let from = p.node(n.args[0]).dtype;
-            if from == DType::Bool || n.dtype == DType::Bool || from.size() == n.dtype.size() {
-                Lowering::Vector
-            } else {
-                Lowering::Scalar
-            }
+            let (from, to) = (p.node(n.args[0]).dtype, n.dtype);
+            let same_width = from.size() == to.size();
+            let vector = from == DType::Bool
+                || to == DType::Bool
+                // Integers of one width: the same bits.
+                || (same_width && from.is_int() && to.is_int())
+                // Signed integers and floats of one width.
+                || (same_width && matches!(from, DType::Int32 | DType::Int64 | DType::Float32 | DType::Float64) && matches!(to, DType::Int32 | DType::Int64 | DType::Float32 | DType::Float64));
+            if vector { Lowering::Vector } else { Lowering::Scalar }
         }
         NodeOp::Op(op) => {
             if let Some(h) = helpers::helper(op, operand_dtype(p, n, op)) {
@@ -161,6 +164,11 @@ pub(in crate::jit) fn vector_shape(p: &Program, root: NodeId, nodes: &[NodeId]) 
         if n.shape() != Shape::Array {
             continue;
         }
+        if n.dtype == DType::Float16 {
+            // float16 converts at every load, store and operation
+            // (`half.rs`): scalar loop only.
+            return None;
+        }
         if n.dtype != DType::Bool {
             let w = n.dtype.size();
             if *width.get_or_insert(w) != w {
@@ -187,8 +195,7 @@ pub(super) fn const_divisor(p: &Program, n: &Node) -> Option<i64> {
 /// fill of one).
 pub(super) fn const_int(p: &Program, id: NodeId) -> Option<i64> {
     match p.node(id).op {
-        NodeOp::Const(Scalar::Int32(c)) | NodeOp::Fill(Scalar::Int32(c)) => Some(c as i64),
-        NodeOp::Const(Scalar::Int64(c)) | NodeOp::Fill(Scalar::Int64(c)) => Some(c),
+        NodeOp::Const(s) | NodeOp::Fill(s) if s.dtype().is_int() => s.to_i128().and_then(|c| i64::try_from(c).ok()),
         _ => None,
     }
 }

@@ -48,19 +48,29 @@ mod emit;
 mod lower_op;
 mod loops;
 mod lowering;
+mod half;
 
 pub(super) use emit::{DISASM_HEADER, Emitter, Form};
 pub(super) use lowering::{VectorShape, fused, vector_shape};
 
-/// The Cranelift type of a dtype's values: bool is an `i8` holding 0 or 1.
+/// The Cranelift type of a dtype's values in registers: bool is an `i8`
+/// holding 0 or 1, unsigned integers are integers of their width, and
+/// float16 is an `f32` holding a half's value exactly (loads and stores
+/// convert, `half.rs`).
 fn ty(d: DType) -> Type {
     match d {
-        DType::Bool => types::I8,
-        DType::Int32 => types::I32,
-        DType::Int64 => types::I64,
-        DType::Float32 => types::F32,
+        DType::Bool | DType::Int8 | DType::UInt8 => types::I8,
+        DType::Int16 | DType::UInt16 => types::I16,
+        DType::Int32 | DType::UInt32 => types::I32,
+        DType::Int64 | DType::UInt64 => types::I64,
+        DType::Float16 | DType::Float32 => types::F32,
         DType::Float64 => types::F64,
     }
+}
+
+/// The Cranelift type of a dtype's elements in memory (float16: its bits).
+fn mem_ty(d: DType) -> Type {
+    if d == DType::Float16 { types::I16 } else { ty(d) }
 }
 
 /// Scalar loads and stores only touch memory the caller guarantees valid
