@@ -109,6 +109,13 @@ pub(crate) fn fast_reduce(r: Reduce, out: DType, col: ArrayRef<'_>) -> Option<Sc
         }
         (Reduce::Sum, ArrayRef::Int64(v)) if out == DType::Int64 => Scalar::Int64(v.iter().fold(0i64, |a, &x| a.wrapping_add(x))),
         (Reduce::Sum, ArrayRef::Int32(v)) if out == DType::Int64 => Scalar::Int64(v.iter().fold(0i64, |a, &x| a.wrapping_add(x as i64))),
+        (Reduce::Sum, ArrayRef::Int16(v)) if out == DType::Int64 => Scalar::Int64(v.iter().fold(0i64, |a, &x| a.wrapping_add(x as i64))),
+        (Reduce::Sum, ArrayRef::Int8(v)) if out == DType::Int64 => Scalar::Int64(v.iter().fold(0i64, |a, &x| a.wrapping_add(x as i64))),
+        (Reduce::Sum, ArrayRef::UInt64(v)) if out == DType::UInt64 => Scalar::UInt64(v.iter().fold(0u64, |a, &x| a.wrapping_add(x))),
+        (Reduce::Sum, ArrayRef::UInt32(v)) if out == DType::UInt64 => Scalar::UInt64(v.iter().fold(0u64, |a, &x| a.wrapping_add(x as u64))),
+        (Reduce::Sum, ArrayRef::UInt16(v)) if out == DType::UInt64 => Scalar::UInt64(v.iter().fold(0u64, |a, &x| a.wrapping_add(x as u64))),
+        (Reduce::Sum, ArrayRef::UInt8(v)) if out == DType::UInt64 => Scalar::UInt64(v.iter().fold(0u64, |a, &x| a.wrapping_add(x as u64))),
+        (Reduce::Sum, ArrayRef::Bool(v)) if out == DType::Int64 => Scalar::Int64(v.iter().fold(0i64, |a, &x| a + x as i64)),
         (Reduce::Any, ArrayRef::Bool(v)) => Scalar::Bool(v.iter().any(|&x| x)),
         (Reduce::All, ArrayRef::Bool(v)) => Scalar::Bool(v.iter().all(|&x| x)),
         (Reduce::Min | Reduce::Max, c) if out == c.dtype() && !c.is_empty() => min_max(r == Reduce::Min, None, c),
@@ -363,6 +370,12 @@ pub fn full(r: Reduce, out: DType, arg: DType, n: usize, src: Arg<'_>, par: bool
             let v: Vec<f64> = match c {
                 ArrayRef::Int64(v) => v.iter().map(|&x| x as f64).collect(),
                 ArrayRef::Int32(v) => v.iter().map(|&x| x as f64).collect(),
+                ArrayRef::Int16(v) => v.iter().map(|&x| x as f64).collect(),
+                ArrayRef::Int8(v) => v.iter().map(|&x| x as f64).collect(),
+                ArrayRef::UInt64(v) => v.iter().map(|&x| x as f64).collect(),
+                ArrayRef::UInt32(v) => v.iter().map(|&x| x as f64).collect(),
+                ArrayRef::UInt16(v) => v.iter().map(|&x| x as f64).collect(),
+                ArrayRef::UInt8(v) => v.iter().map(|&x| x as f64).collect(),
                 ArrayRef::Bool(v) => v.iter().map(|&x| x as u8 as f64).collect(),
                 _ => (0..len).map(|j| c.get(j).to_f64()).collect(),
             };

@@ -231,7 +231,8 @@ impl Lowerer<'_, '_> {
         };
         let lanes = v.lanes;
         let rd = self.p.node(stage.root).dtype;
-        let wide = fold == Fold::Sum && rd == DType::Int32;
+        // Integer sums of narrower lanes widen to int64 lanes.
+        let wide = fold == Fold::Sum && rd.size() < 8;
         self.enter_vector(stage, v)?;
         // The scalar result type, the accumulators' start, and the vectors
         // of elements per group.
@@ -240,7 +241,7 @@ impl Lowerer<'_, '_> {
                 let nz = Scalar::Float64(-0.0).cast(rd);
                 (ty(rd), self.konst(nz), 8 / lanes)
             }
-            (Fold::Sum, DType::Int32 | DType::Int64) => {
+            (Fold::Sum, d) if d.is_int() => {
                 let z = self.b.ins().iconst(types::I64, 0);
                 (types::I64, self.b.ins().splat(types::I64X2, z), unroll)
             }
@@ -257,7 +258,7 @@ impl Lowerer<'_, '_> {
         };
         let copies = copies as usize;
         let vt = self.b.func.dfg.value_type(identity);
-        let per = if wide { 2 } else { 1 };
+        let per = if wide && rd.size() == 4 { 2 } else { 1 };
         let accs: Vec<Variable> = (0..copies * per).map(|_| self.b.declare_var(vt)).collect();
         let res = self.b.declare_var(st);
         let kv = self.b.declare_var(self.ptr);
@@ -287,7 +288,15 @@ impl Lowerer<'_, '_> {
         let i = self.b.use_var(iv);
         for c in 0..copies {
             let x = self.elements(stage, i, c as i64 * lanes as i64)?;
-            let parts = if wide { vec![self.b.ins().swiden_low(x), self.b.ins().swiden_high(x)] } else { vec![x] };
+            let parts = match (wide, rd.size()) {
+                (false, _) => vec![x],
+                (true, 4) if rd.is_unsigned() => vec![self.b.ins().uwiden_low(x), self.b.ins().uwiden_high(x)],
+                (true, 4) => vec![self.b.ins().swiden_low(x), self.b.ins().swiden_high(x)],
+                // 8- and 16-bit lanes: the two halves widened and added,
+                // until int64 lanes (exact: a sum of 2^k w-bit values
+                // fits in w + k bits).
+                (true, _) => vec![self.widen_sum(x, rd.is_unsigned())],
+            };
             for (j, part) in parts.into_iter().enumerate() {
                 let a = accs[c * per + j];
                 let acc = self.b.use_var(a);
@@ -351,7 +360,11 @@ impl Lowerer<'_, '_> {
         self.b.switch_to_block(tail);
         let i = self.b.use_var(iv);
         let x = self.elements(stage, i, 0)?;
-        let x = if wide { self.b.ins().sextend(types::I64, x) } else { x };
+        let x = match (wide, rd.is_unsigned()) {
+            (false, _) => x,
+            (true, true) => self.b.ins().uextend(types::I64, x),
+            (true, false) => self.b.ins().sextend(types::I64, x),
+        };
         let acc = self.b.use_var(res);
         let acc = self.fold_op(fold, acc, x);
         self.b.def_var(res, acc);
@@ -388,6 +401,22 @@ impl Lowerer<'_, '_> {
     }
 
     /// One step of a fold, on scalars or vectors alike.
+    /// The lanes of an integer vector summed pairwise into an `I64X2`: its
+    /// low and high halves widened (by sign or with zeros) and added, until
+    /// the lanes are 64-bit.
+    fn widen_sum(&mut self, x: Value, unsigned: bool) -> Value {
+        let mut v = x;
+        while self.b.func.dfg.value_type(v).lane_bits() < 64 {
+            let (lo, hi) = if unsigned {
+                (self.b.ins().uwiden_low(v), self.b.ins().uwiden_high(v))
+            } else {
+                (self.b.ins().swiden_low(v), self.b.ins().swiden_high(v))
+            };
+            v = self.b.ins().iadd(lo, hi);
+        }
+        v
+    }
+
     fn fold_op(&mut self, fold: Fold, a: Value, b: Value) -> Value {
         match fold {
             Fold::Pairwise => self.b.ins().fadd(a, b),

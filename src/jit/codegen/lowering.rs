@@ -138,8 +138,9 @@ pub(in crate::jit) fn fused(p: &Program, stage: &Stage, options: &JitOptions) ->
     let out = p.node(id).dtype;
     let int = matches!(arg, DType::Int32 | DType::Int64);
     let fold = match r {
-        Reduce::Sum | Reduce::Mean if arg.is_float() && out == arg => Fold::Pairwise,
-        Reduce::Sum if int && out == DType::Int64 => Fold::Sum,
+        Reduce::Sum | Reduce::Mean if matches!(arg, DType::Float32 | DType::Float64) && out == arg => Fold::Pairwise,
+        // Every integer width, into int64 or uint64 (wrapping: the same bits).
+        Reduce::Sum if arg.is_int() && matches!(out, DType::Int64 | DType::UInt64) => Fold::Sum,
         Reduce::Any if arg == DType::Bool => Fold::Any,
         Reduce::All if arg == DType::Bool => Fold::All,
         Reduce::Min if int && out == arg => Fold::Min,
