@@ -26,7 +26,8 @@ below 1 means it is compute-bound (transcendentals), or loses time elsewhere
 (page faults of a fresh result, temporaries).
 
 "ne/nj" is numexpr's fastest path (out=, or plain for a reduction) over
-numjet into a preallocated output: > 1 means numjet is faster.
+numjet into a preallocated output: > 1 means numjet is faster; "np/nj" the
+same for NumPy's plain expression.
 
 Inputs for numexpr/NumPy are uniform in [0, 1) floats or [1, 1000) ints,
 like numjet's bench inputs (not the same numbers; the expressions' cost does
@@ -50,6 +51,11 @@ CASES = [
     ("where(a > 0, sqrt(a), 0)", "float64"),
     ("(i * 3 + j) % 7", "int64"),
     ("sin(a)**2 + cos(b)**2", "float64"),
+    # Every real dtype: numexpr cannot compute in uint8 or float16 (it
+    # upcasts uint8 and refuses float16; its columns show what it does).
+    ("(a + b) // 2", "uint8"),
+    ("a * b + c", "float16"),
+    ("sum(a)", "uint8"),
 ]
 
 COLUMNS = ["numjet", "numjet fresh", "numexpr out=", "numexpr", "NumPy"]
@@ -67,8 +73,9 @@ def median_ms(f, repeat):
 
 def inputs(expr, dtype, n, rng):
     names = sorted({c for c in "abcij" if c in expr.replace("sqrt", "").replace("sin", "").replace("cos", "").replace("where", "")})
-    if dtype.startswith("int"):
-        return {v: rng.integers(1, 1000, n, dtype=dtype) for v in names}
+    if np.dtype(dtype).kind in "iu":
+        top = min(1000, int(np.iinfo(dtype).max))
+        return {v: rng.integers(1, top, n, dtype=dtype) for v in names}
     return {v: rng.random(n).astype(dtype) for v in names}
 
 
@@ -84,10 +91,14 @@ def measure(args, n, expr, dtype, env):
     fresh = numjet(args, n, expr, dtype, True)
     reduction = expr.startswith("sum(")
     out_arr = None
-    if not reduction:
-        out_arr = np.empty(n, dtype=ne.evaluate(expr, local_dict={k: v[:8] for k, v in env.items()}).dtype)
-    t_ne_out = median_ms(lambda: ne.evaluate(expr, local_dict=env, out=out_arr), args.repeat) if out_arr is not None else float("nan")
-    t_ne = median_ms(lambda: ne.evaluate(expr, local_dict=env), args.repeat)
+    try:
+        if not reduction:
+            out_arr = np.empty(n, dtype=ne.evaluate(expr, local_dict={k: v[:8] for k, v in env.items()}).dtype)
+        t_ne_out = median_ms(lambda: ne.evaluate(expr, local_dict=env, out=out_arr), args.repeat) if out_arr is not None else float("nan")
+        t_ne = median_ms(lambda: ne.evaluate(expr, local_dict=env), args.repeat)
+    except (TypeError, ValueError, NotImplementedError):
+        # numexpr has no loop for the dtype (float16).
+        t_ne_out = t_ne = float("nan")
     np_env = dict(env, where=np.where, sqrt=np.sqrt, sin=np.sin, cos=np.cos, sum=np.sum)
     t_np = median_ms(lambda: eval(expr, {}, np_env), args.repeat)
     times = dict(zip(COLUMNS, [pre["median_ms"], fresh["median_ms"], t_ne_out, t_ne, t_np]))
@@ -124,7 +135,7 @@ def main():
     print()
     print("Medians in ms; /triad = GB/s moved over the triad's GB/s of the same run")
     print()
-    head = ["expression", "dtype"] + COLUMNS + ["ne/nj", "triad GB/s", "numjet /triad", "fresh /triad", "ne out= /triad", "NumPy /triad"]
+    head = ["expression", "dtype"] + COLUMNS + ["ne/nj", "np/nj", "triad GB/s", "numjet /triad", "fresh /triad", "ne out= /triad", "NumPy /triad"]
     print("| " + " | ".join(head) + " |")
     print("|---|---|" + "---:|" * (len(head) - 2))
     spread = []
@@ -138,8 +149,9 @@ def main():
             return statistics.median([moved / (t[c] * 1e-3) / 1e9 / g for (t, g, _) in rs])
 
         best_ne = med["numexpr out="] if med["numexpr out="] == med["numexpr out="] else med["numexpr"]
+        cells_np = med["NumPy"] / med["numjet"]
         cells = [f"`{expr}`", dtype] + [fmt(med[c], ".2f") for c in COLUMNS]
-        cells += [fmt(best_ne / med["numjet"], ".2f"), f"{triad:.1f}"]
+        cells += [fmt(best_ne / med["numjet"], ".2f"), fmt(cells_np, ".2f"), f"{triad:.1f}"]
         cells += [fmt(ratio(c), ".2f") for c in ["numjet", "numjet fresh", "numexpr out=", "NumPy"]]
         print("| " + " | ".join(cells) + " |")
         lo_hi = [(min(t[c] for (t, _, _) in rs), max(t[c] for (t, _, _) in rs)) for c in COLUMNS]

@@ -264,6 +264,11 @@ fn reduce_axis(r: Reduce, out: DType, shape: &[usize], axis: usize, get: impl Fn
     let len = shape[axis];
     let inner: usize = crate::array::elements(&shape[axis + 1..]);
     let mut d = ArrayData::try_with_capacity(out, outer * inner).map_err(Fail::Alloc)?;
+    // `min`/`max` along an empty axis fail even when the result is empty
+    // too (NumPy: "zero-size array to reduction operation ...").
+    if len == 0 && matches!(r, Reduce::Min | Reduce::Max) {
+        return reduce(r, out, 0, &get).map(|_| d).map_err(Fail::Value);
+    }
     if outer * inner == 0 {
         return Ok(d);
     }

@@ -472,6 +472,35 @@ mod tests {
     }
 
     #[test]
+    fn every_dtype_round_trips_with_numpys_header() {
+        for d in DType::ALL {
+            let mut data = ArrayData::with_capacity(d, 6);
+            for v in [0.0, 1.0, -1.0, 300.5, f64::NAN, 65504.0] {
+                data.push(crate::dtype::Scalar::Float64(v).cast(d));
+            }
+            let a = Array::new(data, vec![2, 3]).unwrap();
+            let bytes = to_bytes(&a);
+            let len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+            assert_eq!((10 + len) % 64, 0, "{d}: the header ends on a multiple of 64 bytes");
+            assert_eq!(bytes.len(), 10 + len + 6 * d.size());
+            let header = String::from_utf8_lossy(&bytes[10..10 + len]);
+            let descr = match d {
+                DType::Bool => "|b1".to_string(),
+                DType::Int8 => "|i1".to_string(),
+                DType::UInt8 => "|u1".to_string(),
+                d => format!("<{}{}", if d.is_float() { 'f' } else if d.is_unsigned() { 'u' } else { 'i' }, d.size()),
+            };
+            assert!(header.starts_with(&format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': (2, 3), }}")), "{d}: {header}");
+            let back = read_bytes(&bytes, "mem").unwrap().into_array();
+            assert_eq!(back.dtype(), d);
+            assert_eq!(back.shape(), &[2, 3]);
+            for i in 0..6 {
+                assert_eq!(back.get(i).unwrap().bits(), a.get(i).unwrap().bits(), "{d} [{i}]");
+            }
+        }
+    }
+
+    #[test]
     fn header_nesting() {
         assert_eq!(nesting(b"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }"), 2);
         assert_eq!(nesting(b"{'descr': [('a', '<i4', (2,))], 'shape': ()}"), 4);

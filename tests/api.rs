@@ -19,7 +19,7 @@
 //! `sum_and_mean_of_a_zero_d_negative_zero`,
 //! `precedence_hint_quotes_the_programs_own_operands`.
 
-use numjet::{Array, ArrayMut, DType, Engine, Error, Input, Kernel, Scalar, Signature, Span, evaluate};
+use numjet::{Array, ArrayMut, ArrayRef, Backend, Config, DType, Engine, Error, Input, Kernel, Scalar, Signature, Span, View, evaluate};
 
 // ---------------------------------------------------------------------------
 // Helpers.
@@ -1582,4 +1582,27 @@ fn the_readme_promotion_table_is_the_codes() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let table = numjet::dtype::promotion_table();
     assert!(readme.contains(&table), "README.md's promotion table differs from the code's; replace it with:\n{table}");
+}
+
+#[test]
+fn where_wraps_python_ints_and_empty_min_max_axes_fail_as_numpy() {
+    let c = [true, false, true];
+    let u = [7u8, 8, 9];
+    let inputs = [("c", Input::from(&c)), ("u", (&u).into())];
+    // np.where converts the int with a wrapping cast (it is not a ufunc).
+    let r = ok("where(c, -1, u)", &inputs);
+    assert_eq!(r.dtype(), DType::UInt8);
+    assert_eq!(r.to_string(), "array([255, 8, 255], dtype=uint8)");
+    assert_eq!(ok("where(c, 300, u)", &inputs).to_string(), "array([44, 8, 44], dtype=uint8)");
+    // Operators refuse such ints (NumPy: OverflowError).
+    assert_variant!(fails("u + 300", &inputs), Error::Type(_));
+    // `max` along an empty axis fails even when the result is empty too.
+    let z: [f32; 0] = [];
+    let zv = View::new(ArrayRef::Float32(&z), &[0, 0]).unwrap();
+    for backend in [Backend::Interp, Backend::Jit] {
+        let sig = Signature::new().input("z", &Input::View(zv));
+        let k = Engine::new(Config::default().backend(backend)).compile("max(z, axis=0)", &sig).unwrap();
+        let e = k.eval(&[Input::View(zv)]).unwrap_err();
+        assert_contains(e.message(), "zero-size array");
+    }
 }

@@ -1377,3 +1377,30 @@ fn dropping_kernels_frees_their_code() {
     eprintln!("resident pages: {before} -> {after}");
     assert!(after < before + 400, "resident memory grew from {before} to {after} pages over 1000 kernels");
 }
+
+#[test]
+fn float16_rounding_agrees_on_every_class_of_float32() {
+    // The JIT rounds float32 to half in the float domain (`half.rs`,
+    // `round_half`) and converts bits at loads and stores; the reference
+    // goes through `F16::from_f32`. Every half's neighbourhood (the value,
+    // the ties around it and the float32 values next to them), then a
+    // seeded sweep of float32 bit patterns: NaNs with every payload,
+    // subnormals, overflow, both signs.
+    let mut v: Vec<f32> = Vec::new();
+    for h in 0..=u16::MAX {
+        let x = numjet::dtype::F16::from_bits(h).to_f32();
+        let up = numjet::dtype::F16::from_bits(h.wrapping_add(1)).to_f32();
+        let mid = ((x as f64 + up as f64) / 2.0) as f32;
+        for y in [x, mid, f32::from_bits(mid.to_bits().wrapping_add(1)), f32::from_bits(mid.to_bits().wrapping_sub(1))] {
+            v.push(y);
+        }
+    }
+    let mut rng = Rng(99);
+    v.extend((0..200_000).map(|_| f32::from_bits(rng.next() as u32)));
+    let sig = Signature::new().array("x", DType::Float32).array("h", DType::Float16);
+    let halves: Vec<numjet::dtype::F16> = (0..v.len()).map(|i| numjet::dtype::F16::from_bits((i as u16).wrapping_mul(7919))).collect();
+    let inputs = vec![Input::Array(numjet::ArrayRef::Float32(&v)), Input::Array(numjet::ArrayRef::Float16(&halves))];
+    for src in ["float16(x)", "float16(x) * h", "h + h", "float32(h) * 3", "float16(float64(x) * 1.0000001)"] {
+        check(src, &sig, &inputs).unwrap_or_else(|e| panic!("{e}"));
+    }
+}

@@ -212,3 +212,21 @@ fn compiled_kernels_take_ndarray_inputs() {
     let r = evaluate("sum(e, axis=0)", &[("e", arg(&e))]).unwrap();
     assert_eq!(r.as_f64().unwrap(), &[0.0, 0.0, 0.0]);
 }
+
+#[test]
+fn small_integer_and_float16_arrays_in_and_out() {
+    let img: Array2<u8> = Array2::from_shape_fn((3, 4), |(i, j)| (i * 100 + j * 60) as u8);
+    // uint8 + uint8 wraps; // 2 stays uint8 (NumPy 2's weak int).
+    let r = evaluate("(img + img) // 2", &[("img", arg(&img))]).unwrap();
+    assert_eq!(r.dtype(), DType::UInt8);
+    let back = to_ndarray::<u8>(r).unwrap();
+    let want = img.mapv(|x| x.wrapping_add(x) / 2);
+    assert_eq!(back.into_dimensionality::<ndarray::Ix2>().unwrap(), want);
+    let h: Array1<numjet::dtype::F16> = Array1::from_iter([0.5f32, 1.5, 65504.0].map(numjet::dtype::F16::from_f32));
+    let r = evaluate("h * 2", &[("h", arg(&h))]).unwrap();
+    assert_eq!(r.dtype(), DType::Float16);
+    match into_ndarray(r) {
+        AnyArrayD::Float16(a) => assert_eq!(a.iter().map(|x| x.to_f32()).collect::<Vec<_>>(), vec![1.0, 3.0, f32::INFINITY]),
+        other => panic!("{:?}", other.dtype()),
+    }
+}

@@ -479,11 +479,13 @@ pub fn axis(r: Reduce, out: DType, arg: DType, shape: &[usize], axis: usize, src
     let len = shape[axis];
     let inner: usize = crate::array::elements(&shape[axis + 1..]);
     let mut result = ArrayData::try_zeros(out, outer * inner).map_err(|_| OUT_OF_MEMORY)?;
-    if outer * inner == 0 {
-        return Ok(result);
-    }
+    // `min`/`max` along an empty axis fail even when the result is empty
+    // too (NumPy: "zero-size array to reduction operation ...").
     if len == 0 && matches!(r, Reduce::Min | Reduce::Max) {
         return reduce::reduce(r, out, 0, |_| Scalar::Bool(false)).map(|_| result);
+    }
+    if outer * inner == 0 {
+        return Ok(result);
     }
     // One output row (the `inner` results of one `outer` index) at a time.
     let row = |o: usize, dst: &mut ArrayMut<'_>| -> Result<(), &'static str> {

@@ -719,8 +719,16 @@ impl Lowerer {
             Val::Node(id) | Val::Param(_, id) => self.cast(id, DType::Bool, c.span),
         };
         let d = self.promote(&[x, y]);
-        let xi = self.materialize(x, d)?;
-        let yi = self.materialize(y, d)?;
+        // `np.where` converts a Python int that does not fit an integer
+        // dtype by wrapping (it is not a ufunc: no NEP 50 range check).
+        let wrap = |a: Arg| match (a.val, d.int_range()) {
+            (Val::Weak(Weak::Int(v)), Some((lo, hi))) if d.is_int() && !(lo..=hi).contains(&v) => {
+                Arg { val: Val::Weak(Weak::Int(Scalar::int(d, v).to_i128().unwrap_or(0))), ..a }
+            }
+            _ => a,
+        };
+        let xi = self.materialize(wrap(x), d)?;
+        let yi = self.materialize(wrap(y), d)?;
         // A constant condition picks a branch if the other one is 0-d: an
         // array branch still broadcasts the result to its shape, which is
         // only known at evaluation (`where(True, a, b)` with `a` of shape

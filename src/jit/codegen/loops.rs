@@ -38,7 +38,7 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{Block, InstBuilder, Value, types};
 use cranelift_frontend::Variable;
 
-use super::lowering::{Fold, VectorShape};
+use super::lowering::{Fold, VectorShape, register_width};
 use super::{LResult, Lowerer, Mode, lane_cast, mem, ty, vmem};
 use crate::dtype::{DType, Scalar};
 use crate::ir::{NodeOp, Shape};
@@ -92,7 +92,7 @@ impl Lowerer<'_, '_> {
         self.mode = v.into();
         for &id in &stage.nodes {
             let n = self.p.node(id);
-            if n.shape() == Shape::Scalar && (n.dtype == DType::Bool || n.dtype.size() as u32 == width) {
+            if n.shape() == Shape::Scalar && (n.dtype == DType::Bool || register_width(n.dtype) as u32 == width) {
                 let v = self.val_in(Mode::Scalar, id)?;
                 let s = self.splat(n.dtype, v);
                 self.vvals[id.index()] = Some(s);
@@ -467,6 +467,12 @@ impl Lowerer<'_, '_> {
         let addr = self.b.ins().iadd(outb, off);
         match self.mode {
             Mode::Vector { width, .. } if root == DType::Bool => self.store_masks(roots, width, addr),
+            Mode::Vector { .. } if root == DType::Float16 => {
+                // Four halves (8 bytes) per vector.
+                for (k, &r) in roots.iter().enumerate() {
+                    self.store_halves(r, addr, k as i32 * 8);
+                }
+            }
             Mode::Vector { .. } => {
                 for (k, &r) in roots.iter().enumerate() {
                     self.b.ins().store(vmem(), r, addr, k as i32 * 16);

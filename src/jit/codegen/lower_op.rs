@@ -124,8 +124,9 @@ impl Lowerer<'_, '_> {
                     let addr = self.elem_addr(base, n.dtype)?;
                     let flags = if self.vector() { vmem() } else { mem() };
                     let off = (self.off * n.dtype.size() as i64) as i32;
-                    if n.dtype == DType::Float16 {
-                        // Scalar loop only (`vector_shape`).
+                    if n.dtype == DType::Float16 && self.vector() {
+                        self.load_halves(addr, off)?
+                    } else if n.dtype == DType::Float16 {
                         let h = self.b.ins().load(types::I16, flags, addr, off);
                         self.half_to_f32(h)
                     } else {

@@ -73,6 +73,9 @@ pub(super) fn lowering(p: &Program, n: &Node) -> Lowering {
                 || to == DType::Bool
                 // Integers of one width: the same bits.
                 || (same_width && from.is_int() && to.is_int())
+                // float16 and float32 share their lanes (float16 is
+                // float32 in registers).
+                || matches!((from, to), (DType::Float16, DType::Float32) | (DType::Float32, DType::Float16))
                 // Signed integers and floats of one width.
                 || (same_width && matches!(from, DType::Int32 | DType::Int64 | DType::Float32 | DType::Float64) && matches!(to, DType::Int32 | DType::Int64 | DType::Float32 | DType::Float64));
             if vector { Lowering::Vector } else { Lowering::Scalar }
@@ -165,13 +168,8 @@ pub(in crate::jit) fn vector_shape(p: &Program, root: NodeId, nodes: &[NodeId]) 
         if n.shape() != Shape::Array {
             continue;
         }
-        if n.dtype == DType::Float16 {
-            // float16 converts at every load, store and operation
-            // (`half.rs`): scalar loop only.
-            return None;
-        }
         if n.dtype != DType::Bool {
-            let w = n.dtype.size();
+            let w = register_width(n.dtype);
             if *width.get_or_insert(w) != w {
                 // Mixed widths: scalar loop only, for the whole stage.
                 return None;
@@ -184,6 +182,13 @@ pub(in crate::jit) fn vector_shape(p: &Program, root: NodeId, nodes: &[NodeId]) 
     // A stage of bools only: 16 one-byte lanes.
     let width = width.unwrap_or(1) as u32;
     Some(VectorShape { lanes: 16 / width, width })
+}
+
+/// The bytes of a dtype's lane in the vector loop: its size, but 4 for
+/// float16, which computes in `F32X4` lanes (converted at loads and
+/// stores, `half.rs`).
+pub(super) fn register_width(d: DType) -> usize {
+    if d == DType::Float16 { 4 } else { d.size() }
 }
 
 /// The divisor of an integer `//`, `%` or `fmod` node, if it is a
