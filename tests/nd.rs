@@ -36,6 +36,7 @@ fn same(want: &Array, got: &Array) -> Result<(), String> {
         let eq = match (a, b) {
             (Scalar::Float64(x), Scalar::Float64(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
             (Scalar::Float32(x), Scalar::Float32(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
+            (Scalar::Float16(x), Scalar::Float16(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
             _ => a == b,
         };
         if !eq {
@@ -249,7 +250,7 @@ fn long_axes_cross_block_and_pairwise_boundaries() {
         (vec![3, 9000], Layout::Transposed),
         (vec![2, 5000], Layout::Step2),
     ] {
-        for d in [DType::Float64, DType::Float32, DType::Int32] {
+        for d in [DType::Float64, DType::Float32, DType::Int32, DType::UInt8, DType::Int16, DType::Float16] {
             let x = make(d, &shape, layout, 7);
             for expr in ["sum(x, axis=0)", "sum(x, axis=1)", "mean(x, axis=1)", "mean(x, axis=0)", "sum(x)", "mean(x * 2)", "max(x, axis=0)"] {
                 check(expr, &[("x", x.input())]).unwrap();
@@ -423,7 +424,9 @@ fn fused_integer_and_bool_reductions_match_the_interpreter() {
         }
     }
     let lengths: Vec<usize> = (0..=200).chain([1023, 8191, 8192, 8193, 40_000]).collect();
-    for d in [DType::Int64, DType::Int32] {
+    // Every integer width: `sum` is fused for all of them (8- and 16-bit
+    // lanes widened to int64), `min`/`max` for int32 and int64.
+    for d in [DType::Int64, DType::Int32, DType::Int8, DType::UInt8, DType::Int16, DType::UInt16, DType::UInt32, DType::UInt64] {
         for &n in &lengths {
             let (a, b, both) = (values(d, n, n as u64), values(d, n, n as u64 + 1), values(d, 2 * n, n as u64 + 2));
             let both = both.as_ref();

@@ -134,7 +134,7 @@ fn parameters_give_the_values_bits() {
     let interp = Engine::new(Config::default().backend(Backend::Interp).cache_capacity(0));
     for backend in [Backend::Jit, Backend::Interp] {
         let engine = Engine::new(Config::default().backend(backend).cache_capacity(0));
-        for dtype in [DType::Bool, DType::Int32, DType::Int64, DType::Float32, DType::Float64] {
+        for dtype in DType::ALL {
             let a = array(dtype);
             let view: View = a.view();
             for &program in PROGRAMS {

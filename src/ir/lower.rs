@@ -319,7 +319,7 @@ impl Lowerer {
             // A Python int becomes a float through float64 (`weak_to`).
             (Kind::Int, d) if d.is_float() => {
                 let f = self.cast(id, DType::Float64, span);
-                Ok(self.cast(f, DType::Float32, span))
+                Ok(self.cast(f, d, span))
             }
             _ => Err(self.needs_values()),
         }
