@@ -14,11 +14,14 @@
 //!
 //! A stage gets the vector loop (with the scalar loop as its tail) when
 //! every array node it computes lowers as [`Lowering::Vector`] and has
-//! one element width W (4 or 8 bytes) — bool nodes aside, which are lane
-//! masks of width W (all ones / zero) inside the vector loop. Lanes:
-//! `I32X4`/`F32X4` or `I64X2`/`F64X2`; a stage of bools only has 16
-//! one-byte lanes (`I8X16`); see `loops.rs` for how bool arrays are loaded
-//! and stored as masks.
+//! one lane width W (1, 2, 4 or 8 bytes; [`register_width`]) — bool nodes
+//! aside, which are lane masks of width W (all ones / zero) inside the
+//! vector loop. Lanes: `I8X16` (int8, uint8; a stage of bools only),
+//! `I16X8` (int16, uint16), `I32X4`/`F32X4` (int32, uint32, float32, and
+//! float16, which computes in float32 lanes: four halves per 8-byte load
+//! and store, `half.rs`) or `I64X2`/`F64X2`; see `loops.rs` for how bool
+//! arrays are loaded and stored as masks. x86 has no byte multiply: int8
+//! products widen to 16-bit lanes (`lower_op.rs`, `mul_i8x16`).
 //!
 //! Integer `//` `%` `fmod` by a constant are vectorised (`divide.rs`).
 //!
