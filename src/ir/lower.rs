@@ -625,10 +625,12 @@ impl Lowerer {
                 Err(EvalError::Internal(m)) => Err(self.type_err(span, format!("internal error: {m}"))),
             };
         }
-        // An integer power with a constant negative exponent fails for
-        // every element: say so now, as NumPy does.
+        // An integer power of a 0-d base with a constant negative exponent
+        // always fails: say so now. (An array base fails at run time, as
+        // in NumPy, where an empty array gives an empty result.)
         if op == Op::Pow
             && dtype.is_int()
+            && self.node(ids[0]).shape() == Shape::Scalar
             && let Some(e) = self.as_const(ids[1])
             && e.to_f64() < 0.0
         {
