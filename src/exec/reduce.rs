@@ -86,6 +86,9 @@ const LEAF_SPAN: usize = PAR_MIN;
 /// the integer mean's float64 buffers must match exactly.
 pub const STREAM: usize = 8192;
 
+/// [`STREAM`]-element pieces per task of a fused associative reduction.
+const FUSED_LEAVES: usize = 8;
+
 /// Elements per leaf of a streamed float `sum`/`mean`: any size of at
 /// least 128 gives the same association; 2048 keeps the buffer (16 KB of
 /// float64) in L1 next to the inputs streaming through.
@@ -348,19 +351,32 @@ pub fn full(r: Reduce, out: DType, arg: DType, n: usize, src: Arg<'_>, par: bool
         // left-to-right fold, carrying the accumulator.
         return sequential(r, out, arg, n, src);
     }
-    let pieces = n.div_ceil(STREAM);
+    // A fused associative reduction hands the stage FUSED_LEAVES pieces
+    // per task (one leaf each: the executor still calls the kernel on
+    // blocks of at most its chunk, so no buffer grows) and combines their
+    // results here: fewer tasks and partial results, the same bits (any
+    // grouping of these reductions gives the same result).
+    let fused = src.leaves.is_some() && r != Reduce::Mean;
+    let step = if fused { STREAM * FUSED_LEAVES } else { STREAM };
+    let pieces = n.div_ceil(step);
     let piece = |k: usize| -> Result<Scalar, &'static str> {
         if (src.stop)() {
             return Err(STOPPED);
         }
-        let start = k * STREAM;
-        let len = STREAM.min(n - start);
+        let start = k * step;
+        let len = step.min(n - start);
         if let Some(leaves) = src.leaves
-            && r != Reduce::Mean
+            && fused
         {
-            let mut one = ArrayData::zeros(out, 1);
-            leaves(start, &[len as u32], &mut one.as_mut());
-            return Ok(one.as_ref().get(0));
+            let sizes: Vec<u32> = (0..len.div_ceil(STREAM)).map(|j| STREAM.min(len - j * STREAM) as u32).collect();
+            let mut sums = ArrayData::zeros(out, sizes.len());
+            leaves(start, &sizes, &mut sums.as_mut());
+            let sums = sums.as_ref();
+            let mut acc = sums.get(0);
+            for j in 1..sums.len() {
+                acc = combine(r, acc, sums.get(j))?;
+            }
+            return Ok(acc);
         }
         let mut buf = ArrayData::zeros(arg, len);
         fill(start, &mut buf.as_mut());
