@@ -485,6 +485,11 @@ impl Scalar {
     /// `int32` (NaN gives 2^31) while its scalar loop and tail give the
     /// value above (NaN gives 0). numjet gives the scalar loop's, always.
     pub fn cast(self, to: DType) -> Scalar {
+        // float16 to float32 by its own conversion, which keeps a
+        // signalling NaN signalling (as NumPy's and the JIT's do).
+        if let (Scalar::Float16(h), DType::Float32) = (self, to) {
+            return Scalar::Float32(h.to_f32());
+        }
         match (self.num(), to) {
             (Num::Bool(v), _) => Scalar::int(to, v as i128),
             (Num::Int(v), DType::Bool) => Scalar::Bool(v != 0),

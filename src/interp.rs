@@ -226,7 +226,9 @@ fn memory(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], last_use: &[
                 NodeOp::ReduceAxis(_, axis) => arg.get(axis).copied().unwrap_or(0),
                 _ => size(arg),
             };
-            temp(&mut plan, n as u128 * node.dtype.size() as u128, Buffer::Sum);
+            // float16 sums in float32 (4 bytes an element).
+            let elem = if node.dtype == DType::Float16 { 4 } else { node.dtype.size() };
+            temp(&mut plan, n as u128 * elem as u128, Buffer::Sum);
         }
         if reduction && permuted(&reduction_walk(p, inputs, shapes, id).0) {
             temp(&mut plan, size(&shapes[node.args[0].index()]) as u128 * size_of::<usize>() as u128, Buffer::Index);

@@ -397,7 +397,10 @@ def _combine(x, axis=None, keepdims=False, op="sum", **kwargs):
 
 def _aggregate(x, axis=None, keepdims=False, op="sum", count=None, out_dtype=None, **kwargs):
     r = _COMBINE[op](x, axis=axis, keepdims=keepdims)
-    if op == "mean":
+    if op == "mean" and np.dtype(out_dtype) == np.float16:
+        # NumPy's float16 mean: a float32 sum divided in float32, rounded once.
+        r = np.asarray(r, dtype=np.float32) / np.float32(count)
+    elif op == "mean":
         # NumPy divides by the count (an intp) in float64 and rounds.
         r = np.asarray(r, dtype=np.float64) / count
     return np.asarray(r).astype(out_dtype, copy=False)
@@ -656,7 +659,8 @@ def _reduce(ex, plan, names, values, dtype, threads, split_every):
         shape = np.broadcast_shapes(*shapes)
         count = int(np.prod([shape[a] for a in axes], dtype=np.int64))
         inner_dtype = np.dtype(_numjet.result_dtype(inner, names, tuple(_sample(v) for v in values)))
-        arg = f"float64({plan.inner})" if inner_dtype.kind in "biu" else plan.inner  # NumPy sums ints in float64
+        # NumPy sums ints in float64 and float16 in float32 for a mean.
+        arg = f"float64({plan.inner})" if inner_dtype.kind in "biu" else f"float32({plan.inner})" if inner_dtype == np.float16 else plan.inner
         part = f"{plan.prefix}sum({arg}{'' if plan.axis_text is None else ', axis=' + plan.axis_text})"
     part_dtype = np.dtype(_numjet.result_dtype(part, names, tuple(_sample(v) for v in values)))
     keep = (ndim, None if axis is None else axes[0])

@@ -234,7 +234,8 @@ def test_reductions_use_several_blocks_and_a_tree():
 
 @pytest.mark.parametrize(
     "dtype, expected",
-    [(np.int32, np.float64), (np.int64, np.float64), (np.bool_, np.float64), (np.float32, np.float32), (np.float64, np.float64)],
+    [(np.int32, np.float64), (np.int64, np.float64), (np.bool_, np.float64), (np.float32, np.float32), (np.float64, np.float64),
+     (np.uint8, np.float64), (np.int16, np.float64), (np.float16, np.float16)],
 )
 def test_mean_dtype(dtype, expected):
     X = (RNG.integers(0, 3, (20, 9)) * 1.25).astype(dtype)
@@ -247,7 +248,16 @@ def test_mean_dtype(dtype, expected):
         assert r.dtype == expected
         got = _compute(r)
         assert np.asarray(got).dtype == expected
-        np.testing.assert_allclose(got, want, rtol=1e-6 if expected == np.float32 else 1e-13)
+        np.testing.assert_allclose(got, want, rtol={np.float16: 1e-3, np.float32: 1e-6}.get(expected, 1e-13))
+
+
+def test_float16_mean_sums_in_float32_and_does_not_overflow():
+    # 400,000 values below 10: a float16 running sum would overflow.
+    X = (np.random.default_rng(3).random(400_000) * 10).astype(np.float16)
+    x = da.from_array(X, chunks=100_000)
+    got = _compute(njd.evaluate("mean(x)"))
+    assert np.asarray(got).dtype == np.float16
+    np.testing.assert_allclose(float(got), float(X.mean()), rtol=1e-3)
 
 
 def test_mean_of_large_ints_sums_in_float64():

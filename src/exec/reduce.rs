@@ -160,8 +160,8 @@ pub(crate) fn min_max(min: bool, a: Option<Scalar>, c: ArrayRef<'_>) -> Scalar {
         ArrayRef::Float16(v) => typed!(
             v,
             Float16,
-            |a: F16, b: F16| if a < b || a.is_nan() { a } else { b },
-            |a: F16, b: F16| if a > b || a.is_nan() { a } else { b }
+            |a: F16, b: F16| if a <= b || a.is_nan() { a } else { b },
+            |a: F16, b: F16| if a >= b || a.is_nan() { a } else { b }
         ),
         ArrayRef::Float32(v) => typed!(
             v,

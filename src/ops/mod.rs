@@ -181,8 +181,16 @@ ops! {
         (Scalar::Float16(a), Scalar::Float16(b)) => Ok(Scalar::Float16(half_nextafter(a, b))),
         _ => bin!(v, |a, b| na!(), na!(), nextafter(a, b)),
     };
-    Minimum => "minimum", F, 2, Arith(Keep), |v| bin!(v, |a, b| a & b, a.min(b), if a < b || a.is_nan() { a } else { b });
-    Maximum => "maximum", F, 2, Arith(Keep), |v| bin!(v, |a, b| a | b, a.max(b), if a > b || a.is_nan() { a } else { b });
+    // float16: NumPy's half loops keep the first operand on ties
+    // (`npy_half_le`), so `minimum(0.0, -0.0)` is 0.0 there.
+    Minimum => "minimum", F, 2, Arith(Keep), |v| match (v[0], v[1]) {
+        (Scalar::Float16(a), Scalar::Float16(b)) => Ok(Scalar::Float16(if a <= b || a.is_nan() { a } else { b })),
+        _ => bin!(v, |a, b| a & b, a.min(b), if a < b || a.is_nan() { a } else { b }),
+    };
+    Maximum => "maximum", F, 2, Arith(Keep), |v| match (v[0], v[1]) {
+        (Scalar::Float16(a), Scalar::Float16(b)) => Ok(Scalar::Float16(if a >= b || a.is_nan() { a } else { b })),
+        _ => bin!(v, |a, b| a | b, a.max(b), if a > b || a.is_nan() { a } else { b }),
+    };
     Fmin => "fmin", F, 2, Arith(Keep), |v| bin!(v, |a, b| a & b, a.min(b), if a <= b || b.is_nan() { a } else { b });
     Fmax => "fmax", F, 2, Arith(Keep), |v| bin!(v, |a, b| a | b, a.max(b), if a >= b || b.is_nan() { a } else { b });
     Isnan => "isnan", F, 1, Predicate, |v| pred!(v, |a| false, false, a.is_nan());

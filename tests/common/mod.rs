@@ -79,11 +79,12 @@ pub fn data(dtype: DType, vals: &[Value]) -> ArrayData {
 pub fn ulp_distance(a: Scalar, b: Scalar) -> Option<u64> {
     fn ord64(x: f64) -> i128 {
         let b = x.to_bits() as i64;
-        (if b < 0 { i64::MIN - b } else { b }) as i128
+        // -0.0 is one below +0.0: a sign of zero is a difference.
+        (if b < 0 { i64::MIN - b - 1 } else { b }) as i128
     }
     fn ord32(x: f32) -> i128 {
         let b = x.to_bits() as i32;
-        (if b < 0 { i32::MIN - b } else { b }) as i128
+        (if b < 0 { i32::MIN - b - 1 } else { b }) as i128
     }
     match (a, b) {
         (Scalar::Float64(x), Scalar::Float64(y)) => {
@@ -98,7 +99,7 @@ pub fn ulp_distance(a: Scalar, b: Scalar) -> Option<u64> {
             }
             let ord16 = |h: numjet::dtype::F16| {
                 let b = h.to_bits();
-                if b & 0x8000 != 0 { -((b & 0x7fff) as i128) } else { b as i128 }
+                if b & 0x8000 != 0 { -((b & 0x7fff) as i128) - 1 } else { b as i128 }
             };
             Some((ord16(x) - ord16(y)).unsigned_abs() as u64)
         }

@@ -538,7 +538,11 @@ impl Lowerer<'_, '_> {
                 //   maximum: a > b || a.is_nan() ? a : b
                 //   fmin:    a <= b || b.is_nan() ? a : b
                 //   fmax:    a >= b || b.is_nan() ? a : b
+                // float16 keeps the first operand on ties (`ops.rs`).
+                let half = d == DType::Float16;
                 let (cc, nan_of) = match op {
+                    Op::Minimum if half => (FloatCC::LessThanOrEqual, a),
+                    Op::Maximum if half => (FloatCC::GreaterThanOrEqual, a),
                     Op::Minimum => (FloatCC::LessThan, a),
                     Op::Maximum => (FloatCC::GreaterThan, a),
                     Op::Fmin => (FloatCC::LessThanOrEqual, b),
