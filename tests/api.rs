@@ -1602,8 +1602,15 @@ fn where_wraps_python_ints_and_empty_min_max_axes_fail_as_numpy() {
     assert_eq!(r.dtype(), DType::UInt8);
     assert_eq!(r.to_string(), "array([255, 8, 255], dtype=uint8)");
     assert_eq!(ok("where(c, 300, u)", &inputs).to_string(), "array([44, 8, 44], dtype=uint8)");
-    // Operators refuse such ints (NumPy: OverflowError).
-    assert_variant!(fails("u + 300", &inputs), Error::Type(_));
+    // Operators refuse such ints (NumPy: OverflowError), and so do `where`
+    // past int64 and uint64, and `clip` with a bound past the far end of
+    // the range (every element would be clipped to it); a bound past the
+    // near end clips nothing on its side.
+    for src in ["u + 300", "where(c, 2**64, u)", "where(c, -2**63 - 1, u)", "clip(u, 256, 1000)", "clip(u, 0, -1)"] {
+        assert_variant!(fails(src, &inputs), Error::Type(_));
+    }
+    assert_eq!(ok("where(c, 2**63, u)", &inputs).to_string(), "array([0, 8, 0], dtype=uint8)");
+    assert_eq!(ok("clip(u, -5, 3000)", &inputs).to_string(), "array([7, 8, 9], dtype=uint8)");
     // `max` along an empty axis fails even when the result is empty too.
     let z: [f32; 0] = [];
     let zv = View::new(ArrayRef::Float32(&z), &[0, 0]).unwrap();

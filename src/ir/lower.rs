@@ -723,14 +723,21 @@ impl Lowerer {
         let d = self.promote(&[x, y]);
         // `np.where` converts a Python int that does not fit an integer
         // dtype by wrapping (it is not a ufunc: no NEP 50 range check).
-        let wrap = |a: Arg| match (a.val, d.int_range()) {
-            (Val::Weak(Weak::Int(v)), Some((lo, hi))) if d.is_int() && !(lo..=hi).contains(&v) => {
-                Arg { val: Val::Weak(Weak::Int(Scalar::int(d, v).to_i128().unwrap_or(0))), ..a }
+        // Ints beyond int64 and uint64 do not convert at all (OverflowError).
+        let wrap = |a: Arg| -> LResult<Arg> {
+            match (a.val, d.int_range()) {
+                (Val::Weak(Weak::Int(v)), Some((lo, hi))) if d.is_int() && !(lo..=hi).contains(&v) => {
+                    if !(i64::MIN as i128..=u64::MAX as i128).contains(&v) {
+                        return Err(self.type_err(a.span, format!("Python integer {v} too large to convert to a NumPy integer")));
+                    }
+                    Ok(Arg { val: Val::Weak(Weak::Int(Scalar::int(d, v).to_i128().unwrap_or(0))), ..a })
+                }
+                _ => Ok(a),
             }
-            _ => a,
         };
-        let xi = self.materialize(wrap(x), d)?;
-        let yi = self.materialize(wrap(y), d)?;
+        let (x, y) = (wrap(x)?, wrap(y)?);
+        let xi = self.materialize(x, d)?;
+        let yi = self.materialize(y, d)?;
         // A constant condition picks a branch if the other one is 0-d: an
         // array branch still broadcasts the result to its shape, which is
         // only known at evaluation (`where(True, a, b)` with `a` of shape
@@ -1175,6 +1182,18 @@ impl Lowerer {
             // promoted together. Python-int bounds beyond an integer dtype's
             // range clip nothing on that side, so they saturate.
             let d = self.promote(args);
+            // A bound past the other end of the range would clip every
+            // element to a value the dtype cannot hold: NumPy raises.
+            if let Some((lo, hi)) = d.int_range().filter(|_| d.is_int()) {
+                for (k, low_bound) in [(1, true), (2, false)] {
+                    if let Some(a) = args.get(k)
+                        && let Val::Weak(Weak::Int(v)) = a.val
+                        && if low_bound { v > hi } else { v < lo }
+                    {
+                        return Err(self.type_err(a.span, format!("Python integer {v} out of bounds for {d}")));
+                    }
+                }
+            }
             let args: Vec<Arg> = args
                 .iter()
                 .map(|a| match (a.val, d.int_range()) {
