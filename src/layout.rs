@@ -453,8 +453,10 @@ fn leaves_read(p: &Program, arg: NodeId) -> Vec<NodeId> {
 /// reduced axis in it. A full reduction walks in [`memory_order`]. An axis
 /// reduction whose axis is the innermost in memory walks with that axis
 /// last (each result element then reduces one contiguous run, pairwise as
-/// NumPy does); otherwise in C order (each result element accumulates in
-/// order along the axis, whatever the order of the other axes).
+/// NumPy does); otherwise in memory order, where the axis is not last
+/// (each result element accumulates in order along the axis, as NumPy's
+/// iterator does; a C-order walk would put the C-last axis last, and sum
+/// it pairwise, even where it is outermost in memory).
 pub fn reduction_walk(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], node: NodeId) -> (Vec<usize>, Option<usize>) {
     let n = &p.nodes()[node.index()];
     let order = memory_order(p, inputs, shapes, node);
@@ -465,7 +467,8 @@ pub fn reduction_walk(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], 
                 let perm: Vec<usize> = (0..d).filter(|&k| k != axis).chain([axis]).collect();
                 (perm, Some(d - 1))
             } else {
-                ((0..d).collect(), Some(axis))
+                let at = order.iter().position(|&k| k == axis);
+                (order, at)
             }
         }
         _ => (order, None),
