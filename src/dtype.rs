@@ -200,6 +200,16 @@ impl DType {
         })
     }
 
+    /// Whether the integer `v` is a value of this dtype, for the integer
+    /// dtypes (a Python int meeting them must fit, NEP 50); bool and the
+    /// floats take any int.
+    pub fn holds_int(self, v: i128) -> bool {
+        match self.int_range() {
+            Some((lo, hi)) if self.is_int() => (lo..=hi).contains(&v),
+            _ => true,
+        }
+    }
+
     /// NumPy's `result_type` of two (strong) dtypes.
     ///
     /// Within a kind the wider wins. A signed and an unsigned integer give

@@ -110,20 +110,58 @@ pub(crate) fn fast_reduce(r: Reduce, out: DType, col: ArrayRef<'_>) -> Option<Sc
         (Reduce::Mean, ArrayRef::Float32(v)) if out == DType::Float32 && !v.is_empty() => {
             Scalar::Float32((0.0 + reduce::pairwise_sum(v, 0.0)) / v.len() as f32)
         }
-        (Reduce::Sum, ArrayRef::Int64(v)) if out == DType::Int64 => Scalar::Int64(v.iter().fold(0i64, |a, &x| a.wrapping_add(x))),
-        (Reduce::Sum, ArrayRef::Int32(v)) if out == DType::Int64 => Scalar::Int64(v.iter().fold(0i64, |a, &x| a.wrapping_add(x as i64))),
-        (Reduce::Sum, ArrayRef::Int16(v)) if out == DType::Int64 => Scalar::Int64(v.iter().fold(0i64, |a, &x| a.wrapping_add(x as i64))),
-        (Reduce::Sum, ArrayRef::Int8(v)) if out == DType::Int64 => Scalar::Int64(v.iter().fold(0i64, |a, &x| a.wrapping_add(x as i64))),
-        (Reduce::Sum, ArrayRef::UInt64(v)) if out == DType::UInt64 => Scalar::UInt64(v.iter().fold(0u64, |a, &x| a.wrapping_add(x))),
-        (Reduce::Sum, ArrayRef::UInt32(v)) if out == DType::UInt64 => Scalar::UInt64(v.iter().fold(0u64, |a, &x| a.wrapping_add(x as u64))),
-        (Reduce::Sum, ArrayRef::UInt16(v)) if out == DType::UInt64 => Scalar::UInt64(v.iter().fold(0u64, |a, &x| a.wrapping_add(x as u64))),
-        (Reduce::Sum, ArrayRef::UInt8(v)) if out == DType::UInt64 => Scalar::UInt64(v.iter().fold(0u64, |a, &x| a.wrapping_add(x as u64))),
+        // Integer sums wrap in their accumulator (int64 for signed,
+        // uint64 for unsigned integers).
+        (Reduce::Sum, c) if c.dtype().is_int() && out == reduce_accumulator(c.dtype()) => int_sum(c)?,
         (Reduce::Sum, ArrayRef::Bool(v)) if out == DType::Int64 => Scalar::Int64(v.iter().fold(0i64, |a, &x| a + x as i64)),
         (Reduce::Any, ArrayRef::Bool(v)) => Scalar::Bool(v.iter().any(|&x| x)),
         (Reduce::All, ArrayRef::Bool(v)) => Scalar::Bool(v.iter().all(|&x| x)),
         (Reduce::Min | Reduce::Max, c) if out == c.dtype() && !c.is_empty() => min_max(r == Reduce::Min, None, c),
         _ => return None,
     })
+}
+
+/// The accumulator dtype of an integer `sum`.
+fn reduce_accumulator(d: DType) -> DType {
+    if d.is_unsigned() { DType::UInt64 } else { DType::Int64 }
+}
+
+/// Calls `$m!(v, T)` with an integer column's slice and element type.
+macro_rules! int_column {
+    ($c:expr, $m:ident) => {
+        match $c {
+            ArrayRef::Int8(v) => Some($m!(v, i64)),
+            ArrayRef::Int16(v) => Some($m!(v, i64)),
+            ArrayRef::Int32(v) => Some($m!(v, i64)),
+            ArrayRef::Int64(v) => Some($m!(v, i64)),
+            ArrayRef::UInt8(v) => Some($m!(v, u64)),
+            ArrayRef::UInt16(v) => Some($m!(v, u64)),
+            ArrayRef::UInt32(v) => Some($m!(v, u64)),
+            ArrayRef::UInt64(v) => Some($m!(v, u64)),
+            _ => None,
+        }
+    };
+}
+
+/// The wrapping sum of an integer column in its accumulator (typed, so
+/// the compiler vectorises it).
+fn int_sum(c: ArrayRef<'_>) -> Option<Scalar> {
+    macro_rules! sum {
+        ($v:expr, $acc:ty) => {
+            Scalar::int(reduce_accumulator(c.dtype()), $v.iter().fold(0 as $acc, |a, &x| a.wrapping_add(x as $acc)) as i128)
+        };
+    }
+    int_column!(c, sum)
+}
+
+/// An integer column as float64 values (NumPy's casting buffer of a mean).
+fn as_f64s(c: ArrayRef<'_>) -> Option<Vec<f64>> {
+    macro_rules! conv {
+        ($v:expr, $acc:ty) => {
+            $v.iter().map(|&x| x as f64).collect()
+        };
+    }
+    int_column!(c, conv)
 }
 
 /// `a` (if any) folded left to right with the elements of `c` by the
@@ -384,16 +422,8 @@ pub fn full(r: Reduce, out: DType, arg: DType, n: usize, src: Arg<'_>, par: bool
         if r == Reduce::Mean {
             // NumPy's casting buffer: convert to float64, sum pairwise.
             let v: Vec<f64> = match c {
-                ArrayRef::Int64(v) => v.iter().map(|&x| x as f64).collect(),
-                ArrayRef::Int32(v) => v.iter().map(|&x| x as f64).collect(),
-                ArrayRef::Int16(v) => v.iter().map(|&x| x as f64).collect(),
-                ArrayRef::Int8(v) => v.iter().map(|&x| x as f64).collect(),
-                ArrayRef::UInt64(v) => v.iter().map(|&x| x as f64).collect(),
-                ArrayRef::UInt32(v) => v.iter().map(|&x| x as f64).collect(),
-                ArrayRef::UInt16(v) => v.iter().map(|&x| x as f64).collect(),
-                ArrayRef::UInt8(v) => v.iter().map(|&x| x as f64).collect(),
                 ArrayRef::Bool(v) => v.iter().map(|&x| x as u8 as f64).collect(),
-                _ => (0..len).map(|j| c.get(j).to_f64()).collect(),
+                c => as_f64s(c).unwrap_or_else(|| (0..len).map(|j| c.get(j).to_f64()).collect()),
             };
             return Ok(Scalar::Float64(reduce::pairwise_sum(&v, 0.0)));
         }

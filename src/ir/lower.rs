@@ -193,9 +193,6 @@ enum Key {
     ReduceAxis(Reduce, usize, NodeId),
 }
 
-fn scalar_bits(s: Scalar) -> u64 {
-    s.bits()
-}
 
 type LResult<T> = Result<T, Error>;
 
@@ -333,8 +330,8 @@ impl Lowerer {
     fn emit(&mut self, op: NodeOp, args: Vec<NodeId>, dtype: DType, shape: Shape, span: Span) -> NodeId {
         let key = match op {
             NodeOp::Input(i) => Key::Input(i),
-            NodeOp::Const(s) => Key::Const(s.dtype(), scalar_bits(s)),
-            NodeOp::Fill(s) => Key::Fill(s.dtype(), scalar_bits(s), args[0]),
+            NodeOp::Const(s) => Key::Const(s.dtype(), s.bits()),
+            NodeOp::Fill(s) => Key::Fill(s.dtype(), s.bits(), args[0]),
             NodeOp::Cast => Key::Cast(dtype, args[0]),
             NodeOp::Op(o) => Key::Op(o, args.clone()),
             NodeOp::Reduce(r) => Key::Reduce(r, args[0]),
@@ -395,8 +392,7 @@ impl Lowerer {
             (Weak::Bool(b), d) => Scalar::Bool(b).cast(d),
             (Weak::Int(v), DType::Bool) => Scalar::Bool(v != 0),
             (Weak::Int(v), d) if d.is_int() => {
-                let (lo, hi) = d.int_range().unwrap_or((0, 0));
-                if v < lo || v > hi {
+                if !d.holds_int(v) {
                     return Err(self.type_err(span, format!("Python integer {v} out of bounds for {d}")));
                 }
                 Scalar::int(d, v)
@@ -681,11 +677,7 @@ impl Lowerer {
             _ => return Ok(None),
         };
         let d = self.node(node).dtype;
-        let fits = match d.int_range() {
-            Some((lo, hi)) if d.is_int() => (lo..=hi).contains(&w),
-            _ => true,
-        };
-        if fits {
+        if d.holds_int(w) {
             return Ok(None);
         }
         // The int is above (w > 0) or below every element.
@@ -725,8 +717,8 @@ impl Lowerer {
         // dtype by wrapping (it is not a ufunc: no NEP 50 range check).
         // Ints beyond int64 and uint64 do not convert at all (OverflowError).
         let wrap = |a: Arg| -> LResult<Arg> {
-            match (a.val, d.int_range()) {
-                (Val::Weak(Weak::Int(v)), Some((lo, hi))) if d.is_int() && !(lo..=hi).contains(&v) => {
+            match a.val {
+                Val::Weak(Weak::Int(v)) if !d.holds_int(v) => {
                     if !(i64::MIN as i128..=u64::MAX as i128).contains(&v) {
                         return Err(self.type_err(a.span, format!("Python integer {v} too large to convert to a NumPy integer")));
                     }
