@@ -90,6 +90,7 @@ pub mod layout;
 pub mod mem;
 pub mod ops;
 pub mod syntax;
+pub mod vmath;
 #[cfg(feature = "npy")]
 pub mod npy;
 /// `ndarray` interop (the `ndarray` feature): arrays and views of any

@@ -20,6 +20,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("fmt", 0),
     ("ops", 0),
     ("npy", 0),
+    ("vmath", 0),
     ("syntax", 1),
     ("ir", 2),
     ("layout", 3),

@@ -1,0 +1,287 @@
+//! numjet's own math functions: the transcendental functions of the op
+//! table for `f32` and `f64`, as scalar functions (what the interpreter
+//! calls, one element at a time) and as block functions over slices (what
+//! compiled kernels call, once per block of a stage), compiled for three
+//! instruction-set levels and chosen at run time.
+//!
+//! ## One definition, the same bits everywhere
+//!
+//! Each function is written once, in a family file (`explog.rs`,
+//! `trig.rs`, `hyper.rs`), as a scalar function and a block function that
+//! is the same arithmetic mapped over a slice, written so that the
+//! compiler vectorises it (a branch-free main loop, then a scalar pass
+//! that patches the rare lanes the fast path does not cover). The block
+//! functions are compiled three times from that one source, for
+//! [`Level::Sse2`] (the x86-64 baseline), [`Level::Avx2`] (with FMA) and
+//! [`Level::Avx512`], and the level is chosen once per process
+//! ([`Level::best`]).
+//!
+//! The code uses only IEEE-754 `+ - * /`, `sqrt`, comparisons, selects,
+//! integer and bit operations: no `mul_add` and no calls of the platform's
+//! libm. Rust never contracts `a * b + c` into an FMA, so every level
+//! computes the same bits, and the block functions give the bits of the
+//! scalar function element by element. `tests/vmath_accuracy.rs` checks
+//! both at every level the CPU has, and measures the error of each function
+//! against mpmath references.
+//!
+//! ## Safety
+//!
+//! The one `unsafe` of this module calls a block function compiled for a
+//! level after checking (once per process, cached) that the CPU has that
+//! level's instructions: [`Level::has`]. It is the machine boundary of
+//! these functions, as `jit/abi.rs` is of compiled kernels.
+
+mod std_impl;
+
+use std::sync::OnceLock;
+
+/// An instruction-set level the block functions are compiled for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Level {
+    /// The x86-64 baseline (SSE2), and every other architecture.
+    Sse2,
+    /// AVX2 with FMA (256-bit vectors).
+    Avx2,
+    /// AVX-512 F, DQ, VL and BW (512-bit vectors).
+    Avx512,
+}
+
+impl Level {
+    /// Every level, from the baseline up.
+    pub const ALL: [Level; 3] = [Level::Sse2, Level::Avx2, Level::Avx512];
+
+    /// The level's name: `sse2`, `avx2`, `avx512`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Sse2 => "sse2",
+            Level::Avx2 => "avx2",
+            Level::Avx512 => "avx512",
+        }
+    }
+
+    /// The level of this name (as [`Level::name`] spells it).
+    pub fn from_name(name: &str) -> Option<Level> {
+        Level::ALL.into_iter().find(|l| l.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// Whether this CPU can run code compiled for the level (detected
+    /// once per process).
+    pub fn has(self) -> bool {
+        static DETECTED: OnceLock<[bool; 3]> = OnceLock::new();
+        DETECTED.get_or_init(detect)[self as usize]
+    }
+
+    /// The levels this CPU has, from the baseline up.
+    pub fn available() -> Vec<Level> {
+        Level::ALL.into_iter().filter(|l| l.has()).collect()
+    }
+
+    /// The level numjet uses by default: the highest this CPU has, capped
+    /// by the environment variable `NUMJET_SIMD` (`sse2`, `avx2` or
+    /// `avx512`) when it is set to one of those names. Chosen once per
+    /// process.
+    pub fn best() -> Level {
+        static BEST: OnceLock<Level> = OnceLock::new();
+        *BEST.get_or_init(|| {
+            let top = Level::available().into_iter().max().unwrap_or(Level::Sse2);
+            match std::env::var("NUMJET_SIMD").ok().as_deref().and_then(Level::from_name) {
+                Some(cap) => top.min(cap),
+                None => top,
+            }
+        })
+    }
+
+    /// This level if the CPU has it, else the highest level below it that
+    /// it has (the baseline at least).
+    pub fn or_lower(self) -> Level {
+        Level::ALL.into_iter().filter(|l| *l <= self && l.has()).max().unwrap_or(Level::Sse2)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn detect() -> [bool; 3] {
+    let avx2 = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
+    let avx512 = avx2
+        && std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512dq")
+        && std::arch::is_x86_feature_detected!("avx512vl")
+        && std::arch::is_x86_feature_detected!("avx512bw");
+    [true, avx2, avx512]
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn detect() -> [bool; 3] {
+    [true, false, false]
+}
+
+/// Declares the functions: the [`Func`] enum, scalar dispatch and the
+/// block functions of every level.
+macro_rules! functions {
+    (
+        unary { $( $u:ident => $uname:literal, $um:ident :: { $uf32:ident, $uf32b:ident, $uf64:ident, $uf64b:ident }; )* }
+        binary { $( $b:ident => $bname:literal, $bm:ident :: { $bf32:ident, $bf32b:ident, $bf64:ident, $bf64b:ident }; )* }
+    ) => {
+        /// A function of this module; its name is NumPy's.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Func { $( $u, )* $( $b, )* }
+
+        impl Func {
+            /// Every function.
+            pub const ALL: &'static [Func] = &[$( Func::$u, )* $( Func::$b, )*];
+
+            /// NumPy's name of the function.
+            pub fn name(self) -> &'static str {
+                match self { $( Func::$u => $uname, )* $( Func::$b => $bname, )* }
+            }
+
+            /// The number of operands (1 or 2).
+            pub fn arity(self) -> usize {
+                match self { $( Func::$u => 1, )* $( Func::$b => 2, )* }
+            }
+        }
+
+        /// The function on one `f64` element (operands beyond its arity
+        /// are ignored; missing ones are NaN).
+        pub fn scalar_f64(f: Func, args: &[f64]) -> f64 {
+            let a = |i: usize| args.get(i).copied().unwrap_or(f64::NAN);
+            match f {
+                $( Func::$u => $um::$uf64(a(0)), )*
+                $( Func::$b => $bm::$bf64(a(0), a(1)), )*
+            }
+        }
+
+        /// The function on one `f32` element (as [`scalar_f64`]).
+        pub fn scalar_f32(f: Func, args: &[f32]) -> f32 {
+            let a = |i: usize| args.get(i).copied().unwrap_or(f32::NAN);
+            match f {
+                $( Func::$u => $um::$uf32(a(0)), )*
+                $( Func::$b => $bm::$bf32(a(0), a(1)), )*
+            }
+        }
+
+        /// The block functions compiled for one level.
+        macro_rules! level_module {
+            ($modname:ident, $feature:literal) => {
+                #[allow(dead_code)]
+                mod $modname {
+                    use super::*;
+                    $(
+                        #[cfg_attr(target_arch = "x86_64", target_feature(enable = $feature))]
+                        pub(super) fn $uf32b(x: &[f32], out: &mut [f32]) { $um::$uf32b(x, out) }
+                        #[cfg_attr(target_arch = "x86_64", target_feature(enable = $feature))]
+                        pub(super) fn $uf64b(x: &[f64], out: &mut [f64]) { $um::$uf64b(x, out) }
+                    )*
+                    $(
+                        #[cfg_attr(target_arch = "x86_64", target_feature(enable = $feature))]
+                        pub(super) fn $bf32b(x: &[f32], y: &[f32], out: &mut [f32]) { $bm::$bf32b(x, y, out) }
+                        #[cfg_attr(target_arch = "x86_64", target_feature(enable = $feature))]
+                        pub(super) fn $bf64b(x: &[f64], y: &[f64], out: &mut [f64]) { $bm::$bf64b(x, y, out) }
+                    )*
+                }
+            };
+        }
+        level_module!(sse2, "sse2");
+        level_module!(avx2, "avx2,fma,bmi1,bmi2,lzcnt,popcnt");
+        level_module!(avx512, "avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,bmi1,bmi2,lzcnt,popcnt");
+
+        /// Evaluates `f` over whole slices at `level` (or the highest level
+        /// below it that the CPU has): `out[i] = f(args[0][i], ...)`, for
+        /// `i` below the shortest of `out` and the operands; a missing
+        /// operand gives no elements.
+        pub fn eval_f64(f: Func, level: Level, args: &[&[f64]], out: &mut [f64]) {
+            let x = args.first().copied().unwrap_or(&[]);
+            let y = args.get(1).copied().unwrap_or(&[]);
+            let n = if f.arity() == 1 { x.len().min(out.len()) } else { x.len().min(y.len()).min(out.len()) };
+            let out = &mut out[..n];
+            let level = level.or_lower();
+            match f {
+                $( Func::$u => {
+                    let x = &x[..n];
+                    // SAFETY: `or_lower` returned a level the CPU has
+                    // (`Level::has`), so its instructions can run.
+                    unsafe {
+                        match level {
+                            Level::Sse2 => sse2::$uf64b(x, out),
+                            Level::Avx2 => avx2::$uf64b(x, out),
+                            Level::Avx512 => avx512::$uf64b(x, out),
+                        }
+                    }
+                } )*
+                $( Func::$b => {
+                    let (x, y) = (&x[..n], &y[..n]);
+                    // SAFETY: as above.
+                    unsafe {
+                        match level {
+                            Level::Sse2 => sse2::$bf64b(x, y, out),
+                            Level::Avx2 => avx2::$bf64b(x, y, out),
+                            Level::Avx512 => avx512::$bf64b(x, y, out),
+                        }
+                    }
+                } )*
+            }
+        }
+
+        /// [`eval_f64`] for `f32`.
+        pub fn eval_f32(f: Func, level: Level, args: &[&[f32]], out: &mut [f32]) {
+            let x = args.first().copied().unwrap_or(&[]);
+            let y = args.get(1).copied().unwrap_or(&[]);
+            let n = if f.arity() == 1 { x.len().min(out.len()) } else { x.len().min(y.len()).min(out.len()) };
+            let out = &mut out[..n];
+            let level = level.or_lower();
+            match f {
+                $( Func::$u => {
+                    let x = &x[..n];
+                    // SAFETY: `or_lower` returned a level the CPU has.
+                    unsafe {
+                        match level {
+                            Level::Sse2 => sse2::$uf32b(x, out),
+                            Level::Avx2 => avx2::$uf32b(x, out),
+                            Level::Avx512 => avx512::$uf32b(x, out),
+                        }
+                    }
+                } )*
+                $( Func::$b => {
+                    let (x, y) = (&x[..n], &y[..n]);
+                    // SAFETY: `or_lower` returned a level the CPU has.
+                    unsafe {
+                        match level {
+                            Level::Sse2 => sse2::$bf32b(x, y, out),
+                            Level::Avx2 => avx2::$bf32b(x, y, out),
+                            Level::Avx512 => avx512::$bf32b(x, y, out),
+                        }
+                    }
+                } )*
+            }
+        }
+    };
+}
+
+functions! {
+    unary {
+        Sin => "sin", std_impl::{sin_f32, sin_f32_block, sin_f64, sin_f64_block};
+        Cos => "cos", std_impl::{cos_f32, cos_f32_block, cos_f64, cos_f64_block};
+        Tan => "tan", std_impl::{tan_f32, tan_f32_block, tan_f64, tan_f64_block};
+        Arcsin => "arcsin", std_impl::{arcsin_f32, arcsin_f32_block, arcsin_f64, arcsin_f64_block};
+        Arccos => "arccos", std_impl::{arccos_f32, arccos_f32_block, arccos_f64, arccos_f64_block};
+        Arctan => "arctan", std_impl::{arctan_f32, arctan_f32_block, arctan_f64, arctan_f64_block};
+        Sinh => "sinh", std_impl::{sinh_f32, sinh_f32_block, sinh_f64, sinh_f64_block};
+        Cosh => "cosh", std_impl::{cosh_f32, cosh_f32_block, cosh_f64, cosh_f64_block};
+        Tanh => "tanh", std_impl::{tanh_f32, tanh_f32_block, tanh_f64, tanh_f64_block};
+        Arcsinh => "arcsinh", std_impl::{arcsinh_f32, arcsinh_f32_block, arcsinh_f64, arcsinh_f64_block};
+        Arccosh => "arccosh", std_impl::{arccosh_f32, arccosh_f32_block, arccosh_f64, arccosh_f64_block};
+        Arctanh => "arctanh", std_impl::{arctanh_f32, arctanh_f32_block, arctanh_f64, arctanh_f64_block};
+        Exp => "exp", std_impl::{exp_f32, exp_f32_block, exp_f64, exp_f64_block};
+        Exp2 => "exp2", std_impl::{exp2_f32, exp2_f32_block, exp2_f64, exp2_f64_block};
+        Expm1 => "expm1", std_impl::{expm1_f32, expm1_f32_block, expm1_f64, expm1_f64_block};
+        Log => "log", std_impl::{log_f32, log_f32_block, log_f64, log_f64_block};
+        Log2 => "log2", std_impl::{log2_f32, log2_f32_block, log2_f64, log2_f64_block};
+        Log10 => "log10", std_impl::{log10_f32, log10_f32_block, log10_f64, log10_f64_block};
+        Log1p => "log1p", std_impl::{log1p_f32, log1p_f32_block, log1p_f64, log1p_f64_block};
+        Cbrt => "cbrt", std_impl::{cbrt_f32, cbrt_f32_block, cbrt_f64, cbrt_f64_block};
+    }
+    binary {
+        Arctan2 => "arctan2", std_impl::{arctan2_f32, arctan2_f32_block, arctan2_f64, arctan2_f64_block};
+        Hypot => "hypot", std_impl::{hypot_f32, hypot_f32_block, hypot_f64, hypot_f64_block};
+        Power => "power", std_impl::{power_f32, power_f32_block, power_f64, power_f64_block};
+    }
+}

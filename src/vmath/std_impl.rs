@@ -1,0 +1,56 @@
+//! PLACEHOLDER, being replaced family by family: the functions through
+//! Rust's `std` (the platform's libm), as numjet computed them before this
+//! module. Not vectorised (one libm call per element) and not yet held to
+//! the accuracy bounds of `tests/vmath_accuracy.rs`.
+
+macro_rules! via_std {
+    (unary { $( $f32:ident, $f32b:ident, $f64:ident, $f64b:ident => |$a:ident| $e:expr; )* }
+     binary { $( $g32:ident, $g32b:ident, $g64:ident, $g64b:ident => |$x:ident, $y:ident| $ge:expr; )* }) => {
+        $(
+            pub fn $f32($a: f32) -> f32 { $e }
+            pub fn $f64($a: f64) -> f64 { $e }
+            #[inline(always)]
+            pub fn $f32b(x: &[f32], out: &mut [f32]) { for (o, &v) in out.iter_mut().zip(x) { *o = $f32(v) } }
+            #[inline(always)]
+            pub fn $f64b(x: &[f64], out: &mut [f64]) { for (o, &v) in out.iter_mut().zip(x) { *o = $f64(v) } }
+        )*
+        $(
+            pub fn $g32($x: f32, $y: f32) -> f32 { $ge }
+            pub fn $g64($x: f64, $y: f64) -> f64 { $ge }
+            #[inline(always)]
+            pub fn $g32b(x: &[f32], y: &[f32], out: &mut [f32]) { for ((o, &a), &b) in out.iter_mut().zip(x).zip(y) { *o = $g32(a, b) } }
+            #[inline(always)]
+            pub fn $g64b(x: &[f64], y: &[f64], out: &mut [f64]) { for ((o, &a), &b) in out.iter_mut().zip(x).zip(y) { *o = $g64(a, b) } }
+        )*
+    };
+}
+
+via_std! {
+    unary {
+        sin_f32, sin_f32_block, sin_f64, sin_f64_block => |a| a.sin();
+        cos_f32, cos_f32_block, cos_f64, cos_f64_block => |a| a.cos();
+        tan_f32, tan_f32_block, tan_f64, tan_f64_block => |a| a.tan();
+        arcsin_f32, arcsin_f32_block, arcsin_f64, arcsin_f64_block => |a| a.asin();
+        arccos_f32, arccos_f32_block, arccos_f64, arccos_f64_block => |a| a.acos();
+        arctan_f32, arctan_f32_block, arctan_f64, arctan_f64_block => |a| a.atan();
+        sinh_f32, sinh_f32_block, sinh_f64, sinh_f64_block => |a| a.sinh();
+        cosh_f32, cosh_f32_block, cosh_f64, cosh_f64_block => |a| a.cosh();
+        tanh_f32, tanh_f32_block, tanh_f64, tanh_f64_block => |a| a.tanh();
+        arcsinh_f32, arcsinh_f32_block, arcsinh_f64, arcsinh_f64_block => |a| ((a as f64).asinh()) as _;
+        arccosh_f32, arccosh_f32_block, arccosh_f64, arccosh_f64_block => |a| ((a as f64).acosh()) as _;
+        arctanh_f32, arctanh_f32_block, arctanh_f64, arctanh_f64_block => |a| a.atanh();
+        exp_f32, exp_f32_block, exp_f64, exp_f64_block => |a| a.exp();
+        exp2_f32, exp2_f32_block, exp2_f64, exp2_f64_block => |a| a.exp2();
+        expm1_f32, expm1_f32_block, expm1_f64, expm1_f64_block => |a| a.exp_m1();
+        log_f32, log_f32_block, log_f64, log_f64_block => |a| a.ln();
+        log2_f32, log2_f32_block, log2_f64, log2_f64_block => |a| a.log2();
+        log10_f32, log10_f32_block, log10_f64, log10_f64_block => |a| a.log10();
+        log1p_f32, log1p_f32_block, log1p_f64, log1p_f64_block => |a| a.ln_1p();
+        cbrt_f32, cbrt_f32_block, cbrt_f64, cbrt_f64_block => |a| a.cbrt();
+    }
+    binary {
+        arctan2_f32, arctan2_f32_block, arctan2_f64, arctan2_f64_block => |x, y| x.atan2(y);
+        hypot_f32, hypot_f32_block, hypot_f64, hypot_f64_block => |x, y| x.hypot(y);
+        power_f32, power_f32_block, power_f64, power_f64_block => |x, y| x.powf(y);
+    }
+}
