@@ -757,6 +757,96 @@ fn register_pressure() {
 // ---------------------------------------------------------------------------
 // Loop shape: unrolled vector loop, one-vector loop, scalar tail.
 
+/// Stages that call math functions run in blocks (`codegen/blocks.rs`):
+/// programs mixing functions with arithmetic, bools and casts across calls,
+/// at lengths around the block sizes and from odd chunk starts, at every
+/// instruction-set level of the math functions this CPU has, with and
+/// without the vector loops, match the interpreter bit for bit.
+#[test]
+fn blocked_stages_at_block_boundaries() {
+    let levels = numjet::vmath::Level::available();
+    eprintln!("math function levels tested: {:?}", levels.iter().map(|l| l.name()).collect::<Vec<_>>());
+    let lengths = [0usize, 1, 3, 63, 64, 65, 511, 512, 513, 1023, 1024, 1025, 2047, 2049, 4099];
+    let mut rng = Rng(17);
+    let mut failures = Vec::new();
+    let mut blocked_vectorised = 0;
+    for dt in [DType::Float64, DType::Float32, DType::Float16] {
+        let sig = Signature::new().array("a", dt).array("b", dt).array("i", DType::Int32).array("c", DType::Bool).scalar("s", dt);
+        let sets: Vec<(ArrayData, ArrayData, ArrayData, ArrayData)> = lengths
+            .iter()
+            .map(|&n| (column(dt, n, &mut rng), column(dt, n, &mut rng), column(DType::Int32, n, &mut rng), column(DType::Bool, n, &mut rng)))
+            .collect();
+        let s = Scalar::Float64(0.75).cast(dt);
+        for src in [
+            "sin(a)",
+            "sin(a)**2 + cos(b)**2",
+            "exp(-a*a/2)",
+            "log1p(abs(a)) * tanh(b)",
+            "where(a > 0, sqrt(a), sin(a))",
+            "where(c, exp(a), b) + 1",
+            "t = a*b; t + sin(t)",
+            "arctan2(a, s) + sin(cos(a)) - hypot(b, 2)",
+            "power(abs(a), b) + exp2(s)",
+            "sin(i) + a",
+            "cos(a) > b",
+            "where(sin(a) > 0.5, i, i * 2)",
+            "a // b + log(abs(b))",
+            "sum(sin(a))",
+            "mean(exp(a) - b)",
+            "float64(sin(a)) + float64(b)",
+            "sinh(a) + cosh(a) + tanh(a) + arcsinh(b) + arctanh(b / 4) + arccosh(abs(a) + 1)",
+            "arcsin(b / 10) + arccos(b / 10) + arctan(a) + tan(a) + cbrt(a) + expm1(b) + log2(abs(a)) + log10(abs(b))",
+        ] {
+            let Ok(program) = numjet::syntax::parse(src).and_then(|ast| numjet::ir::lower(&ast, &sig, src)) else {
+                failures.push(format!("`{src}` on {dt}: does not compile"));
+                continue;
+            };
+            let interp = interp_engine().compile(src, &sig).unwrap();
+            for &level in &levels {
+                for vectorise in [true, false] {
+                    let options = JitOptions::default().level(level).vectorise(vectorise);
+                    let jit = numjet::jit::compile_with(&program, &options).unwrap();
+                    if vectorise && jit.vectorised().iter().all(|&v| v) {
+                        blocked_vectorised += 1;
+                    }
+                    for (a, b, i, c) in &sets {
+                        let inputs = [Input::Array(a.as_ref()), Input::Array(b.as_ref()), Input::Array(i.as_ref()), Input::Array(c.as_ref()), Input::Scalar(s)];
+                        let want = interp.eval(&inputs);
+                        let got = exec::evaluate(&jit, &inputs, a.len());
+                        if let Err(e) = compare(&want, &got) {
+                            failures.push(format!("`{src}` on {dt}, n = {}, {options:?}: {e}", a.len()));
+                        }
+                    }
+                }
+            }
+            // The engine's threads and odd chunks: 1 and 2 threads, chunks
+            // of 1000 elements (blocks start mid-chunk).
+            let (a, b, i, c) = sets.last().unwrap();
+            let inputs = [Input::Array(a.as_ref()), Input::Array(b.as_ref()), Input::Array(i.as_ref()), Input::Array(c.as_ref()), Input::Scalar(s)];
+            let want = interp.eval(&inputs);
+            for threads in [1, 2] {
+                let engine = Engine::new(numjet::Config::default().threads(threads).chunk(1000));
+                let got = engine.compile(src, &sig).unwrap().eval(&inputs);
+                match (&want, &got) {
+                    (Ok(w), Ok(g)) if w.dtype() == g.dtype() && w.shape() == g.shape() => {
+                        let same = if w.shape().is_empty() {
+                            same_scalar(w.to_scalar().unwrap(), g.to_scalar().unwrap())
+                        } else {
+                            same_data(w.data(), g.data()).is_ok()
+                        };
+                        if !same {
+                            failures.push(format!("`{src}` on {dt}, {threads} threads: differs"));
+                        }
+                    }
+                    _ => failures.push(format!("`{src}` on {dt}, {threads} threads: {want:?} vs {got:?}")),
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(blocked_vectorised > 0);
+}
+
 /// Lengths around every multiple of lanes × unroll (2 or 4 lanes, unroll
 /// 1, 2 or 4) up to 40, and around a few larger ones.
 fn loop_lengths() -> Vec<usize> {
@@ -1192,11 +1282,13 @@ fn introspection() {
     }
 
     // A helper call names its symbol, on the instruction loading its
-    // address (still 0 before relocation).
+    // address (still 0 before relocation): a block function's trampoline,
+    // and a per-element helper.
     let sig = Signature::new().array("a", DType::Float64);
-    let k = jit_of("sin(a) + 1", &sig);
+    let k = jit_of("sin(a) + a // 3", &sig);
     let asm = k.disasm();
-    let line = asm.lines().find(|l| l.ends_with("; numjet_sin_f64")).unwrap_or_else(|| panic!("{asm}"));
+    assert!(asm.lines().any(|l| l.ends_with("; numjet_vblock_f64")), "{asm}");
+    let line = asm.lines().find(|l| l.ends_with("; numjet_floor_divide_f64")).unwrap_or_else(|| panic!("{asm}"));
     assert!(line.contains(" 00 00 00 00 00 00 00 00  mov "), "{line}\n{asm}");
     assert!(asm.lines().any(|l| l.contains("  call ")), "{asm}");
 }
@@ -1295,7 +1387,8 @@ fn vectorisation() {
         ("int32(a) + b", true),
         ("float32(b) * a", true),
         ("where(a > 0, b, 0)", true),
-        ("sin(a)", false),
+        // A math function: called per block, arithmetic vectorised around it.
+        ("sin(a)", true),
         ("b // 3", true),
         ("b % 7 + 1", true),
         ("b // b", false),
@@ -1330,8 +1423,11 @@ fn clif_forms() {
         // constants lane by lane.
         ("a * 9", DType::Int64, true, &["ishl"], &["extractlane"]),
         ("a * 1000003", DType::Int64, true, &["extractlane"], &[]),
+        // Math functions: one call per block (scratch in the frame), the
+        // loops around it vectorised.
+        ("sin(a)", DType::Float64, true, &["call fn0", "explicit_slot", "f64x2"], &[]),
+        ("exp(-a*a/2)", DType::Float32, true, &["call fn0", "explicit_slot", "f32x4"], &[]),
         // Helpers: a call per element, scalar loop only.
-        ("sin(a)", DType::Float64, false, &["call fn0"], &["f64x2"]),
         ("a ** b", DType::Int32, false, &["call fn0"], &["i32x4"]),
         // Float division by an array is native; float `//` a helper.
         ("a / b", DType::Float32, true, &["fdiv", "f32x4"], &["call"]),

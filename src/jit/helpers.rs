@@ -18,6 +18,7 @@
 
 use crate::dtype::{DType, F16};
 use crate::ops::{self, Op};
+use crate::vmath;
 
 /// One helper: its symbol name, address and arity. Operands and result all
 /// have the dtype it was looked up for.
@@ -41,6 +42,7 @@ macro_rules! float_helpers {
             #![allow(clippy::unnecessary_cast)]
             #[allow(unused_imports)]
             use crate::ops;
+            use crate::vmath::{Func as VF, call1, call2};
             type F = f32;
             $(
                 pub(in crate::jit) extern "C" fn $fname($($arg: F),+) -> F {
@@ -54,6 +56,7 @@ macro_rules! float_helpers {
             #![allow(clippy::unnecessary_cast)]
             #[allow(unused_imports)]
             use crate::ops;
+            use crate::vmath::{Func as VF, call1, call2};
             type F = f64;
             $(
                 pub(in crate::jit) extern "C" fn $fname($($arg: F),+) -> F {
@@ -87,37 +90,93 @@ macro_rules! float_helpers {
     };
 }
 
-// Each body is the float expression of the op's row in `ops.rs`.
+// Each body is the float expression of the op's row in `ops.rs`: the
+// transcendental functions are numjet's own (`crate::vmath`), the same
+// scalar functions the interpreter calls. Compiled kernels call these only
+// for 0-d nodes and in stages that are not blocked (`codegen/blocks.rs`);
+// array nodes call the block functions through `vblock_f32`/`vblock_f64`.
 float_helpers! {
-    Sin => sin(a) a.sin();
-    Cos => cos(a) a.cos();
-    Tan => tan(a) a.tan();
-    Arcsin => arcsin(a) a.asin();
-    Arccos => arccos(a) a.acos();
-    Arctan => arctan(a) a.atan();
-    Arctan2 => arctan2(a, b) a.atan2(b);
-    Sinh => sinh(a) a.sinh();
-    Cosh => cosh(a) a.cosh();
-    Tanh => tanh(a) a.tanh();
-    // ops.rs computes float32 arcsinh/arccosh through f64 (Rust's f32
-    // versions overflow early); for f64 the casts are no-ops.
-    Arcsinh => arcsinh(a) (a as f64).asinh() as F;
-    Arccosh => arccosh(a) (a as f64).acosh() as F;
-    Arctanh => arctanh(a) a.atanh();
-    Exp => exp(a) a.exp();
-    Exp2 => exp2(a) a.exp2();
-    Expm1 => expm1(a) a.exp_m1();
-    Log => log(a) a.ln();
-    Log2 => log2(a) a.log2();
-    Log10 => log10(a) a.log10();
-    Log1p => log1p(a) a.ln_1p();
-    Cbrt => cbrt(a) a.cbrt();
-    Hypot => hypot(a, b) a.hypot(b);
+    Sin => sin(a) call1(VF::Sin, a);
+    Cos => cos(a) call1(VF::Cos, a);
+    Tan => tan(a) call1(VF::Tan, a);
+    Arcsin => arcsin(a) call1(VF::Arcsin, a);
+    Arccos => arccos(a) call1(VF::Arccos, a);
+    Arctan => arctan(a) call1(VF::Arctan, a);
+    Arctan2 => arctan2(a, b) call2(VF::Arctan2, a, b);
+    Sinh => sinh(a) call1(VF::Sinh, a);
+    Cosh => cosh(a) call1(VF::Cosh, a);
+    Tanh => tanh(a) call1(VF::Tanh, a);
+    Arcsinh => arcsinh(a) call1(VF::Arcsinh, a);
+    Arccosh => arccosh(a) call1(VF::Arccosh, a);
+    Arctanh => arctanh(a) call1(VF::Arctanh, a);
+    Exp => exp(a) call1(VF::Exp, a);
+    Exp2 => exp2(a) call1(VF::Exp2, a);
+    Expm1 => expm1(a) call1(VF::Expm1, a);
+    Log => log(a) call1(VF::Log, a);
+    Log2 => log2(a) call1(VF::Log2, a);
+    Log10 => log10(a) call1(VF::Log10, a);
+    Log1p => log1p(a) call1(VF::Log1p, a);
+    Cbrt => cbrt(a) call1(VF::Cbrt, a);
+    Hypot => hypot(a, b) call2(VF::Hypot, a, b);
     Nextafter => nextafter(a, b) <F as ops::Float>::next_up_bits(a, b);
-    Pow => power(a, b) a.powf(b);
+    Pow => power(a, b) call2(VF::Power, a, b);
     FloorDiv => floor_divide(a, b) ops::floor_divide(a, b);
     Mod => remainder(a, b) ops::remainder(a, b);
     Fmod => fmod(a, b) a % b;
+}
+
+/// A block function of [`crate::vmath`], called once per block by a
+/// blocked stage (`codegen/blocks.rs`): `out[..n] = f(x[..n], y[..n])` for
+/// the function `func` ([`vmath::Func::index`]) at level `level`
+/// ([`vmath::Level`] as `u32`); `y` is ignored by unary functions.
+macro_rules! vblock {
+    ($name:ident, $t:ty, $eval:path) => {
+        extern "C" fn $name(func: u32, level: u32, x: *const $t, y: *const $t, out: *mut $t, n: usize) {
+            let (Some(f), Some(&level)) = (vmath::Func::from_index(func), vmath::Level::ALL.get(level as usize)) else {
+                return;
+            };
+            // SAFETY: the compiled kernel passes, for the `n` elements of
+            // its current block (at most the stage's block size), `x` and
+            // (for binary functions) `y` pointing to `n` initialised
+            // elements, each either a scratch buffer in the kernel's stack
+            // frame or the block's part of an input array (in bounds:
+            // `abi::Entries::call` checks every input covers the range),
+            // and `out` to a scratch buffer of `n` elements of its own,
+            // distinct from every operand. The kernel does not touch these
+            // buffers during the call.
+            let (xs, ys, out) = unsafe {
+                (
+                    std::slice::from_raw_parts(x, n),
+                    if f.arity() == 2 { std::slice::from_raw_parts(y, n) } else { &[][..] },
+                    std::slice::from_raw_parts_mut(out, n),
+                )
+            };
+            $eval(f, level, &[xs, ys], out);
+        }
+    };
+}
+vblock!(vblock_f32, f32, vmath::eval_f32);
+vblock!(vblock_f64, f64, vmath::eval_f64);
+vblock!(vblock_f16, f32, eval_f16);
+
+/// float16 operands (held as float32): the float32 function, each result
+/// rounded to half once (as the interpreter computes `sin(float16)`), so
+/// scratch holds exact halves, whether a loop or another call reads them.
+fn eval_f16(f: vmath::Func, level: vmath::Level, args: &[&[f32]], out: &mut [f32]) {
+    vmath::eval_f32(f, level, args, out);
+    for o in out.iter_mut() {
+        *o = F16::from_f32(*o).to_f32();
+    }
+}
+
+/// The symbol name and address of the block-function trampoline for
+/// operands of `d` (float16, float32 or float64).
+pub(super) fn vblock(d: DType) -> (&'static str, *const u8) {
+    match d {
+        DType::Float64 => ("numjet_vblock_f64", vblock_f64 as *const u8),
+        DType::Float16 => ("numjet_vblock_f16", vblock_f16 as *const u8),
+        _ => ("numjet_vblock_f32", vblock_f32 as *const u8),
+    }
 }
 
 /// Integer `power`: [`ops::int_pow`], wrapping. A negative exponent is an

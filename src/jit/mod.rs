@@ -147,6 +147,7 @@ use cranelift_module::Module;
 use crate::error::Error;
 use crate::ir::{NodeId, NodeOp, Program};
 use crate::ops::{self, EvalError, Op};
+use crate::vmath;
 pub(crate) use abi::{Failed, NO_NODE, slot_bits};
 use codegen::Form;
 use plan::{Plan, StageKind};
@@ -223,6 +224,11 @@ pub struct JitOptions {
     /// Vectors computed per iteration of the vector main loop: 1, 2 or 4
     /// (see [`JitOptions::unroll`]).
     pub unroll: u32,
+    /// The instruction-set level of the math functions' block functions
+    /// that blocked stages call ([`vmath::Level::best`] by default; a
+    /// level the CPU lacks runs as the highest one below it it has). Every
+    /// level gives the same bits.
+    pub level: vmath::Level,
     /// Keep the Cranelift IR and machine-code listings of the compile.
     /// Off by default: [`JitKernel::clif_text`] and [`JitKernel::disasm`]
     /// then compile the program once more, with listings, on first use.
@@ -231,13 +237,19 @@ pub struct JitOptions {
 
 impl Default for JitOptions {
     fn default() -> JitOptions {
-        JitOptions { vectorise: true, unroll: DEFAULT_UNROLL, listings: false }
+        JitOptions { vectorise: true, unroll: DEFAULT_UNROLL, level: vmath::Level::best(), listings: false }
     }
 }
 
 impl JitOptions {
     pub fn vectorise(mut self, on: bool) -> JitOptions {
         self.vectorise = on;
+        self
+    }
+
+    /// Calls the math functions' block functions compiled for `level`.
+    pub fn level(mut self, level: vmath::Level) -> JitOptions {
+        self.level = level;
         self
     }
 
@@ -376,6 +388,11 @@ fn compile_inner(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> 
                 ("enable_verifier", if verify { "true" } else { "false" }),
                 ("machine_code_cfg_info", if cfg_info { "true" } else { "false" }),
                 ("regalloc_algorithm", if large { "single_pass" } else { "backtracking" }),
+                // Blocked stages keep scratch buffers in their stack frame
+                // (up to `blocks::MAX_SCRATCH` bytes): touch each page on
+                // the way down, so a frame can never skip a guard page.
+                ("enable_probestack", "true"),
+                ("probestack_strategy", "inline"),
             ] {
                 flags.set(k, v).map_err(|e| e.to_string())?;
             }
@@ -389,6 +406,10 @@ fn compile_inner(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> 
     let mut builder = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
     for h in helpers::all() {
         builder.symbol(h.name, h.addr);
+    }
+    for d in [crate::dtype::DType::Float16, crate::dtype::DType::Float32, crate::dtype::DType::Float64] {
+        let (name, addr) = helpers::vblock(d);
+        builder.symbol(name, addr);
     }
     let mut module = JITModule::new(builder);
     // From here on the module owns code memory: it is freed on every path

@@ -1,7 +1,7 @@
 //! Splitting a [`Program`] into stages (see the module docs of
 //! [`crate::jit`]).
 
-use super::codegen::{VectorShape, vector_shape};
+use super::codegen::{Blocked, VectorShape, blocked, vector_shape};
 use crate::ir::{NodeId, NodeOp, Program, Shape};
 
 /// What a stage's kernel computes.
@@ -29,6 +29,9 @@ pub(super) struct Stage {
     /// (`codegen::vector_shape`; whether it is used also depends on the
     /// options and on Cranelift). Computed once, here.
     pub vector: Option<VectorShape>,
+    /// The stage's blocks and phases, if it calls math functions per block
+    /// (`codegen/blocks.rs`); such a stage has no whole-stage `vector`.
+    pub blocked: Option<Blocked>,
 }
 
 /// The stages of a program and its scalar-buffer layout.
@@ -125,6 +128,7 @@ fn stage(p: &Program, kind: StageKind, root: NodeId, mark: &mut [u32], stamp: u3
         }
     }
     nodes.sort_unstable();
-    let vector = vector_shape(p, root, &nodes);
-    Stage { kind, root, nodes, vector }
+    let blocked = blocked(p, root, &nodes);
+    let vector = if blocked.is_some() { None } else { vector_shape(p, root, &nodes) };
+    Stage { kind, root, nodes, vector, blocked }
 }

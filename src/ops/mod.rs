@@ -19,6 +19,7 @@
 pub mod reduce;
 
 use crate::dtype::{DType, F16, Scalar};
+use crate::vmath::{Func as VF, call1, call2};
 
 /// A failure of an operation on particular values.
 #[derive(Clone, Debug, PartialEq)]
@@ -127,7 +128,7 @@ ops! {
     Div => "true_divide", O("/"), 2, Rule::Float { bool_rule: Keep, ints_to_f64: true }, |v| bin!(v, |a, b| na!(), na!(), a / b);
     FloorDiv => "floor_divide", O("//"), 2, Arith(Int8), |v| bin!(v, |a, b| na!(), int_floor_div(a, b), floor_divide(a, b));
     Mod => "remainder", O("%"), 2, Arith(Int8), |v| bin!(v, |a, b| na!(), int_mod(a, b), remainder(a, b));
-    Pow => "power", F, 2, Arith(Int8), |v| bin!(v, |a, b| na!(), int_pow(a, b)?, a.powf(b));
+    Pow => "power", F, 2, Arith(Int8), |v| bin!(v, |a, b| na!(), int_pow(a, b)?, call2(VF::Power, a, b));
     Neg => "negative", O("-"), 1, Arith(NO_BOOL_NEG), |v| un!(v, |a| na!(), a.wrapping_neg(), -a);
     Pos => "positive", O("+"), 1, Arith(Reject("ufunc 'positive' has no loop for bool")), |v| un!(v, |a| na!(), a, a);
     Invert => "invert", O("~"), 1, Bitwise, |v| un!(v, |a| !a, !a, na!());
@@ -143,28 +144,28 @@ ops! {
     Gt => "greater", O(">"), 2, Compare, |v| cmp!(v, |a, b| a > b);
     Ge => "greater_equal", O(">="), 2, Compare, |v| cmp!(v, |a, b| a >= b);
     Where => "where", F, 3, Where, |v| Ok(match v[0] { Scalar::Bool(c) => if c { v[1] } else { v[2] }, _ => na!() });
-    Sin => "sin", F, 1, FLOAT, |v| fl!(v, |a| a.sin());
-    Cos => "cos", F, 1, FLOAT, |v| fl!(v, |a| a.cos());
-    Tan => "tan", F, 1, FLOAT, |v| fl!(v, |a| a.tan());
-    Arcsin => "arcsin", F, 1, FLOAT, |v| fl!(v, |a| a.asin());
-    Arccos => "arccos", F, 1, FLOAT, |v| fl!(v, |a| a.acos());
-    Arctan => "arctan", F, 1, FLOAT, |v| fl!(v, |a| a.atan());
-    Arctan2 => "arctan2", F, 2, FLOAT, |v| bin!(v, |a, b| na!(), na!(), a.atan2(b));
-    Sinh => "sinh", F, 1, FLOAT, |v| fl!(v, |a| a.sinh());
-    Cosh => "cosh", F, 1, FLOAT, |v| fl!(v, |a| a.cosh());
-    Tanh => "tanh", F, 1, FLOAT, |v| fl!(v, |a| a.tanh());
-    Arcsinh => "arcsinh", F, 1, FLOAT, |v| fl!(v, |a| asinh(a));
-    Arccosh => "arccosh", F, 1, FLOAT, |v| fl!(v, |a| acosh(a));
-    Arctanh => "arctanh", F, 1, FLOAT, |v| fl!(v, |a| a.atanh());
-    Exp => "exp", F, 1, FLOAT, |v| fl!(v, |a| a.exp());
-    Exp2 => "exp2", F, 1, FLOAT, |v| fl!(v, |a| a.exp2());
-    Expm1 => "expm1", F, 1, FLOAT, |v| fl!(v, |a| a.exp_m1());
-    Log => "log", F, 1, FLOAT, |v| fl!(v, |a| a.ln());
-    Log2 => "log2", F, 1, FLOAT, |v| fl!(v, |a| a.log2());
-    Log10 => "log10", F, 1, FLOAT, |v| fl!(v, |a| a.log10());
-    Log1p => "log1p", F, 1, FLOAT, |v| fl!(v, |a| a.ln_1p());
+    Sin => "sin", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Sin, a));
+    Cos => "cos", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Cos, a));
+    Tan => "tan", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Tan, a));
+    Arcsin => "arcsin", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Arcsin, a));
+    Arccos => "arccos", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Arccos, a));
+    Arctan => "arctan", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Arctan, a));
+    Arctan2 => "arctan2", F, 2, FLOAT, |v| bin!(v, |a, b| na!(), na!(), call2(VF::Arctan2, a, b));
+    Sinh => "sinh", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Sinh, a));
+    Cosh => "cosh", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Cosh, a));
+    Tanh => "tanh", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Tanh, a));
+    Arcsinh => "arcsinh", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Arcsinh, a));
+    Arccosh => "arccosh", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Arccosh, a));
+    Arctanh => "arctanh", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Arctanh, a));
+    Exp => "exp", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Exp, a));
+    Exp2 => "exp2", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Exp2, a));
+    Expm1 => "expm1", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Expm1, a));
+    Log => "log", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Log, a));
+    Log2 => "log2", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Log2, a));
+    Log10 => "log10", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Log10, a));
+    Log1p => "log1p", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Log1p, a));
     Sqrt => "sqrt", F, 1, FLOAT, |v| fl!(v, |a| a.sqrt());
-    Cbrt => "cbrt", F, 1, FLOAT, |v| fl!(v, |a| a.cbrt());
+    Cbrt => "cbrt", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Cbrt, a));
     Square => "square", F, 1, Arith(Int8), |v| un!(v, |a| na!(), a.wrapping_mul(a), a * a);
     Abs => "abs", F, 1, Arith(Keep), |v| un!(v, |a| a, Int::wrapping_abs(a), a.abs());
     Sign => "sign", F, 1, Arith(NO_BOOL_SIGN), |v| un!(v, |a| na!(), Int::signum(a), float_sign(a));
@@ -174,7 +175,7 @@ ops! {
     Round => "round", F, 1, Arith(Float16), |v| un!(v, |a| na!(), a, a.round_ties_even());
     Rint => "rint", F, 1, FLOAT, |v| fl!(v, |a| a.round_ties_even());
     Fmod => "fmod", F, 2, Arith(Int8), |v| bin!(v, |a, b| na!(), if b == 0 { 0 } else { a.wrapping_rem(b) }, a % b);
-    Hypot => "hypot", F, 2, FLOAT, |v| bin!(v, |a, b| na!(), na!(), a.hypot(b));
+    Hypot => "hypot", F, 2, FLOAT, |v| bin!(v, |a, b| na!(), na!(), call2(VF::Hypot, a, b));
     Copysign => "copysign", F, 2, FLOAT, |v| bin!(v, |a, b| na!(), na!(), a.copysign(b));
     Nextafter => "nextafter", F, 2, FLOAT, |v| match (v[0], v[1]) {
         // On half's own bits: float32's next value would round back.
@@ -223,6 +224,12 @@ impl Op {
             .chain(REDUCES.iter().map(|r| r.name))
             .chain(["clip"])
             .chain(DType::ALL.iter().map(|d| d.name()))
+    }
+
+    /// The function of [`crate::vmath`] that computes this operation on
+    /// floats, if any: the one of the same name (`sin`, `power`).
+    pub fn vmath(self) -> Option<VF> {
+        VF::ALL.iter().copied().find(|f| f.name() == self.def().name)
     }
 
     /// The text a user writes for the operation (`+`, `sin`).
@@ -462,35 +469,6 @@ macro_rules! impl_float {
 }
 impl_float!(f32, u32);
 impl_float!(f64, u64);
-
-/// Rust's `f32::asinh` overflows to inf above ~1.8e19 (it squares its
-/// argument); going through f64 is exact enough (one rounding).
-trait Hyperbolic {
-    fn asinh_(self) -> Self;
-    fn acosh_(self) -> Self;
-}
-impl Hyperbolic for f32 {
-    fn asinh_(self) -> f32 {
-        (self as f64).asinh() as f32
-    }
-    fn acosh_(self) -> f32 {
-        (self as f64).acosh() as f32
-    }
-}
-impl Hyperbolic for f64 {
-    fn asinh_(self) -> f64 {
-        self.asinh()
-    }
-    fn acosh_(self) -> f64 {
-        self.acosh()
-    }
-}
-fn asinh<T: Hyperbolic>(a: T) -> T {
-    a.asinh_()
-}
-fn acosh<T: Hyperbolic>(a: T) -> T {
-    a.acosh_()
-}
 
 fn nextafter<T: Float>(a: T, b: T) -> T {
     a.next_up_bits(b)

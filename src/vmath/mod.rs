@@ -134,6 +134,17 @@ macro_rules! functions {
                 match self { $( Func::$u => $uname, )* $( Func::$b => $bname, )* }
             }
 
+            /// The function's position in [`Func::ALL`] (what compiled
+            /// kernels pass to name it).
+            pub fn index(self) -> u32 {
+                Func::ALL.iter().position(|&f| f == self).unwrap_or(0) as u32
+            }
+
+            /// The function at `i` in [`Func::ALL`].
+            pub fn from_index(i: u32) -> Option<Func> {
+                Func::ALL.get(i as usize).copied()
+            }
+
             /// The number of operands (1 or 2).
             pub fn arity(self) -> usize {
                 match self { $( Func::$u => 1, )* $( Func::$b => 2, )* }
@@ -283,5 +294,58 @@ functions! {
         Arctan2 => "arctan2", std_impl::{arctan2_f32, arctan2_f32_block, arctan2_f64, arctan2_f64_block};
         Hypot => "hypot", std_impl::{hypot_f32, hypot_f32_block, hypot_f64, hypot_f64_block};
         Power => "power", std_impl::{power_f32, power_f32_block, power_f64, power_f64_block};
+    }
+}
+
+/// The float types the functions are defined on, for code written once
+/// for both (the op table's rows, the JIT's scalar helpers).
+pub trait VFloat: Copy {
+    /// `f` on one element (see [`scalar_f64`]).
+    fn call(f: Func, args: &[Self]) -> Self;
+}
+
+impl VFloat for f32 {
+    fn call(f: Func, args: &[f32]) -> f32 {
+        scalar_f32(f, args)
+    }
+}
+
+impl VFloat for f64 {
+    fn call(f: Func, args: &[f64]) -> f64 {
+        scalar_f64(f, args)
+    }
+}
+
+/// A unary function on one element.
+pub fn call1<T: VFloat>(f: Func, a: T) -> T {
+    T::call(f, &[a])
+}
+
+/// A binary function on one element.
+pub fn call2<T: VFloat>(f: Func, a: T, b: T) -> T {
+    T::call(f, &[a, b])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indices_round_trip() {
+        for (i, &f) in Func::ALL.iter().enumerate() {
+            assert_eq!(f.index(), i as u32);
+            assert_eq!(Func::from_index(i as u32), Some(f));
+        }
+        assert_eq!(Func::from_index(Func::ALL.len() as u32), None);
+    }
+
+    #[test]
+    fn levels() {
+        assert!(Level::Sse2.has());
+        assert!(Level::best().has());
+        for l in Level::ALL {
+            assert_eq!(Level::from_name(l.name()), Some(l));
+            assert!(l.or_lower() <= l && l.or_lower().has());
+        }
     }
 }

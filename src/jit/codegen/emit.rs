@@ -81,6 +81,7 @@ pub(in crate::jit) struct Emitter<'m> {
 pub(in crate::jit) struct Scratch {
     vals: Vec<Option<cranelift_codegen::ir::Value>>,
     vvals: Vec<Option<cranelift_codegen::ir::Value>>,
+    scratch: Vec<Option<cranelift_codegen::ir::Value>>,
     bases: Vec<Option<cranelift_codegen::ir::Value>>,
 }
 
@@ -108,7 +109,36 @@ impl Emitter<'_> {
         };
         let func = self.module.declare_function(&name, Linkage::Local, &sig).map_err(|e| e.to_string())?;
         // The field is public: keep whatever it holds to a sane factor.
-        let f = Function { p, plan, stage, func, name: &name, unroll: options.unroll.clamp(1, 4), listings: options.listings, form };
+        let f = Function {
+            p,
+            plan,
+            stage,
+            func,
+            name: &name,
+            unroll: options.unroll.clamp(1, 4),
+            listings: options.listings,
+            form,
+            level: options.level,
+        };
+        if let (Form::Elements, Some(bl)) = (form, &stage.blocked) {
+            // Vectorised if every phase's loop is.
+            let vectors = vectorise && bl.phases.iter().all(|ph| ph.vector.is_some());
+            let shape = stage.blocked.as_ref().and_then(|bl| bl.phases.iter().find_map(|ph| ph.vector));
+            if vectorise {
+                match self.define(&f, shape.filter(|_| vectorise)) {
+                    Ok(mut code) => {
+                        code.vectorised = vectors;
+                        return Ok(code);
+                    }
+                    Err(e) => {
+                        let mut code = self.define(&f, None)?;
+                        code.vector_error = Some(e);
+                        return Ok(code);
+                    }
+                }
+            }
+            return self.define(&f, None);
+        }
         if let Form::Leaves(_) = form {
             let v = stage.vector.ok_or("internal error: a fused reduction in a stage that does not vectorise")?;
             return self.define(&f, Some(v));
@@ -135,7 +165,7 @@ impl Emitter<'_> {
         ctx.func.signature = signature(module, f.form);
         ctx.func.name = UserFuncName::testcase(f.name);
         let sc = &mut self.scratch;
-        for t in [&mut sc.vals, &mut sc.vvals] {
+        for t in [&mut sc.vals, &mut sc.vvals, &mut sc.scratch] {
             t.resize(f.p.nodes().len(), None);
         }
         sc.bases.resize(f.plan.nptrs, None);
@@ -150,6 +180,7 @@ impl Emitter<'_> {
                 mode: Mode::Scalar,
                 vals: std::mem::take(&mut sc.vals),
                 vvals: std::mem::take(&mut sc.vvals),
+                scratch: std::mem::take(&mut sc.scratch),
                 bases: std::mem::take(&mut sc.bases),
                 funcs: HashMap::new(),
                 err: Variable::from_u32(0),
@@ -158,10 +189,13 @@ impl Emitter<'_> {
                 off: 0,
                 scalars: None,
             };
-            let r = match (f.form, vector) {
-                (Form::Elements, _) => l.build(f.stage, vector, f.unroll),
-                (Form::Leaves(fold), Some(v)) => l.build_leaves(f.stage, v, fold, f.unroll),
-                (Form::Leaves(_), None) => Err("internal error: a fused reduction without the vector loop".into()),
+            let r = match (f.form, vector, &f.stage.blocked) {
+                // A blocked stage: `vector` only says whether its phases
+                // may vectorise.
+                (Form::Elements, v, Some(bl)) => l.build_blocked(f.stage, bl, v.is_some(), f.unroll, f.level),
+                (Form::Elements, _, None) => l.build(f.stage, vector, f.unroll),
+                (Form::Leaves(fold), Some(v), _) => l.build_leaves(f.stage, v, fold, f.unroll),
+                (Form::Leaves(_), None, _) => Err("internal error: a fused reduction without the vector loop".into()),
             };
             if r.is_ok() {
                 l.b.finalize(frontend);
@@ -170,11 +204,12 @@ impl Emitter<'_> {
             for &id in &f.stage.nodes {
                 l.vals[id.index()] = None;
                 l.vvals[id.index()] = None;
+                l.scratch[id.index()] = None;
                 if let Some(k) = f.plan.ptr[id.index()] {
                     l.bases[k as usize] = None;
                 }
             }
-            (sc.vals, sc.vvals, sc.bases) = (l.vals, l.vvals, l.bases);
+            (sc.vals, sc.vvals, sc.scratch, sc.bases) = (l.vals, l.vvals, l.scratch, l.bases);
             r
         };
         if let Err(e) = built {
@@ -237,4 +272,6 @@ struct Function<'a> {
     /// Produce the Cranelift IR and machine-code listings.
     listings: bool,
     form: Form,
+    /// The level of the math functions' block functions.
+    level: crate::vmath::Level,
 }

@@ -48,7 +48,7 @@ impl Lowerer<'_, '_> {
     /// The entry block: the function's parameters (returned), the error
     /// variable, the element index variable (returned, set to `start`), the
     /// base pointers of the array leaves and every 0-d node, once.
-    fn prologue(&mut self, stage: &Stage) -> LResult<(Vec<Value>, Variable)> {
+    pub(super) fn prologue(&mut self, stage: &Stage) -> LResult<(Vec<Value>, Variable)> {
         let ptr = self.ptr;
         let psize = ptr.bytes() as i32;
         let entry = self.b.create_block();
@@ -87,7 +87,7 @@ impl Lowerer<'_, '_> {
 
     /// Enters vector mode `mode`: the 0-d values the vector loop uses,
     /// splatted once (in the current block).
-    fn enter_vector(&mut self, stage: &Stage, v: VectorShape) -> LResult<()> {
+    pub(super) fn enter_vector(&mut self, stage: &Stage, v: VectorShape) -> LResult<()> {
         let width = v.width;
         self.mode = v.into();
         for &id in &stage.nodes {
@@ -103,7 +103,7 @@ impl Lowerer<'_, '_> {
 
     /// Ends the function at `exit` (not yet switched to): if a node failed,
     /// `*status = min(*status or ∞, err + 1)`; return.
-    fn epilogue(&mut self, exit: Block, status: Value) {
+    pub(super) fn epilogue(&mut self, exit: Block, status: Value) {
         self.b.switch_to_block(exit);
         self.b.seal_block(exit);
         let err = self.b.use_var(self.err);
@@ -430,7 +430,7 @@ impl Lowerer<'_, '_> {
 
     /// Jumps to `body` if at least `step` elements are left from `iv`,
     /// else to `next`.
-    fn guard(&mut self, iv: Variable, end: Value, step: i64, body: Block, next: Block) {
+    pub(super) fn guard(&mut self, iv: Variable, end: Value, step: i64, body: Block, next: Block) {
         let i = self.b.use_var(iv);
         let left = self.b.ins().isub(end, i);
         let ok = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, left, step);
@@ -439,7 +439,7 @@ impl Lowerer<'_, '_> {
 
     /// The bottom of a loop over `i`: `iv = i + step`, then back to `body`
     /// if another `step` elements are left, else on to `next`.
-    fn bottom_test(&mut self, iv: Variable, i: Value, end: Value, step: i64, body: Block, next: Block) {
+    pub(super) fn bottom_test(&mut self, iv: Variable, i: Value, end: Value, step: i64, body: Block, next: Block) {
         let i2 = self.b.ins().iadd_imm_u(i, step);
         self.b.def_var(iv, i2);
         let left = self.b.ins().isub(end, i2);
@@ -462,7 +462,7 @@ impl Lowerer<'_, '_> {
 
     /// Stores the roots of consecutive copies of the loop body (one value
     /// or vector each, for the elements from `i` on) at `outb + i * size`.
-    fn store(&mut self, roots: &[Value], root: DType, outb: Value, i: Value, size: i64) {
+    pub(super) fn store(&mut self, roots: &[Value], root: DType, outb: Value, i: Value, size: i64) {
         let off = self.b.ins().imul_imm_u(i, size);
         let addr = self.b.ins().iadd(outb, off);
         match self.mode {
@@ -500,7 +500,7 @@ impl Lowerer<'_, '_> {
     /// the lanes' sign bits (`movmskps`/`movmskpd`) spread to one bit per
     /// byte by a multiply whose partial products do not overlap (bit k to
     /// bit 8k), as 4 or 2 bytes.
-    fn store_masks(&mut self, masks: &[Value], width: u32, addr: Value) {
+    pub(super) fn store_masks(&mut self, masks: &[Value], width: u32, addr: Value) {
         let mut w = width;
         let mut ms: Vec<Value> = masks.to_vec();
         while ms.len().is_multiple_of(2) && w > 1 {
@@ -559,10 +559,15 @@ impl Lowerer<'_, '_> {
     /// masks of the current vector mode: `lanes` bytes (0/1), widened to
     /// the lane width and negated (0/1 → 0/all ones).
     pub(super) fn load_bool_mask(&mut self, k: usize) -> LResult<Value> {
-        let Mode::Vector { lanes, width } = self.mode else { return Err("internal error: mask load in the scalar loop".into()) };
         let base = self.bases[k].ok_or("internal error: input base pointer not loaded")?;
         let addr = self.elem_addr(base, DType::Bool)?;
-        let off = self.off as i32;
+        self.load_bool_mask_at(addr, self.off as i32)
+    }
+
+    /// Loads the bools (one byte each, 0/1) at `addr + off` as lane masks
+    /// of the current vector mode (see [`Lowerer::load_bool_mask`]).
+    pub(super) fn load_bool_mask_at(&mut self, addr: Value, off: i32) -> LResult<Value> {
+        let Mode::Vector { lanes, width } = self.mode else { return Err("internal error: mask load in the scalar loop".into()) };
         let bytes = match lanes {
             16 => self.b.ins().load(types::I8X16, vmem(), addr, off),
             8 => {

@@ -67,6 +67,15 @@ impl Lowerer<'_, '_> {
     /// (stores rely on it).
     pub(super) fn lower(&mut self, id: NodeId) -> LResult<()> {
         let n = self.p.node(id);
+        if let Some(base) = self.scratch[id.index()] {
+            // Computed in an earlier phase of a blocked stage.
+            let v = self.load_scratch(id, base)?;
+            match self.mode {
+                Mode::Scalar => self.vals[id.index()] = Some(v),
+                Mode::Vector { .. } => self.vvals[id.index()] = Some(v),
+            }
+            return Ok(());
+        }
         let how = lowering(self.p, n);
         if self.vector() && !how.vectorises() {
             // `vector_shape` asks the same question: unreachable.
@@ -355,7 +364,7 @@ impl Lowerer<'_, '_> {
         if args.len() != op.def().arity {
             return Err(unsupported());
         }
-        if let Lowering::Helper(h) = how {
+        if let Lowering::Helper(h) | Lowering::Block(_, h) = how {
             let r = self.call(h, &args, d)?;
             if op == Op::Pow && d.is_signed_int() {
                 // ops::int_pow: a negative exponent is an error.

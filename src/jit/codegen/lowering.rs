@@ -39,6 +39,7 @@ use crate::jit::JitOptions;
 use crate::jit::helpers::{self, Helper};
 use crate::jit::plan::{Stage, StageKind};
 use crate::ops::{Op, Reduce};
+use crate::vmath;
 
 /// How a node is computed, from its operation and dtypes alone.
 ///
@@ -55,6 +56,11 @@ pub(super) enum Lowering {
     /// A call of this `extern "C"` helper per element, in the scalar loop
     /// only.
     Helper(Helper),
+    /// A function of [`crate::vmath`] on an array: in a blocked stage
+    /// (`blocks.rs`), one call of its block function per block, between
+    /// the loops; elsewhere (a stage that cannot be blocked) a call of the
+    /// helper per element, which computes the same bits.
+    Block(vmath::Func, Helper),
 }
 
 impl Lowering {
@@ -84,8 +90,12 @@ pub(super) fn lowering(p: &Program, n: &Node) -> Lowering {
             if vector { Lowering::Vector } else { Lowering::Scalar }
         }
         NodeOp::Op(op) => {
-            if let Some(h) = helpers::helper(op, operand_dtype(p, n, op)) {
-                return Lowering::Helper(h);
+            let d = operand_dtype(p, n, op);
+            if let Some(h) = helpers::helper(op, d) {
+                return match op.vmath() {
+                    Some(f) if d.is_float() && n.shape() == Shape::Array => Lowering::Block(f, h),
+                    _ => Lowering::Helper(h),
+                };
             }
             match op {
                 // By a constant: shifts, masks and multiply-highs, no guard.

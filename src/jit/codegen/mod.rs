@@ -43,6 +43,7 @@ use super::plan::Plan;
 use crate::dtype::DType;
 use crate::ir::Program;
 
+mod blocks;
 mod divide;
 mod emit;
 mod lower_op;
@@ -51,6 +52,7 @@ mod lowering;
 mod half;
 
 pub(super) use emit::{DISASM_HEADER, Emitter, Form};
+pub(super) use blocks::{Blocked, blocked};
 pub(super) use lowering::{VectorShape, fused, vector_shape};
 
 /// The Cranelift type of a dtype's values in registers: bool is an `i8`
@@ -122,6 +124,9 @@ struct Lowerer<'a, 'f> {
     vals: Vec<Option<Value>>,
     /// The vector value of each node lowered so far (0-d nodes splatted).
     vvals: Vec<Option<Value>>,
+    /// In a blocked stage's loop, the scratch base (`blocks.rs`) of each
+    /// node the current phase loads from scratch.
+    scratch: Vec<Option<Value>>,
     /// Base pointer of each array input the stage reads.
     bases: Vec<Option<Value>>,
     /// Imported helpers, by symbol name.
