@@ -436,6 +436,7 @@ impl Scalar {
         }
     }
 
+    #[inline(always)]
     fn num(self) -> Num {
         match self {
             Scalar::Bool(v) => Num::Bool(v),
@@ -454,6 +455,7 @@ impl Scalar {
     }
 
     /// The integer `v` of an integer dtype `to`, wrapped to its width.
+    #[inline(always)]
     pub fn int(to: DType, v: i128) -> Scalar {
         match to {
             DType::Bool => Scalar::Bool(v != 0),
@@ -494,6 +496,7 @@ impl Scalar {
     /// where the element is: its vectorised cast loop computes through
     /// `int32` (NaN gives 2^31) while its scalar loop and tail give the
     /// value above (NaN gives 0). numjet gives the scalar loop's, always.
+    #[inline(always)]
     pub fn cast(self, to: DType) -> Scalar {
         // float16 to float32 by its own conversion, which keeps a
         // signalling NaN signalling (as NumPy's and the JIT's do).

@@ -788,6 +788,13 @@ fn blocked_stages_at_block_boundaries() {
             "arctan2(a, s) + sin(cos(a)) - hypot(b, 2)",
             "power(abs(a), b) + exp2(s)",
             "sin(i) + a",
+            // Width-changing casts are block calls too.
+            "i * a + b",
+            "float64(a) * 2 + float64(i)",
+            "int32(a * 10) + i",
+            "float32(a) - float32(i) + sin(b)",
+            "int8(i) + int64(a)",
+            "where(c, i, a)",
             "cos(a) > b",
             "where(sin(a) > 0.5, i, i * 2)",
             "a // b + log(abs(b))",
@@ -1395,7 +1402,8 @@ fn vectorisation() {
         ("b << 1", false),
         ("a > 0", true),
         ("where(c, a, a)", true),
-        ("float64(a)", false),
+        // Width-changing casts: a call per block.
+        ("float64(a)", true),
     ] {
         assert_eq!(*jit_of(src, &sig).vectorised().last().unwrap(), want, "{src}");
     }

@@ -16,7 +16,7 @@
 //! with `Linkage::Import`; every helper takes `arity` operands of one dtype
 //! and returns that dtype, with the C calling convention.
 
-use crate::dtype::{DType, F16};
+use crate::dtype::{DType, F16, Scalar};
 use crate::ops::{self, Op};
 use crate::vmath;
 
@@ -168,6 +168,80 @@ fn eval_f16(f: vmath::Func, level: vmath::Level, args: &[&[f32]], out: &mut [f32
         *o = F16::from_f32(*o).to_f32();
     }
 }
+
+/// The register form of each dtype's values (how compiled kernels hold
+/// them, in registers and in scratch buffers): bool as a byte 0/1, float16
+/// as the float32 of its value.
+macro_rules! reg_forms {
+    ($m:ident) => {
+        $m! { Bool u8, Int8 i8, Int16 i16, Int32 i32, Int64 i64, UInt8 u8, UInt16 u16, UInt32 u32, UInt64 u64, Float16 f32, Float32 f32, Float64 f64 }
+    };
+}
+
+/// A register-form value of dtype `$d` as a [`Scalar`], and back.
+macro_rules! to_scalar {
+    (Bool, $v:expr) => { Scalar::Bool($v != 0) };
+    (Float16, $v:expr) => { Scalar::Float16(F16::from_f32($v)) };
+    ($d:ident, $v:expr) => { Scalar::$d($v) };
+}
+macro_rules! from_scalar {
+    (Bool, $s:expr) => { match $s { Scalar::Bool(b) => b as u8, _ => 0 } };
+    (Float16, $s:expr) => { match $s { Scalar::Float16(h) => h.to_f32(), _ => 0.0 } };
+    ($d:ident, $s:expr) => { match $s { Scalar::$d(v) => v, _ => Default::default() } };
+}
+
+macro_rules! cast_blocks {
+    ($($d:ident $t:ty),*) => {
+        /// `out[i] = x[i]` cast to `to` ([`Scalar::cast`], the
+        /// interpreter's cast), with `x` given as scalars by `get`; `out`
+        /// points to `n` register-form elements of `to`.
+        ///
+        /// # Safety
+        ///
+        /// `out` must be valid for writing `n` elements of `to`'s register
+        /// form, aligned, and not overlap `x`.
+        #[inline(always)]
+        unsafe fn cast_into<T: Copy>(x: &[T], get: impl Fn(T) -> Scalar, to: DType, out: *mut u8) {
+            match to {
+                $(DType::$d => {
+                    // SAFETY: the caller's contract.
+                    let out = unsafe { std::slice::from_raw_parts_mut(out as *mut $t, x.len()) };
+                    for (o, &v) in out.iter_mut().zip(x) {
+                        *o = from_scalar!($d, get(v).cast(DType::$d));
+                    }
+                })*
+            }
+        }
+
+        /// A width-changing cast of a blocked stage (`codegen/blocks.rs`):
+        /// the `n` register-form elements of dtype `from` (an index into
+        /// `DType::ALL`) at `x`, cast to `to`, into `out`. The unused
+        /// operand keeps the trampolines' shape.
+        extern "C" fn vcast(from: u32, to: u32, x: *const u8, _y: *const u8, out: *mut u8, n: usize) {
+            let (Some(&from), Some(&to)) = (DType::ALL.get(from as usize), DType::ALL.get(to as usize)) else { return };
+            match from {
+                $(DType::$d => {
+                    // SAFETY: the compiled kernel passes `x` pointing to
+                    // the `n` elements of its current block in `from`'s
+                    // register form (a scratch buffer of its frame, or the
+                    // block's part of an input array, which
+                    // `abi::Entries::call` checked covers the range), and
+                    // `out` to a scratch buffer of `n` elements of `to`'s
+                    // register form, aligned (64 bytes) and distinct from
+                    // `x`; it does not touch them during the call.
+                    unsafe {
+                        let x = std::slice::from_raw_parts(x as *const $t, n);
+                        cast_into(x, |v: $t| to_scalar!($d, v), to, out);
+                    }
+                })*
+            }
+        }
+    };
+}
+reg_forms!(cast_blocks);
+
+/// The symbol name and address of the cast trampoline.
+pub(super) const VCAST: (&str, fn() -> *const u8) = ("numjet_vcast", || vcast as *const u8);
 
 /// The symbol name and address of the block-function trampoline for
 /// operands of `d` (float16, float32 or float64).

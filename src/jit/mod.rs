@@ -411,6 +411,7 @@ fn compile_inner(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> 
         let (name, addr) = helpers::vblock(d);
         builder.symbol(name, addr);
     }
+    builder.symbol(helpers::VCAST.0, (helpers::VCAST.1)());
     let mut module = JITModule::new(builder);
     // From here on the module owns code memory: it is freed on every path
     // (`abi::Code`).

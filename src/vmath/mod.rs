@@ -31,6 +31,7 @@
 //! level's instructions: [`Level::has`]. It is the machine boundary of
 //! these functions, as `jit/abi.rs` is of compiled kernels.
 
+mod hyper;
 mod std_impl;
 
 use std::sync::OnceLock;
@@ -275,12 +276,12 @@ functions! {
         Arcsin => "arcsin", std_impl::{arcsin_f32, arcsin_f32_block, arcsin_f64, arcsin_f64_block};
         Arccos => "arccos", std_impl::{arccos_f32, arccos_f32_block, arccos_f64, arccos_f64_block};
         Arctan => "arctan", std_impl::{arctan_f32, arctan_f32_block, arctan_f64, arctan_f64_block};
-        Sinh => "sinh", std_impl::{sinh_f32, sinh_f32_block, sinh_f64, sinh_f64_block};
-        Cosh => "cosh", std_impl::{cosh_f32, cosh_f32_block, cosh_f64, cosh_f64_block};
-        Tanh => "tanh", std_impl::{tanh_f32, tanh_f32_block, tanh_f64, tanh_f64_block};
-        Arcsinh => "arcsinh", std_impl::{arcsinh_f32, arcsinh_f32_block, arcsinh_f64, arcsinh_f64_block};
-        Arccosh => "arccosh", std_impl::{arccosh_f32, arccosh_f32_block, arccosh_f64, arccosh_f64_block};
-        Arctanh => "arctanh", std_impl::{arctanh_f32, arctanh_f32_block, arctanh_f64, arctanh_f64_block};
+        Sinh => "sinh", hyper::{sinh_f32, sinh_f32_block, sinh_f64, sinh_f64_block};
+        Cosh => "cosh", hyper::{cosh_f32, cosh_f32_block, cosh_f64, cosh_f64_block};
+        Tanh => "tanh", hyper::{tanh_f32, tanh_f32_block, tanh_f64, tanh_f64_block};
+        Arcsinh => "arcsinh", hyper::{arcsinh_f32, arcsinh_f32_block, arcsinh_f64, arcsinh_f64_block};
+        Arccosh => "arccosh", hyper::{arccosh_f32, arccosh_f32_block, arccosh_f64, arccosh_f64_block};
+        Arctanh => "arctanh", hyper::{arctanh_f32, arctanh_f32_block, arctanh_f64, arctanh_f64_block};
         Exp => "exp", std_impl::{exp_f32, exp_f32_block, exp_f64, exp_f64_block};
         Exp2 => "exp2", std_impl::{exp2_f32, exp2_f32_block, exp2_f64, exp2_f64_block};
         Expm1 => "expm1", std_impl::{expm1_f32, expm1_f32_block, expm1_f64, expm1_f64_block};
@@ -292,7 +293,7 @@ functions! {
     }
     binary {
         Arctan2 => "arctan2", std_impl::{arctan2_f32, arctan2_f32_block, arctan2_f64, arctan2_f64_block};
-        Hypot => "hypot", std_impl::{hypot_f32, hypot_f32_block, hypot_f64, hypot_f64_block};
+        Hypot => "hypot", hyper::{hypot_f32, hypot_f32_block, hypot_f64, hypot_f64_block};
         Power => "power", std_impl::{power_f32, power_f32_block, power_f64, power_f64_block};
     }
 }

@@ -33,12 +33,6 @@ via_std! {
         arcsin_f32, arcsin_f32_block, arcsin_f64, arcsin_f64_block => |a| a.asin();
         arccos_f32, arccos_f32_block, arccos_f64, arccos_f64_block => |a| a.acos();
         arctan_f32, arctan_f32_block, arctan_f64, arctan_f64_block => |a| a.atan();
-        sinh_f32, sinh_f32_block, sinh_f64, sinh_f64_block => |a| a.sinh();
-        cosh_f32, cosh_f32_block, cosh_f64, cosh_f64_block => |a| a.cosh();
-        tanh_f32, tanh_f32_block, tanh_f64, tanh_f64_block => |a| a.tanh();
-        arcsinh_f32, arcsinh_f32_block, arcsinh_f64, arcsinh_f64_block => |a| ((a as f64).asinh()) as _;
-        arccosh_f32, arccosh_f32_block, arccosh_f64, arccosh_f64_block => |a| ((a as f64).acosh()) as _;
-        arctanh_f32, arctanh_f32_block, arctanh_f64, arctanh_f64_block => |a| a.atanh();
         exp_f32, exp_f32_block, exp_f64, exp_f64_block => |a| a.exp();
         exp2_f32, exp2_f32_block, exp2_f64, exp2_f64_block => |a| a.exp2();
         expm1_f32, expm1_f32_block, expm1_f64, expm1_f64_block => |a| a.exp_m1();
@@ -50,7 +44,6 @@ via_std! {
     }
     binary {
         arctan2_f32, arctan2_f32_block, arctan2_f64, arctan2_f64_block => |x, y| x.atan2(y);
-        hypot_f32, hypot_f32_block, hypot_f64, hypot_f64_block => |x, y| x.hypot(y);
         power_f32, power_f32_block, power_f64, power_f64_block => |x, y| x.powf(y);
     }
 }

@@ -1,7 +1,9 @@
 //! Blocked stages: a stage whose array nodes call functions of
-//! [`crate::vmath`] runs in blocks of at most [`Blocked::block`] elements,
-//! and each function node calls its block function once per block,
-//! between loops that keep the arithmetic in registers.
+//! [`crate::vmath`] (or change the register width: `int32` to `float64`,
+//! `float32` to `float64`...) runs in blocks of at most
+//! [`Blocked::block`] elements, and each such node calls its block
+//! function once per block, between loops that keep the arithmetic in
+//! registers ([`BlockFn`] lists the calls).
 //!
 //! Every array node of the stage gets a *phase*. A function node's phase
 //! is one more than the latest phase of its operands; it is called at the
@@ -42,7 +44,7 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{AbiParam, InstBuilder, StackSlotData, StackSlotKind, Value, types};
 use cranelift_module::{Linkage, Module};
 
-use super::lowering::{Lowering, VectorShape, lowering, operand_dtype, register_width};
+use super::lowering::{BlockFn, Lowering, VectorShape, lowering, operand_dtype, register_width};
 use super::{LResult, Lowerer, Mode, mem, vmem};
 use crate::dtype::DType;
 use crate::ir::{NodeId, NodeOp, Program, Shape};
@@ -101,19 +103,29 @@ fn is_leaf(p: &Program, id: NodeId) -> bool {
     n.shape() == Shape::Array && matches!(n.op, NodeOp::Input(_) | NodeOp::ReduceAxis(..) | NodeOp::Fill(_))
 }
 
-/// Whether a function takes array leaf `a` in place: an input read
-/// through the pointer array whose dtype is the function's operand dtype
-/// (float32 or float64).
+/// Whether a call takes array leaf `a` in place: an input read through
+/// the pointer array whose dtype is the call's operand dtype and whose
+/// memory is its register form (not float16, which is float32 in
+/// registers and scratch).
 fn in_place(p: &Program, a: NodeId, operand: DType) -> bool {
     let n = p.node(a);
     matches!(n.op, NodeOp::Input(_) | NodeOp::ReduceAxis(..)) && n.shape() == Shape::Array && n.dtype == operand && operand != DType::Float16
 }
 
-/// The function of node `id` if it is one a blocked stage calls per block.
-pub(in crate::jit) fn block_call(p: &Program, id: NodeId) -> Option<vmath::Func> {
+/// What node `id` calls per block, if a blocked stage calls it.
+pub(in crate::jit) fn block_call(p: &Program, id: NodeId) -> Option<BlockFn> {
     match lowering(p, p.node(id)) {
-        Lowering::Block(f, _) => Some(f),
+        Lowering::Block(f) => Some(f),
         _ => None,
+    }
+}
+
+/// The dtype of a call node's operands.
+fn call_operand(p: &Program, id: NodeId) -> DType {
+    let n = p.node(id);
+    match n.op {
+        NodeOp::Op(op) => operand_dtype(p, n, op),
+        _ => p.node(n.args[0]).dtype,
     }
 }
 
@@ -180,10 +192,7 @@ pub(in crate::jit) fn blocked(p: &Program, root: NodeId, nodes: &[NodeId]) -> Op
             let at = level[k] as usize;
             phases[at].calls.push(id);
             give(id, &mut buffer);
-            let operand = operand_dtype(p, p.node(id), match p.node(id).op {
-                NodeOp::Op(op) => op,
-                _ => return None,
-            });
+            let operand = call_operand(p, id);
             for &a in &p.node(id).args {
                 let j = pos(a)?;
                 if array(a) && in_place(p, a, operand) || calls[j] {
@@ -461,9 +470,8 @@ impl Lowerer<'_, '_> {
     /// its scratch buffer.
     fn call_block(&mut self, c: NodeId, bl: &Blocked, slots: &[Value], b0: Value, n: Value, level: vmath::Level) -> LResult<()> {
         let node = self.p.node(c);
-        let NodeOp::Op(op) = node.op else { return Err("internal error: a call that is not an operation".into()) };
-        let Lowering::Block(f, _) = lowering(self.p, node) else { return Err("internal error: not a block call".into()) };
-        let operand = operand_dtype(self.p, node, op);
+        let Some(call) = block_call(self.p, c) else { return Err("internal error: not a block call".into()) };
+        let operand = call_operand(self.p, c);
         let ptr = self.ptr;
         let mut args = Vec::new();
         for &a in &node.args {
@@ -480,7 +488,12 @@ impl Lowerer<'_, '_> {
         }
         let y = args.get(1).copied().unwrap_or(args[0]);
         let j = bl.buffer[c.index()].ok_or("internal error: call without a buffer")? as usize;
-        let (name, _) = helpers::vblock(operand);
+        // The trampoline, and its two leading `u32` arguments: the
+        // function and level, or the dtypes of a cast.
+        let (name, k0, k1) = match call {
+            BlockFn::Math(f, _) => (helpers::vblock(operand).0, f.index(), level as u32),
+            BlockFn::Cast(from, to) => (helpers::VCAST.0, from as u32, to as u32),
+        };
         let fref = match self.funcs.get(name) {
             Some(&fr) => fr,
             None => {
@@ -496,9 +509,9 @@ impl Lowerer<'_, '_> {
                 fr
             }
         };
-        let fi = self.b.ins().iconst(types::I32, f.index() as i64);
-        let li = self.b.ins().iconst(types::I32, level as i64);
-        self.b.ins().call(fref, &[fi, li, args[0], y, slots[j], n]);
+        let k0 = self.b.ins().iconst(types::I32, k0 as i64);
+        let k1 = self.b.ins().iconst(types::I32, k1 as i64);
+        self.b.ins().call(fref, &[k0, k1, args[0], y, slots[j], n]);
         Ok(())
     }
 }

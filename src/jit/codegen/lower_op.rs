@@ -15,7 +15,7 @@ use cranelift_codegen::ir::{AbiParam, InstBuilder, MemFlagsData, Type, Value, ty
 use cranelift_module::{Linkage, Module};
 
 use super::divide::DivKind;
-use super::lowering::{Lowering, const_divisor, const_int, lowering, operand_dtype};
+use super::lowering::{BlockFn, Lowering, const_divisor, const_int, lowering, operand_dtype};
 use super::{LResult, Lowerer, Mode, lane_cast, mem, mem_ty, ty, vmem};
 use crate::dtype::{DType, Kind, Scalar};
 use crate::ir::{Node, NodeId, NodeOp, Shape};
@@ -364,7 +364,7 @@ impl Lowerer<'_, '_> {
         if args.len() != op.def().arity {
             return Err(unsupported());
         }
-        if let Lowering::Helper(h) | Lowering::Block(_, h) = how {
+        if let Lowering::Helper(h) | Lowering::Block(BlockFn::Math(_, h)) = how {
             let r = self.call(h, &args, d)?;
             if op == Op::Pow && d.is_signed_int() {
                 // ops::int_pow: a negative exponent is an error.

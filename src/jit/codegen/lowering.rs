@@ -51,16 +51,29 @@ pub(super) enum Lowering {
     Vector,
     /// Native instructions, in the scalar loop only: 0-d leaves
     /// (constants, full reductions), integer `//` `%` `fmod` by a
-    /// non-constant divisor, shifts, width-changing casts.
+    /// non-constant divisor, shifts, 0-d width-changing casts.
     Scalar,
     /// A call of this `extern "C"` helper per element, in the scalar loop
     /// only.
     Helper(Helper),
-    /// A function of [`crate::vmath`] on an array: in a blocked stage
-    /// (`blocks.rs`), one call of its block function per block, between
-    /// the loops; elsewhere (a stage that cannot be blocked) a call of the
-    /// helper per element, which computes the same bits.
-    Block(vmath::Func, Helper),
+    /// An array node computed by a Rust block function: in a blocked stage
+    /// (`blocks.rs`), one call per block, between the loops; elsewhere (a
+    /// stage that cannot be blocked) as [`BlockFn`] says, with the same
+    /// bits.
+    Block(BlockFn),
+}
+
+/// What a [`Lowering::Block`] node calls per block.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum BlockFn {
+    /// A function of [`crate::vmath`] (a per-element call of the helper
+    /// outside blocked stages).
+    Math(vmath::Func, Helper),
+    /// A cast that changes the register width (`int32` to `float64`,
+    /// `float64` to `float32`...): [`crate::dtype::Scalar::cast`] over the
+    /// block, which LLVM vectorises (native scalar instructions outside
+    /// blocked stages).
+    Cast(DType, DType),
 }
 
 impl Lowering {
@@ -87,13 +100,17 @@ pub(super) fn lowering(p: &Program, n: &Node) -> Lowering {
                 || matches!((from, to), (DType::Float16, DType::Float32) | (DType::Float32, DType::Float16))
                 // Signed integers and floats of one width.
                 || (same_width && matches!(from, DType::Int32 | DType::Int64 | DType::Float32 | DType::Float64) && matches!(to, DType::Int32 | DType::Int64 | DType::Float32 | DType::Float64));
-            if vector { Lowering::Vector } else { Lowering::Scalar }
+            match (vector, n.shape()) {
+                (true, _) => Lowering::Vector,
+                (false, Shape::Array) => Lowering::Block(BlockFn::Cast(from, to)),
+                (false, Shape::Scalar) => Lowering::Scalar,
+            }
         }
         NodeOp::Op(op) => {
             let d = operand_dtype(p, n, op);
             if let Some(h) = helpers::helper(op, d) {
                 return match op.vmath() {
-                    Some(f) if d.is_float() && n.shape() == Shape::Array => Lowering::Block(f, h),
+                    Some(f) if d.is_float() && n.shape() == Shape::Array => Lowering::Block(BlockFn::Math(f, h)),
                     _ => Lowering::Helper(h),
                 };
             }
