@@ -48,20 +48,33 @@
 //! several threads at once. bool is one byte (0 or 1) in memory and an
 //! `i8` 0/1 in registers.
 //!
-//! Operations Cranelift has no instruction for (transcendentals, float
-//! `//`/`%`/`fmod`/`power`, integer `power`) call `extern "C"` helpers that
-//! call the same Rust functions as the table rows (`helpers.rs`).
+//! The math functions (`sin` ... `power`, the op table's rows that name a
+//! function of [`crate::vmath`]) and width-changing casts of array nodes
+//! are computed by Rust *block functions*: such a stage is *blocked*
+//! (`codegen/blocks.rs`): it runs in blocks of at most 1,024 elements, and
+//! each such node calls its block function once per block (through a
+//! trampoline in `helpers.rs`), between loops over the block that keep the
+//! arithmetic in registers and pass values through scratch buffers in the
+//! function's frame. The math functions are numjet's own, compiled for
+//! SSE2, AVX2 and AVX-512 and chosen at run time ([`JitOptions::level`]);
+//! the interpreter calls the same scalar functions, so results agree bit
+//! for bit. Other operations Cranelift has no instruction for (float
+//! `//`/`%`/`fmod`, integer `power`, float16 `nextafter`), and math
+//! functions of 0-d nodes or in a stage too large to block, call
+//! `extern "C"` helpers per element that call the same Rust functions as
+//! the table rows (`helpers.rs`).
 //!
-//! Stages whose array nodes are all natively lowered and of one element
-//! width also get a 128-bit vector loop (`F64X2`, `F32X4`, `I64X2`,
-//! `I32X4`, and `I8X16` for stages of bools only; bools are lane masks
-//! inside it, loaded from and stored to one byte per element), unrolled
-//! [`JitOptions::unroll`] times (default 2), with the scalar loop as the
-//! tail; every loop is guarded once on entry and tested at its bottom.
-//! Every other stage keeps the scalar loop only (not unrolled; see
-//! `codegen/lowering.rs` for the exact rule): in particular a stage
-//! mixing element widths (`float32` with `int64`, width-changing casts)
-//! degrades to the scalar loop as a whole. [`JitKernel::vectorised`] tells which.
+//! A stage whose array nodes are all natively lowered and of one element
+//! width gets a 128-bit vector loop (`F64X2`, `F32X4`, `I64X2`, `I32X4`,
+//! `I16X8`, `I8X16`; bools are lane masks inside it, loaded from and
+//! stored to one byte per element), unrolled [`JitOptions::unroll`] times
+//! (default 2), with the scalar loop as the tail; every loop is guarded
+//! once on entry and tested at its bottom. In a blocked stage each phase's
+//! loop follows the same rule on its own nodes, so the widths may differ
+//! from phase to phase. Every other loop is the scalar loop only (not
+//! unrolled; see `codegen/lowering.rs` for the exact rule).
+//! [`JitKernel::vectorised`] tells which stages are vectorised (a blocked
+//! stage: every phase's loop).
 //!
 //! ## Runtime errors
 //!
@@ -110,16 +123,18 @@
 //! - `prod`, `any`/`all` of non-bool arguments and the `mean` of an
 //!   integer input array (not streamed) still go element by element
 //!   through boxed [`Scalar`](crate::Scalar)s, as `ops::reduce::reduce` does.
-//! - Integer `//` `%` `fmod` by an array or 0-d input (not a literal) and
-//!   float `power` stages run the scalar loop only, which is not unrolled;
-//!   each element does a guarded `idiv`. By a literal there is no guard,
-//!   and the division is a multiply-high by a magic number: a vector one
-//!   for int32, but lane by lane for int64 (no 64-bit vector multiply on
-//!   x86 before AVX-512).
-//! - Helpers are called per element (no vector versions yet: they would
-//!   go in `helpers::helper`, and `codegen/lowering.rs`, which alone asks
-//!   it, would call them vectorised); a stage calling one is not
-//!   vectorised.
+//! - Not vectorised (the scalar loop of their stage, or of their phase
+//!   in a blocked stage), and why:
+//!   - integer `//` `%` `fmod` by an array or a 0-d input (not a literal)
+//!     and shifts by an array: CLIF has no vector integer division or
+//!     per-lane shift count; each element does a guarded `idiv`. By a
+//!     literal there is no guard, and the division is a multiply-high by
+//!     a magic number: a vector one for int32, but lane by lane for int64
+//!     (no 64-bit vector multiply on x86 before AVX-512);
+//!   - float `//` `%` `fmod` (an exact vectorised `fmod` is not written
+//!     yet) and integer `power`: per-element helpers;
+//!   - a stage of more scratch than `blocks::MAX_SCRATCH` at the smallest
+//!     block: its math functions are called per element.
 //! - Only 128-bit vectors, and only the result/argument stages qualifying
 //!   as described in `codegen/lowering.rs`.
 //! - Size: the stages of a program compute at most [`MAX_STAGE_NODES`]

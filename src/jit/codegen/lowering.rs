@@ -25,11 +25,16 @@
 //!
 //! Integer `//` `%` `fmod` by a constant are vectorised (`divide.rs`).
 //!
-//! Not vectorised (scalar loop only): stages calling helpers
-//! (transcendentals, float `//` `%` `fmod`, `power`), integer `//` `%`
-//! `fmod` by a non-constant divisor and shifts (no vector division or
-//! per-lane shift counts in CLIF),
-//! mixed widths (`float32` with `int64`, width-changing casts), 0-d results.
+//! Math functions and width-changing casts of arrays are
+//! [`Lowering::Block`]: they make their stage blocked (`blocks.rs`), and
+//! each phase of a blocked stage gets a vector loop by the same rule, over
+//! its own nodes.
+//!
+//! Not vectorised (scalar loop only): stages calling per-element helpers
+//! (float `//` `%` `fmod`, integer `power`), integer `//` `%` `fmod` by a
+//! non-constant divisor and shifts (no vector division or per-lane shift
+//! counts in CLIF), mixed widths in a stage without block calls (`float32`
+//! with `int64` through same-width casts), 0-d results.
 //! If Cranelift cannot lower some vector instruction on the host, the stage
 //! is compiled again with the scalar loop only (`emit.rs`).
 
