@@ -795,6 +795,9 @@ fn blocked_stages_at_block_boundaries() {
             "float32(a) - float32(i) + sin(b)",
             "int8(i) + int64(a)",
             "where(c, i, a)",
+            // Integer division by an array: through float64, per block.
+            "i // (i % 5 - 2) + i % (i // 3 + 1) + fmod(i, i >> 4)",
+            "int8(i) // int8(i * 7) + uint16(i) % uint16(i >> 3) + a",
             "cos(a) > b",
             "where(sin(a) > 0.5, i, i * 2)",
             "a // b + log(abs(b))",
@@ -1398,7 +1401,7 @@ fn vectorisation() {
         ("sin(a)", true),
         ("b // 3", true),
         ("b % 7 + 1", true),
-        ("b // b", false),
+        ("b // b", true),
         ("b << 1", false),
         ("a > 0", true),
         ("where(c, a, a)", true),
@@ -1424,8 +1427,10 @@ fn clif_forms() {
         ("a // 7", DType::Int32, true, &["swiden_low", "swiden_high", "shuffle"], &["extractlane"]),
         // int64 lanes by another constant: lane by lane.
         ("a % -5", DType::Int64, true, &["extractlane", "insertlane"], &[]),
-        // By an array: guarded, scalar loop only.
-        ("a // b", DType::Int32, false, &["sdiv", "srem", "select"], &["i32x4"]),
+        // By an array: int64 guarded, scalar loop only; int32 (and
+        // narrower) through float64 per block, the loops vectorised.
+        ("a // b", DType::Int64, false, &["sdiv", "srem", "select"], &["i64x2"]),
+        ("a // b", DType::Int32, true, &["call fn0", "i32x4"], &["sdiv", "srem"]),
         ("a << 2", DType::Int64, false, &["ishl"], &["i64x2"]),
         // int64 multiply by 2^k + 1: a shift and an add; by other
         // constants lane by lane.

@@ -240,6 +240,108 @@ macro_rules! cast_blocks {
 }
 reg_forms!(cast_blocks);
 
+/// The integers [`vintdiv`] divides: their values as `i32` and back
+/// (wrapping).
+trait Narrow: Copy {
+    fn wide(self) -> i32;
+    fn narrow(v: i32) -> Self;
+}
+macro_rules! narrow {
+    ($($t:ty),*) => {$(
+        impl Narrow for $t {
+            #[inline(always)]
+            fn wide(self) -> i32 {
+                self as i32
+            }
+            #[inline(always)]
+            fn narrow(v: i32) -> $t {
+                v as $t
+            }
+        }
+    )*};
+}
+narrow!(i8, i16, i32, u8, u16);
+
+/// The quotient of `a / b` rounded toward minus infinity (`floor`) or
+/// zero, for `a` and `b` of an integer type of at most 32 bits whose
+/// quotient fits in 32 bits (every one but `i32::MIN / -1`, which gives
+/// `i32::MIN`, the wrapped 2^31), and 0 for `b == 0`.
+///
+/// Exact: `a` and `b` are exact in float64, and the correctly rounded
+/// quotient `q` is within `|q| 2^-53 <= 2^-22 / |b|` of `a / b`, while a
+/// non-integer `a / b` is at least `1 / |b|` from every integer: so `q` is
+/// an integer exactly when `a / b` is, and otherwise truncates and floors
+/// to the same integers. Branch-free, so LLVM vectorises it.
+#[inline(always)]
+fn quotient(a: i32, b: i32, floor: bool) -> i32 {
+    let q = a as f64 / b as f64;
+    // 2^31 only for `i32::MIN / -1`: wraps to `i32::MIN`, as the table's
+    // wrapping division does.
+    let t = if q >= 2147483648.0 { i32::MIN } else { q as i32 };
+    let t = if floor && (t as f64) > q { t.wrapping_sub(1) } else { t };
+    if b == 0 { 0 } else { t }
+}
+
+/// Integer `//` (`op` 0), `%` (1) or `fmod` (2) of a blocked stage, with
+/// [`ops::int_floor_div`], [`ops::int_mod`] and the table's `fmod`
+/// results: `a - q * b` from the quotient, wrapping (0 for `b == 0`).
+#[inline(always)]
+fn int_div<T: Narrow>(op: u32, x: &[T], y: &[T], out: &mut [T]) {
+    let n = out.len().min(x.len()).min(y.len());
+    let (x, y, out) = (&x[..n], &y[..n], &mut out[..n]);
+    match op {
+        0 => {
+            for ((o, &a), &b) in out.iter_mut().zip(x).zip(y) {
+                *o = T::narrow(quotient(a.wide(), b.wide(), true));
+            }
+        }
+        _ => {
+            let floor = op == 1;
+            for ((o, &a), &b) in out.iter_mut().zip(x).zip(y) {
+                let (a, b) = (a.wide(), b.wide());
+                let q = quotient(a, b, floor);
+                *o = T::narrow(if b == 0 { 0 } else { a.wrapping_sub(q.wrapping_mul(b)) });
+            }
+        }
+    }
+}
+
+macro_rules! int_div_blocks {
+    ($($d:ident $t:ty),*) => {
+        /// Integer `//`, `%` or `fmod` (`op`: 0, 1, 2) of a blocked stage
+        /// (`codegen/blocks.rs`) on `n` elements of dtype `d` (an index
+        /// into `DType::ALL`: int8, int16, int32, uint8 or uint16).
+        extern "C" fn vintdiv(op: u32, d: u32, x: *const u8, y: *const u8, out: *mut u8, n: usize) {
+            let Some(&d) = DType::ALL.get(d as usize) else { return };
+            match d {
+                $(DType::$d => {
+                    // SAFETY: the compiled kernel passes `x` and `y`
+                    // pointing to the `n` elements of its current block in
+                    // `d`'s register form (scratch buffers of its frame, or
+                    // the block's part of an input array, which
+                    // `abi::Entries::call` checked covers the range), and
+                    // `out` to a scratch buffer of `n` elements, aligned
+                    // and distinct from both; it does not touch them
+                    // during the call.
+                    let (x, y, out) = unsafe {
+                        (
+                            std::slice::from_raw_parts(x as *const $t, n),
+                            std::slice::from_raw_parts(y as *const $t, n),
+                            std::slice::from_raw_parts_mut(out as *mut $t, n),
+                        )
+                    };
+                    int_div(op, x, y, out);
+                })*
+                _ => {}
+            }
+        }
+    };
+}
+int_div_blocks!(Int8 i8, Int16 i16, Int32 i32, UInt8 u8, UInt16 u16);
+
+/// The symbol name and address of the integer division trampoline.
+pub(super) const VINTDIV: (&str, fn() -> *const u8) = ("numjet_vintdiv", || vintdiv as *const u8);
+
 /// The symbol name and address of the cast trampoline.
 pub(super) const VCAST: (&str, fn() -> *const u8) = ("numjet_vcast", || vcast as *const u8);
 

@@ -493,6 +493,7 @@ impl Lowerer<'_, '_> {
         let (name, k0, k1) = match call {
             BlockFn::Math(f, _) => (helpers::vblock(operand).0, f.index(), level as u32),
             BlockFn::Cast(from, to) => (helpers::VCAST.0, from as u32, to as u32),
+            BlockFn::IntDiv(op, d) => (helpers::VINTDIV.0, op, d as u32),
         };
         let fref = match self.funcs.get(name) {
             Some(&fr) => fr,

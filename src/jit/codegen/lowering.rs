@@ -74,6 +74,12 @@ pub(super) enum BlockFn {
     /// A function of [`crate::vmath`] (a per-element call of the helper
     /// outside blocked stages).
     Math(vmath::Func, Helper),
+    /// Integer `//`, `%` or `fmod` (the `u32` is 0, 1 or 2) of integers of
+    /// at most 16 bits or int32 by an array or 0-d divisor: exactly,
+    /// through float64 division, which vectorises
+    /// (`helpers::vintdiv`; native guarded division outside blocked
+    /// stages).
+    IntDiv(u32, DType),
     /// A cast that changes the register width (`int32` to `float64`,
     /// `float64` to `float32`...): [`crate::dtype::Scalar::cast`] over the
     /// block, which LLVM vectorises (native scalar instructions outside
@@ -122,6 +128,18 @@ pub(super) fn lowering(p: &Program, n: &Node) -> Lowering {
             match op {
                 // By a constant: shifts, masks and multiply-highs, no guard.
                 Op::FloorDiv | Op::Mod | Op::Fmod if const_divisor(p, n).is_some() => Lowering::Vector,
+                // Integers whose quotient fits an int32: per block,
+                // through float64 (exact), in a blocked stage.
+                Op::FloorDiv | Op::Mod | Op::Fmod
+                    if matches!(d, DType::Int8 | DType::Int16 | DType::Int32 | DType::UInt8 | DType::UInt16) && n.shape() == Shape::Array =>
+                {
+                    let code = match op {
+                        Op::FloorDiv => 0,
+                        Op::Mod => 1,
+                        _ => 2,
+                    };
+                    Lowering::Block(BlockFn::IntDiv(code, d))
+                }
                 // No vector division or per-lane shift counts in CLIF; an
                 // integer `power` has a helper, a bool one none at all.
                 Op::FloorDiv | Op::Mod | Op::Fmod | Op::Shl | Op::Shr | Op::Pow => Lowering::Scalar,
