@@ -27,13 +27,16 @@ below 1 means it is compute-bound (transcendentals), or loses time elsewhere
 
 "ne/nj" is numexpr's fastest path (out=, or plain for a reduction) over
 numjet into a preallocated output: > 1 means numjet is faster; "np/nj" the
-same for NumPy's plain expression.
+same for NumPy's plain expression; "peer/nj" the faster of the two over
+numjet, with its geometric mean over the cases under the table.
 
 Inputs for numexpr/NumPy are uniform in [0, 1) floats or [1, 1000) ints,
 like numjet's bench inputs (not the same numbers; the expressions' cost does
 not depend on them).
 """
 import argparse
+import math
+import re
 import json
 import statistics
 import subprocess
@@ -51,6 +54,10 @@ CASES = [
     ("where(a > 0, sqrt(a), 0)", "float64"),
     ("(i * 3 + j) % 7", "int64"),
     ("sin(a)**2 + cos(b)**2", "float64"),
+    # Vector math (numjet's own functions, called per block).
+    ("sin(a)**2 + cos(b)**2", "float32"),
+    ("exp(-a*a/2)", "float64"),
+    ("log1p(abs(a)) * tanh(b)", "float64"),
     # Every real dtype: numexpr cannot compute in uint8 or float16 (it
     # upcasts uint8 and refuses float16; its columns show what it does).
     ("(a + b) // 2", "uint8"),
@@ -72,7 +79,7 @@ def median_ms(f, repeat):
 
 
 def inputs(expr, dtype, n, rng):
-    names = sorted({c for c in "abcij" if c in expr.replace("sqrt", "").replace("sin", "").replace("cos", "").replace("where", "")})
+    names = sorted(set(re.findall(r"\b([abcij])\b", expr)))
     if np.dtype(dtype).kind in "iu":
         top = min(1000, int(np.iinfo(dtype).max))
         return {v: rng.integers(1, top, n, dtype=dtype) for v in names}
@@ -99,7 +106,7 @@ def measure(args, n, expr, dtype, env):
     except (TypeError, ValueError, NotImplementedError):
         # numexpr has no loop for the dtype (float16).
         t_ne_out = t_ne = float("nan")
-    np_env = dict(env, where=np.where, sqrt=np.sqrt, sin=np.sin, cos=np.cos, sum=np.sum)
+    np_env = dict(env, where=np.where, sqrt=np.sqrt, sin=np.sin, cos=np.cos, sum=np.sum, exp=np.exp, log1p=np.log1p, abs=np.abs, tanh=np.tanh)
     t_np = median_ms(lambda: eval(expr, {}, np_env), args.repeat)
     times = dict(zip(COLUMNS, [pre["median_ms"], fresh["median_ms"], t_ne_out, t_ne, t_np]))
     return times, pre["triad_gb_per_s"], pre["bytes_read"] + pre["bytes_written"]
@@ -135,10 +142,11 @@ def main():
     print()
     print("Medians in ms; /triad = GB/s moved over the triad's GB/s of the same run")
     print()
-    head = ["expression", "dtype"] + COLUMNS + ["ne/nj", "np/nj", "triad GB/s", "numjet /triad", "fresh /triad", "ne out= /triad", "NumPy /triad"]
+    head = ["expression", "dtype"] + COLUMNS + ["ne/nj", "np/nj", "peer/nj", "triad GB/s", "numjet /triad", "fresh /triad", "ne out= /triad", "NumPy /triad"]
     print("| " + " | ".join(head) + " |")
     print("|---|---|" + "---:|" * (len(head) - 2))
     spread = []
+    peer_ratios = []
     for (expr, dtype), rs in zip(CASES, runs):
         med = {c: statistics.median([t[c] for (t, _, _) in rs]) for c in COLUMNS}
         triad = statistics.median([g for (_, g, _) in rs])
@@ -151,11 +159,19 @@ def main():
         best_ne = med["numexpr out="] if med["numexpr out="] == med["numexpr out="] else med["numexpr"]
         cells_np = med["NumPy"] / med["numjet"]
         cells = [f"`{expr}`", dtype] + [fmt(med[c], ".2f") for c in COLUMNS]
-        cells += [fmt(best_ne / med["numjet"], ".2f"), fmt(cells_np, ".2f"), f"{triad:.1f}"]
+        # The faster peer (numexpr's fastest path or NumPy) over numjet.
+        peers = [x for x in (best_ne, med["NumPy"]) if x == x]
+        peer = min(peers) / med["numjet"] if peers else float("nan")
+        if peer == peer:
+            peer_ratios.append(peer)
+        cells += [fmt(best_ne / med["numjet"], ".2f"), fmt(cells_np, ".2f"), fmt(peer, ".2f"), f"{triad:.1f}"]
         cells += [fmt(ratio(c), ".2f") for c in ["numjet", "numjet fresh", "numexpr out=", "NumPy"]]
         print("| " + " | ".join(cells) + " |")
         lo_hi = [(min(t[c] for (t, _, _) in rs), max(t[c] for (t, _, _) in rs)) for c in COLUMNS]
         spread.append([f"`{expr}`", dtype] + [f"{lo:.2f}–{hi:.2f}" if lo == lo else "—" for (lo, hi) in lo_hi])
+    print()
+    geo = math.exp(sum(math.log(r) for r in peer_ratios) / len(peer_ratios)) if peer_ratios else float("nan")
+    print(f"peer/nj: the faster of numexpr (out=, or plain) and NumPy over numjet; geometric mean over the {len(peer_ratios)} cases: {geo:.2f}")
     print()
     print("Spread: smallest–largest run median over the rounds, ms")
     print()

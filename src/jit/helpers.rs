@@ -120,9 +120,9 @@ float_helpers! {
     Hypot => hypot(a, b) call2(VF::Hypot, a, b);
     Nextafter => nextafter(a, b) <F as ops::Float>::next_up_bits(a, b);
     Pow => power(a, b) call2(VF::Power, a, b);
-    FloorDiv => floor_divide(a, b) ops::floor_divide(a, b);
-    Mod => remainder(a, b) ops::remainder(a, b);
-    Fmod => fmod(a, b) a % b;
+    FloorDiv => floor_divide(a, b) call2(VF::FloorDivide, a, b);
+    Mod => remainder(a, b) call2(VF::Remainder, a, b);
+    Fmod => fmod(a, b) call2(VF::Fmod, a, b);
 }
 
 /// A block function of [`crate::vmath`], called once per block by a

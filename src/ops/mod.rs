@@ -126,8 +126,8 @@ ops! {
     Sub => "subtract", O("-"), 2, Arith(NO_BOOL_SUB), |v| bin!(v, |a, b| na!(), a.wrapping_sub(b), a - b);
     Mul => "multiply", O("*"), 2, Arith(Keep), |v| bin!(v, |a, b| a & b, a.wrapping_mul(b), a * b);
     Div => "true_divide", O("/"), 2, Rule::Float { bool_rule: Keep, ints_to_f64: true }, |v| bin!(v, |a, b| na!(), na!(), a / b);
-    FloorDiv => "floor_divide", O("//"), 2, Arith(Int8), |v| bin!(v, |a, b| na!(), int_floor_div(a, b), floor_divide(a, b));
-    Mod => "remainder", O("%"), 2, Arith(Int8), |v| bin!(v, |a, b| na!(), int_mod(a, b), remainder(a, b));
+    FloorDiv => "floor_divide", O("//"), 2, Arith(Int8), |v| bin!(v, |a, b| na!(), int_floor_div(a, b), call2(VF::FloorDivide, a, b));
+    Mod => "remainder", O("%"), 2, Arith(Int8), |v| bin!(v, |a, b| na!(), int_mod(a, b), call2(VF::Remainder, a, b));
     Pow => "power", F, 2, Arith(Int8), |v| bin!(v, |a, b| na!(), int_pow(a, b)?, call2(VF::Power, a, b));
     Neg => "negative", O("-"), 1, Arith(NO_BOOL_NEG), |v| un!(v, |a| na!(), a.wrapping_neg(), -a);
     Pos => "positive", O("+"), 1, Arith(Reject("ufunc 'positive' has no loop for bool")), |v| un!(v, |a| na!(), a, a);
@@ -174,7 +174,7 @@ ops! {
     Trunc => "trunc", F, 1, Arith(Keep), |v| un!(v, |a| a, a, a.trunc());
     Round => "round", F, 1, Arith(Float16), |v| un!(v, |a| na!(), a, a.round_ties_even());
     Rint => "rint", F, 1, FLOAT, |v| fl!(v, |a| a.round_ties_even());
-    Fmod => "fmod", F, 2, Arith(Int8), |v| bin!(v, |a, b| na!(), if b == 0 { 0 } else { a.wrapping_rem(b) }, a % b);
+    Fmod => "fmod", F, 2, Arith(Int8), |v| bin!(v, |a, b| na!(), if b == 0 { 0 } else { a.wrapping_rem(b) }, call2(VF::Fmod, a, b));
     Hypot => "hypot", F, 2, FLOAT, |v| bin!(v, |a, b| na!(), na!(), call2(VF::Hypot, a, b));
     Copysign => "copysign", F, 2, FLOAT, |v| bin!(v, |a, b| na!(), na!(), a.copysign(b));
     Nextafter => "nextafter", F, 2, FLOAT, |v| match (v[0], v[1]) {

@@ -7,7 +7,7 @@
 //! ## One definition, the same bits everywhere
 //!
 //! Each function is written once, in a family file (`explog.rs`,
-//! `trig.rs`, `hyper.rs`), as a scalar function and a block function that
+//! `trig.rs`, `hyper.rs`, `power.rs`, `fdiv.rs`), as a scalar function and a block function that
 //! is the same arithmetic mapped over a slice, written so that the
 //! compiler vectorises it (a branch-free main loop, then a scalar pass
 //! that patches the rare lanes the fast path does not cover). The block
@@ -31,7 +31,10 @@
 //! level's instructions: [`Level::has`]. It is the machine boundary of
 //! these functions, as `jit/abi.rs` is of compiled kernels.
 
+mod explog;
+mod fdiv;
 mod hyper;
+mod power;
 mod std_impl;
 
 use std::sync::OnceLock;
@@ -282,19 +285,22 @@ functions! {
         Arcsinh => "arcsinh", hyper::{arcsinh_f32, arcsinh_f32_block, arcsinh_f64, arcsinh_f64_block};
         Arccosh => "arccosh", hyper::{arccosh_f32, arccosh_f32_block, arccosh_f64, arccosh_f64_block};
         Arctanh => "arctanh", hyper::{arctanh_f32, arctanh_f32_block, arctanh_f64, arctanh_f64_block};
-        Exp => "exp", std_impl::{exp_f32, exp_f32_block, exp_f64, exp_f64_block};
-        Exp2 => "exp2", std_impl::{exp2_f32, exp2_f32_block, exp2_f64, exp2_f64_block};
-        Expm1 => "expm1", std_impl::{expm1_f32, expm1_f32_block, expm1_f64, expm1_f64_block};
-        Log => "log", std_impl::{log_f32, log_f32_block, log_f64, log_f64_block};
-        Log2 => "log2", std_impl::{log2_f32, log2_f32_block, log2_f64, log2_f64_block};
-        Log10 => "log10", std_impl::{log10_f32, log10_f32_block, log10_f64, log10_f64_block};
-        Log1p => "log1p", std_impl::{log1p_f32, log1p_f32_block, log1p_f64, log1p_f64_block};
-        Cbrt => "cbrt", std_impl::{cbrt_f32, cbrt_f32_block, cbrt_f64, cbrt_f64_block};
+        Exp => "exp", explog::{exp_f32, exp_f32_block, exp_f64, exp_f64_block};
+        Exp2 => "exp2", explog::{exp2_f32, exp2_f32_block, exp2_f64, exp2_f64_block};
+        Expm1 => "expm1", explog::{expm1_f32, expm1_f32_block, expm1_f64, expm1_f64_block};
+        Log => "log", explog::{log_f32, log_f32_block, log_f64, log_f64_block};
+        Log2 => "log2", explog::{log2_f32, log2_f32_block, log2_f64, log2_f64_block};
+        Log10 => "log10", explog::{log10_f32, log10_f32_block, log10_f64, log10_f64_block};
+        Log1p => "log1p", explog::{log1p_f32, log1p_f32_block, log1p_f64, log1p_f64_block};
+        Cbrt => "cbrt", power::{cbrt_f32, cbrt_f32_block, cbrt_f64, cbrt_f64_block};
     }
     binary {
         Arctan2 => "arctan2", std_impl::{arctan2_f32, arctan2_f32_block, arctan2_f64, arctan2_f64_block};
         Hypot => "hypot", hyper::{hypot_f32, hypot_f32_block, hypot_f64, hypot_f64_block};
-        Power => "power", std_impl::{power_f32, power_f32_block, power_f64, power_f64_block};
+        Power => "power", power::{power_f32, power_f32_block, power_f64, power_f64_block};
+        Fmod => "fmod", fdiv::{fmod_f32, fmod_f32_block, fmod_f64, fmod_f64_block};
+        FloorDivide => "floor_divide", fdiv::{floor_divide_f32, floor_divide_f32_block, floor_divide_f64, floor_divide_f64_block};
+        Remainder => "remainder", fdiv::{remainder_f32, remainder_f32_block, remainder_f64, remainder_f64_block};
     }
 }
 

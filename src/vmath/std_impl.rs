@@ -33,17 +33,8 @@ via_std! {
         arcsin_f32, arcsin_f32_block, arcsin_f64, arcsin_f64_block => |a| a.asin();
         arccos_f32, arccos_f32_block, arccos_f64, arccos_f64_block => |a| a.acos();
         arctan_f32, arctan_f32_block, arctan_f64, arctan_f64_block => |a| a.atan();
-        exp_f32, exp_f32_block, exp_f64, exp_f64_block => |a| a.exp();
-        exp2_f32, exp2_f32_block, exp2_f64, exp2_f64_block => |a| a.exp2();
-        expm1_f32, expm1_f32_block, expm1_f64, expm1_f64_block => |a| a.exp_m1();
-        log_f32, log_f32_block, log_f64, log_f64_block => |a| a.ln();
-        log2_f32, log2_f32_block, log2_f64, log2_f64_block => |a| a.log2();
-        log10_f32, log10_f32_block, log10_f64, log10_f64_block => |a| a.log10();
-        log1p_f32, log1p_f32_block, log1p_f64, log1p_f64_block => |a| a.ln_1p();
-        cbrt_f32, cbrt_f32_block, cbrt_f64, cbrt_f64_block => |a| a.cbrt();
     }
     binary {
         arctan2_f32, arctan2_f32_block, arctan2_f64, arctan2_f64_block => |x, y| x.atan2(y);
-        power_f32, power_f32_block, power_f64, power_f64_block => |x, y| x.powf(y);
     }
 }
