@@ -39,7 +39,7 @@ mod explog;
 mod fdiv;
 mod hyper;
 mod power;
-mod std_impl;
+mod trig;
 
 use std::sync::OnceLock;
 
@@ -277,12 +277,12 @@ macro_rules! functions {
 
 functions! {
     unary {
-        Sin => "sin", std_impl::{sin_f32, sin_f32_block, sin_f64, sin_f64_block};
-        Cos => "cos", std_impl::{cos_f32, cos_f32_block, cos_f64, cos_f64_block};
-        Tan => "tan", std_impl::{tan_f32, tan_f32_block, tan_f64, tan_f64_block};
-        Arcsin => "arcsin", std_impl::{arcsin_f32, arcsin_f32_block, arcsin_f64, arcsin_f64_block};
-        Arccos => "arccos", std_impl::{arccos_f32, arccos_f32_block, arccos_f64, arccos_f64_block};
-        Arctan => "arctan", std_impl::{arctan_f32, arctan_f32_block, arctan_f64, arctan_f64_block};
+        Sin => "sin", trig::{sin_f32, sin_f32_block, sin_f64, sin_f64_block};
+        Cos => "cos", trig::{cos_f32, cos_f32_block, cos_f64, cos_f64_block};
+        Tan => "tan", trig::{tan_f32, tan_f32_block, tan_f64, tan_f64_block};
+        Arcsin => "arcsin", trig::{arcsin_f32, arcsin_f32_block, arcsin_f64, arcsin_f64_block};
+        Arccos => "arccos", trig::{arccos_f32, arccos_f32_block, arccos_f64, arccos_f64_block};
+        Arctan => "arctan", trig::{arctan_f32, arctan_f32_block, arctan_f64, arctan_f64_block};
         Sinh => "sinh", hyper::{sinh_f32, sinh_f32_block, sinh_f64, sinh_f64_block};
         Cosh => "cosh", hyper::{cosh_f32, cosh_f32_block, cosh_f64, cosh_f64_block};
         Tanh => "tanh", hyper::{tanh_f32, tanh_f32_block, tanh_f64, tanh_f64_block};
@@ -299,7 +299,7 @@ functions! {
         Cbrt => "cbrt", power::{cbrt_f32, cbrt_f32_block, cbrt_f64, cbrt_f64_block};
     }
     binary {
-        Arctan2 => "arctan2", std_impl::{arctan2_f32, arctan2_f32_block, arctan2_f64, arctan2_f64_block};
+        Arctan2 => "arctan2", trig::{arctan2_f32, arctan2_f32_block, arctan2_f64, arctan2_f64_block};
         Hypot => "hypot", hyper::{hypot_f32, hypot_f32_block, hypot_f64, hypot_f64_block};
         Power => "power", power::{power_f32, power_f32_block, power_f64, power_f64_block};
         Fmod => "fmod", fdiv::{fmod_f32, fmod_f32_block, fmod_f64, fmod_f64_block};
