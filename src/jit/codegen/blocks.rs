@@ -132,16 +132,29 @@ fn call_operand(p: &Program, id: NodeId) -> DType {
 /// The blocked form of a stage computing `nodes` (topological order) and
 /// storing `root`, if it calls a function per block and its scratch fits.
 pub(in crate::jit) fn blocked(p: &Program, root: NodeId, nodes: &[NodeId]) -> Option<Blocked> {
-    let calls: Vec<bool> = nodes.iter().map(|&id| block_call(p, id).is_some()).collect();
+    let pos = |id: NodeId| nodes.binary_search(&id).ok();
+    // The nodes the root's value needs: a fill's argument only gives it
+    // its shape (`fill False like %3`), so it is not needed.
+    let mut needed = vec![false; nodes.len()];
+    needed[pos(root)?] = true;
+    for k in (0..nodes.len()).rev() {
+        if needed[k] && !is_leaf(p, nodes[k]) {
+            for &a in &p.node(nodes[k]).args {
+                if let Some(j) = pos(a) {
+                    needed[j] = true;
+                }
+            }
+        }
+    }
+    let calls: Vec<bool> = nodes.iter().zip(&needed).map(|(&id, &need)| need && block_call(p, id).is_some()).collect();
     if !calls.iter().any(|&c| c) || p.node(root).shape() != Shape::Array {
         return None;
     }
-    let pos = |id: NodeId| nodes.binary_search(&id).ok();
     let array = |id: NodeId| p.node(id).shape() == Shape::Array;
     // Earliest phase of each node (0 for leaves and 0-d nodes).
     let mut level = vec![0u32; nodes.len()];
     for (k, &id) in nodes.iter().enumerate() {
-        if !array(id) || is_leaf(p, id) {
+        if !needed[k] || !array(id) || is_leaf(p, id) {
             continue;
         }
         let n = p.node(id);
@@ -155,7 +168,7 @@ pub(in crate::jit) fn blocked(p: &Program, root: NodeId, nodes: &[NodeId]) -> Op
     want[pos(root)?] = last;
     for k in (0..nodes.len()).rev() {
         let id = nodes[k];
-        if !array(id) {
+        if !needed[k] || !array(id) {
             continue;
         }
         let computed = !calls[k] && !is_leaf(p, id);
@@ -185,7 +198,7 @@ pub(in crate::jit) fn blocked(p: &Program, root: NodeId, nodes: &[NodeId]) -> Op
     // Membership per phase, then sorted lists.
     let mut uses: Vec<Vec<NodeId>> = vec![vec![]; phases.len()];
     for (k, &id) in nodes.iter().enumerate() {
-        if !array(id) {
+        if !needed[k] || !array(id) {
             continue;
         }
         if calls[k] {
