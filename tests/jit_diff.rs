@@ -1153,8 +1153,11 @@ fn kernel_is_send_and_sync() {
 fn chunks_on_four_threads_match_one_call() {
     let sig = Signature::new().array("a", DType::Float64).array("b", DType::Float64);
     for (src, stages, vectorised) in [
-        // Helpers (scalar loop), two reductions.
-        ("x = a * 1.5 - mean(a)\nwhere(x > b, sin(x) + b // 3, hypot(x, b)) + sum(b) * 1e-3", 3, false),
+        // Math functions called per block (a blocked stage), two
+        // reductions.
+        ("x = a * 1.5 - mean(a)\nwhere(x > b, sin(x) + b // 3, hypot(x, b)) + sum(b) * 1e-3", 3, true),
+        // A per-element helper (nextafter): the scalar loop.
+        ("x = a * 1.5 - mean(a)\nwhere(x > b, nextafter(x, b), b) + sum(b) * 1e-3", 3, false),
         // Vector loop with a scalar tail.
         ("x = a * 1.5 - mean(a)\nwhere(x > b, minimum(x, b), sqrt(b)) * 2 + 1", 2, true),
     ] {
@@ -1295,10 +1298,10 @@ fn introspection() {
     // address (still 0 before relocation): a block function's trampoline,
     // and a per-element helper.
     let sig = Signature::new().array("a", DType::Float64);
-    let k = jit_of("sin(a) + a // 3", &sig);
+    let k = jit_of("sin(a) + nextafter(a, 0)", &sig);
     let asm = k.disasm();
     assert!(asm.lines().any(|l| l.ends_with("; numjet_vblock_f64")), "{asm}");
-    let line = asm.lines().find(|l| l.ends_with("; numjet_floor_divide_f64")).unwrap_or_else(|| panic!("{asm}"));
+    let line = asm.lines().find(|l| l.ends_with("; numjet_nextafter_f64")).unwrap_or_else(|| panic!("{asm}"));
     assert!(line.contains(" 00 00 00 00 00 00 00 00  mov "), "{line}\n{asm}");
     assert!(asm.lines().any(|l| l.contains("  call ")), "{asm}");
 }
@@ -1442,9 +1445,11 @@ fn clif_forms() {
         ("exp(-a*a/2)", DType::Float32, true, &["call fn0", "explicit_slot", "f32x4"], &[]),
         // Helpers: a call per element, scalar loop only.
         ("a ** b", DType::Int32, false, &["call fn0"], &["i32x4"]),
-        // Float division by an array is native; float `//` a helper.
+        // Float division by an array is native; float `//` a block call.
         ("a / b", DType::Float32, true, &["fdiv", "f32x4"], &["call"]),
-        ("a // b", DType::Float32, false, &["call fn0"], &["f32x4"]),
+        ("a // b", DType::Float32, true, &["call fn0", "explicit_slot"], &[]),
+        // A per-element helper: the scalar loop only.
+        ("nextafter(a, b)", DType::Float32, false, &["call fn0"], &["f32x4"]),
     ];
     for &(src, dt, vec, has, lacks) in cases {
         let sig = Signature::new().array("a", dt).array("b", dt);
