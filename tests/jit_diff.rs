@@ -799,6 +799,11 @@ fn blocked_stages_at_block_boundaries() {
             "i // (i % 5 - 2) + i % (i // 3 + 1) + fmod(i, i >> 4)",
             "int8(i) // int8(i * 7) + uint16(i) % uint16(i >> 3) + a",
             "cos(a) > b",
+            // Nodes only a fill's shape depends on still report their
+            // errors (found by review: `w ** w < 300` is all True for int8
+            // `w`, a fill, but `w ** w` fails for negative `w`).
+            "where(int8(i) ** int8(i) < 300, sin(a), b)",
+            "sin(a) + float64((int8(i) ** int8(i)) != 1000)",
             "where(sin(a) > 0.5, i, i * 2)",
             "a // b + log(abs(b))",
             "sum(sin(a))",
@@ -848,6 +853,7 @@ fn blocked_stages_at_block_boundaries() {
                             failures.push(format!("`{src}` on {dt}, {threads} threads: differs"));
                         }
                     }
+                    (Err(w), Err(g)) if w.to_string() == g.to_string() => {}
                     _ => failures.push(format!("`{src}` on {dt}, {threads} threads: {want:?} vs {got:?}")),
                 }
             }

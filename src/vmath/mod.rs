@@ -48,7 +48,7 @@ use std::sync::OnceLock;
 pub enum Level {
     /// The x86-64 baseline (SSE2), and every other architecture.
     Sse2,
-    /// AVX2 with FMA (256-bit vectors).
+    /// AVX2 with FMA, BMI1, BMI2, LZCNT and POPCNT (256-bit vectors).
     Avx2,
     /// AVX-512 F, DQ, VL and BW (512-bit vectors).
     Avx512,
@@ -108,7 +108,14 @@ impl Level {
 
 #[cfg(target_arch = "x86_64")]
 fn detect() -> [bool; 3] {
-    let avx2 = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
+    // Every feature the levels' `target_feature` lists enable (below):
+    // code compiled for a level may use any of them.
+    let avx2 = std::arch::is_x86_feature_detected!("avx2")
+        && std::arch::is_x86_feature_detected!("fma")
+        && std::arch::is_x86_feature_detected!("bmi1")
+        && std::arch::is_x86_feature_detected!("bmi2")
+        && std::arch::is_x86_feature_detected!("lzcnt")
+        && std::arch::is_x86_feature_detected!("popcnt");
     let avx512 = avx2
         && std::arch::is_x86_feature_detected!("avx512f")
         && std::arch::is_x86_feature_detected!("avx512dq")

@@ -133,20 +133,10 @@ fn call_operand(p: &Program, id: NodeId) -> DType {
 /// storing `root`, if it calls a function per block and its scratch fits.
 pub(in crate::jit) fn blocked(p: &Program, root: NodeId, nodes: &[NodeId]) -> Option<Blocked> {
     let pos = |id: NodeId| nodes.binary_search(&id).ok();
-    // The nodes the root's value needs: a fill's argument only gives it
-    // its shape (`fill False like %3`), so it is not needed.
-    let mut needed = vec![false; nodes.len()];
-    needed[pos(root)?] = true;
-    for k in (0..nodes.len()).rev() {
-        if needed[k] && !is_leaf(p, nodes[k]) {
-            for &a in &p.node(nodes[k]).args {
-                if let Some(j) = pos(a) {
-                    needed[j] = true;
-                }
-            }
-        }
-    }
-    let calls: Vec<bool> = nodes.iter().zip(&needed).map(|(&id, &need)| need && block_call(p, id).is_some()).collect();
+    // Every node of the stage is computed, even one only a fill's shape
+    // depends on (`fill False like w ** w`): its runtime errors count, as
+    // in the interpreter.
+    let calls: Vec<bool> = nodes.iter().map(|&id| block_call(p, id).is_some()).collect();
     if !calls.iter().any(|&c| c) || p.node(root).shape() != Shape::Array {
         return None;
     }
@@ -154,21 +144,23 @@ pub(in crate::jit) fn blocked(p: &Program, root: NodeId, nodes: &[NodeId]) -> Op
     // Earliest phase of each node (0 for leaves and 0-d nodes).
     let mut level = vec![0u32; nodes.len()];
     for (k, &id) in nodes.iter().enumerate() {
-        if !needed[k] || !array(id) || is_leaf(p, id) {
+        if !array(id) || is_leaf(p, id) {
             continue;
         }
         let n = p.node(id);
         let top = n.args.iter().filter_map(|&a| pos(a)).map(|j| level[j]).max().unwrap_or(0);
         level[k] = if calls[k] { top + 1 } else { top };
     }
-    let last = level[pos(root)?];
+    // The last phase stores the root; nodes only a fill depends on may be
+    // of a later level than the root's.
+    let last = level.iter().copied().max().unwrap_or(0);
     // Phase of each computed node: as late as its users allow.
     let mut phase = level.clone();
     let mut want = vec![u32::MAX; nodes.len()];
     want[pos(root)?] = last;
     for k in (0..nodes.len()).rev() {
         let id = nodes[k];
-        if !needed[k] || !array(id) {
+        if !array(id) {
             continue;
         }
         let computed = !calls[k] && !is_leaf(p, id);
@@ -198,7 +190,7 @@ pub(in crate::jit) fn blocked(p: &Program, root: NodeId, nodes: &[NodeId]) -> Op
     // Membership per phase, then sorted lists.
     let mut uses: Vec<Vec<NodeId>> = vec![vec![]; phases.len()];
     for (k, &id) in nodes.iter().enumerate() {
-        if !needed[k] || !array(id) {
+        if !array(id) {
             continue;
         }
         if calls[k] {
@@ -242,6 +234,9 @@ pub(in crate::jit) fn blocked(p: &Program, root: NodeId, nodes: &[NodeId]) -> Op
     }
     if calls[pos(root)?] {
         phases[last as usize].loads.push(root);
+        uses[last as usize].push(root);
+    } else if is_leaf(p, root) {
+        // A fill (of a shape a call's result gives).
         uses[last as usize].push(root);
     }
     for (ph, mut u) in phases.iter_mut().zip(uses) {
