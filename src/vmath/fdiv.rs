@@ -31,11 +31,11 @@
 //! IEEE, so the bits are those of the table's `ops::divmod`), and `floor`
 //! with the shifter (exact).
 
+use super::dd::two_prod;
+
 /// 2^52: adding and subtracting it rounds a float in `[0, 2^52)` to an
 /// integer.
 const SHIFT: f64 = 4503599627370496.0;
-/// Veltkamp's splitting constant, 2^27 + 1.
-const SPLIT: f64 = 134217729.0;
 const TWO_900: f64 = 8.452712498170644e270;
 const TWO_M900: f64 = 1.1830521861667747e-271;
 
@@ -56,22 +56,7 @@ fn floor64(x: f64) -> f64 {
     if ax < SHIFT { f } else { x }
 }
 
-#[inline(always)]
-fn split(a: f64) -> (f64, f64) {
-    let c = SPLIT * a;
-    let h = c - (c - a);
-    (h, a - h)
-}
 
-/// `a * b` as an exact sum `p + e` (no overflow or underflow assumed).
-#[inline(always)]
-fn two_prod(a: f64, b: f64) -> (f64, f64) {
-    let p = a * b;
-    let (ah, al) = split(a);
-    let (bh, bl) = split(b);
-    let e = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
-    (p, e)
-}
 
 /// Whether `fmod(a, b)` takes the fast path (see the module docs).
 #[inline(always)]

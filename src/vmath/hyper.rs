@@ -58,6 +58,8 @@
 //! hypot(+-inf, NaN) = hypot(NaN, +-inf) = +inf; a NaN operand of hypot
 //! otherwise comes back (x's if both are NaN).
 
+use super::dd::{fast_two_sum, split, two_prod, two_sum};
+
 // ---------------------------------------------------------------------
 // Constants.
 
@@ -73,7 +75,6 @@ const INV_LN2: f64 = core::f64::consts::LOG2_E;
 /// 1.5 * 2^52: adding and subtracting it rounds to an integer.
 const SHIFT: f64 = 6755399441055744.0;
 /// Veltkamp's splitting constant 2^27 + 1.
-const SPLIT: f64 = 134217729.0;
 /// Negative quiet NaN (what NumPy returns for domain errors, on x86).
 const NEG_NAN: f64 = f64::from_bits(0xfff8_0000_0000_0000);
 
@@ -119,37 +120,9 @@ fn pow2f(n: f64) -> f64 {
     f64::from_bits((t.to_bits() - SHIFT.to_bits()) << 52)
 }
 
-/// Exact sum a + b = s + e, given |a| >= |b| (or a == 0).
-#[inline(always)]
-fn fast_two_sum(a: f64, b: f64) -> (f64, f64) {
-    let s = a + b;
-    (s, (a - s) + b)
-}
 
-/// Exact sum a + b = s + e, any order of magnitude.
-#[inline(always)]
-fn two_sum(a: f64, b: f64) -> (f64, f64) {
-    let s = a + b;
-    let bb = s - a;
-    (s, (a - (s - bb)) + (b - bb))
-}
 
-/// Veltkamp split: a = hi + lo with 26-bit halves.
-#[inline(always)]
-fn split(a: f64) -> (f64, f64) {
-    let c = SPLIT * a;
-    let hi = c - (c - a);
-    (hi, a - hi)
-}
 
-/// Exact product a * b = p + e (Dekker), for |a|, |b| < 2^995.
-#[inline(always)]
-fn two_prod(a: f64, b: f64) -> (f64, f64) {
-    let p = a * b;
-    let (ah, al) = split(a);
-    let (bh, bl) = split(b);
-    (p, ((ah * bh - p) + ah * bl + al * bh) + al * bl)
-}
 
 /// Exact square a * a = p + e.
 #[inline(always)]

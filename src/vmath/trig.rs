@@ -42,6 +42,8 @@
 //! float32 computes in f64 with the same reduction and shorter polynomials
 //! (relative error 2^-35 and 2^-39) and rounds once at the end.
 
+use super::dd::{SPLIT, two_prod};
+
 // ---------------------------------------------------------------------------
 // Constants (from tools/vmath/gen_trig.py)
 
@@ -57,7 +59,6 @@ const INV_PIO2: f64 = core::f64::consts::FRAC_2_PI;
 /// 1.5 * 2^52: adding it rounds to an integer held in the low mantissa bits.
 const SHIFT: f64 = 6755399441055744.0;
 /// 2^27 + 1, the Veltkamp splitting constant.
-const SPLIT: f64 = 134217729.0;
 /// Fast-path bound of the sin/cos/tan reduction.
 const TRIG_BOUND: f64 = 1048576.0; // 2^20
 
@@ -122,19 +123,6 @@ fn reduce_cw(x: f64) -> (f64, f64, u64) {
     (s2, lo, q)
 }
 
-/// Exact product a*b = p + e (Dekker, no FMA); |a|, |b| < 2^996.
-#[inline(always)]
-fn two_prod(a: f64, b: f64) -> (f64, f64) {
-    let p = a * b;
-    let ca = SPLIT * a;
-    let ah = ca - (ca - a);
-    let al = a - ah;
-    let cb = SPLIT * b;
-    let bh = cb - (cb - b);
-    let bl = b - bh;
-    let e = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
-    (p, e)
-}
 
 /// Payne-Hanek reduction, exact for every finite x with |x| >= 2^-10:
 /// returns (rh, rl, q) as `reduce_cw`.
