@@ -125,16 +125,27 @@
 //!   through boxed [`Scalar`](crate::Scalar)s, as `ops::reduce::reduce` does.
 //! - Not vectorised (the scalar loop of their stage, or of their phase
 //!   in a blocked stage), and why:
-//!   - integer `//` `%` `fmod` by an array or a 0-d input (not a literal)
-//!     and shifts by an array: CLIF has no vector integer division or
-//!     per-lane shift count; each element does a guarded `idiv`. By a
-//!     literal there is no guard, and the division is a multiply-high by
-//!     a magic number: a vector one for int32, but lane by lane for int64
-//!     (no 64-bit vector multiply on x86 before AVX-512);
-//!   - float `//` `%` `fmod` (an exact vectorised `fmod` is not written
-//!     yet) and integer `power`: per-element helpers;
+//!   - int64, uint32 and uint64 `//` `%` `fmod` by an array or a 0-d
+//!     input (not a literal), and shifts by an array: CLIF has no vector
+//!     integer division or per-lane shift count; each element does a
+//!     guarded `idiv`. (Narrower integers divide per block through
+//!     float64, exactly, vectorised.) By a literal there is no guard, and
+//!     the division is a multiply-high by a magic number: a vector one for
+//!     int32, but lane by lane for int64 (no 64-bit vector multiply on x86
+//!     before AVX-512);
+//!   - integer `power` and `nextafter`: per-element helpers (no vector
+//!     instructions or block functions for them yet);
+//!   - a phase that still mixes widths after comparisons are split off
+//!     (`codegen/blocks.rs`), such as arithmetic on two widths without a
+//!     cast between them in the same phase;
 //!   - a stage of more scratch than `blocks::MAX_SCRATCH` at the smallest
 //!     block: its math functions are called per element.
+//!
+//!   `tests/jit_diff.rs::golden_fixtures_agree` counts the golden
+//!   programs with a scalar stage by these reasons and fails on any other
+//!   (2026-12-06: of 6,402, 287 integer power, 155 shifts, 144
+//!   `nextafter`, 111 64-bit or uint32 division by an array; the other
+//!   5,705 are vectorised throughout).
 //! - Only 128-bit vectors, and only the result/argument stages qualifying
 //!   as described in `codegen/lowering.rs`.
 //! - Size: the stages of a program compute at most [`MAX_STAGE_NODES`]

@@ -34,6 +34,12 @@
 //! whole stage's do: [`vector_shape`](super::vector_shape)'s rules), with
 //! the scalar loop as its tail, so a stage mixing widths across a call
 //! (`sin(float32(a)) + b` with float64 `b`) still vectorises where it can.
+//! Each level of calls has two phases: a pre-phase, where a comparison
+//! whose operands' width differs from the rest of its phase is moved (with
+//! its computed operands), and the main one. That also blocks stages
+//! without calls that mix widths only through comparisons (`where(i8 > 0,
+//! x, y)` with float64 `x`, NumPy's exact `uint64 < int8`), when every
+//! phase then vectorises; otherwise such a stage keeps its scalar loop.
 //!
 //! float16 values are float32 in registers and in scratch; a float16
 //! function node calls the float32 block function through a trampoline
@@ -130,18 +136,28 @@ fn call_operand(p: &Program, id: NodeId) -> DType {
 }
 
 /// The blocked form of a stage computing `nodes` (topological order) and
-/// storing `root`, if it calls a function per block and its scratch fits.
+/// storing `root`: if it calls a function per block and its scratch fits,
+/// or if it mixes register widths (which a whole-stage vector loop cannot)
+/// and splitting its comparisons into a phase of their own vectorises every
+/// phase.
 pub(in crate::jit) fn blocked(p: &Program, root: NodeId, nodes: &[NodeId]) -> Option<Blocked> {
     let pos = |id: NodeId| nodes.binary_search(&id).ok();
     // Every node of the stage is computed, even one only a fill's shape
     // depends on (`fill False like w ** w`): its runtime errors count, as
     // in the interpreter.
     let calls: Vec<bool> = nodes.iter().map(|&id| block_call(p, id).is_some()).collect();
-    if !calls.iter().any(|&c| c) || p.node(root).shape() != Shape::Array {
+    if p.node(root).shape() != Shape::Array {
+        return None;
+    }
+    let any_call = calls.iter().any(|&c| c);
+    if !any_call && super::vector_shape(p, root, nodes).is_some() {
         return None;
     }
     let array = |id: NodeId| p.node(id).shape() == Shape::Array;
-    // Earliest phase of each node (0 for leaves and 0-d nodes).
+    // Level of each node: the number of calls on its longest path from
+    // the leaves (0 for leaves and 0-d nodes). A level L has two phases:
+    // 2L (a pre-phase, for comparisons split off, below) and 2L + 1; the
+    // calls of level L run before phase 2L.
     let mut level = vec![0u32; nodes.len()];
     for (k, &id) in nodes.iter().enumerate() {
         if !array(id) || is_leaf(p, id) {
@@ -153,9 +169,10 @@ pub(in crate::jit) fn blocked(p: &Program, root: NodeId, nodes: &[NodeId]) -> Op
     }
     // The last phase stores the root; nodes only a fill depends on may be
     // of a later level than the root's.
-    let last = level.iter().copied().max().unwrap_or(0);
+    let last_level = level.iter().copied().max().unwrap_or(0);
+    let last = 2 * last_level + 1;
     // Phase of each computed node: as late as its users allow.
-    let mut phase = level.clone();
+    let mut phase: Vec<u32> = level.iter().map(|&l| 2 * l + 1).collect();
     let mut want = vec![u32::MAX; nodes.len()];
     want[pos(root)?] = last;
     for k in (0..nodes.len()).rev() {
@@ -165,15 +182,76 @@ pub(in crate::jit) fn blocked(p: &Program, root: NodeId, nodes: &[NodeId]) -> Op
         }
         let computed = !calls[k] && !is_leaf(p, id);
         if computed {
-            phase[k] = want[k].min(last).max(level[k]);
+            phase[k] = want[k].min(last).max(2 * level[k] + 1);
         }
-        let user_phase = if calls[k] { level[k] - 1 } else { phase[k] };
+        // A call's operands are ready by the end of the level before.
+        let user_phase = if calls[k] { 2 * level[k] - 1 } else { phase[k] };
         if !computed && !calls[k] {
             continue;
         }
         for &a in &p.node(id).args {
             if let Some(j) = pos(a) {
                 want[j] = want[j].min(user_phase);
+            }
+        }
+    }
+    // A comparison (or predicate) whose operands are narrower or wider
+    // than the other values of its phase would keep that phase from
+    // vectorising (`int8 < 0` beside `uint64 < uint64`, NumPy's exact
+    // mixed-sign compare; an int8 condition of a float64 `where`): it runs
+    // in the pre-phase of its level instead, with its computed operands,
+    // and its bools cross to the later phase in scratch.
+    let computed = |k: usize| array(nodes[k]) && !calls[k] && !is_leaf(p, nodes[k]);
+    let operand_widths = |k: usize| -> Vec<usize> {
+        p.node(nodes[k]).args.iter().filter(|&&a| array(a) && p.node(a).dtype != DType::Bool).map(|&a| register_width(p.node(a).dtype)).collect()
+    };
+    let mut widths: Vec<Vec<usize>> = vec![vec![]; last as usize + 1];
+    for k in (0..nodes.len()).filter(|&k| computed(k)) {
+        let w = &mut widths[phase[k] as usize];
+        w.extend(operand_widths(k));
+        if p.node(nodes[k]).dtype != DType::Bool {
+            w.push(register_width(p.node(nodes[k]).dtype));
+        }
+    }
+    let root_at = pos(root)?;
+    for k in (0..nodes.len()).rev() {
+        // The root stays in the last phase, which stores it.
+        if k == root_at || !computed(k) || p.node(nodes[k]).dtype != DType::Bool || phase[k] == 2 * level[k] {
+            continue;
+        }
+        let own = operand_widths(k);
+        let Some(&w) = own.first() else { continue };
+        if own.iter().any(|&x| x != w) || widths[phase[k] as usize].iter().all(|&x| x == w) {
+            continue;
+        }
+        // Move it, and its computed operands (transitively), to the
+        // pre-phase of its level.
+        let to = 2 * level[k];
+        let mut stack = vec![k];
+        while let Some(j) = stack.pop() {
+            // Its widths leave its old phase (so a second comparison of
+            // the phase may then fit and stay).
+            if phase[j] > to {
+                let mut own = operand_widths(j);
+                if p.node(nodes[j]).dtype != DType::Bool {
+                    own.push(register_width(p.node(nodes[j]).dtype));
+                }
+                let old = &mut widths[phase[j] as usize];
+                for w in &own {
+                    if let Some(i) = old.iter().position(|x| x == w) {
+                        old.swap_remove(i);
+                    }
+                }
+                widths[to as usize].extend(own);
+            }
+            phase[j] = phase[j].min(to);
+            for &a in &p.node(nodes[j]).args {
+                if let Some(i) = pos(a)
+                    && computed(i)
+                    && phase[i] > to
+                {
+                    stack.push(i);
+                }
             }
         }
     }
@@ -194,7 +272,7 @@ pub(in crate::jit) fn blocked(p: &Program, root: NodeId, nodes: &[NodeId]) -> Op
             continue;
         }
         if calls[k] {
-            let at = level[k] as usize;
+            let at = 2 * level[k] as usize;
             phases[at].calls.push(id);
             give(id, &mut buffer);
             let operand = call_operand(p, id);
@@ -205,7 +283,7 @@ pub(in crate::jit) fn blocked(p: &Program, root: NodeId, nodes: &[NodeId]) -> Op
                 }
                 // Stored by the phase before the call (0-d operands and
                 // leaves: there; computed nodes: in their own phase).
-                let from = if array(a) && !is_leaf(p, a) { phase[j] } else { level[k] - 1 };
+                let from = if array(a) && !is_leaf(p, a) { phase[j] } else { 2 * level[k] - 1 };
                 give(a, &mut buffer);
                 phases[from as usize].stores.push(a);
                 if array(a) {
@@ -249,6 +327,10 @@ pub(in crate::jit) fn blocked(p: &Program, root: NodeId, nodes: &[NodeId]) -> Op
     // Vector shapes.
     for ph in &mut phases {
         ph.vector = phase_shape(p, ph);
+    }
+    // Without calls, blocking only pays if it vectorises every loop.
+    if !any_call && !phases.iter().all(|ph| ph.vector.is_some() || (ph.nodes.is_empty() && ph.stores.is_empty())) {
+        return None;
     }
     let per: u32 = buffers.iter().sum();
     let mut block = MAX_BLOCK;

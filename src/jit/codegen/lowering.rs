@@ -31,10 +31,10 @@
 //! its own nodes.
 //!
 //! Not vectorised (scalar loop only): stages calling per-element helpers
-//! (float `//` `%` `fmod`, integer `power`), integer `//` `%` `fmod` by a
-//! non-constant divisor and shifts (no vector division or per-lane shift
-//! counts in CLIF), mixed widths in a stage without block calls (`float32`
-//! with `int64` through same-width casts), 0-d results.
+//! (integer `power`, `nextafter`), int64/uint32/uint64 `//` `%` `fmod` by
+//! a non-constant divisor and shifts (no vector division or per-lane
+//! shift counts in CLIF), mixed widths that splitting comparisons off
+//! (`blocks.rs`) does not resolve, 0-d results.
 //! If Cranelift cannot lower some vector instruction on the host, the stage
 //! is compiled again with the scalar loop only (`emit.rs`).
 
@@ -109,8 +109,13 @@ pub(super) fn lowering(p: &Program, n: &Node) -> Lowering {
                 // float16 and float32 share their lanes (float16 is
                 // float32 in registers).
                 || matches!((from, to), (DType::Float16, DType::Float32) | (DType::Float32, DType::Float16))
-                // Signed integers and floats of one width.
-                || (same_width && matches!(from, DType::Int32 | DType::Int64 | DType::Float32 | DType::Float64) && matches!(to, DType::Int32 | DType::Int64 | DType::Float32 | DType::Float64));
+                // Signed integers and floats of one width, but float64 to
+                // int64 (`fcvt_to_sint_sat.i64x2` has no x64 lowering in
+                // Cranelift 0.135 without AVX-512: a block call instead).
+                || (same_width
+                    && matches!(from, DType::Int32 | DType::Int64 | DType::Float32 | DType::Float64)
+                    && matches!(to, DType::Int32 | DType::Int64 | DType::Float32 | DType::Float64)
+                    && (from, to) != (DType::Float64, DType::Int64));
             match (vector, n.shape()) {
                 (true, _) => Lowering::Vector,
                 (false, Shape::Array) => Lowering::Block(BlockFn::Cast(from, to)),
