@@ -51,7 +51,7 @@
 //! The math functions (`sin` ... `power`, the op table's rows that name a
 //! function of [`crate::vmath`]) and width-changing casts of array nodes
 //! are computed by Rust *block functions*: such a stage is *blocked*
-//! (`codegen/blocks.rs`): it runs in blocks of at most 1,024 elements, and
+//! (`codegen/blocks.rs`): it runs in blocks of at most 512 elements, and
 //! each such node calls its block function once per block (through a
 //! trampoline in `helpers.rs`), between loops over the block that keep the
 //! arithmetic in registers and pass values through scratch buffers in the

@@ -58,8 +58,13 @@ use crate::jit::helpers;
 use crate::jit::plan::Stage;
 use crate::vmath;
 
-/// Largest block, in elements.
-const MAX_BLOCK: u32 = 1024;
+/// Largest block, in elements. Measured on 2026-12-06 (AMD EPYC, AVX-512,
+/// n = 1e7 on 2 threads, `numjet bench`): 512 beat 256, 1,024 and 2,048
+/// on each of `sin(a)**2 + cos(b)**2` (float64 and float32),
+/// `exp(-a*a/2)` and `log1p(abs(a)) * tanh(b)`, by 10–25% over 1,024 in
+/// two alternating runs (one block's buffers stay in L1 with room for
+/// the function's own data).
+const MAX_BLOCK: u32 = 512;
 /// Smallest block, in elements: below it the calls' overhead dominates;
 /// a stage that would need smaller blocks is not blocked.
 const MIN_BLOCK: u32 = 64;
