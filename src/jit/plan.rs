@@ -128,7 +128,8 @@ fn stage(p: &Program, kind: StageKind, root: NodeId, mark: &mut [u32], stamp: u3
         }
     }
     nodes.sort_unstable();
-    let blocked = blocked(p, root, &nodes);
-    let vector = if blocked.is_some() { None } else { vector_shape(p, root, &nodes) };
+    let vector = vector_shape(p, root, &nodes);
+    let blocked = blocked(p, root, &nodes, vector.is_some());
+    let vector = if blocked.is_some() { None } else { vector };
     Stage { kind, root, nodes, vector, blocked }
 }

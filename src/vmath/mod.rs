@@ -130,6 +130,47 @@ fn detect() -> [bool; 3] {
     [true, false, false]
 }
 
+/// One block-evaluation entry point (for `f32` or `f64`): the unary and
+/// binary functions with their block functions' names, dispatched to the
+/// level's compiled code.
+macro_rules! eval_fn {
+    ($(#[$doc:meta])* $name:ident, $t:ty, [$($u:ident => $ub:ident),*], [$($b:ident => $bb:ident),*]) => {
+        $(#[$doc])*
+        pub fn $name(f: Func, level: Level, args: &[&[$t]], out: &mut [$t]) {
+            let x = args.first().copied().unwrap_or(&[]);
+            let y = args.get(1).copied().unwrap_or(&[]);
+            let n = if f.arity() == 1 { x.len().min(out.len()) } else { x.len().min(y.len()).min(out.len()) };
+            let out = &mut out[..n];
+            let level = level.or_lower();
+            match f {
+                $( Func::$u => {
+                    let x = &x[..n];
+                    // SAFETY: `or_lower` returned a level the CPU has
+                    // (`Level::has`), so its instructions can run.
+                    unsafe {
+                        match level {
+                            Level::Sse2 => sse2::$ub(x, out),
+                            Level::Avx2 => avx2::$ub(x, out),
+                            Level::Avx512 => avx512::$ub(x, out),
+                        }
+                    }
+                } )*
+                $( Func::$b => {
+                    let (x, y) = (&x[..n], &y[..n]);
+                    // SAFETY: as above.
+                    unsafe {
+                        match level {
+                            Level::Sse2 => sse2::$bb(x, y, out),
+                            Level::Avx2 => avx2::$bb(x, y, out),
+                            Level::Avx512 => avx512::$bb(x, y, out),
+                        }
+                    }
+                } )*
+            }
+        }
+    };
+}
+
 /// Declares the functions: the [`Func`] enum, scalar dispatch and the
 /// block functions of every level.
 macro_rules! functions {
@@ -211,74 +252,16 @@ macro_rules! functions {
         level_module!(avx2, "avx2,fma,bmi1,bmi2,lzcnt,popcnt");
         level_module!(avx512, "avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,bmi1,bmi2,lzcnt,popcnt");
 
-        /// Evaluates `f` over whole slices at `level` (or the highest level
-        /// below it that the CPU has): `out[i] = f(args[0][i], ...)`, for
-        /// `i` below the shortest of `out` and the operands; a missing
-        /// operand gives no elements.
-        pub fn eval_f64(f: Func, level: Level, args: &[&[f64]], out: &mut [f64]) {
-            let x = args.first().copied().unwrap_or(&[]);
-            let y = args.get(1).copied().unwrap_or(&[]);
-            let n = if f.arity() == 1 { x.len().min(out.len()) } else { x.len().min(y.len()).min(out.len()) };
-            let out = &mut out[..n];
-            let level = level.or_lower();
-            match f {
-                $( Func::$u => {
-                    let x = &x[..n];
-                    // SAFETY: `or_lower` returned a level the CPU has
-                    // (`Level::has`), so its instructions can run.
-                    unsafe {
-                        match level {
-                            Level::Sse2 => sse2::$uf64b(x, out),
-                            Level::Avx2 => avx2::$uf64b(x, out),
-                            Level::Avx512 => avx512::$uf64b(x, out),
-                        }
-                    }
-                } )*
-                $( Func::$b => {
-                    let (x, y) = (&x[..n], &y[..n]);
-                    // SAFETY: as above.
-                    unsafe {
-                        match level {
-                            Level::Sse2 => sse2::$bf64b(x, y, out),
-                            Level::Avx2 => avx2::$bf64b(x, y, out),
-                            Level::Avx512 => avx512::$bf64b(x, y, out),
-                        }
-                    }
-                } )*
-            }
+        eval_fn! {
+            /// Evaluates `f` over whole slices at `level` (or the highest level
+            /// below it that the CPU has): `out[i] = f(args[0][i], ...)`, for
+            /// `i` below the shortest of `out` and the operands; a missing
+            /// operand gives no elements.
+            eval_f64, f64, [$($u => $uf64b),*], [$($b => $bf64b),*]
         }
-
-        /// [`eval_f64`] for `f32`.
-        pub fn eval_f32(f: Func, level: Level, args: &[&[f32]], out: &mut [f32]) {
-            let x = args.first().copied().unwrap_or(&[]);
-            let y = args.get(1).copied().unwrap_or(&[]);
-            let n = if f.arity() == 1 { x.len().min(out.len()) } else { x.len().min(y.len()).min(out.len()) };
-            let out = &mut out[..n];
-            let level = level.or_lower();
-            match f {
-                $( Func::$u => {
-                    let x = &x[..n];
-                    // SAFETY: `or_lower` returned a level the CPU has.
-                    unsafe {
-                        match level {
-                            Level::Sse2 => sse2::$uf32b(x, out),
-                            Level::Avx2 => avx2::$uf32b(x, out),
-                            Level::Avx512 => avx512::$uf32b(x, out),
-                        }
-                    }
-                } )*
-                $( Func::$b => {
-                    let (x, y) = (&x[..n], &y[..n]);
-                    // SAFETY: `or_lower` returned a level the CPU has.
-                    unsafe {
-                        match level {
-                            Level::Sse2 => sse2::$bf32b(x, y, out),
-                            Level::Avx2 => avx2::$bf32b(x, y, out),
-                            Level::Avx512 => avx512::$bf32b(x, y, out),
-                        }
-                    }
-                } )*
-            }
+        eval_fn! {
+            /// [`eval_f64`] for `f32`.
+            eval_f32, f32, [$($u => $uf32b),*], [$($b => $bf32b),*]
         }
     };
 }

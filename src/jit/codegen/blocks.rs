@@ -145,7 +145,10 @@ fn call_operand(p: &Program, id: NodeId) -> DType {
 /// or if it mixes register widths (which a whole-stage vector loop cannot)
 /// and splitting its comparisons into a phase of their own vectorises every
 /// phase.
-pub(in crate::jit) fn blocked(p: &Program, root: NodeId, nodes: &[NodeId]) -> Option<Blocked> {
+///
+/// `vectorises`: whether the whole stage has a vector shape
+/// ([`vector_shape`](super::vector_shape), which the plan computed).
+pub(in crate::jit) fn blocked(p: &Program, root: NodeId, nodes: &[NodeId], vectorises: bool) -> Option<Blocked> {
     let pos = |id: NodeId| nodes.binary_search(&id).ok();
     // Every node of the stage is computed, even one only a fill's shape
     // depends on (`fill False like w ** w`): its runtime errors count, as
@@ -155,7 +158,7 @@ pub(in crate::jit) fn blocked(p: &Program, root: NodeId, nodes: &[NodeId]) -> Op
         return None;
     }
     let any_call = calls.iter().any(|&c| c);
-    if !any_call && super::vector_shape(p, root, nodes).is_some() {
+    if !any_call && vectorises {
         return None;
     }
     let array = |id: NodeId| p.node(id).shape() == Shape::Array;
