@@ -37,6 +37,9 @@
 
 mod dd;
 mod explog;
+mod fast_explog;
+mod fast_hyper;
+mod fast_trig;
 mod fdiv;
 mod hyper;
 mod power;
@@ -288,6 +291,20 @@ functions! {
         Log10 => "log10", explog::{log10_f32, log10_f32_block, log10_f64, log10_f64_block};
         Log1p => "log1p", explog::{log1p_f32, log1p_f32_block, log1p_f64, log1p_f64_block};
         Cbrt => "cbrt", power::{cbrt_f32, cbrt_f32_block, cbrt_f64, cbrt_f64_block};
+        // Fast mode (`MathMode::Fast`): at most 4 ULP; see `Func::fast`.
+        SinFast => "sin_fast", fast_trig::{sin_fast_f32, sin_fast_f32_block, sin_fast_f64, sin_fast_f64_block};
+        CosFast => "cos_fast", fast_trig::{cos_fast_f32, cos_fast_f32_block, cos_fast_f64, cos_fast_f64_block};
+        TanFast => "tan_fast", fast_trig::{tan_fast_f32, tan_fast_f32_block, tan_fast_f64, tan_fast_f64_block};
+        ExpFast => "exp_fast", fast_explog::{exp_fast_f32, exp_fast_f32_block, exp_fast_f64, exp_fast_f64_block};
+        Exp2Fast => "exp2_fast", fast_explog::{exp2_fast_f32, exp2_fast_f32_block, exp2_fast_f64, exp2_fast_f64_block};
+        Expm1Fast => "expm1_fast", fast_explog::{expm1_fast_f32, expm1_fast_f32_block, expm1_fast_f64, expm1_fast_f64_block};
+        LogFast => "log_fast", fast_explog::{log_fast_f32, log_fast_f32_block, log_fast_f64, log_fast_f64_block};
+        Log2Fast => "log2_fast", fast_explog::{log2_fast_f32, log2_fast_f32_block, log2_fast_f64, log2_fast_f64_block};
+        Log10Fast => "log10_fast", fast_explog::{log10_fast_f32, log10_fast_f32_block, log10_fast_f64, log10_fast_f64_block};
+        Log1pFast => "log1p_fast", fast_explog::{log1p_fast_f32, log1p_fast_f32_block, log1p_fast_f64, log1p_fast_f64_block};
+        SinhFast => "sinh_fast", fast_hyper::{sinh_fast_f32, sinh_fast_f32_block, sinh_fast_f64, sinh_fast_f64_block};
+        CoshFast => "cosh_fast", fast_hyper::{cosh_fast_f32, cosh_fast_f32_block, cosh_fast_f64, cosh_fast_f64_block};
+        TanhFast => "tanh_fast", fast_hyper::{tanh_fast_f32, tanh_fast_f32_block, tanh_fast_f64, tanh_fast_f64_block};
     }
     binary {
         Arctan2 => "arctan2", trig::{arctan2_f32, arctan2_f32_block, arctan2_f64, arctan2_f64_block};
@@ -296,6 +313,76 @@ functions! {
         Fmod => "fmod", fdiv::{fmod_f32, fmod_f32_block, fmod_f64, fmod_f64_block};
         FloorDivide => "floor_divide", fdiv::{floor_divide_f32, floor_divide_f32_block, floor_divide_f64, floor_divide_f64_block};
         Remainder => "remainder", fdiv::{remainder_f32, remainder_f32_block, remainder_f64, remainder_f64_block};
+    }
+}
+
+/// How accurate the math functions are: the default, or the opt-in fast
+/// mode (`Config::math`, like numexpr's VML accuracy modes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum MathMode {
+    /// At most 1 ULP (`tanh` and `cbrt` of float64: 2), no FMA: the same
+    /// bits at every level.
+    #[default]
+    Accurate,
+    /// At most 4 ULP for the functions that have a fast version
+    /// ([`Func::fast`]); the others are the default ones. Fast versions
+    /// may use FMA (`mul_add`, always fused: the same bits at every level
+    /// and in the interpreter, only slower at the SSE2 level) and compute
+    /// float32 in float32 lanes.
+    Fast,
+}
+
+impl MathMode {
+    /// The mode's name: `accurate` or `fast`.
+    pub fn name(self) -> &'static str {
+        match self {
+            MathMode::Accurate => "accurate",
+            MathMode::Fast => "fast",
+        }
+    }
+
+    /// The mode of this name (as [`MathMode::name`] spells it).
+    pub fn from_name(name: &str) -> Option<MathMode> {
+        [MathMode::Accurate, MathMode::Fast].into_iter().find(|m| m.name().eq_ignore_ascii_case(name.trim()))
+    }
+}
+
+impl Func {
+    /// The pairs (default function, its fast version).
+    const FAST: [(Func, Func); 13] = [
+        (Func::Sin, Func::SinFast),
+        (Func::Cos, Func::CosFast),
+        (Func::Tan, Func::TanFast),
+        (Func::Exp, Func::ExpFast),
+        (Func::Exp2, Func::Exp2Fast),
+        (Func::Expm1, Func::Expm1Fast),
+        (Func::Log, Func::LogFast),
+        (Func::Log2, Func::Log2Fast),
+        (Func::Log10, Func::Log10Fast),
+        (Func::Log1p, Func::Log1pFast),
+        (Func::Sinh, Func::SinhFast),
+        (Func::Cosh, Func::CoshFast),
+        (Func::Tanh, Func::TanhFast),
+    ];
+
+    /// The function to call in `mode`: the fast version of a default
+    /// function that has one, in [`MathMode::Fast`]; else `self`.
+    pub fn in_mode(self, mode: MathMode) -> Func {
+        match mode {
+            MathMode::Accurate => self,
+            MathMode::Fast => Func::FAST.iter().find(|p| p.0 == self).map_or(self, |p| p.1),
+        }
+    }
+
+    /// The default function a fast version stands for (`self` for a
+    /// default function).
+    pub fn base(self) -> Func {
+        Func::FAST.iter().find(|p| p.1 == self).map_or(self, |p| p.0)
+    }
+
+    /// Whether this is a fast version ([`MathMode::Fast`]).
+    pub fn is_fast(self) -> bool {
+        self.base() != self
     }
 }
 
@@ -339,6 +426,23 @@ mod tests {
             assert_eq!(Func::from_index(i as u32), Some(f));
         }
         assert_eq!(Func::from_index(Func::ALL.len() as u32), None);
+    }
+
+    #[test]
+    fn fast_versions() {
+        for &f in Func::ALL {
+            assert_eq!(f.in_mode(MathMode::Accurate), f);
+            let g = f.in_mode(MathMode::Fast);
+            assert_eq!(g.base(), f.base());
+            assert_eq!(g.arity(), f.arity());
+            if f.is_fast() {
+                assert_eq!(g, f);
+                assert_eq!(f.name(), format!("{}_fast", f.base().name()));
+            }
+        }
+        assert_eq!(Func::Sin.in_mode(MathMode::Fast), Func::SinFast);
+        assert_eq!(Func::Power.in_mode(MathMode::Fast), Func::Power);
+        assert_eq!(MathMode::from_name("FAST"), Some(MathMode::Fast));
     }
 
     #[test]
