@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::ir::{self, Program, Signature};
 use crate::syntax::{Ast, ast::ExprId};
 use crate::{exec, interp, jit, layout, mem, syntax};
+use crate::vmath::MathMode;
 
 /// Which evaluator runs compiled programs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -63,6 +64,13 @@ pub struct Config {
     /// Default: [`crate::mem::default_limit`], half the machine's (or the
     /// container's) physical memory.
     pub memory_limit: usize,
+    /// The math functions' accuracy: [`MathMode::Accurate`] (the default,
+    /// at most 1 ULP) or the opt-in [`MathMode::Fast`] (at most 4 ULP,
+    /// faster; see [`crate::vmath::Func::in_mode`] for which functions
+    /// have fast versions). Both backends compute the same bits in either
+    /// mode. An engine's kernels all use its mode (the kernel cache is the
+    /// engine's).
+    pub math: MathMode,
 }
 
 impl Default for Config {
@@ -74,6 +82,7 @@ impl Default for Config {
             serial_below: exec::DEFAULT_SERIAL_BELOW,
             chunk: exec::DEFAULT_CHUNK,
             memory_limit: mem::default_limit(),
+            math: MathMode::Accurate,
         }
     }
 }
@@ -112,6 +121,12 @@ impl Config {
     /// gives (which is still an error, never an abort).
     pub fn memory_limit(mut self, bytes: usize) -> Config {
         self.memory_limit = bytes;
+        self
+    }
+
+    /// The math functions' accuracy mode (see [`Config::math`] the field).
+    pub fn math(mut self, mode: MathMode) -> Config {
+        self.math = mode;
         self
     }
 }
@@ -319,6 +334,7 @@ impl Engine {
 
     /// A kernel of the configured backend for a typed program.
     fn build(&self, ir: Program) -> Result<Kernel, Error> {
+        let ir = ir.with_math(self.config.math);
         let evaluator = match self.config.backend {
             Backend::Jit => Evaluator::Jit(Box::new(jit::compile(&ir)?)),
             Backend::Interp => Evaluator::Interp(ir),

@@ -109,7 +109,7 @@ pub(crate) fn run(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], memo
                 elementwise(node.shape(), len, d, |j| Ok(a.get(j).cast(d)), p, id)?
             }
             NodeOp::Op(op) => {
-                let eval = op.def().eval;
+                let mode = p.math();
                 let args: Vec<Arg> = (0..node.args.len()).map(expand).collect::<Result<_, _>>()?;
                 let mut buf = [Scalar::Bool(false); 3];
                 elementwise(
@@ -120,7 +120,7 @@ pub(crate) fn run(p: &Program, inputs: &[Input<'_>], shapes: &[Vec<usize>], memo
                         for (k, a) in args.iter().enumerate() {
                             buf[k] = a.get(j);
                         }
-                        eval(&buf[..args.len()])
+                        op.eval_in(mode, &buf[..args.len()])
                     },
                     p,
                     id,

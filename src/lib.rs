@@ -104,4 +104,5 @@ pub use array::{Array, ArrayData, ArrayMut, ArrayRef, Input, View};
 pub use dtype::{DType, Scalar};
 pub use engine::{Backend, Config, Engine, Kernel, evaluate};
 pub use error::{Error, Span};
+pub use vmath::MathMode;
 pub use ir::{Shape, Signature};

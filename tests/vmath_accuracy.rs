@@ -60,6 +60,13 @@
 //!   NaN (payload free), with NumPy's sign where flag bit 0 says NumPy's
 //!   sign is consistent (see [`CHECK_NAN_INPUT_SIGN`] for NaN inputs).
 //!
+//! Each function with a fast version ([`vmath::MathMode::Fast`],
+//! `sin_fast`...) is checked on its default function's fixtures too: the
+//! same block == scalar checks, max ULP error at most [`FAST_BOUND`], and
+//! special values as NumPy's except that a finite nonzero NumPy value needs
+//! only be within [`FAST_BOUND`] floats of it (NaNs, infinities and zeros
+//! stay exact).
+//!
 //! All failures are collected and listed in one assertion message.
 
 use numjet::vmath::{self, Func, Level};
@@ -98,6 +105,10 @@ const BOUNDS: [(&str, f64, f64); 23] = [
     ("hypot", 1.0, 1.0),
     ("power", 1.0, 1.0),
 ];
+
+/// The bound of every fast version ([`vmath::MathMode::Fast`]), in both
+/// dtypes, on the default function's fixtures.
+const FAST_BOUND: f64 = 4.0;
 
 /// Whether the sign of a NaN result is checked also where an input is NaN
 /// (when NumPy's sign is the same for arrays of length 64 and 1, as for every
@@ -390,6 +401,17 @@ fn eval_all<T: Flt>(f: Func, level: Level, cols: &[Vec<T>]) -> Vec<T> {
     out
 }
 
+/// The distance in ULPs between two finite floats of one type (how many
+/// floats apart they are; 0 and -0 are one apart).
+fn ulps_apart<T: Flt>(a: T, b: T) -> u64 {
+    let key = |v: T| -> i128 {
+        let bits = v.bits() as i128;
+        let sign = 1i128 << (8 * T::W - 1);
+        if bits & sign != 0 { -(bits & (sign - 1)) - 1 } else { bits }
+    };
+    key(a).abs_diff(key(b)) as u64
+}
+
 fn run<T: Flt>(f: Func, level: Level, b: &Block<T>) -> Outcome {
     let arity = b.arity;
     // All inputs: the accuracy records, then the special ones.
@@ -472,18 +494,15 @@ fn run<T: Flt>(f: Func, level: Level, b: &Block<T>) -> Outcome {
             let nan_in = s.x[..arity].iter().any(|v| v.is_nan());
             let check_sign = s.flags & 1 != 0 && (CHECK_NAN_INPUT_SIGN || !nan_in);
             g.is_nan() && (!check_sign || g.sign() == want.sign())
+        } else if f.is_fast() && T::ulp_err(want, 0.0, 0.0) != 0.0 && T::ulp_err(want, 0.0, 0.0).is_finite() {
+            // A fast version: a finite nonzero NumPy value only within the
+            // fast bound (infinities, zeros and NaNs stay exact).
+            !g.is_nan() && ulps_apart(g, want) <= FAST_BOUND as u64
         } else {
             g.bits() == s.bits
         };
         if !ok {
-            spec_fail.push(format!(
-                "{} -> {} ({:#x}), NumPy {} ({:#x})",
-                fmt_args(&s.x, arity),
-                show(g),
-                g.bits(),
-                show(want),
-                s.bits
-            ));
+            spec_fail.push(format!("{} -> {} ({:#x}), NumPy {} ({:#x})", fmt_args(&s.x, arity), show(g), g.bits(), show(want), s.bits));
         }
     }
 
@@ -492,78 +511,84 @@ fn run<T: Flt>(f: Func, level: Level, b: &Block<T>) -> Outcome {
 
 fn check<T: Flt>(levels: &[Level], table: &mut String, failures: &mut Vec<String>) {
     let blocks = load::<T>();
-    for f in Func::ALL.iter().filter(|f| !EXACT.contains(&f.name())) {
+    for f in Func::ALL.iter().filter(|f| !EXACT.contains(&f.name()) && !f.is_fast()) {
         let n = blocks.iter().filter(|b| b.name == f.name()).count();
         assert_eq!(n, 1, "{} has {n} blocks in {} (want 1)", f.name(), T::FILE);
     }
     for b in &blocks {
-        let f = *Func::ALL
-            .iter()
-            .find(|f| f.name() == b.name)
-            .unwrap_or_else(|| panic!("{}: unknown function {}", T::FILE, b.name));
-        assert_eq!(f.arity(), b.arity, "{}: arity of {}", T::FILE, b.name);
-        let bound = BOUNDS
-            .iter()
-            .find(|(n, _, _)| *n == b.name)
-            .map(|&(_, b64, b32)| if T::W == 8 { b64 } else { b32 })
-            .unwrap_or_else(|| panic!("no bound for {}", b.name));
-        let outs: Vec<(Level, Outcome)> = levels.iter().map(|&l| (l, run(f, l, b))).collect();
-        // One row: the worst level.
-        let (wl, wo) = outs.iter().max_by(|a, b| a.1.max_ulp.total_cmp(&b.1.max_ulp)).unwrap();
-        let same = outs.iter().all(|(_, o)| o.max_ulp == wo.max_ulp);
-        let spec_bad: usize = outs.iter().map(|(_, o)| o.spec_fail.len()).max().unwrap_or(0);
-        let blk_bad: usize = outs.iter().map(|(_, o)| o.block_fail_count).sum();
-        let flag = if wo.max_ulp > bound { "  OVER" } else { "" };
-        let _ = writeln!(
-            table,
-            "{:<8} {:<7} {:>9} {:>5} {:>5} {:>5} {:>4} {:>6} {:<7} {}{}",
-            b.name,
-            T::DTYPE,
-            fmt_ulp(wo.max_ulp),
-            bound,
-            wo.n_acc,
-            wo.n_spec,
-            spec_bad,
-            blk_bad,
-            if same { "all".to_string() } else { wl.name().to_string() },
-            wo.worst,
-            flag
-        );
-        if wo.max_ulp > bound {
-            failures.push(format!(
-                "{} {}: max {} ULP > {} at {} ({} points); worst {}",
-                b.name,
+        let base = *Func::ALL.iter().find(|f| f.name() == b.name).unwrap_or_else(|| panic!("{}: unknown function {}", T::FILE, b.name));
+        assert_eq!(base.arity(), b.arity, "{}: arity of {}", T::FILE, b.name);
+        // The function, then its fast version if it has one, on the same
+        // fixtures.
+        let fast = base.in_mode(vmath::MathMode::Fast);
+        for f in if fast == base { vec![base] } else { vec![base, fast] } {
+            let bound = if f.is_fast() {
+                FAST_BOUND
+            } else {
+                BOUNDS
+                    .iter()
+                    .find(|(n, _, _)| *n == b.name)
+                    .map(|&(_, b64, b32)| if T::W == 8 { b64 } else { b32 })
+                    .unwrap_or_else(|| panic!("no bound for {}", b.name))
+            };
+            let outs: Vec<(Level, Outcome)> = levels.iter().map(|&l| (l, run(f, l, b))).collect();
+            // One row: the worst level.
+            let (wl, wo) = outs.iter().max_by(|a, b| a.1.max_ulp.total_cmp(&b.1.max_ulp)).unwrap();
+            let same = outs.iter().all(|(_, o)| o.max_ulp == wo.max_ulp);
+            let spec_bad: usize = outs.iter().map(|(_, o)| o.spec_fail.len()).max().unwrap_or(0);
+            let blk_bad: usize = outs.iter().map(|(_, o)| o.block_fail_count).sum();
+            let flag = if wo.max_ulp > bound { "  OVER" } else { "" };
+            let _ = writeln!(
+                table,
+                "{:<8} {:<7} {:>9} {:>5} {:>5} {:>5} {:>4} {:>6} {:<7} {}{}",
+                f.name(),
                 T::DTYPE,
                 fmt_ulp(wo.max_ulp),
                 bound,
-                if same { "every level".to_string() } else { wl.name().to_string() },
                 wo.n_acc,
-                wo.worst
-            ));
-        }
-        // Special values and block/scalar mismatches, once when every level
-        // has the same.
-        let same_spec = outs.iter().all(|(_, o)| o.spec_fail == outs[0].1.spec_fail);
-        for (l, o) in &outs {
-            if !o.spec_fail.is_empty() && (!same_spec || *l == outs[0].0) {
+                wo.n_spec,
+                spec_bad,
+                blk_bad,
+                if same { "all".to_string() } else { wl.name().to_string() },
+                wo.worst,
+                flag
+            );
+            if wo.max_ulp > bound {
                 failures.push(format!(
-                    "{} {} [{}]: {} special value(s) differ from NumPy: {}",
-                    b.name,
+                    "{} {}: max {} ULP > {} at {} ({} points); worst {}",
+                    f.name(),
                     T::DTYPE,
-                    if same_spec { "every level" } else { l.name() },
-                    o.spec_fail.len(),
-                    o.spec_fail.iter().take(6).cloned().collect::<Vec<_>>().join("; ")
+                    fmt_ulp(wo.max_ulp),
+                    bound,
+                    if same { "every level".to_string() } else { wl.name().to_string() },
+                    wo.n_acc,
+                    wo.worst
                 ));
             }
-            if o.block_fail_count > 0 {
-                failures.push(format!(
-                    "{} {} [{}]: block != scalar on {} element(s): {}",
-                    b.name,
-                    T::DTYPE,
-                    l.name(),
-                    o.block_fail_count,
-                    o.block_fail.join("; ")
-                ));
+            // Special values and block/scalar mismatches, once when every level
+            // has the same.
+            let same_spec = outs.iter().all(|(_, o)| o.spec_fail == outs[0].1.spec_fail);
+            for (l, o) in &outs {
+                if !o.spec_fail.is_empty() && (!same_spec || *l == outs[0].0) {
+                    failures.push(format!(
+                        "{} {} [{}]: {} special value(s) differ from NumPy: {}",
+                        f.name(),
+                        T::DTYPE,
+                        if same_spec { "every level" } else { l.name() },
+                        o.spec_fail.len(),
+                        o.spec_fail.iter().take(6).cloned().collect::<Vec<_>>().join("; ")
+                    ));
+                }
+                if o.block_fail_count > 0 {
+                    failures.push(format!(
+                        "{} {} [{}]: block != scalar on {} element(s): {}",
+                        f.name(),
+                        T::DTYPE,
+                        l.name(),
+                        o.block_fail_count,
+                        o.block_fail.join("; ")
+                    ));
+                }
             }
         }
     }
@@ -574,8 +599,7 @@ fn vmath_accuracy() {
     let levels = Level::available();
     let names: Vec<&str> = levels.iter().map(|l| l.name()).collect();
     eprintln!("vmath accuracy: levels run: {}", names.join(", "));
-    let mut table =
-        String::from("function dtype     max ULP bound   acc  spec sbad blk!=s worst@  worst input -> result, exact\n");
+    let mut table = String::from("function dtype     max ULP bound   acc  spec sbad blk!=s worst@  worst input -> result, exact\n");
     let mut failures = Vec::new();
     check::<f64>(&levels, &mut table, &mut failures);
     check::<f32>(&levels, &mut table, &mut failures);

@@ -39,7 +39,9 @@ __all__ = [
     "re_evaluate",
     "release_memory",
     "get_backend",
+    "get_math",
     "set_backend",
+    "set_math",
     "set_num_threads",
     "set_vml_accuracy_mode",
     "set_vml_num_threads",
@@ -109,6 +111,19 @@ def get_backend():
     return _numjet.get_backend()
 
 
+def set_math(mode):
+    """The math functions' accuracy: "accurate" (the default: at most 1
+    ULP, numjet's own functions) or "fast" (at most 4 ULP, faster: FMA and
+    float32 lanes). Both backends give the same bits in either mode.
+    Returns the mode before. Changing it empties the kernel cache."""
+    return _numjet.set_math(mode)
+
+
+def get_math():
+    """The math functions' accuracy mode: "accurate" or "fast"."""
+    return _numjet.get_math()
+
+
 def release_memory():
     """Frees the result buffers numjet keeps for reuse: large results go
     back to a small pool (at most 4 buffers, 256 MiB) when NumPy drops
@@ -145,14 +160,33 @@ nthreads = 1
 _init_num_threads()
 
 
-# numexpr's VML switches: numjet has no VML, so these do nothing, as in a
-# numexpr built without it.
+# numexpr's VML switches. numjet has no VML: its own math functions are
+# vectorised. The accuracy mode maps onto numjet's (``set_math``): "high"
+# is the default accuracy, "low" and "fast" numjet's fast mode; the others
+# do nothing, as in a numexpr built without VML.
 def get_vml_version():
     return None
 
 
+_vml_mode = "high"
+
+
 def set_vml_accuracy_mode(mode):
-    return None
+    """numexpr's VML accuracy mode: "high" (numjet's default, at most 1
+    ULP), "low" or "fast" (numjet's fast mode, at most 4 ULP), or None (no
+    change). Returns the mode before."""
+    global _vml_mode
+    modes = {"high": "accurate", "low": "fast", "fast": "fast"}
+    if mode is not None and mode not in modes:
+        raise ValueError("mode argument must be one of: None, 'high', 'low', 'fast'")
+    # The mode before, as this function last set it, unless set_math
+    # changed it since.
+    current = get_math()
+    old = _vml_mode if (_vml_mode == "high") == (current == "accurate") else ("high" if current == "accurate" else "fast")
+    if mode is not None:
+        set_math(modes[mode])
+        _vml_mode = mode
+    return old
 
 
 def set_vml_num_threads(nthreads):

@@ -18,7 +18,7 @@ use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use numjet::dtype::F16;
-use numjet::{Array, ArrayData, ArrayMut, ArrayRef, Backend, Config, DType, Engine, Error, Input, Kernel, Scalar, Signature, View};
+use numjet::{Array, ArrayData, ArrayMut, ArrayRef, Backend, Config, DType, Engine, Error, Input, Kernel, MathMode, Scalar, Signature, View};
 use numpy::{
     Element, PyArray, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArray, PyUntypedArrayMethods,
 };
@@ -79,6 +79,23 @@ fn set_backend(name: &str) -> PyResult<&'static str> {
         return Err(PyValueError::new_err(format!("unknown backend {name:?}: \"jit\" or \"interp\"")));
     };
     Ok(replace_engine(|e| e.config().backend.name(), |c| c.backend(backend)))
+}
+
+/// The math functions' accuracy: "accurate" (the default, at most 1 ULP)
+/// or "fast" (at most 4 ULP, faster). Replaces the engine (and its kernel
+/// cache) when it changes. Returns the mode before.
+#[pyfunction]
+fn set_math(name: &str) -> PyResult<&'static str> {
+    let Some(mode) = MathMode::from_name(name) else {
+        return Err(PyValueError::new_err(format!("unknown math mode {name:?}: \"accurate\" or \"fast\"")));
+    };
+    Ok(replace_engine(|e| e.config().math.name(), |c| c.math(mode)))
+}
+
+/// The math functions' accuracy mode evaluations use.
+#[pyfunction]
+fn get_math() -> &'static str {
+    engine().config().math.name()
 }
 
 /// The backend evaluations use.
@@ -1042,6 +1059,8 @@ fn _numjet(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(get_threads, m)?)?;
     m.add_function(wrap_pyfunction!(set_backend, m)?)?;
     m.add_function(wrap_pyfunction!(get_backend, m)?)?;
+    m.add_function(wrap_pyfunction!(set_math, m)?)?;
+    m.add_function(wrap_pyfunction!(get_math, m)?)?;
     m.add_function(wrap_pyfunction!(cores, m)?)?;
     m.add_function(wrap_pyfunction!(cached_kernels, m)?)?;
     m.add_function(wrap_pyfunction!(release_memory, m)?)?;

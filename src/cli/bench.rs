@@ -123,7 +123,7 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
         sig = sig.array(v, dtype);
     }
 
-    let engine = Engine::new(Config::default().backend(backend).threads(args.threads as usize).memory_limit(data::memory_limit()));
+    let engine = Engine::new(Config::default().backend(backend).threads(args.threads as usize).memory_limit(data::memory_limit()).math(data::math()));
     let t0 = Instant::now();
     let kernel = engine.compile(&args.expr, &sig).map_err(|e| diag::render(&e, color))?;
     let compile = t0.elapsed().as_secs_f64();

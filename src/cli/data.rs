@@ -124,6 +124,20 @@ pub fn memory_limit() -> usize {
     *MEMORY_LIMIT.get_or_init(numjet::mem::default_limit)
 }
 
+/// The math mode of this run: `--math`, or the default (accurate).
+static MATH: std::sync::OnceLock<numjet::MathMode> = std::sync::OnceLock::new();
+
+/// Sets the process's math mode (`--math`), before anything reads it.
+pub fn set_math(mode: numjet::MathMode) {
+    let _ = MATH.set(mode);
+}
+
+/// The math mode every engine of this process starts with (see
+/// [`numjet::Config::math`]; the REPL's `:math` changes its session's).
+pub fn math() -> numjet::MathMode {
+    *MATH.get_or_init(numjet::MathMode::default)
+}
+
 /// Checks that `n` elements of `dtype` (plus `extra_bytes` of other
 /// buffers made with them) fit the memory limit (`limit` bytes, the
 /// session's [`numjet::Config::memory_limit`]); returns `n` as a `usize`.

@@ -84,7 +84,7 @@ pub fn run(args: EvalArgs) -> Result<(), String> {
     for ((name, _), x) in named.iter().zip(&inputs) {
         sig = sig.input(name, x);
     }
-    let engine = Engine::new(Config::default().backend(backend).memory_limit(data::memory_limit()));
+    let engine = Engine::new(Config::default().backend(backend).memory_limit(data::memory_limit()).math(data::math()));
     let color = diag::stderr_color();
     let kernel = engine.compile(&args.expr, &sig).map_err(|e| diag::render(&e, color))?;
     let result = kernel.eval(&inputs).map_err(|e| diag::render(&e, color))?;

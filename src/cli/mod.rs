@@ -30,6 +30,15 @@ pub struct Cli {
     /// bytes (default: half the machine's physical memory).
     #[arg(long, global = true, value_name = "SIZE", value_parser = parse_memory_limit)]
     pub memory_limit: Option<usize>,
+    /// The math functions' accuracy: `accurate` (the default, at most 1
+    /// ULP) or `fast` (at most 4 ULP, faster; like numexpr's VML accuracy
+    /// modes).
+    #[arg(long, global = true, value_name = "MODE", value_parser = parse_math)]
+    pub math: Option<numjet::MathMode>,
+}
+
+fn parse_math(s: &str) -> Result<numjet::MathMode, String> {
+    numjet::MathMode::from_name(s).ok_or_else(|| format!("`{s}` is not a math mode (accurate or fast)"))
 }
 
 fn parse_memory_limit(s: &str) -> Result<usize, String> {
@@ -59,6 +68,9 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(bytes) = cli.memory_limit {
         data::set_memory_limit(bytes);
+    }
+    if let Some(mode) = cli.math {
+        data::set_math(mode);
     }
     let r = match cli.command {
         Some(Command::Eval(args)) => eval::run(args),

@@ -34,6 +34,7 @@ use std::sync::Arc;
 use crate::dtype::{DType, Scalar};
 use crate::error::{Error, Located, Span};
 use crate::ops::{Op, Reduce};
+use crate::vmath::MathMode;
 
 /// Most array leaves (inputs and axis reductions) for which
 /// [`Program::reduction_leaves`] keeps a table.
@@ -208,6 +209,9 @@ pub struct Program {
     source: Arc<str>,
     /// Whether the result is a Python number (set by lowering).
     weak: bool,
+    /// The math functions' accuracy mode both backends compute in
+    /// ([`Program::with_math`]; the default mode unless set).
+    math: MathMode,
     /// What [`Program::reduction_leaves`] answers, computed on first use.
     leaves: std::sync::OnceLock<Option<LeafTable>>,
 }
@@ -225,7 +229,7 @@ impl Program {
     /// that memory safety in the backends depends on).
     pub fn new(nodes: Vec<Node>, signature: Signature, spans: Vec<Span>, source: Arc<str>) -> Result<Program, Error> {
         let Some(last) = nodes.len().checked_sub(1) else { return Err(invalid("no nodes")) };
-        let p = Program { result: NodeId(last as u32), nodes, signature, spans, source, weak: false, leaves: Default::default() };
+        let p = Program { result: NodeId(last as u32), nodes, signature, spans, source, weak: false, math: MathMode::Accurate, leaves: Default::default() };
         p.verify()?;
         Ok(p)
     }
@@ -312,6 +316,20 @@ impl Program {
     /// what it meets (`x = 3; f32 * x` is float32).
     pub fn weak_result(&self) -> bool {
         self.weak
+    }
+
+    /// The math functions' accuracy mode: which version of each function
+    /// ([`crate::vmath::Func::in_mode`]) the interpreter and the JIT call.
+    /// Constants are folded at lowering, before a mode is set, with the
+    /// default functions.
+    pub fn math(&self) -> MathMode {
+        self.math
+    }
+
+    /// This program computing its math functions in `mode`.
+    pub fn with_math(mut self, mode: MathMode) -> Program {
+        self.math = mode;
+        self
     }
 
     /// The array leaves the argument of reduction `id` reads: the

@@ -125,6 +125,61 @@ float_helpers! {
     Fmod => fmod(a, b) call2(VF::Fmod, a, b);
 }
 
+/// Per-element helpers of the fast versions ([`vmath::MathMode::Fast`]),
+/// for 0-d nodes and stages that are not blocked, as `float_helpers!` for
+/// the default functions.
+macro_rules! fast_helpers {
+    ($( $f:ident => $fname:ident ; )*) => {
+        mod fast_f32s {
+            use crate::vmath::{Func as VF, call1};
+            $( pub(in crate::jit) extern "C" fn $fname(a: f32) -> f32 { call1(VF::$f, a) } )*
+        }
+        mod fast_f64s {
+            use crate::vmath::{Func as VF, call1};
+            $( pub(in crate::jit) extern "C" fn $fname(a: f64) -> f64 { call1(VF::$f, a) } )*
+        }
+
+        fn fast_helper(f: vmath::Func, d: DType) -> Option<Helper> {
+            match (f, d) {
+                $(
+                    (vmath::Func::$f, DType::Float32) => Some(Helper {
+                        name: concat!("numjet_", stringify!($fname), "_f32"),
+                        addr: fast_f32s::$fname as *const u8,
+                        arity: 1,
+                        via: None,
+                    }),
+                    (vmath::Func::$f, DType::Float64) => Some(Helper {
+                        name: concat!("numjet_", stringify!($fname), "_f64"),
+                        addr: fast_f64s::$fname as *const u8,
+                        arity: 1,
+                        via: None,
+                    }),
+                )*
+                _ => None,
+            }
+        }
+
+        /// Every fast version with a helper (for registering the symbols).
+        const FAST_HELPER_FUNCS: &[vmath::Func] = &[$(vmath::Func::$f),*];
+    };
+}
+
+fast_helpers! {
+    SinFast => sin_fast;
+    CosFast => cos_fast;
+    TanFast => tan_fast;
+    ExpFast => exp_fast;
+    Exp2Fast => exp2_fast;
+    Expm1Fast => expm1_fast;
+    LogFast => log_fast;
+    Log2Fast => log2_fast;
+    Log10Fast => log10_fast;
+    Log1pFast => log1p_fast;
+    SinhFast => sinh_fast;
+    CoshFast => cosh_fast;
+    TanhFast => tanh_fast;
+}
+
 /// A block function of [`crate::vmath`], called once per block by a
 /// blocked stage (`codegen/blocks.rs`): `out[..n] = f(x[..n], y[..n])` for
 /// the function `func` ([`vmath::Func::index`]) at level `level`
@@ -395,6 +450,16 @@ pub(super) fn helper(op: Op, d: DType) -> Option<Helper> {
     }
 }
 
+/// The helper implementing `op` on operands of dtype `d` when the math
+/// functions compute in `mode`: [`helper`], or the fast version's helper
+/// in [`vmath::MathMode::Fast`].
+pub(super) fn helper_in(op: Op, d: DType, mode: vmath::MathMode) -> Option<Helper> {
+    match op.vmath_in(mode) {
+        Some(f) if f.is_fast() && d.is_float() => fast_helper(f, if d == DType::Float16 { DType::Float32 } else { d }),
+        _ => helper(op, d),
+    }
+}
+
 /// Every helper, for registering the symbols with the JIT.
 pub(super) fn all() -> impl Iterator<Item = Helper> {
     FLOAT_HELPER_OPS
@@ -402,4 +467,5 @@ pub(super) fn all() -> impl Iterator<Item = Helper> {
         .flat_map(|&op| [DType::Float32, DType::Float64].map(move |d| (op, d)))
         .chain([(Op::Pow, DType::Int32), (Op::Pow, DType::Int64), (Op::Pow, DType::UInt64), (Op::Nextafter, DType::Float16)])
         .filter_map(|(op, d)| helper(op, d))
+        .chain(FAST_HELPER_FUNCS.iter().flat_map(|&f| [DType::Float32, DType::Float64].map(move |d| (f, d))).filter_map(|(f, d)| fast_helper(f, d)))
 }

@@ -19,7 +19,7 @@
 pub mod reduce;
 
 use crate::dtype::{DType, F16, Scalar};
-use crate::vmath::{Func as VF, call1, call2};
+use crate::vmath::{Func as VF, MathMode, call1, call2};
 
 /// A failure of an operation on particular values.
 #[derive(Clone, Debug, PartialEq)]
@@ -230,6 +230,36 @@ impl Op {
     /// floats, if any: the one of the same name (`sin`, `power`).
     pub fn vmath(self) -> Option<VF> {
         VF::ALL.iter().copied().find(|f| f.name() == self.def().name)
+    }
+
+    /// The function of [`crate::vmath`] this operation calls on floats in
+    /// `mode`: [`Op::vmath`], or its fast version in [`MathMode::Fast`].
+    pub fn vmath_in(self, mode: MathMode) -> Option<VF> {
+        self.vmath().map(|f| f.in_mode(mode))
+    }
+
+    /// The operation on one element of each operand (of the operand
+    /// dtype) in `mode`: the row's `eval`, except that in
+    /// [`MathMode::Fast`] a function with a fast version calls that
+    /// (float16 through float32, rounded once, as the row does).
+    pub fn eval_in(self, mode: MathMode, args: &[Scalar]) -> EvalResult {
+        match self.vmath_in(mode) {
+            Some(f) if f.is_fast() => {
+                let arg = |i: usize| args.get(i).copied().ok_or(EvalError::Internal("missing operand"));
+                let b = if f.arity() == 2 { arg(1)? } else { arg(0)? };
+                let r = match (f.arity(), arg(0)?, b) {
+                    (1, Scalar::Float16(a), _) => Scalar::Float16(F16::from_f32(call1(f, a.to_f32()))),
+                    (1, Scalar::Float32(a), _) => Scalar::Float32(call1(f, a)),
+                    (1, Scalar::Float64(a), _) => Scalar::Float64(call1(f, a)),
+                    (2, Scalar::Float16(a), Scalar::Float16(b)) => Scalar::Float16(F16::from_f32(call2(f, a.to_f32(), b.to_f32()))),
+                    (2, Scalar::Float32(a), Scalar::Float32(b)) => Scalar::Float32(call2(f, a, b)),
+                    (2, Scalar::Float64(a), Scalar::Float64(b)) => Scalar::Float64(call2(f, a, b)),
+                    _ => return Err(EvalError::Internal("a fast math function got a non-float operand")),
+                };
+                Ok(r)
+            }
+            _ => (self.def().eval)(args),
+        }
     }
 
     /// The text a user writes for the operation (`+`, `sin`).

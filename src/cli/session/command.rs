@@ -7,7 +7,7 @@ use std::time::Instant;
 use numjet::array::fmt_shape;
 use numjet::error::closest;
 use numjet::syntax::vocab;
-use numjet::{ArrayData, Backend, Config, Engine, Error, Input};
+use numjet::{ArrayData, Backend, Error, Input};
 
 use super::help::help_text;
 use super::{Outcome, Session, backend_name, bytes_of, data, emit, input_err, shape_text};
@@ -25,6 +25,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     (":threads", "[N]", "show or set the thread count (0 = every core)"),
     (":backend", "[interp|jit]", "show or choose the evaluator"),
     (":memory", "[SIZE]", "show or set the memory limit of one evaluation (4G, 512M, 1e9)"),
+    (":math", "[accurate|fast]", "show or set the math functions' accuracy (fast: at most 4 ULP)"),
     (":del", "NAME...", "delete variables"),
     (":quit", "", "leave (so does end of input, Ctrl-D)"),
 ];
@@ -103,8 +104,8 @@ impl Session {
                         .filter(|&n| n <= 1024)
                         .ok_or_else(|| input_err(format!("`{rest}` is not a thread count (a whole number from 0 = every core to 1024)")))?;
                     self.threads = n;
-                    // A new JIT engine: the thread pool belongs to the engine.
-                    self.jit = Engine::new(Config::default().backend(Backend::Jit).threads(n).memory_limit(self.memory_limit));
+                    // New engines: the thread pool belongs to the engine.
+                    self.rebuild_engines();
                     self.say(out, &format!("threads: {}", self.jit.threads()))?;
                 }
             }
@@ -116,9 +117,19 @@ impl Session {
                         .ok_or_else(|| input_err(format!("`{rest}` is not a size in bytes (such as 4G, 512M, 1e9)")))?;
                     self.memory_limit = bytes;
                     // New engines: the limit is part of an engine's configuration.
-                    self.jit = Engine::new(Config::default().backend(Backend::Jit).threads(self.threads).memory_limit(bytes));
-                    self.interp = Engine::new(Config::default().backend(Backend::Interp).memory_limit(bytes));
+                    self.rebuild_engines();
                     self.say(out, &format!("memory limit: {}", numjet::mem::fmt_bytes(bytes as u128)))?;
+                }
+            }
+            ":math" => {
+                if rest.is_empty() {
+                    emit(out, &format!("math: {}", self.math.name()))?;
+                } else {
+                    self.math = numjet::MathMode::from_name(rest)
+                        .ok_or_else(|| input_err(format!("`{rest}` is not a math mode (accurate: at most 1 ULP; fast: at most 4 ULP)")))?;
+                    // New engines: the mode is part of an engine's configuration.
+                    self.rebuild_engines();
+                    self.say(out, &format!("math: {}", self.math.name()))?;
                 }
             }
             ":backend" => {

@@ -57,6 +57,8 @@ pub struct Session {
     /// Most bytes one evaluation or constructor may allocate (both
     /// engines' [`Config::memory_limit`]).
     memory_limit: usize,
+    /// The math functions' accuracy mode (both engines' [`Config::math`]).
+    math: numjet::MathMode,
     rng: Rng,
     /// Colour in error messages.
     color: bool,
@@ -120,17 +122,29 @@ impl Session {
             vars.insert(name.to_string(), Array::from_vec(rng.uniform_vec(DEMO_LEN).expect("the demo arrays are small")).into());
         }
         let memory_limit = data::memory_limit();
+        let math = data::math();
         Session {
             vars,
             backend: Backend::default(),
-            jit: Engine::new(Config::default().backend(Backend::Jit).memory_limit(memory_limit)),
-            interp: Engine::new(Config::default().backend(Backend::Interp).memory_limit(memory_limit)),
-            threads: 1,
+            jit: Engine::new(Config::default().backend(Backend::Jit).memory_limit(memory_limit).math(math)),
+            interp: Engine::new(Config::default().backend(Backend::Interp).memory_limit(memory_limit).math(math)),
+            // 0: every core, as the JIT engine above (`:threads` sets it).
+            threads: 0,
             memory_limit,
+            math,
             rng,
             color,
             verbose,
         }
+    }
+
+    /// New engines for the session's threads, memory limit and math mode
+    /// (all part of an engine's configuration; the kernel caches start
+    /// empty).
+    pub(crate) fn rebuild_engines(&mut self) {
+        let config = Config::default().memory_limit(self.memory_limit).math(self.math);
+        self.jit = Engine::new(config.clone().backend(Backend::Jit).threads(self.threads));
+        self.interp = Engine::new(config.backend(Backend::Interp));
     }
 
     /// The one-line greeting of the interactive REPL.

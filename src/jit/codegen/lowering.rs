@@ -4,7 +4,7 @@
 //!
 //! [`lowering`] is the one place that decides, per node, between native
 //! vector instructions, native scalar instructions and a helper call
-//! ([`helpers::helper`] is only asked from here). The stage's vector shape
+//! ([`helpers::helper_in`] is only asked from here). The stage's vector shape
 //! is derived from it once per stage (stored on [`Stage::vector`]), and
 //! the node lowering (`lower_op.rs`) follows the same answer: a node in
 //! the vector loop is one [`lowering`] calls [`Lowering::Vector`], and a
@@ -124,8 +124,8 @@ pub(super) fn lowering(p: &Program, n: &Node) -> Lowering {
         }
         NodeOp::Op(op) => {
             let d = operand_dtype(p, n, op);
-            if let Some(h) = helpers::helper(op, d) {
-                return match op.vmath() {
+            if let Some(h) = helpers::helper_in(op, d, p.math()) {
+                return match op.vmath_in(p.math()) {
                     Some(f) if d.is_float() && n.shape() == Shape::Array => Lowering::Block(BlockFn::Math(f, h)),
                     _ => Lowering::Helper(h),
                 };
