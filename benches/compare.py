@@ -7,6 +7,11 @@ at the defaults on 2 cores):
 
     cargo build --release
     python3 benches/compare.py [--numjet target/release/numjet] [--n 1e7] [--threads 2] [--repeat 10] [--rounds 3]
+                               [--math accurate|fast] [--cases 8,9,10]
+
+`--math fast` runs numjet in its fast math mode (at most 4 ULP; the default
+is `accurate`, at most 1 ULP); numexpr and NumPy are unchanged. `--cases`
+picks cases by their row number (from 1) in the table.
 
 For each expression and round it runs `numjet bench EXPR --json --triad`
 (seeded random inputs, output preallocated, plus the plain parallel Rust triad
@@ -87,7 +92,7 @@ def inputs(expr, dtype, n, rng):
 
 
 def numjet(args, n, expr, dtype, fresh):
-    cmd = [args.numjet, "bench", expr, "--n", str(n), "--dtype", dtype, "--threads", str(args.threads), "--repeat", str(args.repeat), "--json"]
+    cmd = [args.numjet, "--math", args.math, "bench", expr, "--n", str(n), "--dtype", dtype, "--threads", str(args.threads), "--repeat", str(args.repeat), "--json"]
     cmd.append("--fresh" if fresh else "--triad")
     return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
 
@@ -123,7 +128,12 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=10, help="timed calls per measurement (median)")
     ap.add_argument("--rounds", type=int, default=3, help="passes over all cases (median of the run medians)")
+    ap.add_argument("--math", choices=["accurate", "fast"], default="accurate", help="numjet's math mode")
+    ap.add_argument("--cases", default=None, help="comma-separated row numbers (from 1) of the cases to run")
     args = ap.parse_args()
+    global CASES
+    if args.cases:
+        CASES = [CASES[int(k) - 1] for k in args.cases.split(",")]
     n = int(float(args.n))
     ne.set_num_threads(args.threads)
     rng = np.random.default_rng(42)
@@ -135,7 +145,7 @@ def main():
 
     triads = [t for rs in runs for (_, t, _) in rs]
     print(
-        f"n = {n:,}, threads = {args.threads}, numpy {np.__version__} (1 thread), numexpr {ne.__version__}; "
+        f"n = {n:,}, threads = {args.threads}, numjet math {args.math}, numpy {np.__version__} (1 thread), numexpr {ne.__version__}; "
         f"median of {args.rounds} rounds x {args.repeat} calls; "
         f"triad ceiling {statistics.median(triads):.1f} GB/s (median; {min(triads):.1f}..{max(triads):.1f} over all runs)"
     )

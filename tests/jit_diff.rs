@@ -1613,3 +1613,89 @@ fn float16_rounding_agrees_on_every_class_of_float32() {
         check(src, &sig, &inputs).unwrap_or_else(|e| panic!("{e}"));
     }
 }
+
+/// The fast math mode (`Config::math`): the JIT against the interpreter, both
+/// in fast mode, bit for bit, on programs calling every function that has a
+/// fast version, on array and 0-d operands (per-element helpers), at block
+/// boundaries, at every level, with and without vector loops; and both
+/// backends call the fast versions (`vmath::Func::in_mode`), not the default
+/// functions.
+#[test]
+fn fast_math_mode() {
+    use numjet::vmath::{Func, MathMode};
+    let levels = numjet::vmath::Level::available();
+    eprintln!("fast math mode: levels tested: {:?}", levels.iter().map(|l| l.name()).collect::<Vec<_>>());
+    let lengths = [0usize, 1, 7, 63, 64, 65, 511, 512, 513, 1025, 2049];
+    let mut rng = Rng(23);
+    let mut failures = Vec::new();
+    let fast_interp = Engine::new(numjet::Config::default().backend(Backend::Interp).math(MathMode::Fast));
+    for dt in [DType::Float64, DType::Float32, DType::Float16] {
+        let sig = Signature::new().array("a", dt).array("b", dt).scalar("s", dt);
+        // Half the elements moderate (the fast paths), half from `value`
+        // (edges, NaNs, huge: the slow paths).
+        let mut col = |n: usize| {
+            let mut out = ArrayData::with_capacity(dt, n);
+            for _ in 0..n {
+                let v = if rng.below(2) == 0 {
+                    Scalar::Float64((rng.next() >> 11) as f64 / (1u64 << 53) as f64 * 20.0 - 10.0).cast(dt)
+                } else {
+                    value(dt, &mut rng)
+                };
+                out.push(v);
+            }
+            out
+        };
+        let sets: Vec<(ArrayData, ArrayData)> = lengths.iter().map(|&n| (col(n), col(n))).collect();
+        for src in [
+            "sin(a)**2 + cos(b)**2",
+            "exp(-a*a/2)",
+            "log1p(abs(a)) * tanh(b)",
+            "tan(a) + exp2(b / 4) + expm1(a) - log(abs(b)) + log2(abs(a)) * log10(abs(b))",
+            "sinh(a) + cosh(b) + sin(s) * a + exp(s) + log(abs(s) + 1)",
+            "t = sin(a); where(t > 0, exp(t), cos(t)) + sum(tanh(b))",
+            "float64(sin(a)) + float64(cos(float32(b)))",
+        ] {
+            let Ok(program) = numjet::syntax::parse(src).and_then(|ast| numjet::ir::lower(&ast, &sig, src)) else {
+                failures.push(format!("`{src}` on {dt}: does not compile"));
+                continue;
+            };
+            let program = program.with_math(MathMode::Fast);
+            let interp = fast_interp.compile(src, &sig).unwrap();
+            for &level in &levels {
+                for vectorise in [true, false] {
+                    let options = JitOptions::default().level(level).vectorise(vectorise);
+                    let jit = numjet::jit::compile_with(&program, &options).unwrap();
+                    for (si, (a, b)) in sets.iter().enumerate() {
+                        let s = Scalar::Float64([0.5, -3.25, 1e300, f64::NAN][si % 4]).cast(dt);
+                        let inputs = [Input::Array(a.as_ref()), Input::Array(b.as_ref()), Input::Scalar(s)];
+                        let want = interp.eval(&inputs);
+                        let got = exec::evaluate(&jit, &inputs, a.len());
+                        if let Err(e) = compare(&want, &got) {
+                            failures.push(format!("`{src}` on {dt}, n = {}, {options:?}: {e}", a.len()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Both backends call the fast versions: `sin(a)` in fast mode is
+    // `Func::SinFast` element by element, in accurate mode `Func::Sin`.
+    let x: Vec<f64> = (0..3000).map(|i| (i as f64 - 1500.0) * 0.0137).collect();
+    let sig = Signature::new().array("a", DType::Float64);
+    let inputs = [Input::Array(numjet::ArrayRef::Float64(&x))];
+    for backend in [Backend::Interp, Backend::Jit] {
+        for mode in [MathMode::Accurate, MathMode::Fast] {
+            let engine = Engine::new(numjet::Config::default().backend(backend).math(mode));
+            for (src, f) in [("sin(a)", Func::Sin), ("exp(a)", Func::Exp), ("tanh(a)", Func::Tanh), ("log1p(abs(a))", Func::Log1p)] {
+                let got = engine.compile(src, &sig).unwrap().eval(&inputs).unwrap();
+                let ArrayData::Float64(got) = got.into_data() else { panic!("float64 result") };
+                let xs: Vec<f64> = if src.starts_with("log1p") { x.iter().map(|v| v.abs()).collect() } else { x.clone() };
+                let want: Vec<f64> = xs.iter().map(|&v| numjet::vmath::scalar_f64(f.in_mode(mode), &[v])).collect();
+                if got.iter().zip(&want).any(|(g, w)| g.to_bits() != w.to_bits()) {
+                    failures.push(format!("{src} with {backend:?} in {mode:?}: not {:?}", f.in_mode(mode)));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n"));
+}

@@ -577,3 +577,38 @@ def test_the_reference_interpreter_agrees_with_the_jit():
         numjet.set_backend("jit")
     with pytest.raises(ValueError):
         numjet.set_backend("gpu")
+
+
+def test_fast_math_mode():
+    # numexpr's VML accuracy switch maps onto numjet's math mode; the fast
+    # mode keeps dtypes, stays within 4 ULP and both backends agree in it.
+    x = np.linspace(-20, 20, 10001)
+    x32 = x.astype(np.float32)
+    env = {"x": x, "y": x32}
+    programs = ["sin(x) * exp(x / 8)", "tanh(x) + log1p(abs(x))", "cos(y) + exp(y / 4)", "sin(y)"]
+    accurate = [numjet.evaluate(p, local_dict=env) for p in programs]
+    assert numjet.get_math() == "accurate"
+    assert numjet.set_vml_accuracy_mode("low") == "high"
+    try:
+        assert numjet.get_math() == "fast"
+        assert numjet.set_vml_accuracy_mode(None) == "low"
+        fast = [numjet.evaluate(p, local_dict=env) for p in programs]
+        for p, f, a in zip(programs, fast, accurate):
+            assert f.dtype == a.dtype, p
+            tol = 8 * np.finfo(a.dtype).eps  # each within 4 (fast) and 1 (accurate) ULP of exact
+            np.testing.assert_allclose(f, a, rtol=tol, atol=tol, err_msg=p)
+        assert numjet.set_backend("interp") == "jit"
+        try:
+            for p, f in zip(programs, fast):
+                same(numjet.evaluate(p, local_dict=env), f)
+        finally:
+            numjet.set_backend("jit")
+    finally:
+        assert numjet.set_vml_accuracy_mode("high") == "low"
+    assert numjet.get_math() == "accurate"
+    assert numjet.set_math("fast") == "accurate"
+    assert numjet.set_vml_accuracy_mode("high") == "fast"
+    with pytest.raises(ValueError):
+        numjet.set_vml_accuracy_mode("medium")
+    with pytest.raises(ValueError):
+        numjet.set_math("sloppy")
