@@ -350,11 +350,14 @@ class _Block:
     def __init__(self, ex, names, fixed, threads, order="K", keep=None):
         self.ex, self.names, self.fixed = ex, tuple(names), dict(fixed)
         self.threads, self.order, self.keep = threads, order, keep
+        # The math mode of the process building the graph, which workers
+        # (other processes under distributed) use too.
+        self.math = numjet.get_math()
 
     def __call__(self, *blocks):
         local = dict(self.fixed)
         local.update(zip(self.names, map(_block_value, blocks)))
-        r = _run(self.ex, local, _block_threads(self.threads))
+        r = _run(self.ex, local, _block_threads(self.threads), self.math)
         if self.order == "F" and r.ndim > 1:
             r = np.asfortranarray(r)
         if self.keep is not None:
@@ -364,7 +367,7 @@ class _Block:
 
     def __dask_tokenize__(self):
         fixed = sorted((k, type(v).__name__, v) for k, v in self.fixed.items())
-        return ("numjet.dask._Block", self.ex, self.names, tokenize(fixed), self.threads, self.order, self.keep)
+        return ("numjet.dask._Block", self.ex, self.names, tokenize(fixed), self.threads, self.order, self.keep, self.math)
 
     def __repr__(self):
         return f"numjet({self.ex!r})"
@@ -376,11 +379,12 @@ def _block_value(v):
     return v if type(v) is np.ndarray or type(v) in _SCALARS else np.asarray(v)
 
 
-def _run(ex, env, threads=None):
+def _run(ex, env, threads=None, math=None):
     """`ex` over the values of `env` (name -> ndarray or Python number),
-    through numjet's core: ``numjet.evaluate`` would also record the
-    program for ``numjet.re_evaluate`` in the calling thread."""
-    return _numjet.evaluate(ex, list(env), tuple(env.values()), None, threads)[0]
+    through numjet's core, in math mode `math` (None: the process's):
+    ``numjet.evaluate`` would also record the program for
+    ``numjet.re_evaluate`` in the calling thread."""
+    return _numjet.evaluate(ex, list(env), tuple(env.values()), None, threads, math)[0]
 
 
 def _keep_partials(x, axis=None, keepdims=True, **kwargs):

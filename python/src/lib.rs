@@ -46,6 +46,31 @@ fn engine() -> Arc<Engine> {
     }
 }
 
+/// The engine for a call in math mode `math`: the process's engine, or
+/// (for a mode other than its own: Dask's blocks carry the mode of the
+/// process that built the graph) a second engine of the same configuration
+/// in that mode, kept while the process's configuration stays the same.
+fn engine_in(math: Option<MathMode>) -> Arc<Engine> {
+    let main = engine();
+    let Some(mode) = math.filter(|&m| m != main.config().math) else {
+        return main;
+    };
+    static OTHER: std::sync::Mutex<Option<Arc<Engine>>> = std::sync::Mutex::new(None);
+    let want = main.config().clone().math(mode);
+    let mut other = match OTHER.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    };
+    match &*other {
+        Some(e) if e.config() == &want => e.clone(),
+        _ => {
+            let e = Arc::new(Engine::new(want));
+            *other = Some(e.clone());
+            e
+        }
+    }
+}
+
 /// Replaces the engine with one of `config(current config)` when that
 /// differs from the current one (a new engine: a new pool and kernel
 /// cache). Returns `read(current engine)` from before.
@@ -680,9 +705,12 @@ fn broadcast_size(inputs: &[Input<'_>]) -> usize {
 /// [`OutBuf`]) and returns `(out, True)`; otherwise returns the fresh
 /// result and `False`, and the Python layer copies it into `out`.
 /// `threads` caps this call's threads (at most the engine's), leaving the
-/// process setting and the kernel cache alone (Dask's blocks use it).
+/// process setting and the kernel cache alone (Dask's blocks use it);
+/// `math` ("accurate" or "fast") evaluates in that math mode instead of the
+/// process's (Dask's blocks pass the mode of the process that built the
+/// graph).
 #[pyfunction]
-#[pyo3(signature = (ex, names, values, out=None, threads=None))]
+#[pyo3(signature = (ex, names, values, out=None, threads=None, math=None))]
 fn evaluate<'py>(
     py: Python<'py>,
     ex: &str,
@@ -690,12 +718,17 @@ fn evaluate<'py>(
     values: &Bound<'py, PyTuple>,
     out: Option<Bound<'py, PyAny>>,
     threads: Option<usize>,
+    math: Option<&str>,
 ) -> PyResult<(Bound<'py, PyAny>, bool)> {
+    let math = match math {
+        None => None,
+        Some(m) => Some(MathMode::from_name(m).ok_or_else(|| PyValueError::new_err(format!("unknown math mode {m:?}: \"accurate\" or \"fast\"")))?),
+    };
     if names.len() != values.len() {
         return Err(PyValueError::new_err(format!("{} names for {} values", names.len(), values.len())));
     }
     let held: Vec<Held> = values.iter().map(|v| Held::of(&v)).collect::<PyResult<_>>()?;
-    run(py, ex, &names, held, out, threads)
+    run(py, ex, &names, held, out, threads, math)
 }
 
 /// A program's free names, each with whether it is a constant.
@@ -798,7 +831,7 @@ fn evaluate_in<'py>(
     threads: Option<usize>,
 ) -> PyResult<(Bound<'py, PyAny>, bool)> {
     let (found, held) = resolve(py, ex, local, global)?;
-    run(py, ex, &found.names(), held, out, threads)
+    run(py, ex, &found.names(), held, out, threads, None)
 }
 
 /// Objects of the Python layer the fast path needs (looked up once).
@@ -890,7 +923,7 @@ fn evaluate_fast<'py>(
         Err(e) if e.is_instance_of::<PyKeyError>(py) => return Err(PyErr::from_value(layer.unknown.bind(py).call1(e.value(py).getattr("args")?.cast_into::<PyTuple>()?)?)),
         Err(e) => return Err(e),
     };
-    Ok(run(py, text, &found.names(), held, None, None)?.0)
+    Ok(run(py, text, &found.names(), held, None, None, None)?.0)
 }
 
 /// The result dtype of `ex` with the names looked up as by `evaluate_in`,
@@ -916,10 +949,11 @@ fn run<'py, S: AsRef<str>>(
     held: Vec<Held<'py>>,
     out: Option<Bound<'py, PyAny>>,
     threads: Option<usize>,
+    math: Option<MathMode>,
 ) -> PyResult<(Bound<'py, PyAny>, bool)> {
     let raws = raws(&held)?;
     let (inputs, numbers) = bind(names, &held, &raws)?;
-    let engine = engine();
+    let engine = engine_in(math);
     let (mut kernel, values) = py.detach(|| compile(&engine, ex, &inputs, &numbers)).map_err(to_py)?;
     if let Some(n) = threads {
         kernel = kernel.with_threads(n);
