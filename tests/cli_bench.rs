@@ -34,6 +34,7 @@ fn json_output_parses_with_positive_figures() {
     assert_eq!(v["dtype"], "float64");
     assert!(v["threads"].as_u64().is_some_and(|t| t >= 1), "{}", v["threads"]);
     assert_eq!(v["backend"], "jit");
+    assert_eq!(v["math"], "accurate");
     assert_eq!(v["repeat"], 10);
     assert_eq!(v["fresh"], false);
     assert_eq!(v["inputs"], serde_json::json!(["a", "b"]));
@@ -135,4 +136,18 @@ fn bad_options_fail_cleanly() {
         assert!(matches!(out.status.code(), Some(1 | 2)), "{args:?}: {}", text(&out.stderr));
         assert!(!text(&out.stderr).contains("panicked"), "{args:?}");
     }
+}
+
+#[test]
+fn math_mode() {
+    // `--math` is global: before or after the subcommand.
+    for args in [["--math", "fast", "bench"], ["bench", "--math", "fast"]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_numjet")).args(args).args(["sin(a)", "--n", "100", "--json"]).output().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let v: Value = serde_json::from_str(&text(&out.stdout)).unwrap();
+        assert_eq!(v["math"], "fast");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_numjet")).args(["--math", "sloppy", "bench", "a"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("`sloppy` is not a math mode (accurate or fast)"), "{}", text(&out.stderr));
 }

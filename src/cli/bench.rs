@@ -22,6 +22,7 @@ struct JsonReport<'a> {
     dtype: &'static str,
     threads: usize,
     backend: &'a str,
+    math: &'static str,
     repeat: u32,
     fresh: bool,
     inputs: &'a [String],
@@ -169,6 +170,7 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
             dtype: dtype.name(),
             threads,
             backend: &backend,
+            math: engine.config().math.name(),
             repeat: args.repeat,
             fresh: args.fresh,
             inputs: &names,
@@ -234,8 +236,9 @@ fn text_report(
     let _ = writeln!(s, "result    {result}{result_shape}");
     let _ = writeln!(
         s,
-        "backend   {backend}, {threads} thread{}",
-        if threads == 1 { "" } else { "s" }
+        "backend   {backend}, {threads} thread{}{}",
+        if threads == 1 { "" } else { "s" },
+        if super::data::math() == numjet::MathMode::Fast { ", fast math" } else { "" }
     );
     let _ = writeln!(s, "compile   {}", data::fmt_secs(compile));
     let _ = writeln!(

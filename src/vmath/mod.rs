@@ -7,7 +7,8 @@
 //! ## One definition, the same bits everywhere
 //!
 //! Each function is written once, in a family file (`explog.rs`,
-//! `trig.rs`, `hyper.rs`, `power.rs`, `fdiv.rs`), as a scalar function and a block function that
+//! `trig.rs`, `hyper.rs`, `power.rs`, `fdiv.rs`; the fast mode's
+//! `fast_*.rs`), as a scalar function and a block function that
 //! is the same arithmetic mapped over a slice, written so that the
 //! compiler vectorises it (a branch-free main loop, then a scalar pass
 //! that patches the rare lanes the fast path does not cover). The block
@@ -23,6 +24,20 @@
 //! scalar function element by element. `tests/vmath_accuracy.rs` checks
 //! both at every level the CPU has, and measures the error of each function
 //! against mpmath references.
+//!
+//! ## The fast mode
+//!
+//! [`MathMode::Fast`] (opt-in, `Config::math`) swaps thirteen functions
+//! for fast versions (`sin_fast`..., [`Func::in_mode`]), at most 4 ULP, in
+//! `fast_trig.rs`, `fast_explog.rs` and `fast_hyper.rs`. They may use
+//! `mul_add`: Rust's `mul_add` is always a fused multiply-add (one
+//! instruction at the AVX2 and AVX-512 levels, a call of the C library's
+//! correctly rounded `fma` at the SSE2 level and in scalar code), so the
+//! fast versions too give the same bits at every level and in the
+//! interpreter, only much more slowly at the SSE2 level. Their float32
+//! versions compute in float32 lanes (16 per AVX-512 vector). Inputs their
+//! fast paths do not cover (NaN, infinities, huge or tiny arguments) go to
+//! the default functions, so special values are the default mode's.
 //!
 //! ## Safety
 //!

@@ -285,6 +285,26 @@ mod tests {
     }
 
     #[test]
+    fn math_mode_and_threads_survive_new_engines() {
+        let mut s = Session::new(false, true);
+        assert_eq!(run(&mut s, ":math").unwrap(), "math: accurate\n");
+        assert!(run(&mut s, ":math sloppy").unwrap_err().contains("`sloppy` is not a math mode"));
+        let threads = run(&mut s, ":threads").unwrap();
+        assert_eq!(run(&mut s, ":math fast").unwrap(), "math: fast\n");
+        // Both backends compute in the session's mode, and agree.
+        let jit = run(&mut s, "sum(sin(a) * exp(b))").unwrap();
+        run(&mut s, ":backend interp").unwrap();
+        assert_eq!(run(&mut s, "sum(sin(a) * exp(b))").unwrap(), jit);
+        assert_eq!(s.interp.config().math, numjet::MathMode::Fast);
+        assert_eq!(s.jit.config().math, numjet::MathMode::Fast);
+        // New engines for another setting keep the mode, and the thread
+        // count (every core unless `:threads` said otherwise).
+        run(&mut s, ":memory 1G").unwrap();
+        assert_eq!(s.jit.config().math, numjet::MathMode::Fast);
+        assert_eq!(run(&mut s, ":threads").unwrap(), threads);
+    }
+
+    #[test]
     fn the_memory_limit_bounds_constructors_and_evaluations() {
         let mut s = Session::new(false, true);
         assert!(run(&mut s, ":memory").unwrap().starts_with("memory limit: "));
