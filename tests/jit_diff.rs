@@ -105,12 +105,18 @@ static VECTORISED: AtomicUsize = AtomicUsize::new(0);
 
 /// [`check`] on several sets of inputs, compiling once.
 fn check_many(src: &str, sig: &Signature, input_sets: &[Vec<Input<'_>>]) -> Result<bool, String> {
+    check_many_in(numjet::MathMode::Accurate, src, sig, input_sets)
+}
+
+/// [`check_many`] with both backends in math mode `mode`.
+fn check_many_in(mode: numjet::MathMode, src: &str, sig: &Signature, input_sets: &[Vec<Input<'_>>]) -> Result<bool, String> {
     // The public pipeline: parse, lower, as the brief describes.
     let program = match numjet::syntax::parse(src).and_then(|ast| numjet::ir::lower(&ast, sig, src)) {
-        Ok(p) => p,
+        Ok(p) => p.with_math(mode),
         Err(_) => return Ok(false),
     };
-    let kernel = interp_engine().compile(src, sig).map_err(|e| format!("`{src}`: engine rejects what lower accepted: {e}"))?;
+    let interp = Engine::new(numjet::Config::default().backend(Backend::Interp).math(mode));
+    let kernel = interp.compile(src, sig).map_err(|e| format!("`{src}`: engine rejects what lower accepted: {e}"))?;
     // Vectorised where possible (the default), and, when that is different
     // code, scalar loops only and every unroll factor of the vector main
     // loop (the default's factor once).
@@ -399,27 +405,37 @@ fn case() -> impl Strategy<Value = Case> {
     })
 }
 
-fn run_case(c: &Case) -> Result<bool, String> {
+fn run_case_in(mode: numjet::MathMode, c: &Case) -> Result<bool, String> {
     let [da, db, dc, ds] = c.dtypes;
     let sig = Signature::new().array("a", da).array("b", db).array("c", dc).scalar("s", ds);
     let mut rng = Rng(c.seed);
     let cols = [column(da, c.len, &mut rng), column(db, c.len, &mut rng), column(dc, c.len, &mut rng)];
     let s = value(ds, &mut rng);
     let inputs = [Input::Array(cols[0].as_ref()), Input::Array(cols[1].as_ref()), Input::Array(cols[2].as_ref()), Input::Scalar(s)];
-    check(&c.src, &sig, &inputs)
+    check_many_in(mode, &c.src, &sig, &[inputs.to_vec()])
 }
 
 #[test]
 fn random_programs() {
+    random_programs_in(numjet::MathMode::Accurate, 256);
+}
+
+/// The random programs with both backends in the fast math mode.
+#[test]
+fn random_programs_fast_math() {
+    random_programs_in(numjet::MathMode::Fast, 128);
+}
+
+fn random_programs_in(mode: numjet::MathMode, default_cases: u32) {
     // PROPTEST_CASES=20000 for a longer hunt.
-    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256);
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default_cases);
     let mut runner =
         TestRunner::new(Config { cases, max_global_rejects: 100 * cases + 1000, failure_persistence: None, ..Config::default() });
     let total = AtomicUsize::new(0);
     let compiled = AtomicUsize::new(0);
     let r = runner.run(&case(), |c| {
         total.fetch_add(1, Ordering::Relaxed);
-        match run_case(&c) {
+        match run_case_in(mode, &c) {
             Ok(true) => {
                 compiled.fetch_add(1, Ordering::Relaxed);
                 Ok(())
@@ -434,7 +450,8 @@ fn random_programs() {
     }
     let (t, k) = (total.load(Ordering::Relaxed), compiled.load(Ordering::Relaxed));
     eprintln!(
-        "random_programs: {k} of {t} generated programs compiled and agreed ({} vectorised programs in this test binary so far)",
+        "random_programs ({}): {k} of {t} generated programs compiled and agreed ({} vectorised programs in this test binary so far)",
+        mode.name(),
         VECTORISED.load(Ordering::Relaxed)
     );
     assert!(k * 100 >= t * 30, "only {k} of {t} generated programs compile: the generator is too often ill-typed");
