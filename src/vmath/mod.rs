@@ -50,6 +50,7 @@
 // goes is part of each test (`!(x < limit)` counts NaN as rare).
 #![allow(clippy::manual_range_contains, clippy::neg_cmp_op_on_partial_ord)]
 
+pub mod complex;
 mod dd;
 mod explog;
 mod fast_explog;
