@@ -1716,3 +1716,44 @@ fn fast_math_mode() {
     }
     assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n"));
 }
+
+/// An empty array does not excuse a failing 0-d node: NumPy computes
+/// `int8(2) ** k` (k = -1) before it meets the empty array, and fails, as
+/// the interpreter does. The JIT once skipped every kernel call on empty
+/// arrays and returned an empty result (or a reduction's identity).
+#[test]
+fn empty_arrays_still_report_failing_0d_nodes() {
+    let jit = Engine::new(numjet::Config::default());
+    let interp = interp_engine();
+    for shape in [vec![0usize], vec![0, 3], vec![3, 0]] {
+        let sig = Signature::new().nd("x", DType::Float64, shape.len()).scalar("k", DType::Int8);
+        let data = numjet::ArrayRef::Float64(&[]);
+        let view = numjet::View::new(data, &shape).unwrap();
+        for src in [
+            "x + int8(2) ** k",
+            "sum(x + int8(2) ** k)",
+            "mean(x * (int8(2) ** k), axis=0)",
+            "max(x - int8(2) ** k, axis=-1)",
+            "t = int8(2) ** k; where(x > 0, x, t)",
+            "sin(x) + int8(3) // k ** k",
+        ] {
+            for (k, should_fail) in [(-1i8, true), (1, false)] {
+                let inputs = [Input::View(view.clone()), Input::Scalar(Scalar::Int8(k))];
+                let want = interp.compile(src, &sig).unwrap().eval(&inputs);
+                let got = jit.compile(src, &sig).unwrap().eval(&inputs);
+                match (&want, &got) {
+                    (Err(w), Err(g)) => {
+                        // (`max` of an empty axis fails for any k.)
+                        assert_eq!(should_fail, w.to_string().contains("negative integer powers"), "`{src}` on {shape:?}, k = {k}: {w}");
+                        assert_eq!(w.to_string(), g.to_string(), "`{src}` on {shape:?}, k = {k}");
+                    }
+                    (Ok(w), Ok(g)) => {
+                        assert!(!should_fail, "`{src}` on {shape:?}, k = {k}: no error");
+                        assert_eq!((w.dtype(), w.shape()), (g.dtype(), g.shape()), "`{src}` on {shape:?}");
+                    }
+                    _ => panic!("`{src}` on {shape:?}, k = {k}: interpreter {want:?}, JIT {got:?}"),
+                }
+            }
+        }
+    }
+}

@@ -190,6 +190,13 @@ impl<'k, 'a> Run<'k, 'a> {
     /// `shape`) into `out`, block by block.
     fn fill(&self, on: &On<'_, '_>, start: usize, out: &mut ArrayMut<'_>) {
         let n = out.len();
+        if n == 0 {
+            // No elements, but the stage's 0-d nodes still run once, for
+            // their errors (`zeros(0) + int8(2) ** k` with `k = -1` fails
+            // in NumPy and in the interpreter).
+            self.block(on, start, out);
+            return;
+        }
         let mut done = 0;
         while done < n {
             let len = self.chunk.min(n - done);
@@ -234,7 +241,7 @@ impl<'k, 'a> Run<'k, 'a> {
     /// memory where it is contiguous over the iteration shape, else a
     /// buffer gathered for this block) and records the failure it returns.
     fn with_block(&self, on: &On<'_, '_>, start: usize, len: usize, call: impl FnOnce(&[Option<ArrayRef<'_>>]) -> Result<(), jit::Failed>) {
-        if len == 0 || self.cancelled() {
+        if self.cancelled() {
             return;
         }
         let (shape, leaves) = (on.shape, on.leaves);
@@ -353,6 +360,11 @@ fn reductions(run: &Run<'_, '_>, threads: Option<(&Threads, usize)>) -> Reduced 
         let wshape = layout::permute(shape, &perm);
         let leaves: Leaves = run.leaves(stage, shape, &owned).into_iter().map(|l| l.map(|o| o.permuted(&perm, shape))).collect();
         let on = On { si, root: stage.root, shape: &wshape, leaves: &leaves, scalars: &scalars };
+        if n == 0 {
+            // An empty argument: the stage's 0-d nodes still run once, for
+            // their errors (as in `fill`).
+            run.with_block(&on, 0, 0, |leaves| k.entries().call_empty(si, leaves, &scalars));
+        }
         let fill = |start: usize, buf: &mut ArrayMut<'_>| run.fill(&on, start, buf);
         let sums = |start: usize, sizes: &[u32], out: &mut ArrayMut<'_>| run.sums(&on, start, sizes, out);
         let stop = || run.cancelled();

@@ -63,7 +63,7 @@
 use cranelift_jit::JITModule;
 use cranelift_module::FuncId;
 
-use crate::array::{ArrayMut, ArrayRef};
+use crate::array::{ArrayData, ArrayMut, ArrayRef};
 use crate::dtype::{DType, Scalar};
 
 /// A stage's element function (see the module docs).
@@ -305,6 +305,28 @@ impl Entries {
             unsafe { f(ptrs.as_ptr(), out, scalars.as_ptr(), 0, sizes.len(), &mut status, sizes.as_ptr()) }
         })?;
         decode(status)
+    }
+
+    /// Runs stage `stage` over no elements, through its element function
+    /// or else its leaf function: only its 0-d nodes compute, for their
+    /// errors (an empty array does not excuse `int8(2) ** k` with `k = -1`,
+    /// in NumPy or in the interpreter).
+    ///
+    /// Errors: as [`Entries::call`].
+    pub(crate) fn call_empty(&self, stage: usize, leaves: &[Option<ArrayRef<'_>>], scalars: &[u64]) -> Result<(), Failed> {
+        let Some((abi, f, g)) = self.stages.get(stage) else {
+            return Err(Failed::internal("internal error: no such stage"));
+        };
+        let oom = || Failed::internal("out of memory for an empty buffer");
+        if f.is_some() {
+            let mut none = ArrayData::try_zeros(abi.root, 0).map_err(|_| oom())?;
+            self.call(stage, leaves, none.as_mut(), scalars, 0)
+        } else if g.is_some() {
+            let mut none = ArrayData::try_zeros(abi.leaf_out, 0).map_err(|_| oom())?;
+            self.call_leaves(stage, leaves, none.as_mut(), scalars, &[])
+        } else {
+            Ok(())
+        }
     }
 
     /// Whether stage `stage` has a leaf function (a fused reduction).
