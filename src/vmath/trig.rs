@@ -39,8 +39,38 @@
 //! cos(rh+rl) ~ cos rh - rl*rh. Both kernels are computed and the quadrant
 //! selects one and the sign.
 //!
-//! float32 computes in f64 with the same reduction and shorter polynomials
-//! (relative error 2^-35 and 2^-39) and rounds once at the end.
+//! ## float32 sin, cos, tan
+//!
+//! Computed in f64 (a float32 has 24 bits, so a shorter reduction is exact
+//! enough) and rounded once to f32; the block functions take sixteen
+//! elements at a time (`trig32_fn`).
+//!
+//! * Fast path, |x| < 2^20: k = round(x*2/pi) by the shifter (k mod 4 in the
+//!   low bits), r = (x - k*PIO2_1) - k*PIO2F_2 with PIO2_1 of 33 bits (k*PIO2_1
+//!   and the subtraction are exact, as above) and PIO2F_2 = pi/2 - PIO2_1
+//!   rounded to double (pi/2 - PIO2_1 - PIO2F_2 = 3.5e-27). The error of r is
+//!   below 2^-66 + 2^-53 |r|; the smallest |r| of a float32 in [pi/4, 2^20)
+//!   is 4.2e-9 = 2^-27.8 (x = 252.89821, found by an exhaustive search; below
+//!   pi/4, r = x), so r is known to 2^-38 relative.
+//! * sin and cos share one polynomial whose coefficients the quadrant
+//!   selects (no second kernel): sin r = r (1 + z S(z)), S of degree 3, and
+//!   cos r = 1 + z C(z), C = -1/2 + CD0 z + CD1 z^2 + CD2 z^3, z = r^2,
+//!   evaluated in f64 (Estrin), relative error 2^-37.5 and 2^-33.0 (near-minimax
+//!   fits, `tools/vmath/gen_trig_f32.py`: Lawson-reweighted least squares in
+//!   mpmath). The product form r (1 + ...) keeps sin(-0) = -0, so the sign of
+//!   x needs no special case; the quadrant's bit 1 flips the sign bit of the
+//!   f64 value before it is rounded. tan computes both, sin r / cos r (k even) or -cos r / sin r
+//!   (k odd), divides in f64 and rounds once.
+//! * Slow path (scalar patch pass): |x| >= 2^20, inf and NaN. The Payne-Hanek
+//!   reduction above, then the same kernels. The main loop keeps the largest
+//!   |x| (as bits), so a block without such elements skips the patch pass.
+//!
+//! Measured max error against `sin_f64`/`cos_f64`/`tan_f64` of the f32 input
+//! (themselves within 1 float64 ulp), over every float32 |x| < 2^20 (x >= 0
+//! all, x < 0 every 7th) and every 1021st float32 beyond: sin 0.5018 ulp,
+//! cos 0.5018 ulp, tan 0.5018 ulp; every level gives the scalar function's
+//! bits at every input checked. NumPy's special values (NaN, +-inf, +-0) as
+//! before.
 
 use super::dd::{SPLIT, two_prod};
 
@@ -87,15 +117,18 @@ const C2: f64 = 2.4801587298765635e-05;
 const C3: f64 = -2.755731727170245e-07;
 const C4: f64 = 2.0876146262704946e-09;
 const C5: f64 = -1.1382632014983239e-11;
-// float32 kernels (evaluated in f64).
-const SF0: f64 = -0.16666666663855237;
-const SF1: f64 = 0.008333331874689796;
-const SF2: f64 = -0.00019840086724357703;
-const SF3: f64 = 2.724992437322373e-06;
-const CF0: f64 = 0.04166666666432116;
-const CF1: f64 = -0.0013888887671999754;
-const CF2: f64 = 2.4800600367953404e-05;
-const CF3: f64 = -2.7300958010517194e-07;
+// float32 sin/cos (tools/vmath/gen_trig_f32.py): pi/2 = PIO2_1 + PIO2F_2 + 3.5e-27,
+// sin r = r + r z (SD0 + SD1 z + SD2 z^2 + SD3 z^3), relative error 2^-37.5,
+// cos r = 1 - z/2 + z^2 (CD0 + CD1 z + CD2 z^2), relative error 2^-33.0,
+// z = r^2, |r| <= pi/4 + 2^-20.
+const PIO2F_2: f64 = 6.077100506506192e-11; // 0x1.0b4611a626331p-34
+const SD0: f64 = -0.1666666664079557;
+const SD1: f64 = 0.008333329304710526;
+const SD2: f64 = -0.00019839312234011462;
+const SD3: f64 = 2.71812133235259e-6;
+const CD0: f64 = 0.041666645681778136;
+const CD1: f64 = -0.0013887316204177992;
+const CD2: f64 = 2.4433151963143174e-5;
 
 /// The NaN x86 produces for invalid operations (sign bit set), which NumPy
 /// returns for domain errors such as sin(inf) or arcsin(2).
@@ -222,27 +255,6 @@ fn sin_from(rh: f64, rl: f64, q: u64, qadd: u64) -> f64 {
 }
 
 #[inline(always)]
-fn sinf_kernel(r: f64, rl: f64) -> f64 {
-    let z = r * r;
-    r + (rl + (z * r) * (SF0 + z * (SF1 + z * (SF2 + z * SF3))))
-}
-
-#[inline(always)]
-fn cosf_kernel(r: f64) -> f64 {
-    let z = r * r;
-    (1.0 - 0.5 * z) + (z * z) * (CF0 + z * (CF1 + z * (CF2 + z * CF3)))
-}
-
-#[inline(always)]
-fn sinf_from(rh: f64, rl: f64, q: u64, qadd: u64) -> f64 {
-    let q = q.wrapping_add(qadd);
-    let s = sinf_kernel(rh, rl);
-    let c = cosf_kernel(rh);
-    let v = if q & 1 == 0 { s } else { c };
-    f64::from_bits(v.to_bits() ^ ((q & 2) << 62))
-}
-
-#[inline(always)]
 fn sin_f64_fast(x: f64) -> f64 {
     let (rh, rl, q) = reduce_cw(x);
     let v = sin_from(rh, rl, q, 0);
@@ -279,17 +291,50 @@ fn cos_f64_slow(x: f64) -> f64 {
     sin_from(rh, rl, q, 1)
 }
 
+// ---------------------------------------------------------------------------
+// float32 sin / cos (and tan below): a short f64 reduction, f64 kernels
+
+/// Reduction of a float32 |x| < 2^20 in f64: x = k*pi/2 + r, returns r
+/// (error below 2^-66 + 2^-53 |r|) and q with k mod 4 in its low two bits.
+/// k*PIO2_1 is exact (k < 2^20, PIO2_1 has 33 bits) and so is x - k*PIO2_1
+/// (a multiple of 2^-32 below 1 when k != 0).
+#[inline(always)]
+fn reduce_f32(x: f32) -> (f64, u64) {
+    let x = x as f64;
+    let t0 = x * INV_PIO2 + SHIFT;
+    let q = t0.to_bits();
+    let k = t0 - SHIFT;
+    ((x - k * PIO2_1) - k * PIO2F_2, q)
+}
+
+/// sin(x) from the reduction of x (r = x - k*pi/2, q = k mod 4 in the low
+/// bits): q + 1 gives cos. One polynomial whose coefficients the quadrant
+/// selects: sin r = r (1 + z S(z)) or cos r = 1 + z C(z), z = r^2, in f64,
+/// rounded once to f32 (the product form keeps the sign of r = -0).
+#[inline(always)]
+fn sincosf_from(r: f64, q: u64) -> f32 {
+    let z = r * r;
+    let odd = q & 1 != 0;
+    let a = if odd { 1.0 } else { r };
+    let c0 = if odd { -0.5 } else { SD0 };
+    let c1 = if odd { CD0 } else { SD1 };
+    let c2 = if odd { CD1 } else { SD2 };
+    let c3 = if odd { CD2 } else { SD3 };
+    let p = (c0 + z * c1) + (z * z) * (c2 + z * c3);
+    let v = a * (1.0 + z * p);
+    f64::from_bits(v.to_bits() ^ ((q & 2) << 62)) as f32
+}
+
 #[inline(always)]
 fn sin_f32_fast(x: f32) -> f32 {
-    let (rh, rl, q) = reduce_cw(x as f64);
-    let v = sinf_from(rh, rl, q, 0) as f32;
-    if x == 0.0 { x } else { v }
+    let (r, q) = reduce_f32(x);
+    sincosf_from(r, q)
 }
 
 #[inline(always)]
 fn cos_f32_fast(x: f32) -> f32 {
-    let (rh, rl, q) = reduce_cw(x as f64);
-    sinf_from(rh, rl, q, 1) as f32
+    let (r, q) = reduce_f32(x);
+    sincosf_from(r, q.wrapping_add(1))
 }
 
 #[inline(never)]
@@ -303,7 +348,7 @@ fn sin_f32_slow(x: f32) -> f32 {
         return f32::from_bits(NEG_NAN32);
     }
     let (rh, rl, q) = reduce_ph(x as f64);
-    sinf_from(rh, rl, q, 0) as f32
+    sincosf_from(rh + rl, q)
 }
 
 #[inline(never)]
@@ -317,7 +362,7 @@ fn cos_f32_slow(x: f32) -> f32 {
         return f32::from_bits(NEG_NAN32);
     }
     let (rh, rl, q) = reduce_ph(x as f64);
-    sinf_from(rh, rl, q, 1) as f32
+    sincosf_from(rh + rl, q.wrapping_add(1))
 }
 
 /// Whether x needs the slow path of sin/cos/tan (huge, inf or NaN).
@@ -328,7 +373,7 @@ fn trig_rare64(x: f64) -> bool {
 
 #[inline(always)]
 fn trig_rare32(x: f32) -> bool {
-    x.abs() >= TRIG_BOUND as f32 || x.is_nan()
+    x.to_bits() & 0x7fff_ffff >= TRIG_BOUND32_BITS
 }
 
 /// Defines the scalar and block functions of a unary function from its fast
@@ -369,10 +414,54 @@ macro_rules! unary_fn {
     };
 }
 
+/// 2^20 as f32 bits: |x| as bits at or above it (inf and NaN included)
+/// needs the slow path of the float32 sin/cos/tan.
+const TRIG_BOUND32_BITS: u32 = 0x4980_0000;
+
+/// `unary_fn` for the float32 sin, cos and tan: sixteen lanes at a time,
+/// and the main loop also keeps the largest |x| (as bits, per lane) so that
+/// the patch pass is skipped when no element needs it.
+macro_rules! trig32_fn {
+    ($name:ident, $block:ident, $fast:ident, $slow:ident) => {
+        pub fn $name(x: f32) -> f32 {
+            if trig_rare32(x) { $slow(x) } else { $fast(x) }
+        }
+        #[inline(always)]
+        pub fn $block(x: &[f32], out: &mut [f32]) {
+            let n = x.len().min(out.len());
+            let (x, out) = (&x[..n], &mut out[..n]);
+            let mut big = [0u32; 16];
+            let mut xc = x.chunks_exact(16);
+            let mut oc = out.chunks_exact_mut(16);
+            for (o16, x16) in (&mut oc).zip(&mut xc) {
+                for i in 0..16 {
+                    o16[i] = $fast(x16[i]);
+                    big[i] = big[i].max(x16[i].to_bits() & 0x7fff_ffff);
+                }
+            }
+            for (o, &v) in oc.into_remainder().iter_mut().zip(xc.remainder()) {
+                *o = $fast(v);
+                big[0] = big[0].max(v.to_bits() & 0x7fff_ffff);
+            }
+            if big.iter().fold(0, |a, &b| a.max(b)) >= TRIG_BOUND32_BITS {
+                for (o16, x16) in out.chunks_mut(16).zip(x.chunks(16)) {
+                    if x16.iter().fold(false, |a, &v| a | trig_rare32(v)) {
+                        for (o, &v) in o16.iter_mut().zip(x16) {
+                            if trig_rare32(v) {
+                                *o = $slow(v);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+}
+
 unary_fn!(sin_f64, sin_f64_block, f64, sin_f64_fast, sin_f64_slow, trig_rare64);
 unary_fn!(cos_f64, cos_f64_block, f64, cos_f64_fast, cos_f64_slow, trig_rare64);
-unary_fn!(sin_f32, sin_f32_block, f32, sin_f32_fast, sin_f32_slow, trig_rare32);
-unary_fn!(cos_f32, cos_f32_block, f32, cos_f32_fast, cos_f32_slow, trig_rare32);
+trig32_fn!(sin_f32, sin_f32_block, sin_f32_fast, sin_f32_slow);
+trig32_fn!(cos_f32, cos_f32_block, cos_f32_fast, cos_f32_slow);
 
 // ---------------------------------------------------------------------------
 // arctan2 and arctan
@@ -688,7 +777,7 @@ unary_fn!(arctan_f32, arctan_f32_block, f32, arctan_f32_fast, arctan_f32_fast, n
 // tan x = sin r / cos r (k even) or -cos r / sin r (k odd) is a double-double
 // division: t = n/d, then t + (n - t*d + nl - t*dl)/d with t*d split exactly
 // (Dekker). The errors of the pairs are about 2^-56 relative, so the result
-// is within the final rounding plus ~0.1 ulp. float32 divides the f64 kernels.
+// is within the final rounding plus ~0.1 ulp. float32: see the module docs.
 
 #[inline(always)]
 fn tan_from(rh: f64, rl: f64, q: u64) -> f64 {
@@ -743,21 +832,25 @@ fn tan_f64_slow(x: f64) -> f64 {
     tan_from(rh, rl, q)
 }
 
+/// tan(x) from the reduction of x (as `sincosf_from`): sin r and cos r
+/// by the float32 sin/cos polynomials in f64, tan x = sin r / cos r (k even)
+/// or -cos r / sin r (k odd), rounded once to f32.
 #[inline(always)]
-fn tanf_from(rh: f64, rl: f64, q: u64) -> f64 {
-    let s = sinf_kernel(rh, rl);
-    let c = cosf_kernel(rh);
+fn tanf_from(r: f64, q: u64) -> f32 {
+    let z = r * r;
+    let z2 = z * z;
+    let s = r * (1.0 + z * ((SD0 + z * SD1) + z2 * (SD2 + z * SD3)));
+    let c = 1.0 + z * ((-0.5 + z * CD0) + z2 * (CD1 + z * CD2));
     let odd = q & 1 != 0;
     let n = if odd { -c } else { s };
     let d = if odd { s } else { c };
-    n / d
+    (n / d) as f32
 }
 
 #[inline(always)]
 fn tan_f32_fast(x: f32) -> f32 {
-    let (rh, rl, q) = reduce_cw(x as f64);
-    let v = tanf_from(rh, rl, q) as f32;
-    if x == 0.0 { x } else { v }
+    let (r, q) = reduce_f32(x);
+    tanf_from(r, q)
 }
 
 #[inline(never)]
@@ -769,11 +862,11 @@ fn tan_f32_slow(x: f32) -> f32 {
         return f32::from_bits(NEG_NAN32);
     }
     let (rh, rl, q) = reduce_ph(x as f64);
-    tanf_from(rh, rl, q) as f32
+    tanf_from(rh + rl, q)
 }
 
 unary_fn!(tan_f64, tan_f64_block, f64, tan_f64_fast, tan_f64_slow, trig_rare64);
-unary_fn!(tan_f32, tan_f32_block, f32, tan_f32_fast, tan_f32_slow, trig_rare32);
+trig32_fn!(tan_f32, tan_f32_block, tan_f32_fast, tan_f32_slow);
 
 // ---------------------------------------------------------------------------
 // arcsin, arccos
