@@ -434,9 +434,9 @@ def test_threads_argument_caps_blocks_without_changing_the_setting(monkeypatch):
     caps = []
     real = njd._numjet.evaluate
 
-    def spy(ex, names, values, out=None, threads=None):
+    def spy(ex, names, values, out=None, threads=None, math=None):
         caps.append(threads)
-        return real(ex, names, values, out, threads)
+        return real(ex, names, values, out, threads, math)
 
     monkeypatch.setattr(njd._numjet, "evaluate", spy)
     # Building the graph probes the program on the client (no cap); the
@@ -484,6 +484,27 @@ def test_cluster_elementwise(client):
     assert len(threads) == 2 and set(threads.values()) == {1}, threads
     pids = client.run(lambda: __import__("os").getpid())
     assert len(set(pids.values())) == 2
+
+
+def test_math_mode_goes_with_the_graph(client):
+    # A graph built in fast mode computes in fast mode in the worker
+    # processes (whose own mode is the default), and in this process after
+    # it went back to the default mode.
+    X = np.linspace(-30, 30, 20000).reshape(200, 100)
+    x = da.from_array(X, chunks=(50, 50))
+    local = {"x": X}
+    numjet.set_math("fast")
+    try:
+        want = numjet.evaluate("sin(x) * exp(x / 10) + tanh(x)", local_dict=local)
+        lazy = njd.evaluate("sin(x) * exp(x / 10) + tanh(x)")
+    finally:
+        numjet.set_math("accurate")
+    accurate = numjet.evaluate("sin(x) * exp(x / 10) + tanh(x)", local_dict=local)
+    assert set(client.run(numjet.get_math).values()) == {"accurate"}
+    assert_same(client.compute(lazy).result(), want)
+    assert_same(_compute(lazy), want)
+    # The modes give different results here (else this test shows nothing).
+    assert not np.array_equal(want, accurate)
 
 
 def test_cluster_reductions(client):
