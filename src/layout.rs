@@ -264,6 +264,11 @@ impl<'a> Operand<'a> {
     /// Elements `start..start + len` of the iteration space, borrowed
     /// (contiguous operands only; `None` past the end of the data).
     pub fn block(&self, start: usize, len: usize) -> Option<ArrayRef<'a>> {
+        if len == 0 {
+            // No elements: an empty slice, wherever the offset points (an
+            // empty view's offset may lie past its data).
+            return self.data.slice(0, 0);
+        }
         self.data.slice(self.offset.checked_add(start)?, len)
     }
 

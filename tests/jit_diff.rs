@@ -1717,6 +1717,31 @@ fn fast_math_mode() {
     assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n"));
 }
 
+/// Empty strided views whose offset lies past their data (accepted: an
+/// empty view reads nothing) evaluate as in the interpreter (found by
+/// review: the JIT once failed with "a kernel operand is missing or too
+/// short" after empty stages started running their 0-d nodes).
+#[test]
+fn empty_views_with_any_offset() {
+    let data = vec![1.0f64; 5];
+    let jit = Engine::new(numjet::Config::default());
+    let interp = interp_engine();
+    for (shape, strides, offset) in [(vec![0usize], vec![1isize], 100usize), (vec![3, 0], vec![0, 1], 7), (vec![0, 4], vec![4, 1], 9), (vec![2, 0], vec![-1, 1], 6)] {
+        let view = numjet::View::strided(numjet::ArrayRef::Float64(&data), &shape, &strides, offset).unwrap();
+        let sig = Signature::new().nd("a", DType::Float64, shape.len());
+        for src in ["a + 1", "sin(a)", "sum(a)", "sum(a, axis=-1)", "a*2 - sum(a)", "where(a > 0, a, -a)"] {
+            let inputs = [Input::View(view)];
+            let want = interp.compile(src, &sig).unwrap().eval(&inputs);
+            let got = jit.compile(src, &sig).unwrap().eval(&inputs);
+            match (&want, &got) {
+                (Ok(w), Ok(g)) => assert_eq!((w.dtype(), w.shape()), (g.dtype(), g.shape()), "`{src}` on {shape:?}"),
+                (Err(w), Err(g)) => assert_eq!(w.to_string(), g.to_string(), "`{src}` on {shape:?}"),
+                _ => panic!("`{src}` on {shape:?} {strides:?} +{offset}: interpreter {want:?}, JIT {got:?}"),
+            }
+        }
+    }
+}
+
 /// An empty array does not excuse a failing 0-d node: NumPy computes
 /// `int8(2) ** k` (k = -1) before it meets the empty array, and fails, as
 /// the interpreter does. The JIT once skipped every kernel call on empty

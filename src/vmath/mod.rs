@@ -307,7 +307,7 @@ functions! {
         Log10 => "log10", explog::{log10_f32, log10_f32_block, log10_f64, log10_f64_block};
         Log1p => "log1p", explog::{log1p_f32, log1p_f32_block, log1p_f64, log1p_f64_block};
         Cbrt => "cbrt", power::{cbrt_f32, cbrt_f32_block, cbrt_f64, cbrt_f64_block};
-        // Fast mode (`MathMode::Fast`): at most 4 ULP; see `Func::fast`.
+        // Fast mode (`MathMode::Fast`): at most 4 ULP; see `Func::in_mode`.
         SinFast => "sin_fast", fast_trig::{sin_fast_f32, sin_fast_f32_block, sin_fast_f64, sin_fast_f64_block};
         CosFast => "cos_fast", fast_trig::{cos_fast_f32, cos_fast_f32_block, cos_fast_f64, cos_fast_f64_block};
         TanFast => "tan_fast", fast_trig::{tan_fast_f32, tan_fast_f32_block, tan_fast_f64, tan_fast_f64_block};
@@ -341,7 +341,7 @@ pub enum MathMode {
     #[default]
     Accurate,
     /// At most 4 ULP for the functions that have a fast version
-    /// ([`Func::fast`]); the others are the default ones. Fast versions
+    /// ([`Func::in_mode`]); the others are the default ones. Fast versions
     /// may use FMA (`mul_add`, always fused: the same bits at every level
     /// and in the interpreter, only slower at the SSE2 level) and compute
     /// float32 in float32 lanes.
