@@ -2,16 +2,20 @@
 //!
 //! numjet has NumPy's twelve real dtypes: `bool`, the signed integers
 //! `int8` … `int64`, the unsigned `uint8` … `uint64`, and the floats
-//! `float16`, `float32`, `float64`. `float16` is a storage type ([`F16`]):
+//! `float16`, `float32`, `float64`, and the two complex dtypes
+//! `complex64` and `complex128` (pairs of float32 and float64, elements of
+//! type [`Complex`], NumPy's layout). `float16` is a storage type ([`F16`]):
 //! values are converted to float32 exactly, computed on, and rounded once
 //! to half, as NumPy's float16 loops do.
 
 use std::fmt;
 
+pub use num_complex::Complex;
+
 /// An element type.
 ///
 /// The order of the variants is bool, the signed integers, the unsigned
-/// integers, the floats, each by width.
+/// integers, the floats, the complex dtypes, each by width.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DType {
     Bool,
@@ -26,6 +30,8 @@ pub enum DType {
     Float16,
     Float32,
     Float64,
+    Complex64,
+    Complex128,
 }
 
 /// The kind of a dtype, as NumPy groups them for NEP 50 promotion
@@ -35,6 +41,7 @@ pub enum Kind {
     Bool,
     Int,
     Float,
+    Complex,
 }
 
 /// Calls `$m!` with every dtype as `Variant rust_type`, in [`DType::ALL`]
@@ -43,14 +50,32 @@ pub enum Kind {
 #[doc(hidden)]
 macro_rules! for_each_dtype {
     ($m:ident) => {
-        $m! { Bool bool, Int8 i8, Int16 i16, Int32 i32, Int64 i64, UInt8 u8, UInt16 u16, UInt32 u32, UInt64 u64, Float16 $crate::dtype::F16, Float32 f32, Float64 f64 }
+        $m! { Bool bool, Int8 i8, Int16 i16, Int32 i32, Int64 i64, UInt8 u8, UInt16 u16, UInt32 u32, UInt64 u64, Float16 $crate::dtype::F16, Float32 f32, Float64 f64, Complex64 $crate::dtype::Complex<f32>, Complex128 $crate::dtype::Complex<f64> }
     };
 }
 pub use for_each_dtype;
 
 impl DType {
     /// Every dtype, in declaration order.
-    pub const ALL: [DType; 12] = [
+    pub const ALL: [DType; 14] = [
+        DType::Bool,
+        DType::Int8,
+        DType::Int16,
+        DType::Int32,
+        DType::Int64,
+        DType::UInt8,
+        DType::UInt16,
+        DType::UInt32,
+        DType::UInt64,
+        DType::Float16,
+        DType::Float32,
+        DType::Float64,
+        DType::Complex64,
+        DType::Complex128,
+    ];
+
+    /// The twelve real dtypes (all but the complex ones), in order.
+    pub const REAL: [DType; 12] = [
         DType::Bool,
         DType::Int8,
         DType::Int16,
@@ -80,6 +105,8 @@ impl DType {
             DType::Float16 => "float16",
             DType::Float32 => "float32",
             DType::Float64 => "float64",
+            DType::Complex64 => "complex64",
+            DType::Complex128 => "complex128",
         }
     }
 
@@ -99,6 +126,8 @@ impl DType {
             "float16" | "f2" | "half" => DType::Float16,
             "float32" | "f4" | "single" => DType::Float32,
             "float64" | "f8" | "float" | "double" => DType::Float64,
+            "complex64" | "c8" | "csingle" => DType::Complex64,
+            "complex128" | "c16" | "complex" | "cdouble" => DType::Complex128,
             _ => return None,
         })
     }
@@ -109,7 +138,8 @@ impl DType {
             DType::Bool | DType::Int8 | DType::UInt8 => 1,
             DType::Int16 | DType::UInt16 | DType::Float16 => 2,
             DType::Int32 | DType::UInt32 | DType::Float32 => 4,
-            DType::Int64 | DType::UInt64 | DType::Float64 => 8,
+            DType::Int64 | DType::UInt64 | DType::Float64 | DType::Complex64 => 8,
+            DType::Complex128 => 16,
         }
     }
 
@@ -117,6 +147,7 @@ impl DType {
         match self {
             DType::Bool => Kind::Bool,
             DType::Float16 | DType::Float32 | DType::Float64 => Kind::Float,
+            DType::Complex64 | DType::Complex128 => Kind::Complex,
             _ => Kind::Int,
         }
     }
@@ -127,6 +158,32 @@ impl DType {
 
     pub fn is_float(self) -> bool {
         self.kind() == Kind::Float
+    }
+
+    /// complex64 or complex128.
+    pub fn is_complex(self) -> bool {
+        self.kind() == Kind::Complex
+    }
+
+    /// The dtype of a complex dtype's parts (complex64: float32,
+    /// complex128: float64); a real dtype is its own.
+    pub fn part(self) -> DType {
+        match self {
+            DType::Complex64 => DType::Float32,
+            DType::Complex128 => DType::Float64,
+            d => d,
+        }
+    }
+
+    /// The complex dtype holding this dtype's values exactly in its parts
+    /// (NumPy's promotion with a complex number): complex64 for float16,
+    /// float32 and what [`DType::safe_float`] takes to them, complex128
+    /// for the rest; a complex dtype is its own.
+    pub fn complex(self) -> DType {
+        match self.safe_float() {
+            DType::Float16 | DType::Float32 | DType::Complex64 => DType::Complex64,
+            _ => DType::Complex128,
+        }
     }
 
     /// A signed integer dtype.
@@ -174,12 +231,12 @@ impl DType {
     /// The smallest float dtype every value of this (bool or integer)
     /// dtype casts to safely (`np.can_cast(d, f, "safe")`): float16 for
     /// bool and the 8-bit integers, float32 for the 16-bit ones, float64
-    /// for the rest. Floats are their own.
+    /// for the rest. Floats (and complex dtypes) are their own.
     pub fn safe_float(self) -> DType {
         match self {
             DType::Bool | DType::Int8 | DType::UInt8 => DType::Float16,
             DType::Int16 | DType::UInt16 => DType::Float32,
-            DType::Float16 | DType::Float32 => self,
+            DType::Float16 | DType::Float32 | DType::Complex64 | DType::Complex128 => self,
             _ => DType::Float64,
         }
     }
@@ -217,7 +274,10 @@ impl DType {
     /// `int16`), and float64 when there is none (`uint64` with any signed
     /// integer). An integer with a float gives the wider of the float and
     /// the integer's [`DType::safe_float`] (`int16` with `float16` is
-    /// `float32`).
+    /// `float32`). A complex dtype with anything gives the wider of the
+    /// two complex dtypes [`DType::complex`] takes them to (`float64` with
+    /// `complex64` is `complex128`, `int16` with `complex64` is
+    /// `complex64`).
     pub fn promote(a: DType, b: DType) -> DType {
         use DType::*;
         if a == b {
@@ -226,6 +286,9 @@ impl DType {
         match (a.kind(), b.kind()) {
             (Kind::Bool, _) => b,
             (_, Kind::Bool) => a,
+            (Kind::Complex, _) | (_, Kind::Complex) => {
+                if a.complex() == DType::Complex128 || b.complex() == DType::Complex128 { Complex128 } else { Complex64 }
+            }
             (Kind::Float, Kind::Float) => if a.size() >= b.size() { a } else { b },
             (Kind::Int, Kind::Float) => Self::promote(a.safe_float(), b),
             (Kind::Float, Kind::Int) => Self::promote(a, b.safe_float()),
@@ -247,7 +310,7 @@ impl DType {
 /// NumPy's `result_type` of every pair of dtypes ([`DType::promote`]) as a
 /// Markdown table: the README's table is this text (a test compares them).
 pub fn promotion_table() -> String {
-    let short = |d: DType| d.name().replace("float", "f").replace("uint", "u").replace("int", "i");
+    let short = |d: DType| d.name().replace("complex", "c").replace("float", "f").replace("uint", "u").replace("int", "i");
     let mut t = String::from("|     |");
     DType::ALL.iter().for_each(|&d| t.push_str(&format!(" {} |", short(d))));
     t.push_str("\n|-----|");
@@ -392,7 +455,7 @@ impl fmt::Debug for F16 {
     }
 }
 
-/// One value of one of the twelve dtypes.
+/// One value of one of the fourteen dtypes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Scalar {
     Bool(bool),
@@ -407,15 +470,18 @@ pub enum Scalar {
     Float16(F16),
     Float32(f32),
     Float64(f64),
+    Complex64(Complex<f32>),
+    Complex128(Complex<f64>),
 }
 
-/// What a value is, for casting: a bool, an integer (exactly, in i128)
-/// or a float (exactly, in f64).
+/// What a value is, for casting: a bool, an integer (exactly, in i128),
+/// a float (exactly, in f64) or a complex number (exactly, in two f64).
 #[derive(Clone, Copy, Debug)]
 enum Num {
     Bool(bool),
     Int(i128),
     Float(f64),
+    Complex(f64, f64),
 }
 
 impl Scalar {
@@ -433,6 +499,8 @@ impl Scalar {
             Scalar::Float16(_) => DType::Float16,
             Scalar::Float32(_) => DType::Float32,
             Scalar::Float64(_) => DType::Float64,
+            Scalar::Complex64(_) => DType::Complex64,
+            Scalar::Complex128(_) => DType::Complex128,
         }
     }
 
@@ -451,6 +519,8 @@ impl Scalar {
             Scalar::Float16(v) => Num::Float(v.to_f64()),
             Scalar::Float32(v) => Num::Float(v as f64),
             Scalar::Float64(v) => Num::Float(v),
+            Scalar::Complex64(v) => Num::Complex(v.re as f64, v.im as f64),
+            Scalar::Complex128(v) => Num::Complex(v.re, v.im),
         }
     }
 
@@ -472,6 +542,8 @@ impl Scalar {
             DType::Float16 => Scalar::Float16(F16::from_f64(v as f64)),
             DType::Float32 => Scalar::Float32(v as f32),
             DType::Float64 => Scalar::Float64(v as f64),
+            DType::Complex64 => Scalar::Complex64(Complex::new(v as f32, 0.0)),
+            DType::Complex128 => Scalar::Complex128(Complex::new(v as f64, 0.0)),
         }
     }
 
@@ -491,6 +563,12 @@ impl Scalar {
     ///   conversion (300.0 → 44 as `int8`); `uint32`: the low bits of the
     ///   `int64` conversion; `uint64`: the `int64` conversion, through
     ///   `x - 2^63` (flipping the top bit back) from 2^63 up.
+    /// - To a complex dtype, a real value is the real part (rounded as to
+    ///   the part's float dtype) with a +0 imaginary part; complex to
+    ///   complex rounds each part.
+    /// - A complex value to a real dtype is its real part, converted as
+    ///   above (NumPy's `astype`, which warns); to bool, whether either
+    ///   part is non-zero.
     ///
     /// For float to `uint32` out of range, NumPy's own answer depends on
     /// where the element is: its vectorised cast loop computes through
@@ -503,7 +581,28 @@ impl Scalar {
         if let (Scalar::Float16(h), DType::Float32) = (self, to) {
             return Scalar::Float32(h.to_f32());
         }
+        if to.is_complex() {
+            return match (self, to) {
+                (Scalar::Complex64(c), DType::Complex64) => Scalar::Complex64(c),
+                (Scalar::Complex128(c), DType::Complex64) => Scalar::Complex64(Complex::new(c.re as f32, c.im as f32)),
+                (Scalar::Complex64(c), _) => Scalar::Complex128(Complex::new(c.re as f64, c.im as f64)),
+                (Scalar::Complex128(c), _) => Scalar::Complex128(c),
+                // A real value: its float cast (float16 and float32
+                // exactly, integers rounded once), +0 imaginary part.
+                (_, DType::Complex64) => Scalar::Complex64(Complex::new(self.cast(DType::Float32).to_f64() as f32, 0.0)),
+                _ => Scalar::Complex128(Complex::new(self.cast(DType::Float64).to_f64(), 0.0)),
+            };
+        }
+        match self {
+            Scalar::Complex64(c) if to == DType::Bool => return Scalar::Bool(c.re != 0.0 || c.im != 0.0),
+            Scalar::Complex128(c) if to == DType::Bool => return Scalar::Bool(c.re != 0.0 || c.im != 0.0),
+            // The real part, as a value of the part's dtype.
+            Scalar::Complex64(c) => return Scalar::Float32(c.re).cast(to),
+            Scalar::Complex128(c) => return Scalar::Float64(c.re).cast(to),
+            _ => {}
+        }
         match (self.num(), to) {
+            (Num::Complex(..), _) | (_, DType::Complex64 | DType::Complex128) => unreachable!("complex casts return above"),
             (Num::Bool(v), _) => Scalar::int(to, v as i128),
             (Num::Int(v), DType::Bool) => Scalar::Bool(v != 0),
             (Num::Int(v), DType::Float32) => Scalar::Float32(v as f32),
@@ -523,17 +622,28 @@ impl Scalar {
         }
     }
 
-    /// Truthiness as `where` and `x if c else y` use it: non-zero is true.
+    /// Truthiness as `where` and `x if c else y` use it: non-zero is true
+    /// (a complex number: either part non-zero).
     pub fn truthy(self) -> bool {
         matches!(self.cast(DType::Bool), Scalar::Bool(true))
     }
 
-    /// The value as f64 (exact for everything but large 64-bit integers).
+    /// The value as f64 (exact for everything but large 64-bit integers;
+    /// a complex number's real part).
     pub fn to_f64(self) -> f64 {
         match self.num() {
             Num::Bool(v) => v as u8 as f64,
             Num::Int(v) => v as f64,
-            Num::Float(v) => v,
+            Num::Float(v) | Num::Complex(v, _) => v,
+        }
+    }
+
+    /// The value as a complex128 pair `(re, im)` (a real value has a +0
+    /// imaginary part).
+    pub fn to_c64(self) -> (f64, f64) {
+        match self.num() {
+            Num::Complex(re, im) => (re, im),
+            _ => (self.to_f64(), 0.0),
         }
     }
 
@@ -542,12 +652,15 @@ impl Scalar {
         match self.num() {
             Num::Bool(v) => Some(v as i128),
             Num::Int(v) => Some(v),
-            Num::Float(_) => None,
+            Num::Float(_) | Num::Complex(..) => None,
         }
     }
 
     /// The bits of the value, zero-extended to 64 (bool: 0 or 1): what a
-    /// kernel's 0-d slot holds.
+    /// kernel's 0-d slot holds. A complex64's are its real part's in the
+    /// low half and its imaginary part's in the high half (its bytes in
+    /// memory); a complex128's do not fit, and this is its real part's
+    /// (see [`Scalar::bits_im`]).
     pub fn bits(self) -> u64 {
         match self {
             Scalar::Bool(v) => v as u64,
@@ -562,6 +675,16 @@ impl Scalar {
             Scalar::Float16(v) => v.0 as u64,
             Scalar::Float32(v) => v.to_bits() as u64,
             Scalar::Float64(v) => v.to_bits(),
+            Scalar::Complex64(v) => v.re.to_bits() as u64 | (v.im.to_bits() as u64) << 32,
+            Scalar::Complex128(v) => v.re.to_bits(),
+        }
+    }
+
+    /// A complex128's imaginary part's bits (0 for the other dtypes).
+    pub fn bits_im(self) -> u64 {
+        match self {
+            Scalar::Complex128(v) => v.im.to_bits(),
+            _ => 0,
         }
     }
 
@@ -580,6 +703,8 @@ impl Scalar {
             DType::Float16 => Scalar::Float16(F16(b as u16)),
             DType::Float32 => Scalar::Float32(f32::from_bits(b as u32)),
             DType::Float64 => Scalar::Float64(f64::from_bits(b)),
+            DType::Complex64 => Scalar::Complex64(Complex::new(f32::from_bits(b as u32), f32::from_bits((b >> 32) as u32))),
+            DType::Complex128 => Scalar::Complex128(Complex::new(f64::from_bits(b), 0.0)),
         }
     }
 }
@@ -610,6 +735,8 @@ impl fmt::Display for Scalar {
             Scalar::Float16(v) => f.write_str(&crate::fmt::format_f16(v)),
             Scalar::Float32(v) => f.write_str(&crate::fmt::format_f32(v)),
             Scalar::Float64(v) => f.write_str(&crate::fmt::format_f64(v)),
+            Scalar::Complex64(v) => f.write_str(&crate::fmt::format_c64(v)),
+            Scalar::Complex128(v) => f.write_str(&crate::fmt::format_c128(v)),
             s => write!(f, "{}", s.to_i128().unwrap_or_default()),
         }
     }

@@ -336,6 +336,9 @@ impl Engine {
     fn build(&self, ir: Program) -> Result<Kernel, Error> {
         let ir = ir.with_math(self.config.math);
         let evaluator = match self.config.backend {
+            // Not compiled yet: complex programs run on the reference
+            // interpreter (issue 13), which [`Kernel::backend`] reports.
+            Backend::Jit if ir.has_complex() => Evaluator::Interp(ir),
             Backend::Jit => Evaluator::Jit(Box::new(jit::compile(&ir)?)),
             Backend::Interp => Evaluator::Interp(ir),
         };

@@ -48,6 +48,31 @@ pub fn format_f16(v: crate::dtype::F16) -> String {
     format_float(x, format!("{x:e}"), format!("{x}"))
 }
 
+/// Python's `repr` of a complex number whose parts print as `re` and
+/// `im` (float reprs): `1j` when the real part is +0, else `(1+2j)`;
+/// integral parts lose their `.0`, the imaginary part always has a sign
+/// (`+nan` for any NaN).
+fn format_complex(re: f64, re_text: String, im: f64, im_text: String) -> String {
+    let strip = |t: String| t.strip_suffix(".0").map(str::to_string).unwrap_or(t);
+    let (re_text, im_text) = (strip(re_text), strip(im_text));
+    let im_signed = if im_text.starts_with('-') && !im.is_nan() { im_text } else { format!("+{}", im_text.trim_start_matches('-')) };
+    if re == 0.0 && re.is_sign_positive() {
+        return format!("{}j", im_signed.trim_start_matches('+'));
+    }
+    format!("({re_text}{im_signed}j)")
+}
+
+/// Python's `repr` of a complex128 value (`(1+2j)`, `1j`).
+pub fn format_c128(v: crate::dtype::Complex<f64>) -> String {
+    format_complex(v.re, format_f64(v.re), v.im, format_f64(v.im))
+}
+
+/// NumPy's `str` of a complex64 value: as [`format_c128`], with each part
+/// in float32's shortest digits.
+pub fn format_c64(v: crate::dtype::Complex<f32>) -> String {
+    format_complex(v.re as f64, format_f32(v.re), v.im as f64, format_f32(v.im))
+}
+
 fn format_float(v: f64, sci: String, plain: String) -> String {
     if v.is_nan() {
         return "nan".into();
@@ -68,13 +93,22 @@ fn format_float(v: f64, sci: String, plain: String) -> String {
     if plain.contains('.') { plain } else { format!("{plain}.0") }
 }
 
-/// An element inside an array: NumPy drops the zero after the point (`1.`).
+/// An element inside an array: NumPy drops the zero after the point
+/// (`1.`); a complex one is both parts so, the imaginary one signed and
+/// followed by `j` (`1.+0.5j`, `nan-infj`).
 fn element(s: Scalar) -> String {
     let t = s.to_string();
     match s {
         Scalar::Float16(_) | Scalar::Float32(_) | Scalar::Float64(_) => t.strip_suffix(".0").map(|x| format!("{x}.")).unwrap_or(t),
+        Scalar::Complex64(c) => complex_element(element(Scalar::Float32(c.re)), c.im as f64, element(Scalar::Float32(c.im))),
+        Scalar::Complex128(c) => complex_element(element(Scalar::Float64(c.re)), c.im, element(Scalar::Float64(c.im))),
         _ => t,
     }
+}
+
+fn complex_element(re: String, im: f64, im_text: String) -> String {
+    let sign = if im_text.starts_with('-') && !im.is_nan() { "" } else { "+" };
+    format!("{re}{sign}{}j", if im.is_nan() { "nan" } else { &im_text })
 }
 
 /// Largest array printed in full; NumPy's `threshold`.
@@ -116,8 +150,8 @@ impl fmt::Display for Array {
 /// kind, or an empty array).
 fn dtype_suffix(a: &Array) -> String {
     match a.dtype() {
-        DType::Bool | DType::Int64 | DType::Float64 if !a.is_empty() => String::new(),
-        _ if a.dtype() != DType::Bool && a.dtype() != DType::Int64 && a.dtype() != DType::Float64 => format!(", dtype={}", a.dtype()),
+        DType::Bool | DType::Int64 | DType::Float64 | DType::Complex128 if !a.is_empty() => String::new(),
+        d if !matches!(d, DType::Bool | DType::Int64 | DType::Float64 | DType::Complex128) => format!(", dtype={}", a.dtype()),
         _ if a.is_empty() => format!(", dtype={}", a.dtype()),
         _ => String::new(),
     }

@@ -304,12 +304,13 @@ fn reduce_axis(r: Reduce, out: DType, shape: &[usize], axis: usize, get: impl Fn
                     acc = match (r, op) {
                         (Reduce::Any, _) => Scalar::Bool(acc.truthy() || x.truthy()),
                         (Reduce::All, _) => Scalar::Bool(acc.truthy() && x.truthy()),
-                        (_, Some(op)) => (op.def().eval)(&[acc, x.cast(acc_dtype)]).map_err(|_| Fail::Value("internal error in an axis reduction"))?,
+                        (_, Some(op)) => op.eval(&[acc, x.cast(acc_dtype)]).map_err(|_| Fail::Value("internal error in an axis reduction"))?,
                         _ => unreachable!("every reduction has an operation"),
                     };
                 }
                 match (r, acc) {
                     (Reduce::Mean, Scalar::Float64(x)) => Scalar::Float64(x / len as f64),
+                    (Reduce::Mean, Scalar::Complex64(_) | Scalar::Complex128(_)) => crate::ops::reduce::divide_by_count(acc, len),
                     (Reduce::Mean, Scalar::Float32(x)) => Scalar::Float32(x / len as f32).cast(out),
                     _ => acc,
                 }

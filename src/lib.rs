@@ -102,6 +102,7 @@ pub mod ndarray;
 
 pub use array::{Array, ArrayData, ArrayMut, ArrayRef, Input, View};
 pub use dtype::{DType, Scalar};
+pub use num_complex::Complex;
 pub use engine::{Backend, Config, Engine, Kernel, evaluate};
 pub use error::{Error, Span};
 pub use vmath::MathMode;

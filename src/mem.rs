@@ -66,7 +66,7 @@ macro_rules! zeroed_types {
         impl Zeroed for $t {}
     )*};
 }
-zeroed_types!(bool, i8, i16, i32, i64, u8, u16, u32, u64, usize, f32, f64, crate::dtype::F16);
+zeroed_types!(bool, i8, i16, i32, i64, u8, u16, u32, u64, usize, f32, f64, crate::dtype::F16, crate::dtype::Complex<f32>, crate::dtype::Complex<f64>);
 
 /// `n` zeros, allocated zeroed by the global allocator (so a large buffer
 /// comes as fresh pages that nothing has written yet: the threads that

@@ -24,11 +24,11 @@ use std::path::Path;
 use npyz::{Endianness, TypeChar};
 
 /// The dtypes numjet reads, for messages.
-const READS: &str = "bool, int8 to int64, uint8 to uint64, float16, float32 and float64";
+const READS: &str = "bool, int8 to int64, uint8 to uint64, float16, float32, float64, complex64 and complex128";
 
 use crate::mem;
 use crate::array::{Array, ArrayData, Input, MAX_NDIM, View, c_strides, fmt_shape};
-use crate::dtype::{DType, F16};
+use crate::dtype::{Complex, DType, F16};
 
 /// Largest header (magic, version, length and dict text) numjet reads;
 /// NumPy writes a few hundred bytes at most and reads 10,000 by default.
@@ -250,6 +250,8 @@ fn read_from(mut r: impl Read, file_len: u64, name: &str, limit: usize) -> Resul
         (TypeChar::Int, n) => usize::try_from(n).ok().and_then(DType::signed),
         (TypeChar::Uint, n) => usize::try_from(n).ok().and_then(DType::unsigned),
         (TypeChar::Float, n) => usize::try_from(n).ok().and_then(DType::float),
+        (TypeChar::Complex, 8) => Some(DType::Complex64),
+        (TypeChar::Complex, 16) => Some(DType::Complex128),
         _ => None,
     };
     let Some(dtype) = dtype else {
@@ -395,6 +397,14 @@ fn read_data(r: &mut impl Read, dtype: DType, n: usize, bytes: u64) -> Result<Ar
             ArrayData::Int64(v) => le!(v, i64, 8),
             ArrayData::UInt64(v) => le!(v, u64, 8),
             ArrayData::Float64(v) => le!(v, f64, 8),
+            ArrayData::Complex64(v) => v.extend(chunk.chunks_exact(8).map(|c| {
+                let part = |k: usize| f32::from_le_bytes(c[k..k + 4].try_into().expect("part bytes"));
+                Complex::new(part(0), part(4))
+            })),
+            ArrayData::Complex128(v) => v.extend(chunk.chunks_exact(16).map(|c| {
+                let part = |k: usize| f64::from_le_bytes(c[k..k + 8].try_into().expect("part bytes"));
+                Complex::new(part(0), part(8))
+            })),
         }
     }
     Ok(out)
@@ -416,13 +426,26 @@ pub fn to_bytes(a: &Array) -> Vec<u8> {
     out
 }
 
+/// The kind letter of a dtype's `.npy` descriptor (`f` in `<f8`).
+fn descr_char(d: DType) -> char {
+    if d.is_complex() {
+        'c'
+    } else if d.is_float() {
+        'f'
+    } else if d.is_unsigned() {
+        'u'
+    } else {
+        'i'
+    }
+}
+
 fn write_to(mut w: impl std::io::Write, a: &Array) -> std::io::Result<()> {
     let d = a.dtype();
     let descr = match d {
         DType::Bool => "|b1".to_string(),
         DType::Int8 => "|i1".to_string(),
         DType::UInt8 => "|u1".to_string(),
-        d => format!("<{}{}", if d.is_float() { 'f' } else if d.is_unsigned() { 'u' } else { 'i' }, d.size()),
+        d => format!("<{}{}", descr_char(d), d.size()),
     };
     let shape = match a.shape() {
         [] => "()".to_string(),
@@ -443,7 +466,11 @@ fn write_to(mut w: impl std::io::Write, a: &Array) -> std::io::Result<()> {
     let data = a.data().as_ref();
     let mut buf = Vec::with_capacity(size * 4096);
     for i in 0..data.len() {
-        buf.extend_from_slice(&data.get(i).bits().to_le_bytes()[..size]);
+        let x = data.get(i);
+        buf.extend_from_slice(&x.bits().to_le_bytes()[..size.min(8)]);
+        if d == DType::Complex128 {
+            buf.extend_from_slice(&x.bits_im().to_le_bytes());
+        }
         if buf.len() >= size * 4096 {
             w.write_all(&buf)?;
             buf.clear();
@@ -476,7 +503,9 @@ mod tests {
         for d in DType::ALL {
             let mut data = ArrayData::with_capacity(d, 6);
             for v in [0.0, 1.0, -1.0, 300.5, f64::NAN, 65504.0] {
-                data.push(crate::dtype::Scalar::Float64(v).cast(d));
+                // Complex values get an imaginary part too.
+                let c = crate::dtype::Scalar::Complex128(Complex::new(v, -v * 0.5));
+                data.push(if d.is_complex() { c.cast(d) } else { crate::dtype::Scalar::Float64(v).cast(d) });
             }
             let a = Array::new(data, vec![2, 3]).unwrap();
             let bytes = to_bytes(&a);
@@ -488,7 +517,7 @@ mod tests {
                 DType::Bool => "|b1".to_string(),
                 DType::Int8 => "|i1".to_string(),
                 DType::UInt8 => "|u1".to_string(),
-                d => format!("<{}{}", if d.is_float() { 'f' } else if d.is_unsigned() { 'u' } else { 'i' }, d.size()),
+                d => format!("<{}{}", descr_char(d), d.size()),
             };
             assert!(header.starts_with(&format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': (2, 3), }}")), "{d}: {header}");
             let back = read_bytes(&bytes, "mem").unwrap().into_array();
@@ -496,6 +525,7 @@ mod tests {
             assert_eq!(back.shape(), &[2, 3]);
             for i in 0..6 {
                 assert_eq!(back.get(i).unwrap().bits(), a.get(i).unwrap().bits(), "{d} [{i}]");
+                assert_eq!(back.get(i).unwrap().bits_im(), a.get(i).unwrap().bits_im(), "{d} [{i}]");
             }
         }
     }

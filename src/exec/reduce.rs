@@ -213,6 +213,7 @@ pub(crate) fn min_max(min: bool, a: Option<Scalar>, c: ArrayRef<'_>) -> Scalar {
             |a: f64, b: f64| if a < b || a.is_nan() { a } else { b },
             |a: f64, b: f64| if a > b || a.is_nan() { a } else { b }
         ),
+        ArrayRef::Complex64(_) | ArrayRef::Complex128(_) => unreachable!("the JIT refuses complex programs, and min/max of complex are type errors"),
     }
 }
 
@@ -474,7 +475,7 @@ fn combine(r: Reduce, a: Scalar, b: Scalar) -> Result<Scalar, &'static str> {
         (Reduce::Mean, Scalar::Float64(x), Scalar::Float64(y)) => Scalar::Float64(x + y),
         (Reduce::Min | Reduce::Max, a, b) => {
             let op = if r == Reduce::Min { Op::Minimum } else { Op::Maximum };
-            (op.def().eval)(&[a, b]).map_err(|_| "internal error in min/max")?
+            op.eval(&[a, b]).map_err(|_| "internal error in min/max")?
         }
         _ => return Err("internal error: no way to combine these partial results"),
     })
@@ -627,7 +628,7 @@ fn step(r: Reduce, a: Scalar, x: Scalar) -> Result<Scalar, &'static str> {
         Reduce::All => return Ok(Scalar::Bool(a.truthy() && x.truthy())),
     };
     let x = x.cast(a.dtype());
-    (op.def().eval)(&[a, x]).map_err(|_| "internal error in an axis reduction")
+    op.eval(&[a, x]).map_err(|_| "internal error in an axis reduction")
 }
 
 /// The common row reductions (`sum`, `prod`, `mean` of every numeric

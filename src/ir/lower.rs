@@ -9,7 +9,9 @@ use super::{Node, NodeId, NodeOp, Program, Shape, Signature};
 use crate::array::MAX_NDIM;
 use crate::dtype::{DType, Kind, Scalar};
 use crate::error::{Error, Located, Reporter, Span, closest};
-use crate::ops::{self, BoolRule, EvalError, Op, Reduce, Rule};
+use crate::dtype::Complex;
+use crate::ops::{self, BoolRule, Cx, EvalError, Op, Reduce, Rule};
+use crate::vmath::complex as C;
 use crate::syntax::ast::{Ast, BinaryOp, CmpOp, ExprId, ExprKind, Stmt, UnaryOp};
 use crate::syntax::vocab;
 
@@ -24,6 +26,8 @@ enum Weak {
     Bool(bool),
     Int(i128),
     Float(f64),
+    /// A Python complex number (an imaginary literal, or arithmetic on one).
+    Complex(f64, f64),
 }
 
 /// The value of an expression during lowering.
@@ -185,8 +189,8 @@ struct Lowerer {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Key {
     Input(usize),
-    Const(DType, u64),
-    Fill(DType, u64, NodeId),
+    Const(DType, u64, u64),
+    Fill(DType, u64, u64, NodeId),
     Cast(DType, NodeId),
     Op(Op, Vec<NodeId>),
     Reduce(Reduce, NodeId),
@@ -286,6 +290,7 @@ impl Lowerer {
                     Weak::Bool(_) => DType::Bool,
                     Weak::Int(_) => DType::Int64,
                     Weak::Float(_) => DType::Float64,
+                    Weak::Complex(..) => DType::Complex128,
                 };
                 let s = self.weak_to(w, d, last.span)?;
                 self.constant(s, last.span)
@@ -330,8 +335,8 @@ impl Lowerer {
     fn emit(&mut self, op: NodeOp, args: Vec<NodeId>, dtype: DType, shape: Shape, span: Span) -> NodeId {
         let key = match op {
             NodeOp::Input(i) => Key::Input(i),
-            NodeOp::Const(s) => Key::Const(s.dtype(), s.bits()),
-            NodeOp::Fill(s) => Key::Fill(s.dtype(), s.bits(), args[0]),
+            NodeOp::Const(s) => Key::Const(s.dtype(), s.bits(), s.bits_im()),
+            NodeOp::Fill(s) => Key::Fill(s.dtype(), s.bits(), s.bits_im(), args[0]),
             NodeOp::Cast => Key::Cast(dtype, args[0]),
             NodeOp::Op(o) => Key::Op(o, args.clone()),
             NodeOp::Reduce(r) => Key::Reduce(r, args[0]),
@@ -399,6 +404,7 @@ impl Lowerer {
             }
             (Weak::Int(v), d) => Scalar::Float64(v as f64).cast(d),
             (Weak::Float(v), d) => Scalar::Float64(v).cast(d),
+            (Weak::Complex(re, im), d) => Scalar::Complex128(Complex::new(re, im)).cast(d),
         })
     }
 
@@ -435,6 +441,7 @@ impl Lowerer {
                         Weak::Bool(_) => Kind::Bool,
                         Weak::Int(_) => Kind::Int,
                         Weak::Float(_) => Kind::Float,
+                        Weak::Complex(..) => Kind::Complex,
                     };
                     weak_kind = Some(weak_kind.map_or(k, |x| x.max(k)));
                 }
@@ -444,11 +451,16 @@ impl Lowerer {
         match (strong, weak_kind) {
             (Some(s), None) => s,
             (None, Some(Kind::Float)) => DType::Float64,
+            (None, Some(Kind::Complex)) => DType::Complex128,
             (None, Some(Kind::Bool)) => DType::Bool,
             (None, _) => DType::Int64,
             (Some(s), Some(k)) => {
                 if s.kind() >= k {
                     s
+                } else if k == Kind::Complex {
+                    // A float with a Python complex: the complex dtype of
+                    // its precision; int or bool: complex128.
+                    if s.is_float() { s.complex() } else { DType::Complex128 }
                 } else if k == Kind::Float {
                     // int or bool with a Python float: float64.
                     DType::Float64
@@ -518,6 +530,7 @@ impl Lowerer {
         let operand = self.operand_dtype(op, common, span)?;
         let result = match def.rule {
             Rule::Compare | Rule::Predicate => DType::Bool,
+            _ if operand.is_complex() && matches!(def.cx, Cx::Part(_)) => operand.part(),
             _ => operand,
         };
         let mut ids = Vec::with_capacity(args.len());
@@ -560,6 +573,7 @@ impl Lowerer {
             Val::Weak(Weak::Bool(_)) => DType::Bool,
             Val::Weak(Weak::Int(_)) => DType::Int64,
             Val::Weak(Weak::Float(_)) => DType::Float64,
+            Val::Weak(Weak::Complex(..)) => DType::Complex128,
         }
     }
 
@@ -576,6 +590,17 @@ impl Lowerer {
                 BoolRule::Float16 => Ok(DType::Float16),
             }
         };
+        if common.is_complex() {
+            return match def.cx {
+                Cx::Complex(_) | Cx::Part(_) | Cx::Bool(_) => Ok(common),
+                Cx::No => Err(Error::Type(self.rep.hinted(
+                    span,
+                    format!("`{name}` is not defined for {common} operands"),
+                    "NumPy has no complex loop for it",
+                ))),
+                Cx::Later => Err(self.type_err(span, format!("`{name}` on {common} operands is not supported by numjet yet"))),
+            };
+        }
         match def.rule {
             Rule::Arith(r) => {
                 if common == DType::Bool {
@@ -588,7 +613,7 @@ impl Lowerer {
                 Kind::Bool | Kind::Int if ints_to_f64 => bool_rule(r).map(|_| DType::Float64),
                 Kind::Bool => bool_rule(r).map(|_| common.safe_float()),
                 Kind::Int => Ok(common.safe_float()),
-                Kind::Float => Ok(common),
+                Kind::Float | Kind::Complex => Ok(common),
             },
             Rule::Bitwise => {
                 if common.is_float() {
@@ -602,7 +627,7 @@ impl Lowerer {
                 }
             }
             Rule::Shift => match common.kind() {
-                Kind::Float => Err(self.type_err(span, format!("`{name}` is not defined for {common} operands"))),
+                Kind::Float | Kind::Complex => Err(self.type_err(span, format!("`{name}` is not defined for {common} operands"))),
                 Kind::Bool => bool_rule(BoolRule::Int8),
                 Kind::Int => Ok(common),
             },
@@ -615,7 +640,7 @@ impl Lowerer {
     fn emit_op(&mut self, op: Op, ids: Vec<NodeId>, dtype: DType, span: Span) -> LResult<NodeId> {
         let consts: Option<Vec<Scalar>> = ids.iter().map(|&i| self.as_const(i)).collect();
         if let Some(cs) = consts {
-            return match (op.def().eval)(&cs) {
+            return match op.eval(&cs) {
                 Ok(s) => Ok(self.constant(s, span)),
                 Err(EvalError::Value(m)) => Err(self.type_err(span, m)),
                 Err(EvalError::Internal(m)) => Err(self.type_err(span, format!("internal error: {m}"))),
@@ -707,6 +732,7 @@ impl Lowerer {
                     Weak::Bool(b) => b,
                     Weak::Int(v) => v != 0,
                     Weak::Float(v) => v != 0.0,
+                    Weak::Complex(re, im) => re != 0.0 || im != 0.0,
                 };
                 self.constant(Scalar::Bool(t), c.span)
             }
@@ -763,12 +789,15 @@ impl Lowerer {
         }
         let w: Vec<Weak> = w.iter().map(|&x| if let Weak::Bool(b) = x { I(b as i128) } else { x }).collect();
         let w = &w[..];
+        if w.iter().any(|x| matches!(x, Weak::Complex(..))) {
+            return self.fold_complex(op, w, span);
+        }
         let too_big = || self.type_err(span, "integer constant does not fit in 127 bits");
         let div0 = || self.type_err(span, "division by zero in a constant expression");
         let f = |x: Weak| match x {
             Weak::Bool(b) => b as u8 as f64,
             I(v) => v as f64,
-            F(v) => v,
+            F(v) | Weak::Complex(v, _) => v,
         };
         let weak = |w: Weak| Ok(Arg { val: Val::Weak(w), span });
         let def = op.def();
@@ -882,6 +911,39 @@ impl Lowerer {
         weak(r)
     }
 
+    /// Python's operators on Python numbers, one of them complex (CPython's
+    /// `complex` arithmetic: `*` is the plain formula; `/` NumPy's
+    /// algorithm, which is CPython's too; `**` NumPy's `npy_cpow`, which
+    /// like CPython's multiplies out integer exponents below 100).
+    fn fold_complex(&mut self, op: Op, w: &[Weak], span: Span) -> LResult<Arg> {
+        let c = |x: Weak| match x {
+            Weak::Bool(b) => (b as u8 as f64, 0.0),
+            Weak::Int(v) => (v as f64, 0.0),
+            Weak::Float(v) => (v, 0.0),
+            Weak::Complex(re, im) => (re, im),
+        };
+        let done = |(re, im): (f64, f64)| Ok(Arg { val: Val::Weak(Weak::Complex(re, im)), span });
+        let (a, b) = (c(w[0]), w.get(1).map(|&x| c(x)).unwrap_or((0.0, 0.0)));
+        match op {
+            Op::Add => done(C::add_c64(a.0, a.1, b.0, b.1)),
+            Op::Sub => done(C::sub_c64(a.0, a.1, b.0, b.1)),
+            Op::Mul => done(C::mul_plain_c64(a.0, a.1, b.0, b.1)),
+            Op::Neg => done(C::neg_c64(a.0, a.1)),
+            Op::Pos => done(a),
+            Op::Div | Op::Pow if b == (0.0, 0.0) && (op == Op::Div || a == (0.0, 0.0)) => {
+                if op == Op::Pow {
+                    return done((1.0, 0.0));
+                }
+                Err(self.type_err(span, "complex division by zero in a constant expression"))
+            }
+            Op::Div => done(C::div_c64(a.0, a.1, b.0, b.1)),
+            Op::Pow if a == (0.0, 0.0) && (b.1 != 0.0 || b.0 < 0.0) => Err(self.type_err(span, "0.0 to a negative or complex power")),
+            Op::Pow => done(C::power_c64(a.0, a.1, b.0, b.1)),
+            Op::Eq | Op::Ne => Ok(Arg { val: Val::Weak(Weak::Bool((a == b) == (op == Op::Eq))), span }),
+            _ => Err(self.type_err(span, format!("`{}` is not defined for complex constants", op.spelling()))),
+        }
+    }
+
     /// Lowers one expression whose operands are already lowered.
     /// Lowers expression `id`, whose operands' values `vals` gives.
     fn expr(&mut self, ast: &Ast, id: ExprId, vals: &dyn Fn(&ExprId) -> Option<Arg>) -> LResult<Arg> {
@@ -892,6 +954,7 @@ impl Lowerer {
         match &e.kind {
             ExprKind::Int(v) => weak(Weak::Int(*v)),
             ExprKind::Float(v) => weak(Weak::Float(*v)),
+            ExprKind::Imag(v) => weak(Weak::Complex(0.0, *v)),
             ExprKind::Bool(b) => weak(Weak::Bool(*b)),
             ExprKind::Name(n) => self.name(n, span),
             ExprKind::Unary { op, operand } => {
@@ -1021,6 +1084,7 @@ impl Lowerer {
             Val::Weak(Weak::Bool(_)) => "a bool constant".to_string(),
             Val::Weak(Weak::Int(_)) => "an integer constant".to_string(),
             Val::Weak(Weak::Float(_)) | Val::Param(Kind::Float, _) => "a float constant".to_string(),
+            Val::Weak(Weak::Complex(..)) => "a complex constant".to_string(),
             Val::Param(..) => "an integer constant".to_string(),
         };
         Err(Error::Type(self.rep.hinted(
@@ -1050,22 +1114,29 @@ impl Lowerer {
             return Err(self.needs_values());
         }
         let Val::Node(b) = base.val else { return self.apply(Op::Pow, &[base, exp], span) };
+        // A Python complex exponent has no special cases.
+        if matches!(exp.val, Val::Weak(Weak::Complex(..))) {
+            return self.apply(Op::Pow, &[base, exp], span);
+        }
         let base_is_array = self.node(b).shape() == Shape::Array;
         let d = self.promote(&[base, exp]);
         let exp_value = match exp.val {
             Val::Weak(Weak::Bool(v)) => Some(v as u8 as f64),
             Val::Weak(Weak::Int(v)) => Some(v as f64),
             Val::Weak(Weak::Float(v)) => Some(v),
-            Val::Node(e) => self.as_const(e).map(Scalar::to_f64),
+            Val::Weak(Weak::Complex(..)) => None,
+            Val::Node(e) => self.as_const(e).filter(|c| !c.dtype().is_complex()).map(Scalar::to_f64),
             Val::Param(..) => return Err(self.needs_values()),
         };
-        if d.is_float() {
+        if d.is_float() || d.is_complex() {
             let x = Arg { val: Val::Node(self.materialize(base, d)?), span: base.span };
             match exp_value {
-                Some(v) if v == 0.5 && (operator || base_is_array) => return self.apply(Op::Sqrt, &[x], span),
+                Some(v) if v == 0.5 && (operator || (base_is_array && !d.is_complex())) => return self.apply(Op::Sqrt, &[x], span),
                 Some(v) if operator && v == 2.0 => return self.apply(Op::Square, &[x], span),
                 Some(v) if operator && v == 1.0 => return self.apply(Op::Pos, &[x], span),
                 Some(v) if operator && v == 0.0 => return self.apply(Op::OnesLike, &[x], span),
+                // NumPy's complex `reciprocal` loop, not `1 / z`.
+                Some(v) if operator && v == -1.0 && d.is_complex() => return self.apply(Op::Reciprocal, &[x], span),
                 Some(v) if operator && v == -1.0 => {
                     let one = Arg { val: Val::Weak(Weak::Int(1)), span: exp.span };
                     return self.apply(Op::Div, &[one, x], span);
@@ -1218,6 +1289,9 @@ impl Lowerer {
             let lo = self.apply(Op::Maximum, &[ids[0], ids[1]], span)?;
             return self.apply(Op::Minimum, &[lo, ids[2]], span);
         }
+        if name == "complex" {
+            return self.complex_new(args, span);
+        }
         let Some(op) = Op::function(name) else {
             if self.env.contains_key(name) {
                 return Err(Error::UnknownFunction(self.rep.at(name_span, format!("`{name}` is a variable, not a function"))));
@@ -1233,6 +1307,20 @@ impl Lowerer {
             return self.pow(args[0], args[1], span, false);
         }
         self.apply(op, args, span)
+    }
+
+    /// numexpr's `complex(re, im)`: a complex128 of two real operands
+    /// (converted to float64 as numexpr does, whatever their dtypes).
+    fn complex_new(&mut self, args: &[Arg], span: Span) -> LResult<Arg> {
+        self.arity("complex", 2, args.len(), span)?;
+        let mut ids = Vec::with_capacity(2);
+        for a in args {
+            if self.node_dtype(*a).is_complex() {
+                return Err(self.type_err(a.span, "`complex` takes real parts, got a complex value"));
+            }
+            ids.push(self.materialize(*a, DType::Float64)?);
+        }
+        Ok(Arg { val: Val::Node(self.emit_op(Op::ComplexNew, ids, DType::Complex128, span)?), span })
     }
 
     /// The axis `axis=v` names (negative counts from the end), or `None`
@@ -1268,13 +1356,16 @@ impl Lowerer {
             Val::Node(id) | Val::Param(_, id) => id,
         };
         let n = self.node(x);
+        if n.dtype.is_complex() && matches!(r, Reduce::Min | Reduce::Max) {
+            return Err(self.type_err(span, format!("`{}` of {} values is not supported by numjet yet", r.def().name, n.dtype)));
+        }
         let out = (r.def().dtype)(n.dtype);
         // The reduction of one value is that value, converted (NumPy's 0-d rule).
         if n.shape() == Shape::Scalar {
             let id = match r {
                 Reduce::Any | Reduce::All => self.cast(x, DType::Bool, span),
                 // NumPy adds to the identity 0.0, so -0.0 comes out as 0.0.
-                Reduce::Sum | Reduce::Mean if out.is_float() => {
+                Reduce::Sum | Reduce::Mean if out.is_float() || out.is_complex() => {
                     let v = Arg { val: Val::Node(self.cast(x, out, span)), span };
                     let zero = Arg { val: Val::Weak(Weak::Float(0.0)), span };
                     return self.apply(Op::Add, &[v, zero], span);

@@ -221,6 +221,12 @@ pub struct Program {
 type LeafTable = Vec<Option<Box<[NodeId]>>>;
 
 impl Program {
+    /// Whether some node (or input) is complex: such programs are
+    /// evaluated by the interpreter for now (the JIT refuses them).
+    pub fn has_complex(&self) -> bool {
+        self.nodes.iter().any(|n| n.dtype.is_complex()) || self.signature.params().iter().any(|p| p.dtype.is_complex())
+    }
+
     /// A program of `nodes` (the last one is the result) over `signature`,
     /// after checking every invariant of the module docs.
     ///

@@ -265,6 +265,8 @@ macro_rules! cast_blocks {
                         *o = from_scalar!($d, get(v).cast(DType::$d));
                     }
                 })*
+                // The JIT refuses complex programs (`jit::compile_with`).
+                DType::Complex64 | DType::Complex128 => {}
             }
         }
 
@@ -289,6 +291,7 @@ macro_rules! cast_blocks {
                         cast_into(x, |v: $t| to_scalar!($d, v), to, out);
                     }
                 })*
+                DType::Complex64 | DType::Complex128 => {}
             }
         }
     };

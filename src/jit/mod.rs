@@ -295,6 +295,11 @@ impl JitOptions {
 
 /// [`compile`] with options.
 pub fn compile_with(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> {
+    if p.has_complex() {
+        return Err(Error::Runtime(
+            "the JIT does not compile complex programs yet (issue 13); the engine evaluates them with the interpreter".into(),
+        ));
+    }
     // Cranelift is not expected to panic on valid input; if it does, the
     // panic is turned into an error rather than unwinding into the caller.
     std::panic::catch_unwind(AssertUnwindSafe(|| compile_inner(p, options)))

@@ -18,7 +18,8 @@
 
 pub mod reduce;
 
-use crate::dtype::{DType, F16, Scalar};
+use crate::dtype::{Complex, DType, F16, Scalar};
+use crate::vmath::complex::{self as C, CFunc};
 use crate::vmath::{Func as VF, MathMode, call1, call2};
 
 /// A failure of an operation on particular values.
@@ -69,11 +70,33 @@ pub enum Rule {
     Where,
 }
 
+/// What an operation does with complex operands: the table's complex
+/// column. The type checker promotes the operands as usual (a complex
+/// dtype with anything is complex, [`DType::promote`]) and then asks this;
+/// the function is the reference semantics on complex operands of one
+/// dtype (NumPy 2's, from [`crate::vmath::complex`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Cx {
+    /// NumPy has no complex loop: an error at compile time.
+    No,
+    /// NumPy has one, numjet not yet: an error at compile time saying so.
+    Later,
+    /// Complex operands give a complex result of their dtype.
+    Complex(fn(&[Scalar]) -> EvalResult),
+    /// A complex operand gives a float of its part's dtype (`abs`, `real`).
+    Part(fn(&[Scalar]) -> EvalResult),
+    /// Complex operands give a bool (comparisons, `isnan`).
+    Bool(fn(&[Scalar]) -> EvalResult),
+}
+
 /// Whether an operation is an infix/prefix operator or a named function.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Syntax {
     Operator(&'static str),
     Function,
+    /// Not written by users: produced by the type checker only (the
+    /// complex `reciprocal` of `z ** -1`).
+    Internal,
 }
 
 /// One row of the table.
@@ -86,12 +109,15 @@ pub struct OpDef {
     pub syntax: Syntax,
     pub arity: usize,
     pub rule: Rule,
-    /// Reference semantics on operands of the operand dtype.
+    /// Reference semantics on real operands of the operand dtype.
     pub eval: fn(&[Scalar]) -> EvalResult,
+    /// What the operation does with complex operands (`No` where a row
+    /// does not say).
+    pub cx: Cx,
 }
 
 macro_rules! ops {
-    ($( $variant:ident => $name:literal, $syntax:expr, $arity:literal, $rule:expr, $eval:expr; )*) => {
+    ($( $variant:ident => $name:literal, $syntax:expr, $arity:literal, $rule:expr, $eval:expr $(, cx: $cx:expr)?; )*) => {
         /// An elementwise operation. `OPS[op as usize]` is its row.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[repr(u8)]
@@ -99,7 +125,7 @@ macro_rules! ops {
 
         /// The table, indexed by `Op as usize`.
         pub static OPS: &[OpDef] = &[
-            $(OpDef { op: Op::$variant, name: $name, syntax: $syntax, arity: $arity, rule: $rule, eval: $eval },)*
+            $(OpDef { op: Op::$variant, name: $name, syntax: $syntax, arity: $arity, rule: $rule, eval: $eval, cx: cx_or_no!($($cx)?) },)*
         ];
 
         impl Op {
@@ -109,9 +135,19 @@ macro_rules! ops {
     };
 }
 
+macro_rules! cx_or_no {
+    () => {
+        Cx::No
+    };
+    ($cx:expr) => {
+        $cx
+    };
+}
+
 use BoolRule::*;
+use Cx::{Bool as CBool, Complex as CC, Later, Part};
 use Rule::*;
-use Syntax::{Function as F, Operator as O};
+use Syntax::{Function as F, Internal, Operator as O};
 
 const NO_BOOL_SUB: BoolRule = Reject(
     "numpy boolean subtract, the `-` operator, is not supported, use the bitwise_xor, the `^` operator, or the logical_xor function instead",
@@ -122,58 +158,58 @@ const FLOAT: Rule = Rule::Float { bool_rule: Float16, ints_to_f64: false };
 const NO_BOOL_SIGN: BoolRule = Reject("ufunc 'sign' did not contain a loop with signature matching types");
 
 ops! {
-    Add => "add", O("+"), 2, Arith(Keep), |v| bin!(v, |a, b| a | b, a.wrapping_add(b), a + b);
-    Sub => "subtract", O("-"), 2, Arith(NO_BOOL_SUB), |v| bin!(v, |a, b| na!(), a.wrapping_sub(b), a - b);
-    Mul => "multiply", O("*"), 2, Arith(Keep), |v| bin!(v, |a, b| a & b, a.wrapping_mul(b), a * b);
-    Div => "true_divide", O("/"), 2, Rule::Float { bool_rule: Keep, ints_to_f64: true }, |v| bin!(v, |a, b| na!(), na!(), a / b);
+    Add => "add", O("+"), 2, Arith(Keep), |v| bin!(v, |a, b| a | b, a.wrapping_add(b), a + b), cx: CC(|v| c2(v, C::add_c64, C::add_c32));
+    Sub => "subtract", O("-"), 2, Arith(NO_BOOL_SUB), |v| bin!(v, |a, b| na!(), a.wrapping_sub(b), a - b), cx: CC(|v| c2(v, C::sub_c64, C::sub_c32));
+    Mul => "multiply", O("*"), 2, Arith(Keep), |v| bin!(v, |a, b| a & b, a.wrapping_mul(b), a * b), cx: CC(|v| c2(v, C::mul_c64, C::mul_c32));
+    Div => "true_divide", O("/"), 2, Rule::Float { bool_rule: Keep, ints_to_f64: true }, |v| bin!(v, |a, b| na!(), na!(), a / b), cx: CC(|v| c2(v, C::div_c64, C::div_c32));
     FloorDiv => "floor_divide", O("//"), 2, Arith(Int8), |v| bin!(v, |a, b| na!(), int_floor_div(a, b), call2(VF::FloorDivide, a, b));
     Mod => "remainder", O("%"), 2, Arith(Int8), |v| bin!(v, |a, b| na!(), int_mod(a, b), call2(VF::Remainder, a, b));
-    Pow => "power", F, 2, Arith(Int8), |v| bin!(v, |a, b| na!(), int_pow(a, b)?, call2(VF::Power, a, b));
-    Neg => "negative", O("-"), 1, Arith(NO_BOOL_NEG), |v| un!(v, |a| na!(), a.wrapping_neg(), -a);
-    Pos => "positive", O("+"), 1, Arith(Reject("ufunc 'positive' has no loop for bool")), |v| un!(v, |a| na!(), a, a);
+    Pow => "power", F, 2, Arith(Int8), |v| bin!(v, |a, b| na!(), int_pow(a, b)?, call2(VF::Power, a, b)), cx: CC(|v| c2(v, C::power_c64, C::power_c32));
+    Neg => "negative", O("-"), 1, Arith(NO_BOOL_NEG), |v| un!(v, |a| na!(), a.wrapping_neg(), -a), cx: CC(|v| c1(v, C::neg_c64, C::neg_c32));
+    Pos => "positive", O("+"), 1, Arith(Reject("ufunc 'positive' has no loop for bool")), |v| un!(v, |a| na!(), a, a), cx: CC(|v| Ok(v[0]));
     Invert => "invert", O("~"), 1, Bitwise, |v| un!(v, |a| !a, !a, na!());
     BitAnd => "bitwise_and", O("&"), 2, Bitwise, |v| bin!(v, |a, b| a & b, a & b, na!());
     BitOr => "bitwise_or", O("|"), 2, Bitwise, |v| bin!(v, |a, b| a | b, a | b, na!());
     BitXor => "bitwise_xor", O("^"), 2, Bitwise, |v| bin!(v, |a, b| a ^ b, a ^ b, na!());
     Shl => "left_shift", O("<<"), 2, Shift, |v| bin!(v, |a, b| na!(), shl(a, b), na!());
     Shr => "right_shift", O(">>"), 2, Shift, |v| bin!(v, |a, b| na!(), shr(a, b), na!());
-    Eq => "equal", O("=="), 2, Compare, |v| cmp!(v, |a, b| a == b);
-    Ne => "not_equal", O("!="), 2, Compare, |v| cmp!(v, |a, b| a != b);
-    Lt => "less", O("<"), 2, Compare, |v| cmp!(v, |a, b| a < b);
-    Le => "less_equal", O("<="), 2, Compare, |v| cmp!(v, |a, b| a <= b);
-    Gt => "greater", O(">"), 2, Compare, |v| cmp!(v, |a, b| a > b);
-    Ge => "greater_equal", O(">="), 2, Compare, |v| cmp!(v, |a, b| a >= b);
-    Where => "where", F, 3, Where, |v| Ok(match v[0] { Scalar::Bool(c) => if c { v[1] } else { v[2] }, _ => na!() });
-    Sin => "sin", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Sin, a));
-    Cos => "cos", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Cos, a));
-    Tan => "tan", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Tan, a));
-    Arcsin => "arcsin", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Arcsin, a));
-    Arccos => "arccos", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Arccos, a));
-    Arctan => "arctan", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Arctan, a));
+    Eq => "equal", O("=="), 2, Compare, |v| cmp!(v, |a, b| a == b), cx: CBool(|v| cbool2(v, C::eq_c64, C::eq_c32));
+    Ne => "not_equal", O("!="), 2, Compare, |v| cmp!(v, |a, b| a != b), cx: CBool(|v| cbool2(v, C::ne_c64, C::ne_c32));
+    Lt => "less", O("<"), 2, Compare, |v| cmp!(v, |a, b| a < b), cx: CBool(|v| cbool2(v, C::lt_c64, C::lt_c32));
+    Le => "less_equal", O("<="), 2, Compare, |v| cmp!(v, |a, b| a <= b), cx: CBool(|v| cbool2(v, C::le_c64, C::le_c32));
+    Gt => "greater", O(">"), 2, Compare, |v| cmp!(v, |a, b| a > b), cx: CBool(|v| cbool2(v, C::gt_c64, C::gt_c32));
+    Ge => "greater_equal", O(">="), 2, Compare, |v| cmp!(v, |a, b| a >= b), cx: CBool(|v| cbool2(v, C::ge_c64, C::ge_c32));
+    Where => "where", F, 3, Where, |v| Ok(match v[0] { Scalar::Bool(c) => if c { v[1] } else { v[2] }, _ => na!() }), cx: CC(where_eval);
+    Sin => "sin", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Sin, a)), cx: CC(|v| cfunc(v, CFunc::Sin));
+    Cos => "cos", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Cos, a)), cx: CC(|v| cfunc(v, CFunc::Cos));
+    Tan => "tan", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Tan, a)), cx: CC(|v| cfunc(v, CFunc::Tan));
+    Arcsin => "arcsin", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Arcsin, a)), cx: CC(|v| cfunc(v, CFunc::Arcsin));
+    Arccos => "arccos", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Arccos, a)), cx: CC(|v| cfunc(v, CFunc::Arccos));
+    Arctan => "arctan", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Arctan, a)), cx: CC(|v| cfunc(v, CFunc::Arctan));
     Arctan2 => "arctan2", F, 2, FLOAT, |v| bin!(v, |a, b| na!(), na!(), call2(VF::Arctan2, a, b));
-    Sinh => "sinh", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Sinh, a));
-    Cosh => "cosh", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Cosh, a));
-    Tanh => "tanh", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Tanh, a));
-    Arcsinh => "arcsinh", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Arcsinh, a));
-    Arccosh => "arccosh", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Arccosh, a));
-    Arctanh => "arctanh", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Arctanh, a));
-    Exp => "exp", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Exp, a));
-    Exp2 => "exp2", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Exp2, a));
-    Expm1 => "expm1", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Expm1, a));
-    Log => "log", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Log, a));
-    Log2 => "log2", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Log2, a));
-    Log10 => "log10", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Log10, a));
-    Log1p => "log1p", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Log1p, a));
-    Sqrt => "sqrt", F, 1, FLOAT, |v| fl!(v, |a| a.sqrt());
+    Sinh => "sinh", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Sinh, a)), cx: CC(|v| cfunc(v, CFunc::Sinh));
+    Cosh => "cosh", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Cosh, a)), cx: CC(|v| cfunc(v, CFunc::Cosh));
+    Tanh => "tanh", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Tanh, a)), cx: CC(|v| cfunc(v, CFunc::Tanh));
+    Arcsinh => "arcsinh", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Arcsinh, a)), cx: CC(|v| cfunc(v, CFunc::Arcsinh));
+    Arccosh => "arccosh", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Arccosh, a)), cx: CC(|v| cfunc(v, CFunc::Arccosh));
+    Arctanh => "arctanh", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Arctanh, a)), cx: CC(|v| cfunc(v, CFunc::Arctanh));
+    Exp => "exp", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Exp, a)), cx: CC(|v| cfunc(v, CFunc::Exp));
+    Exp2 => "exp2", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Exp2, a)), cx: CC(|v| c1(v, exp2_c64, exp2_c32));
+    Expm1 => "expm1", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Expm1, a)), cx: CC(|v| cfunc(v, CFunc::Expm1));
+    Log => "log", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Log, a)), cx: CC(|v| cfunc(v, CFunc::Log));
+    Log2 => "log2", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Log2, a)), cx: CC(|v| cfunc(v, CFunc::Log2));
+    Log10 => "log10", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Log10, a)), cx: CC(|v| cfunc(v, CFunc::Log10));
+    Log1p => "log1p", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Log1p, a)), cx: CC(|v| cfunc(v, CFunc::Log1p));
+    Sqrt => "sqrt", F, 1, FLOAT, |v| fl!(v, |a| a.sqrt()), cx: CC(|v| cfunc(v, CFunc::Sqrt));
     Cbrt => "cbrt", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Cbrt, a));
-    Square => "square", F, 1, Arith(Int8), |v| un!(v, |a| na!(), a.wrapping_mul(a), a * a);
-    Abs => "abs", F, 1, Arith(Keep), |v| un!(v, |a| a, Int::wrapping_abs(a), a.abs());
-    Sign => "sign", F, 1, Arith(NO_BOOL_SIGN), |v| un!(v, |a| na!(), Int::signum(a), float_sign(a));
+    Square => "square", F, 1, Arith(Int8), |v| un!(v, |a| na!(), a.wrapping_mul(a), a * a), cx: CC(|v| c2(&[v[0], v[0]], C::mul_c64, C::mul_c32));
+    Abs => "abs", F, 1, Arith(Keep), |v| un!(v, |a| a, Int::wrapping_abs(a), a.abs()), cx: Part(|v| cpart(v, C::abs_c64, C::abs_c32));
+    Sign => "sign", F, 1, Arith(NO_BOOL_SIGN), |v| un!(v, |a| na!(), Int::signum(a), float_sign(a)), cx: Later;
     Floor => "floor", F, 1, Arith(Keep), |v| un!(v, |a| a, a, a.floor());
     Ceil => "ceil", F, 1, Arith(Keep), |v| un!(v, |a| a, a, a.ceil());
     Trunc => "trunc", F, 1, Arith(Keep), |v| un!(v, |a| a, a, a.trunc());
-    Round => "round", F, 1, Arith(Float16), |v| un!(v, |a| na!(), a, a.round_ties_even());
-    Rint => "rint", F, 1, FLOAT, |v| fl!(v, |a| a.round_ties_even());
+    Round => "round", F, 1, Arith(Float16), |v| un!(v, |a| na!(), a, a.round_ties_even()), cx: Later;
+    Rint => "rint", F, 1, FLOAT, |v| fl!(v, |a| a.round_ties_even()), cx: Later;
     Fmod => "fmod", F, 2, Arith(Int8), |v| bin!(v, |a, b| na!(), if b == 0 { 0 } else { a.wrapping_rem(b) }, call2(VF::Fmod, a, b));
     Hypot => "hypot", F, 2, FLOAT, |v| bin!(v, |a, b| na!(), na!(), call2(VF::Hypot, a, b));
     Copysign => "copysign", F, 2, FLOAT, |v| bin!(v, |a, b| na!(), na!(), a.copysign(b));
@@ -187,22 +223,30 @@ ops! {
     Minimum => "minimum", F, 2, Arith(Keep), |v| match (v[0], v[1]) {
         (Scalar::Float16(a), Scalar::Float16(b)) => Ok(Scalar::Float16(if a <= b || a.is_nan() { a } else { b })),
         _ => bin!(v, |a, b| a & b, a.min(b), if a < b || a.is_nan() { a } else { b }),
-    };
+    }, cx: Later;
     Maximum => "maximum", F, 2, Arith(Keep), |v| match (v[0], v[1]) {
         (Scalar::Float16(a), Scalar::Float16(b)) => Ok(Scalar::Float16(if a >= b || a.is_nan() { a } else { b })),
         _ => bin!(v, |a, b| a | b, a.max(b), if a > b || a.is_nan() { a } else { b }),
-    };
-    Fmin => "fmin", F, 2, Arith(Keep), |v| bin!(v, |a, b| a & b, a.min(b), if a <= b || b.is_nan() { a } else { b });
-    Fmax => "fmax", F, 2, Arith(Keep), |v| bin!(v, |a, b| a | b, a.max(b), if a >= b || b.is_nan() { a } else { b });
-    Isnan => "isnan", F, 1, Predicate, |v| pred!(v, |a| false, false, a.is_nan());
-    Isinf => "isinf", F, 1, Predicate, |v| pred!(v, |a| false, false, a.is_infinite());
-    Isfinite => "isfinite", F, 1, Predicate, |v| pred!(v, |a| true, true, a.is_finite());
+    }, cx: Later;
+    Fmin => "fmin", F, 2, Arith(Keep), |v| bin!(v, |a, b| a & b, a.min(b), if a <= b || b.is_nan() { a } else { b }), cx: Later;
+    Fmax => "fmax", F, 2, Arith(Keep), |v| bin!(v, |a, b| a | b, a.max(b), if a >= b || b.is_nan() { a } else { b }), cx: Later;
+    Isnan => "isnan", F, 1, Predicate, |v| pred!(v, |a| false, false, a.is_nan()), cx: CBool(|v| cbool1(v, C::isnan_c64, C::isnan_c32));
+    Isinf => "isinf", F, 1, Predicate, |v| pred!(v, |a| false, false, a.is_infinite()), cx: CBool(|v| cbool1(v, C::isinf_c64, C::isinf_c32));
+    Isfinite => "isfinite", F, 1, Predicate, |v| pred!(v, |a| true, true, a.is_finite()), cx: CBool(|v| cbool1(v, C::isfinite_c64, C::isfinite_c32));
     Signbit => "signbit", F, 1, Predicate, |v| pred!(v, |a| false, Int::is_negative(a), a.is_sign_negative());
-    Copy => "copy", F, 1, Arith(Keep), |v| Ok(v[0]);
-    OnesLike => "ones_like", F, 1, Arith(Keep), |v| Ok(Scalar::Bool(true).cast(v[0].dtype()));
-    Real => "real", F, 1, Arith(Keep), |v| Ok(v[0]);
-    Imag => "imag", F, 1, Arith(Keep), |v| Ok(Scalar::Bool(false).cast(v[0].dtype()));
-    Conj => "conj", F, 1, Arith(Int8), |v| Ok(v[0]);
+    Copy => "copy", F, 1, Arith(Keep), |v| Ok(v[0]), cx: CC(|v| Ok(v[0]));
+    OnesLike => "ones_like", F, 1, Arith(Keep), |v| Ok(Scalar::Bool(true).cast(v[0].dtype())), cx: CC(|v| Ok(Scalar::Bool(true).cast(v[0].dtype())));
+    Real => "real", F, 1, Arith(Keep), |v| Ok(v[0]), cx: Part(|v| cpart(v, |re, _| re, |re, _| re));
+    Imag => "imag", F, 1, Arith(Keep), |v| Ok(Scalar::Bool(false).cast(v[0].dtype())), cx: Part(|v| cpart(v, |_, im| im, |_, im| im));
+    Conj => "conj", F, 1, Arith(Int8), |v| Ok(v[0]), cx: CC(|v| c1(v, C::conj_c64, C::conj_c32));
+    Angle => "angle", F, 1, FLOAT, |v| fl!(v, |a| call2(VF::Arctan2, 0.0, a)), cx: Part(|v| cpart(v, C::angle_c64, C::angle_c32));
+    // `z ** -1` on complex `z`: NumPy's complex `reciprocal` loop (real
+    // operands never reach it).
+    Reciprocal => "reciprocal", Internal, 1, Arith(Keep), |_| Err(EvalError::Internal("reciprocal of a real operand")), cx: CC(|v| c1(v, reciprocal_c64, reciprocal_c32));
+    ComplexNew => "complex", F, 2, Rule::Float { bool_rule: Keep, ints_to_f64: true }, |v| match (v[0], v[1]) {
+        (Scalar::Float64(re), Scalar::Float64(im)) => Ok(Scalar::Complex128(Complex::new(re, im))),
+        _ => na!(),
+    };
 }
 
 impl Op {
@@ -239,10 +283,25 @@ impl Op {
     }
 
     /// The operation on one element of each operand (of the operand
-    /// dtype) in `mode`: the row's `eval`, except that in
-    /// [`MathMode::Fast`] a function with a fast version calls that
-    /// (float16 through float32, rounded once, as the row does).
+    /// dtype): the row's `eval` on real operands, its complex column's
+    /// function on complex ones.
+    pub fn eval(self, args: &[Scalar]) -> EvalResult {
+        self.eval_in(MathMode::Accurate, args)
+    }
+
+    /// The operation on one element of each operand (of the operand
+    /// dtype) in `mode`: as [`Op::eval`], except that in
+    /// [`MathMode::Fast`] a real function with a fast version calls that
+    /// (float16 through float32, rounded once, as the row does). Complex
+    /// operands always take the complex column's function (there are no
+    /// fast complex functions).
     pub fn eval_in(self, mode: MathMode, args: &[Scalar]) -> EvalResult {
+        if args.last().is_some_and(|a| a.dtype().is_complex()) {
+            return match self.def().cx {
+                Cx::Complex(f) | Cx::Part(f) | Cx::Bool(f) => f(args),
+                Cx::No | Cx::Later => Err(EvalError::Internal("complex operands to an operation without a complex loop")),
+            };
+        }
         match self.vmath_in(mode) {
             Some(f) if f.is_fast() => {
                 let arg = |i: usize| args.get(i).copied().ok_or(EvalError::Internal("missing operand"));
@@ -266,7 +325,7 @@ impl Op {
     pub fn spelling(self) -> &'static str {
         match self.def().syntax {
             Syntax::Operator(s) => s,
-            Syntax::Function => self.def().name,
+            Syntax::Function | Syntax::Internal => self.def().name,
         }
     }
 }
@@ -297,7 +356,7 @@ pub static REDUCES: &[ReduceDef] = &[
     ReduceDef { reduce: Reduce::Prod, name: "prod", dtype: accumulate_dtype },
     ReduceDef { reduce: Reduce::Min, name: "min", dtype: |d| d },
     ReduceDef { reduce: Reduce::Max, name: "max", dtype: |d| d },
-    ReduceDef { reduce: Reduce::Mean, name: "mean", dtype: |d| if d.is_float() { d } else { DType::Float64 } },
+    ReduceDef { reduce: Reduce::Mean, name: "mean", dtype: |d| if d.is_float() || d.is_complex() { d } else { DType::Float64 } },
     ReduceDef { reduce: Reduce::Any, name: "any", dtype: |_| DType::Bool },
     ReduceDef { reduce: Reduce::All, name: "all", dtype: |_| DType::Bool },
 ];
@@ -379,6 +438,7 @@ macro_rules! un {
             }
             Scalar::Float32($a) => Scalar::Float32($float),
             Scalar::Float64($a) => Scalar::Float64($float),
+            Scalar::Complex64(_) | Scalar::Complex128(_) => na!(),
         };
         Ok(r)
     }};
@@ -437,12 +497,115 @@ macro_rules! pred {
             }
             Scalar::Float32($a) => $float,
             Scalar::Float64($a) => $float,
+            Scalar::Complex64(_) | Scalar::Complex128(_) => na!(),
         };
         Ok(Scalar::Bool(r))
     }};
 }
 
 use {bin, cmp, fl, na, pred, un};
+
+// ---------------------------------------------------------------------------
+// The complex column's helpers: NumPy's complex loops on operands of one
+// complex dtype, through `vmath::complex` (`_c64` on complex128's f64
+// parts, `_c32` on complex64's f32 parts).
+
+type C2<T> = fn(T, T, T, T) -> (T, T);
+type C1<T> = fn(T, T) -> (T, T);
+
+/// A binary complex operation with a complex result.
+fn c2(v: &[Scalar], f: C2<f64>, g: C2<f32>) -> EvalResult {
+    match (v[0], v[1]) {
+        (Scalar::Complex128(a), Scalar::Complex128(b)) => Ok(Scalar::Complex128(pair(f(a.re, a.im, b.re, b.im)))),
+        (Scalar::Complex64(a), Scalar::Complex64(b)) => Ok(Scalar::Complex64(pair(g(a.re, a.im, b.re, b.im)))),
+        _ => na!(),
+    }
+}
+
+/// A unary complex operation with a complex result.
+fn c1(v: &[Scalar], f: C1<f64>, g: C1<f32>) -> EvalResult {
+    match v[0] {
+        Scalar::Complex128(a) => Ok(Scalar::Complex128(pair(f(a.re, a.im)))),
+        Scalar::Complex64(a) => Ok(Scalar::Complex64(pair(g(a.re, a.im)))),
+        _ => na!(),
+    }
+}
+
+/// One of the complex functions of [`CFunc`].
+fn cfunc(v: &[Scalar], f: CFunc) -> EvalResult {
+    match v[0] {
+        Scalar::Complex128(a) => Ok(Scalar::Complex128(pair(C::cfunc_c64(f, a.re, a.im)))),
+        Scalar::Complex64(a) => Ok(Scalar::Complex64(pair(C::cfunc_c32(f, a.re, a.im)))),
+        _ => na!(),
+    }
+}
+
+/// A complex operand, a float result of its part's dtype.
+fn cpart(v: &[Scalar], f: fn(f64, f64) -> f64, g: fn(f32, f32) -> f32) -> EvalResult {
+    match v[0] {
+        Scalar::Complex128(a) => Ok(Scalar::Float64(f(a.re, a.im))),
+        Scalar::Complex64(a) => Ok(Scalar::Float32(g(a.re, a.im))),
+        _ => na!(),
+    }
+}
+
+fn cbool1(v: &[Scalar], f: fn(f64, f64) -> bool, g: fn(f32, f32) -> bool) -> EvalResult {
+    match v[0] {
+        Scalar::Complex128(a) => Ok(Scalar::Bool(f(a.re, a.im))),
+        Scalar::Complex64(a) => Ok(Scalar::Bool(g(a.re, a.im))),
+        _ => na!(),
+    }
+}
+
+fn cbool2(v: &[Scalar], f: fn(f64, f64, f64, f64) -> bool, g: fn(f32, f32, f32, f32) -> bool) -> EvalResult {
+    match (v[0], v[1]) {
+        (Scalar::Complex128(a), Scalar::Complex128(b)) => Ok(Scalar::Bool(f(a.re, a.im, b.re, b.im))),
+        (Scalar::Complex64(a), Scalar::Complex64(b)) => Ok(Scalar::Bool(g(a.re, a.im, b.re, b.im))),
+        _ => na!(),
+    }
+}
+
+fn pair<T>((re, im): (T, T)) -> Complex<T> {
+    Complex::new(re, im)
+}
+
+/// `where(c, x, y)` on any dtype (the condition is bool).
+fn where_eval(v: &[Scalar]) -> EvalResult {
+    match v[0] {
+        Scalar::Bool(c) => Ok(if c { v[1] } else { v[2] }),
+        _ => na!(),
+    }
+}
+
+macro_rules! reciprocal {
+    ($name:ident, $t:ty) => {
+        /// NumPy's complex `reciprocal` loop: the ratio of the smaller to
+        /// the larger part, then two divisions.
+        fn $name(re: $t, im: $t) -> ($t, $t) {
+            if im.abs() <= re.abs() {
+                let r = im / re;
+                let d = re + im * r;
+                (1.0 / d, -r / d)
+            } else {
+                let r = re / im;
+                let d = re * r + im;
+                (r / d, -1.0 / d)
+            }
+        }
+    };
+}
+reciprocal!(reciprocal_c64, f64);
+reciprocal!(reciprocal_c32, f32);
+
+/// NumPy's `nc_exp2`: `exp(z ln 2)`, the parts multiplied by ln 2 in the
+/// dtype's arithmetic.
+fn exp2_c64(re: f64, im: f64) -> (f64, f64) {
+    C::cfunc_c64(CFunc::Exp, re * std::f64::consts::LN_2, im * std::f64::consts::LN_2)
+}
+
+fn exp2_c32(re: f32, im: f32) -> (f32, f32) {
+    C::cfunc_c32(CFunc::Exp, re * std::f32::consts::LN_2, im * std::f32::consts::LN_2)
+}
 
 /// The float operations the reference semantics need, for f32 and f64 alike.
 pub trait Float: Copy + PartialOrd + std::ops::Sub<Output = Self> + std::ops::Div<Output = Self> + std::ops::Rem<Output = Self> + std::ops::AddAssign + std::ops::SubAssign {

@@ -8,7 +8,8 @@
 //! min/max run left to right, and the `mean` of integers sums in float64 in
 //! buffers of [`NUMPY_BUFSIZE`] elements as NumPy's casting reduction does.
 
-use crate::dtype::{DType, F16, Scalar};
+use crate::dtype::{Complex, DType, F16, Scalar};
+use crate::vmath::complex as C;
 use crate::mem;
 use super::{Op, Reduce};
 
@@ -46,6 +47,47 @@ pub fn pairwise_sum<T: Copy + std::ops::Add<Output = T> + std::ops::AddAssign>(a
     }
 }
 
+/// NumPy's pairwise summation of complex numbers (`@TYPE@_pairwise_sum`
+/// for `CFLOAT`/`CDOUBLE`): it counts parts, not elements, so a block is
+/// 64 elements with 4 accumulators per part, and a range splits at a
+/// multiple of 4 elements (below 4 elements the parts add in order).
+pub fn pairwise_sum_complex<T: Copy + std::ops::Add<Output = T> + std::ops::AddAssign>(a: &[Complex<T>], zero: T) -> (T, T) {
+    let m = a.len();
+    if m < 4 {
+        let (mut rr, mut ri) = (zero, zero);
+        for x in a {
+            rr += x.re;
+            ri += x.im;
+        }
+        (rr, ri)
+    } else if m <= 64 {
+        let mut r = [a[0].re, a[1].re, a[2].re, a[3].re];
+        let mut q = [a[0].im, a[1].im, a[2].im, a[3].im];
+        let mut i = 4;
+        while i < m - m % 4 {
+            for k in 0..4 {
+                r[k] += a[i + k].re;
+                q[k] += a[i + k].im;
+            }
+            i += 4;
+        }
+        let (mut rr, mut ri) = ((r[0] + r[1]) + (r[2] + r[3]), (q[0] + q[1]) + (q[2] + q[3]));
+        while i < m {
+            rr += a[i].re;
+            ri += a[i].im;
+            i += 1;
+        }
+        (rr, ri)
+    } else {
+        // NumPy halves the count of parts (2m) and rounds down to a
+        // multiple of 8 parts.
+        let half = m - m % 8;
+        let (r1, i1) = pairwise_sum_complex(&a[..half / 2], zero);
+        let (r2, i2) = pairwise_sum_complex(&a[half / 2..], zero);
+        (r1 + r2, i1 + i2)
+    }
+}
+
 /// NumPy's buffer size for casting reductions (`np.getbufsize()`).
 pub const NUMPY_BUFSIZE: usize = 8192;
 
@@ -56,7 +98,13 @@ pub fn reduce(r: Reduce, out: DType, n: usize, get: impl Fn(usize) -> Scalar) ->
         Reduce::Sum => sum(out, n, &conv),
         Reduce::Mean => {
             if n == 0 {
-                return Ok(Scalar::Float64(f64::NAN).cast(out));
+                // 0 / 0 in each part for complex (NumPy's division by a
+                // zero complex number).
+                return Ok(match out {
+                    DType::Complex64 => Scalar::Complex64(Complex::new(f32::NAN, f32::NAN)),
+                    DType::Complex128 => Scalar::Complex128(Complex::new(f64::NAN, f64::NAN)),
+                    _ => Scalar::Float64(f64::NAN).cast(out),
+                });
             }
             let s = if out == DType::Float16 {
                 // NumPy sums float16 in float32 (a casting reduction, a
@@ -85,11 +133,7 @@ pub fn reduce(r: Reduce, out: DType, n: usize, get: impl Fn(usize) -> Scalar) ->
                 }
                 Scalar::Float64(total)
             };
-            Ok(match s {
-                Scalar::Float32(v) => Scalar::Float32(v / n as f32),
-                Scalar::Float64(v) => Scalar::Float64(v / n as f64),
-                _ => unreachable!("mean is float"),
-            })
+            Ok(divide_by_count(s, n))
         }
         Reduce::Prod if out == DType::Float16 => {
             // NumPy's float16 product runs in float32 and rounds once.
@@ -102,7 +146,7 @@ pub fn reduce(r: Reduce, out: DType, n: usize, get: impl Fn(usize) -> Scalar) ->
         Reduce::Prod => {
             let mut acc = Scalar::Bool(true).cast(out);
             for j in 0..n {
-                acc = (Op::Mul.def().eval)(&[acc, conv(j)]).map_err(|_| "internal error in prod")?;
+                acc = Op::Mul.eval(&[acc, conv(j)]).map_err(|_| "internal error in prod")?;
             }
             Ok(acc)
         }
@@ -117,12 +161,31 @@ pub fn reduce(r: Reduce, out: DType, n: usize, get: impl Fn(usize) -> Scalar) ->
             let op = if r == Reduce::Min { Op::Minimum } else { Op::Maximum };
             let mut acc = conv(0);
             for j in 1..n {
-                acc = (op.def().eval)(&[acc, conv(j)]).map_err(|_| "internal error in min/max")?;
+                acc = op.eval(&[acc, conv(j)]).map_err(|_| "internal error in min/max")?;
             }
             Ok(acc)
         }
         Reduce::Any => Ok(Scalar::Bool((0..n).any(|j| get(j).truthy()))),
         Reduce::All => Ok(Scalar::Bool((0..n).all(|j| get(j).truthy()))),
+    }
+}
+
+/// A mean's sum divided by the element count `n`, as NumPy's `mean` does
+/// it: a float division; for complex, NumPy's complex division by
+/// `n + 0j` (a scalar of the sum's dtype: complex64 in float32).
+pub fn divide_by_count(s: Scalar, n: usize) -> Scalar {
+    match s {
+        Scalar::Float32(v) => Scalar::Float32(v / n as f32),
+        Scalar::Float64(v) => Scalar::Float64(v / n as f64),
+        Scalar::Complex64(c) => {
+            let (re, im) = C::div_c32(c.re, c.im, n as f32, 0.0);
+            Scalar::Complex64(Complex::new(re, im))
+        }
+        Scalar::Complex128(c) => {
+            let (re, im) = C::div_c64(c.re, c.im, n as f64, 0.0);
+            Scalar::Complex128(Complex::new(re, im))
+        }
+        s => s,
     }
 }
 
@@ -147,6 +210,18 @@ fn sum(out: DType, n: usize, conv: &dyn Fn(usize) -> Scalar) -> Result<Scalar, &
             let mut v: Vec<f32> = mem::try_vec(n).map_err(|_| REFUSED)?;
             v.extend((0..n).map(|j| conv(j).to_f64() as f32));
             Scalar::Float16(F16::from_f32(0.0 + pairwise_sum(&v, 0.0)))
+        }
+        DType::Complex128 => {
+            let mut v: Vec<Complex<f64>> = mem::try_vec(n).map_err(|_| REFUSED)?;
+            v.extend((0..n).map(|j| if let Scalar::Complex128(x) = conv(j) { x } else { Complex::new(0.0, 0.0) }));
+            let (re, im) = pairwise_sum_complex(&v, 0.0);
+            Scalar::Complex128(Complex::new(0.0 + re, 0.0 + im))
+        }
+        DType::Complex64 => {
+            let mut v: Vec<Complex<f32>> = mem::try_vec(n).map_err(|_| REFUSED)?;
+            v.extend((0..n).map(|j| if let Scalar::Complex64(x) = conv(j) { x } else { Complex::new(0.0, 0.0) }));
+            let (re, im) = pairwise_sum_complex(&v, 0.0);
+            Scalar::Complex64(Complex::new(0.0 + re, 0.0 + im))
         }
         DType::Bool => Scalar::Bool((0..n).any(|j| conv(j) == Scalar::Bool(true))),
         // Integers wrap at their width: sum in i128 (wrapping), truncate.

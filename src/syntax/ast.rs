@@ -113,6 +113,8 @@ pub enum ExprKind {
     /// An integer literal (Python ints are unbounded; numjet keeps 128 bits).
     Int(i128),
     Float(f64),
+    /// An imaginary literal `2.5j`: its coefficient.
+    Imag(f64),
     Bool(bool),
     Name(String),
     Unary { op: UnaryOp, operand: ExprId },
@@ -135,7 +137,7 @@ impl ExprKind {
     /// The operands, in the order they were written.
     pub fn operands(&self) -> Vec<ExprId> {
         match self {
-            ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Bool(_) | ExprKind::Name(_) => vec![],
+            ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Imag(_) | ExprKind::Bool(_) | ExprKind::Name(_) => vec![],
             ExprKind::Unary { operand, .. } => vec![*operand],
             ExprKind::Binary { lhs, rhs, .. } => vec![*lhs, *rhs],
             ExprKind::Compare { first, rest } => std::iter::once(*first).chain(rest.iter().map(|(_, x)| *x)).collect(),
@@ -222,6 +224,7 @@ impl Ast {
             let s = match &e.kind {
                 ExprKind::Int(v) => v.to_string(),
                 ExprKind::Float(v) => format!("{v:?}"),
+                ExprKind::Imag(v) => format!("{v:?}j"),
                 ExprKind::Bool(v) => if *v { "True" } else { "False" }.to_string(),
                 ExprKind::Name(n) => n.clone(),
                 ExprKind::Unary { op, operand } => format!("({} {})", op.symbol(), t(operand)),
@@ -322,6 +325,8 @@ impl Ast {
                 // float; an infinite literal was written too large.
                 ExprKind::Float(v) if v.is_infinite() => rev.push(Task::Text("1e999")),
                 ExprKind::Float(v) => rev.push(Task::Owned(format!("{v:?}"))),
+                ExprKind::Imag(v) if v.is_infinite() => rev.push(Task::Text("1e999j")),
+                ExprKind::Imag(v) => rev.push(Task::Owned(format!("{v:?}j"))),
                 ExprKind::Bool(b) => rev.push(Task::Text(if *b { "True" } else { "False" })),
                 ExprKind::Name(n) => rev.push(Task::Text(n)),
                 ExprKind::Unary { op, operand } => {
@@ -361,7 +366,7 @@ impl Ast {
                     rev.push(Task::Ident(attr));
                     // `1 .real`: a digit before `.` would read as a number.
                     let v = self.expr(*value);
-                    let number = matches!(v.kind, ExprKind::Int(_) | ExprKind::Float(_)) && !v.parenthesized;
+                    let number = matches!(v.kind, ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Imag(_)) && !v.parenthesized;
                     rev.push(Task::Text(if number { " ." } else { "." }));
                     rev.push(Task::Expr(*value));
                 }

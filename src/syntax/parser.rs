@@ -275,7 +275,7 @@ impl<'s> Parser<'s> {
         }
     }
 
-    /// `atom := INT | FLOAT | True | False | NAME | call | "(" expr ")" | tuple`
+    /// `atom := INT | FLOAT | IMAG | True | False | NAME | call | "(" expr ")" | tuple`
     fn atom(&mut self) -> PResult<ExprId> {
         let t = self.bump();
         let kind = match t.tok {
@@ -284,6 +284,12 @@ impl<'s> Parser<'s> {
                 let text = self.text(t.span).replace('_', "");
                 let v: f64 = text.parse().map_err(|_| Error::Literal(self.rep.at(t.span, "invalid float literal")))?;
                 ExprKind::Float(v)
+            }
+            Tok::Imag => {
+                let text = self.text(t.span).replace('_', "");
+                let digits = &text[..text.len() - 1];
+                let v: f64 = digits.parse().map_err(|_| Error::Literal(self.rep.at(t.span, "invalid imaginary literal")))?;
+                ExprKind::Imag(v)
             }
             Tok::True => ExprKind::Bool(true),
             Tok::False => ExprKind::Bool(false),

@@ -17,6 +17,13 @@ pub enum Tok {
     #[regex(r"[0-9](_?[0-9])*\.([eE][+-]?[0-9](_?[0-9])*)?", priority = 5)]
     #[regex(r"[0-9](_?[0-9])*[eE][+-]?[0-9](_?[0-9])*", priority = 5)]
     Float,
+    /// An imaginary literal: an int or float literal followed by `j` or
+    /// `J` (`1j`, `2.5e-3J`), as in Python.
+    #[regex(r"[0-9](_?[0-9])*[jJ]", priority = 5)]
+    #[regex(r"([0-9](_?[0-9])*)?\.[0-9](_?[0-9])*([eE][+-]?[0-9](_?[0-9])*)?[jJ]", priority = 5)]
+    #[regex(r"[0-9](_?[0-9])*\.([eE][+-]?[0-9](_?[0-9])*)?[jJ]", priority = 5)]
+    #[regex(r"[0-9](_?[0-9])*[eE][+-]?[0-9](_?[0-9])*[jJ]", priority = 5)]
+    Imag,
     /// Digits run into letters or underscores: `1e`, `0x1f`, `1_`, `1.5e`, `2.5x`.
     #[regex(r"[0-9][0-9_a-zA-Z]*", priority = 1)]
     #[regex(r"([0-9](_?[0-9])*)?\.[0-9][0-9_a-zA-Z]*", priority = 1)]
@@ -102,7 +109,7 @@ impl Tok {
     pub fn describe(self) -> &'static str {
         match self {
             Tok::Int => "an integer",
-            Tok::Float => "a number",
+            Tok::Float | Tok::Imag => "a number",
             Tok::BadNumber => "a malformed number",
             Tok::Name => "a name",
             Tok::True => "`True`",
@@ -176,6 +183,8 @@ mod tests {
         assert_eq!(toks("1e 0x1f 1_ 1.5e"), [Tok::BadNumber, Tok::BadNumber, Tok::BadNumber, Tok::BadNumber, Tok::Eof]);
         assert_eq!(toks("1.5.real"), [Tok::Float, Tok::Dot, Tok::Name, Tok::Eof]);
         assert_eq!(toks("1.2.3"), [Tok::Float, Tok::Float, Tok::Eof]);
+        assert_eq!(toks("1j 2.5e-3J .5j 5.j 1_0j 1e5j"), [Tok::Imag, Tok::Imag, Tok::Imag, Tok::Imag, Tok::Imag, Tok::Imag, Tok::Eof]);
+        assert_eq!(toks("1jx 1j.real"), [Tok::BadNumber, Tok::Imag, Tok::Dot, Tok::Name, Tok::Eof]);
     }
 
     #[test]

@@ -327,6 +327,7 @@ impl Lowerer<'_, '_> {
                     }
                 }
             }
+            (Kind::Complex, _) | (_, Kind::Complex) => unreachable!("jit::compile_with refuses complex programs"),
         }
     }
 

@@ -67,6 +67,7 @@ fn ty(d: DType) -> Type {
         DType::Int64 | DType::UInt64 => types::I64,
         DType::Float16 | DType::Float32 => types::F32,
         DType::Float64 => types::F64,
+        DType::Complex64 | DType::Complex128 => unreachable!("jit::compile_with refuses complex programs"),
     }
 }
 
