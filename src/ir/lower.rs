@@ -262,13 +262,14 @@ impl Lowerer {
     }
 
     /// Binds each name of `numbers` to a weak Python number (`Bool`,
-    /// `Int64` or `Float64` values).
+    /// `Int64`, `Float64` or `Complex128` values).
     fn bind_numbers(&mut self, numbers: &[(&str, Scalar)]) -> Result<(), Error> {
         for &(name, v) in numbers {
             let w = match v {
                 Scalar::Bool(b) => Weak::Bool(b),
                 Scalar::Int64(i) => Weak::Int(i.into()),
                 Scalar::Float64(f) => Weak::Float(f),
+                Scalar::Complex128(c) => Weak::Complex(c.re, c.im),
                 other => return Err(Error::Input(format!("`{name}` is bound to {other:?}, which is not a Python number"))),
             };
             if self.env.insert(name.to_string(), Arg { val: Val::Weak(w), span: Span::default() }).is_some() {
