@@ -128,7 +128,7 @@ fn bad_options_fail_cleanly() {
         &["a", "--n", "1e15"][..],
         &["a", "--n", "1.5"],
         &["a", "--n", "-3"],
-        &["a", "--dtype", "complex128"],
+        &["a", "--dtype", "complex256"],
         &["a", "--repeat", "0"],
         &["a", "--backend", "gpu"],
     ] {

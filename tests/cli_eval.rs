@@ -110,11 +110,11 @@ fn runtime_errors_exit_nonzero() {
 #[test]
 fn unsupported_files_are_clear_errors_naming_file_and_dtype() {
     let c = tmp("complex.npy");
-    raw_npy(&c, "{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", &[0u8; 8]);
+    raw_npy(&c, "{'descr': '<c32', 'fortran_order': False, 'shape': (1,), }", &[0u8; 32]);
     let o = numjet(&["eval", "x", &format!("x={}", c.display())]);
     assert!(!o.status.success());
     let e = stderr(&o);
-    assert!(e.contains("complex.npy") && e.contains("<c8"), "{e}");
+    assert!(e.contains("complex.npy") && e.contains("<c32"), "{e}");
 
     let be = tmp("big.npy");
     raw_npy(&be, "{'descr': '>f8', 'fortran_order': False, 'shape': (1,), }", &1.0f64.to_be_bytes());

@@ -328,6 +328,14 @@ const LITERALS: &[&str] = &[
     "pi",
 ];
 
+/// The rows a program can call that give real results from real
+/// operands: not the internal ones (the complex `reciprocal`) nor
+/// `complex(re, im)`, whose complex programs the JIT does not compile yet
+/// (issue 13).
+fn jit_ops() -> impl Iterator<Item = &'static numjet::ops::OpDef> {
+    OPS.iter().filter(|d| d.syntax != Syntax::Internal && d.op != Op::ComplexNew)
+}
+
 fn unary_forms() -> Vec<String> {
     let mut v: Vec<String> =
         OPS.iter().filter(|d| d.arity == 1 && d.syntax == Syntax::Function).map(|d| format!("{}(#)", d.name)).collect();
@@ -386,7 +394,7 @@ fn expr() -> impl Strategy<Value = String> {
 }
 
 fn dtype() -> impl Strategy<Value = DType> {
-    prop::sample::select(DType::ALL.to_vec())
+    prop::sample::select(DType::REAL.to_vec())
 }
 
 #[derive(Debug, Clone)]
@@ -501,7 +509,7 @@ fn cross(dtypes: &[DType], cap: usize) -> Vec<ArrayData> {
 fn dtype_tuples(arity: usize) -> Vec<Vec<DType>> {
     let mut out = vec![vec![]];
     for _ in 0..arity {
-        out = out.into_iter().flat_map(|t| DType::ALL.map(|d| [t.clone(), vec![d]].concat())).collect();
+        out = out.into_iter().flat_map(|t| DType::REAL.map(|d| [t.clone(), vec![d]].concat())).collect();
     }
     out
 }
@@ -512,7 +520,7 @@ const NAMES: [&str; 3] = ["a", "b", "c"];
 fn every_op_every_dtype() {
     let mut failures = Vec::new();
     let mut compiled = 0;
-    for d in OPS {
+    for d in jit_ops() {
         let mut op_compiled = 0;
         for dtypes in dtype_tuples(d.arity) {
             let cap = if d.arity == 3 { 6 } else { 64 };
@@ -547,8 +555,8 @@ const CONST_OPERANDS: &[&str] =
 fn every_op_with_constants() {
     let mut failures = Vec::new();
     let mut compiled = 0;
-    for d in OPS.iter().filter(|d| d.arity >= 2) {
-        for dt in DType::ALL {
+    for d in jit_ops().filter(|d| d.arity >= 2) {
+        for dt in DType::REAL {
             let col = edges(dt);
             let inputs_arr = [Input::Array(col.as_ref())];
             for pos in 0..d.arity {
@@ -564,7 +572,7 @@ fn every_op_with_constants() {
                     }
                 }
                 // The operand at `pos` is a 0-d input, for each edge value.
-                for sd in DType::ALL {
+                for sd in DType::REAL {
                     let args: Vec<&str> = (0..d.arity).map(|k| if k == pos { "s" } else { "a" }).collect();
                     let src = apply(d.op, &args);
                     let sig = Signature::new().array("a", dt).scalar("s", sd);
@@ -581,8 +589,8 @@ fn every_op_with_constants() {
         }
     }
     // Unary operations of literals and 0-d inputs only (all-scalar programs).
-    for d in OPS.iter().filter(|d| d.arity == 1) {
-        for sd in DType::ALL {
+    for d in jit_ops().filter(|d| d.arity == 1) {
+        for sd in DType::REAL {
             let src = apply(d.op, &["s"]);
             let sig = Signature::new().scalar("s", sd);
             let svals = edges(sd);
@@ -603,7 +611,7 @@ fn every_op_with_constants() {
 fn every_reduction() {
     let mut failures = Vec::new();
     let mut rng = Rng(7);
-    for dt in DType::ALL {
+    for dt in DType::REAL {
         let mut columns = Vec::new();
         for n in [0usize, 1, 7, 8, 9, 127, 128, 129, 1000, 8191, 8192, 8193, 20000] {
             columns.push(column(dt, n, &mut rng));
@@ -643,7 +651,7 @@ fn streamed_reductions_at_buffer_boundaries() {
     let mut failures = Vec::new();
     let mut compiled = 0;
     let mut rng = Rng(11);
-    for dt in DType::ALL {
+    for dt in DType::REAL {
         let mut sets_data = Vec::new();
         for n in [0usize, 1, 127, 128, 129, 8191, 8192, 8193, 16384 + 3, 3 * 8192 + 5, 100_000] {
             sets_data.push((column(dt, n, &mut rng), column(dt, n, &mut rng)));
@@ -1462,7 +1470,7 @@ fn vectorisation() {
     // Whenever a stage qualifies for the vector loop, Cranelift lowers it
     // (no silent fallback to the scalar loop).
     let mut vectorised = 0;
-    for d in OPS {
+    for d in jit_ops() {
         for dtypes in dtype_tuples(d.arity) {
             let mut sig = Signature::new();
             for (k, &dt) in dtypes.iter().enumerate() {

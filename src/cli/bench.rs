@@ -74,7 +74,7 @@ pub struct BenchArgs {
     #[arg(long = "n", short = 'n', value_name = "N", default_value = "1e6")]
     pub n: String,
     /// Dtype of the input arrays.
-    #[arg(long, value_name = "DTYPE", default_value = "float64", value_parser = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float16", "float32", "float64"])]
+    #[arg(long, value_name = "DTYPE", default_value = "float64", value_parser = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float16", "float32", "float64", "complex64", "complex128"])]
     pub dtype: String,
     /// Threads to use; 0 means every core.
     #[arg(long, value_name = "T", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=1024))]
@@ -154,8 +154,10 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
     let bytes_written = (n_out * kernel.dtype().size()) as u64;
     let elements = if names.is_empty() { n_out } else { n } as f64;
     let gbps = (bytes_read + bytes_written) as f64 / median / 1e9;
-    let backend = backend_name(backend);
-    let threads = engine.threads();
+    // The kernel's own backend: complex programs run on the interpreter
+    // even under `--backend jit` (issue 13).
+    let backend = backend_name(kernel.backend());
+    let threads = if kernel.backend() == Backend::Interp { 1 } else { engine.threads() };
     let triad = if args.triad {
         let t = triad(n, threads, args.repeat)?;
         let triad_gbps = (n as u64 * TRIAD_BYTES) as f64 / t / 1e9;

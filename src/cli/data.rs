@@ -54,7 +54,7 @@ impl Rng {
 
     /// `n` random values of `dtype` for benchmarks: bools fair coin flips,
     /// integers uniform in [1, 1000) (no zero divisors, no negative powers),
-    /// floats uniform in [0, 1).
+    /// floats uniform in [0, 1), complex numbers with both parts so.
     pub fn bench_data(&mut self, dtype: DType, n: usize) -> Result<ArrayData, String> {
         Ok(match dtype {
             DType::Bool => try_collect(n, std::iter::repeat_with(|| self.next_u64() >> 63 == 1))?.into(),
@@ -62,6 +62,11 @@ impl Rng {
             DType::Int64 => try_collect(n, std::iter::repeat_with(|| 1 + (self.next_u64() % 999) as i64))?.into(),
             DType::Float32 => try_collect(n, std::iter::repeat_with(|| self.uniform() as f32))?.into(),
             DType::Float64 => self.uniform_vec(n)?.into(),
+            d if d.is_complex() => {
+                let mut out = ArrayData::try_with_capacity(d, n).map_err(|e| format!("out of memory: {e}"))?;
+                (0..n).for_each(|_| out.push(Scalar::Complex128(numjet::Complex::new(self.uniform(), self.uniform())).cast(d)));
+                out
+            }
             d if d.is_float() => {
                 let mut out = ArrayData::try_with_capacity(d, n).map_err(|e| format!("out of memory: {e}"))?;
                 (0..n).for_each(|_| out.push(Scalar::Float64(self.uniform()).cast(d)));

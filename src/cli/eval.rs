@@ -13,7 +13,7 @@ pub struct EvalArgs {
     /// The program, e.g. 'where(a > 0, sqrt(a), 0)' or 't = a*b; t + sin(t)'.
     #[arg(allow_hyphen_values = true)]
     pub expr: String,
-    /// Inputs: NAME=PATH.npy (any real NumPy dtype: bool, int8..int64, uint8..uint64, float16, float32, float64; little-endian,
+    /// Inputs: NAME=PATH.npy (any NumPy dtype numjet has: bool, int8..int64, uint8..uint64, float16, float32, float64, complex64, complex128; little-endian,
     /// any shape, C or Fortran order), NAME=3 (a 0-d int64), NAME=2.5 (a 0-d float64),
     /// NAME=True/False.
     #[arg(value_name = "NAME=VALUE")]

@@ -492,6 +492,11 @@ impl Lowerer {
         if op == Op::Where {
             return self.apply_where(args, span);
         }
+        // NumPy's `angle` of a real value: `arctan2(0, x)` (0 a Python int).
+        if op == Op::Angle && !self.node_dtype(args[0]).is_complex() {
+            let zero = Arg { val: Val::Weak(Weak::Int(0)), span: args[0].span };
+            return self.apply(Op::Arctan2, &[zero, args[0]], span);
+        }
         // Comparisons of an integer array with a Python int outside its
         // range: NumPy 2 answers without converting the int.
         if def.rule == Rule::Compare

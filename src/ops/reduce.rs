@@ -143,6 +143,24 @@ pub fn reduce(r: Reduce, out: DType, n: usize, get: impl Fn(usize) -> Scalar) ->
             }
             Ok(Scalar::Float16(F16::from_f32(acc)))
         }
+        // NumPy's complex product reduction multiplies in its scalar loop:
+        // the plain formula, not the fused one of its array loop.
+        Reduce::Prod if out == DType::Complex128 => {
+            let mut acc = (1.0, 0.0);
+            for j in 0..n {
+                let x = conv(j).to_c64();
+                acc = C::mul_plain_c64(acc.0, acc.1, x.0, x.1);
+            }
+            Ok(Scalar::Complex128(Complex::new(acc.0, acc.1)))
+        }
+        Reduce::Prod if out == DType::Complex64 => {
+            let mut acc = (1.0f32, 0.0f32);
+            for j in 0..n {
+                let Scalar::Complex64(x) = conv(j) else { return Err("internal error in prod") };
+                acc = C::mul_plain_c32(acc.0, acc.1, x.re, x.im);
+            }
+            Ok(Scalar::Complex64(Complex::new(acc.0, acc.1)))
+        }
         Reduce::Prod => {
             let mut acc = Scalar::Bool(true).cast(out);
             for j in 0..n {

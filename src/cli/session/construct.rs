@@ -94,7 +94,7 @@ impl Session {
                 Some(if name == "reshape" {
                     format!("usage: {usage}")
                 } else {
-                    format!("usage: {usage}, with an optional dtype=float32 (or any real NumPy dtype: bool, int8 … int64, uint8 … uint64, float16, float64)")
+                    format!("usage: {usage}, with an optional dtype=float32 (or any NumPy dtype: bool, int8 … int64, uint8 … uint64, float16, float64, complex64, complex128)")
                 }),
             )));
         }
@@ -121,7 +121,7 @@ impl Session {
                             text,
                             *vspan,
                             "unknown dtype",
-                            Some("write a real NumPy dtype: dtype=bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float16, float32 or float64 (no quotes)".into()),
+                            Some("write a NumPy dtype: dtype=bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float16, float32, float64, complex64 or complex128 (no quotes)".into()),
                         )));
                     };
                     dtype = Some(d);

@@ -254,7 +254,7 @@ mod tests {
             "zeros(-1)",
             "zeros(1.5)",
             "zeros(a)",
-            "zeros(10, dtype=complex128)",
+            "zeros(10, dtype=complex256)",
             "random(10, dtype=int32)",
             "zeros(10, foo=1)",
             "linspace(0, 1)",
