@@ -178,6 +178,11 @@ fn sums_and_means_are_numpys_complex_pairwise_sums() {
     let c32 = |re: &str, im: &str| Scalar::Complex64(Complex::new(hex(re) as f32, hex(im) as f32));
     assert_eq!(eval("sum(z)", &x).unwrap().to_scalar(), Some(c32("0x1.779c2e0000000p+9", "0x1.937aa80000000p+4")));
     assert_eq!(eval("mean(z)", &x).unwrap().to_scalar(), Some(c32("0x1.809fee0000000p-1", "0x1.9d29a20000000p-6")));
+    // NumPy divides the sum by `n + 0j` with its scalar complex division
+    // (Smith's): an infinite part makes the other part NaN.
+    let inf = [Complex::new(f64::INFINITY, 1.0), Complex::new(1.0, 1.0)];
+    let Some(Scalar::Complex128(m)) = eval("mean(z)", &[("z", Input::from(&inf))]).unwrap().to_scalar() else { panic!() };
+    assert!(m.re == f64::INFINITY && m.im.is_nan(), "{m:?}");
     // Empty: 0 and NaN + NaN i; any/all.
     let none: Vec<Complex<f64>> = vec![];
     let e = [("z", Input::from(&none))];

@@ -190,14 +190,17 @@ pub fn reduce(r: Reduce, out: DType, n: usize, get: impl Fn(usize) -> Scalar) ->
 
 /// A mean's sum divided by the element count `n`, as NumPy's `mean` does
 /// it: a float division; for complex, NumPy's complex division by
-/// `n + 0j` (a scalar of the sum's dtype: complex64 in float32).
+/// `n + 0j` (its scalar division: Smith's algorithm, so an infinite part
+/// makes the other NaN; complex64 through float64).
 pub fn divide_by_count(s: Scalar, n: usize) -> Scalar {
     match s {
         Scalar::Float32(v) => Scalar::Float32(v / n as f32),
         Scalar::Float64(v) => Scalar::Float64(v / n as f64),
+        // NumPy's complex64 scalar division computes in float64 and rounds
+        // each part (checked against NumPy 2.4's `mean`).
         Scalar::Complex64(c) => {
-            let (re, im) = C::div_c32(c.re, c.im, n as f32, 0.0);
-            Scalar::Complex64(Complex::new(re, im))
+            let (re, im) = C::div_c64(c.re as f64, c.im as f64, n as f64, 0.0);
+            Scalar::Complex64(Complex::new(re as f32, im as f32))
         }
         Scalar::Complex128(c) => {
             let (re, im) = C::div_c64(c.re, c.im, n as f64, 0.0);
