@@ -172,13 +172,13 @@ const NEEDS_VALUES_CAPACITY: usize = 4096;
 enum Source {
     Text(String),
     /// A program text with names bound to Python numbers (dtype and bits).
-    Numbers { text: String, numbers: Vec<(String, DType, u64)> },
+    Numbers { text: String, numbers: Vec<(String, DType, u64, u64)> },
     /// A program text whose named inputs are Python numbers given at run
     /// time.
     Params { text: String, params: Vec<String> },
     /// A whole program handed over parsed (its text).
     Parsed(String),
-    Expr { text: String, root: u32, numbers: Vec<(String, DType, u64)> },
+    Expr { text: String, root: u32, numbers: Vec<(String, DType, u64, u64)> },
 }
 
 type Key = (Source, Signature, Backend);
@@ -221,7 +221,7 @@ impl Engine {
         if numbers.is_empty() {
             return self.compile(program, signature);
         }
-        let numbers_key = numbers.iter().map(|(n, v)| (n.to_string(), v.dtype(), jit::slot_bits(*v))).collect();
+        let numbers_key = numbers.iter().map(|(n, v)| (n.to_string(), v.dtype(), jit::slot_bits(*v), v.bits_im())).collect();
         let key = (Source::Numbers { text: program.to_string(), numbers: numbers_key }, signature.clone(), self.config.backend);
         self.cached_or(key, || {
             let ast = syntax::parse(program)?;
@@ -293,7 +293,7 @@ impl Engine {
         signature: &Signature,
         numbers: &[(&str, Scalar)],
     ) -> Result<Kernel, Error> {
-        let numbers_key = numbers.iter().map(|(n, v)| (n.to_string(), v.dtype(), jit::slot_bits(*v))).collect();
+        let numbers_key = numbers.iter().map(|(n, v)| (n.to_string(), v.dtype(), jit::slot_bits(*v), v.bits_im())).collect();
         let key = (Source::Expr { text: source.to_string(), root: root.0, numbers: numbers_key }, signature.clone(), self.config.backend);
         self.cached_or(key, || self.build(ir::lower_expr(ast, root, signature, source, numbers)?))
     }

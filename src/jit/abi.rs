@@ -192,7 +192,7 @@ pub(crate) fn link(
 /// the start of the slot, as the kernel loads it.
 pub(crate) fn slot_bits(s: Scalar) -> u64 {
     let mut b = [0u8; 8];
-    let n = s.dtype().size();
+    let n = s.dtype().size().min(8);
     b[..n].copy_from_slice(&s.bits().to_le_bytes()[..n]);
     u64::from_ne_bytes(b)
 }
