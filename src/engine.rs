@@ -336,9 +336,10 @@ impl Engine {
     fn build(&self, ir: Program) -> Result<Kernel, Error> {
         let ir = ir.with_math(self.config.math);
         let evaluator = match self.config.backend {
-            // Not compiled yet: complex programs run on the reference
-            // interpreter (issue 13), which [`Kernel::backend`] reports.
-            Backend::Jit if ir.has_complex() => Evaluator::Interp(ir),
+            // Complex programs the JIT cannot split yet (0-d complex
+            // inputs, complex reductions) run on the reference interpreter
+            // (issue 13), which [`Kernel::backend`] reports.
+            Backend::Jit if ir.has_complex() && ir::split(&ir).is_err() => Evaluator::Interp(ir),
             Backend::Jit => Evaluator::Jit(Box::new(jit::compile(&ir)?)),
             Backend::Interp => Evaluator::Interp(ir),
         };

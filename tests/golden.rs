@@ -6,16 +6,176 @@
 //! and integer results; 1 for float `**`; 2 for float sums and means; 4 for
 //! transcendental functions, where NumPy's SIMD implementations and the
 //! platform libm may round differently.
+//!
+//! Complex values (`complex64`, `complex128`; in the fixtures `[re, im]`
+//! pairs of float strings) are compared part by part: a case's `ulp`
+//! bounds the distance of each part (the distance of two complex values
+//! is the larger of the parts' distances), a NaN part matches a NaN part
+//! whatever its sign, and at `ulp` 0 the signs of zero parts matter.
+//! Complex tolerances: 0 for `+ - * /`, comparisons, casts, `conj real imag
+//! abs angle`, predicates and `where`; 4 for the functions (`sqrt exp ...
+//! arctanh`) and `**`; 2 for sums, products and means.
+//!
+//! `GOLDEN_FILTER=text` runs only the cases whose name contains `text`;
+//! `GOLDEN_ALL=1` lists every differing element (not only the first 6 of
+//! a case).
 
 mod common;
 
-use common::{compare, load_golden};
-use numjet::{Backend, Config, Engine, Input, Signature};
+use common::ulp_distance;
+use numjet::{Array, ArrayData, Backend, Complex, Config, DType, Engine, Input, Scalar, Signature};
+use serde_json::Value;
+
+/// One golden case; unlike `common::load_golden`, complex arrays too.
+struct Case {
+    name: String,
+    expr: String,
+    inputs: Vec<(String, Array)>,
+    expect: Result<Array, String>,
+    ulp: u64,
+}
+
+fn load() -> Vec<Case> {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/golden.json")).expect("golden.json");
+    let v: Value = serde_json::from_str(&text).expect("valid JSON");
+    v["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|c| Case {
+            name: c["name"].as_str().unwrap().to_string(),
+            expr: c["expr"].as_str().unwrap().to_string(),
+            inputs: c["inputs"].as_object().unwrap().iter().map(|(k, a)| (k.clone(), array(a))).collect(),
+            expect: match c.get("expect") {
+                Some(a) => Ok(array(a)),
+                None => Err(c["error"].as_str().unwrap().to_string()),
+            },
+            ulp: c["ulp"].as_u64().unwrap(),
+        })
+        .collect()
+}
+
+/// A float part: Python's `repr` of the value (exact in f64).
+fn part(v: &Value) -> f64 {
+    v.as_str().expect("complex parts are strings").parse().expect("float repr")
+}
+
+fn pair(v: &Value) -> (f64, f64) {
+    let p = v.as_array().expect("complex values are [re, im] pairs");
+    assert_eq!(p.len(), 2, "complex values are [re, im] pairs");
+    (part(&p[0]), part(&p[1]))
+}
+
+fn f32_part(x: f64) -> f32 {
+    let y = x as f32;
+    assert!(x.is_nan() || y as f64 == x, "{x:?} is not a float32 value");
+    y
+}
+
+fn array(a: &Value) -> Array {
+    let dtype = DType::from_name(a["dtype"].as_str().unwrap()).expect("dtype");
+    let shape: Vec<usize> = a["shape"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect();
+    let vals = a["values"].as_array().unwrap();
+    let data = match dtype {
+        DType::Complex64 => ArrayData::Complex64(
+            vals.iter()
+                .map(|v| {
+                    let (re, im) = pair(v);
+                    Complex::new(f32_part(re), f32_part(im))
+                })
+                .collect(),
+        ),
+        DType::Complex128 => ArrayData::Complex128(
+            vals.iter()
+                .map(|v| {
+                    let (re, im) = pair(v);
+                    Complex::new(re, im)
+                })
+                .collect(),
+        ),
+        d => common::data(d, vals),
+    };
+    Array::new(data, shape).expect("shape matches values")
+}
+
+/// Distance in ulps: for complex values the larger of the parts'
+/// distances (`common::ulp_distance` on each part: NaN equals NaN, a sign
+/// of zero is one ulp); `None` when they are different kinds of thing.
+fn distance(g: Scalar, w: Scalar) -> Option<u64> {
+    let parts = match (g, w) {
+        (Scalar::Complex64(g), Scalar::Complex64(w)) => [
+            (Scalar::Float32(g.re), Scalar::Float32(w.re)),
+            (Scalar::Float32(g.im), Scalar::Float32(w.im)),
+        ],
+        (Scalar::Complex128(g), Scalar::Complex128(w)) => [
+            (Scalar::Float64(g.re), Scalar::Float64(w.re)),
+            (Scalar::Float64(g.im), Scalar::Float64(w.im)),
+        ],
+        _ => return ulp_distance(g, w),
+    };
+    Some(ulp_distance(parts[0].0, parts[0].1)?.max(ulp_distance(parts[1].0, parts[1].1)?))
+}
+
+/// A value with its bits, e.g. `(1.0, -0.0) [0x3ff0000000000000, 0x8000000000000000]`.
+fn show(s: Scalar) -> String {
+    match s {
+        Scalar::Complex64(c) => format!("({:?}, {:?}) [{:#010x}, {:#010x}]", c.re, c.im, c.re.to_bits(), c.im.to_bits()),
+        Scalar::Complex128(c) => format!("({:?}, {:?}) [{:#018x}, {:#018x}]", c.re, c.im, c.re.to_bits(), c.im.to_bits()),
+        Scalar::Float64(x) => format!("{x:?} [{:#018x}]", x.to_bits()),
+        Scalar::Float32(x) => format!("{x:?} [{:#010x}]", x.to_bits()),
+        Scalar::Float16(h) => format!("{:?} [{:#06x}]", h.to_f64(), h.to_bits()),
+        other => format!("{other}"),
+    }
+}
+
+/// Compares a result with the expected array: dtype, shape, then values
+/// within the case's `ulp`; the message names the differing elements with
+/// their inputs and bits.
+fn compare(c: &Case, got: &Array, want: &Array) -> Result<(), String> {
+    if got.dtype() != want.dtype() {
+        return Err(format!("dtype {} != expected {}", got.dtype(), want.dtype()));
+    }
+    if got.shape() != want.shape() {
+        return Err(format!("shape {:?} != expected {:?}", got.shape(), want.shape()));
+    }
+    let all = std::env::var_os("GOLDEN_ALL").is_some();
+    let mut bad = Vec::new();
+    let mut n = 0;
+    for i in 0..got.len() {
+        let (g, w) = (got.get(i).unwrap(), want.get(i).unwrap());
+        match distance(g, w) {
+            Some(d) if d <= c.ulp => {}
+            d => {
+                n += 1;
+                if all || bad.len() < 6 {
+                    let ins: Vec<String> = c
+                        .inputs
+                        .iter()
+                        .filter_map(|(k, a)| {
+                            let j = if a.shape().is_empty() { 0 } else { i };
+                            a.get(j).map(|v| format!("{k}={}", show(v)))
+                        })
+                        .collect();
+                    let d = d.map_or("-".to_string(), |d| d.to_string());
+                    bad.push(format!("\n    [{i}] {}: got {} want {} (ulp {d})", ins.join(", "), show(g), show(w)));
+                }
+            }
+        }
+    }
+    if n == 0 {
+        Ok(())
+    } else {
+        Err(format!("{n} of {} elements differ (ulp {}):{}", got.len(), c.ulp, bad.concat()))
+    }
+}
 
 fn run_all(backend: Backend) {
     let engine = Engine::new(Config::default().backend(backend));
-    let cases = load_golden();
+    let mut cases = load();
     assert!(cases.len() > 1000, "fixture file looks truncated");
+    if let Ok(f) = std::env::var("GOLDEN_FILTER") {
+        cases.retain(|c| c.name.contains(&f));
+    }
     let mut failures = Vec::new();
     for c in &cases {
         let mut sig = Signature::new();
@@ -23,16 +183,18 @@ fn run_all(backend: Backend) {
             sig = if a.shape().is_empty() { sig.scalar(name, a.dtype()) } else { sig.array(name, a.dtype()) };
         }
         let inputs: Vec<Input> = c.inputs.iter().map(|(_, a)| a.as_input()).collect();
+        let dtypes: Vec<String> = c.inputs.iter().map(|(k, a)| format!("{k}: {}", a.dtype())).collect();
+        let what = format!("{} `{}` ({})", c.name, c.expr, dtypes.join(", "));
         let got = engine.compile(&c.expr, &sig).and_then(|k| k.eval(&inputs));
         match (&c.expect, got) {
             (Ok(want), Ok(got)) => {
-                if let Err(e) = compare(&got, want, c.ulp) {
-                    failures.push(format!("{} `{}`: {e}", c.name, c.expr));
+                if let Err(e) = compare(c, &got, want) {
+                    failures.push(format!("{what}: {e}"));
                 }
             }
-            (Ok(_), Err(e)) => failures.push(format!("{} `{}`: unexpected error: {}", c.name, c.expr, e.message())),
+            (Ok(_), Err(e)) => failures.push(format!("{what}: unexpected error: {}", e.message())),
             (Err(_), Err(_)) => {}
-            (Err(why), Ok(got)) => failures.push(format!("{} `{}`: expected an error ({why}), got {got}", c.name, c.expr)),
+            (Err(why), Ok(got)) => failures.push(format!("{what}: expected an error ({why}), got {got}")),
         }
     }
     if !failures.is_empty() {

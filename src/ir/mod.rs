@@ -26,8 +26,10 @@
 
 mod lower;
 mod print;
+mod split;
 
 pub use lower::{MAX_NODES, lower, lower_expr, lower_with_numbers, lower_with_params};
+pub use split::split;
 
 use std::sync::Arc;
 

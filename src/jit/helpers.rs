@@ -400,6 +400,40 @@ int_div_blocks!(Int8 i8, Int16 i16, Int32 i32, UInt8 u8, UInt16 u16);
 /// The symbol name and address of the integer division trampoline.
 pub(super) const VINTDIV: (&str, fn() -> *const u8) = ("numjet_vintdiv", || vintdiv as *const u8);
 
+/// The symbol name and address of the complex trampoline ([`vcomplex`]).
+pub(super) const VCOMPLEX: (&str, fn() -> *const u8) = ("numjet_vcomplex", || vcomplex as *const u8);
+
+/// A complex function or `power` (op `op`, an index into `Op::ALL`) of
+/// the complex value(s) of dtype `d` (an index into `DType::ALL`) at `a`
+/// (and `b` for binary ops): the op table's complex reference, so the
+/// interpreter's bits, written to `out`.
+extern "C" fn vcomplex(op: u32, d: u32, a: *const u8, b: *const u8, out: *mut u8) {
+    let (Some(&op), Some(&d)) = (Op::ALL.get(op as usize), DType::ALL.get(d as usize)) else { return };
+    let read = |p: *const u8| -> Scalar {
+        // SAFETY: the kernel passes `a` and `b` pointing into a 48-byte
+        // stack slot of its frame, 16-byte aligned, holding a value of
+        // `d` at each (`b` written for binary ops only, and read only for
+        // them); `read_unaligned` needs no alignment anyway.
+        unsafe {
+            match d {
+                DType::Complex64 => Scalar::Complex64(std::ptr::read_unaligned(p as *const crate::dtype::Complex<f32>)),
+                _ => Scalar::Complex128(std::ptr::read_unaligned(p as *const crate::dtype::Complex<f64>)),
+            }
+        }
+    };
+    let args = [read(a), if op.def().arity == 2 { read(b) } else { read(a) }];
+    let r = op.eval(&args[..op.def().arity.min(2)]).unwrap_or(Scalar::Complex128(crate::dtype::Complex::new(f64::NAN, f64::NAN)));
+    // SAFETY: `out` points to 16 writable bytes of the same slot, apart
+    // from `a` and `b`.
+    unsafe {
+        match r.cast(d) {
+            Scalar::Complex64(c) => std::ptr::write_unaligned(out as *mut crate::dtype::Complex<f32>, c),
+            Scalar::Complex128(c) => std::ptr::write_unaligned(out as *mut crate::dtype::Complex<f64>, c),
+            _ => {}
+        }
+    }
+}
+
 /// The symbol name and address of the cast trampoline.
 pub(super) const VCAST: (&str, fn() -> *const u8) = ("numjet_vcast", || vcast as *const u8);
 

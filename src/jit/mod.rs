@@ -295,11 +295,16 @@ impl JitOptions {
 
 /// [`compile`] with options.
 pub fn compile_with(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> {
-    if p.has_complex() {
-        return Err(Error::Runtime(
-            "the JIT does not compile complex programs yet (issue 13); the engine evaluates them with the interpreter".into(),
-        ));
-    }
+    // Complex values become pairs of real nodes (`ir::split`); what it
+    // cannot split the engine gives the interpreter.
+    let split;
+    let p = if p.has_complex() {
+        split = crate::ir::split(p)
+            .map_err(|why| Error::Runtime(format!("the JIT does not compile complex programs with {why} yet (issue 13); the engine evaluates them with the interpreter")))?;
+        &split
+    } else {
+        p
+    };
     // Cranelift is not expected to panic on valid input; if it does, the
     // panic is turned into an error rather than unwinding into the caller.
     std::panic::catch_unwind(AssertUnwindSafe(|| compile_inner(p, options)))
@@ -443,6 +448,7 @@ fn compile_inner(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> 
         builder.symbol(name, addr);
     }
     builder.symbol(helpers::VCAST.0, (helpers::VCAST.1)());
+    builder.symbol(helpers::VCOMPLEX.0, (helpers::VCOMPLEX.1)());
     builder.symbol(helpers::VINTDIV.0, (helpers::VINTDIV.1)());
     let mut module = JITModule::new(builder);
     // From here on the module owns code memory: it is freed on every path

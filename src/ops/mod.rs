@@ -245,6 +245,16 @@ ops! {
     Reciprocal => "reciprocal", Internal, 1, Arith(Keep), |_| Err(EvalError::Internal("reciprocal of a real operand")), cx: CC(|v| c1(v, reciprocal_c64, reciprocal_c32));
     ComplexNew => "complex", F, 2, Rule::Float { bool_rule: Keep, ints_to_f64: true }, |v| match (v[0], v[1]) {
         (Scalar::Float64(re), Scalar::Float64(im)) => Ok(Scalar::Complex128(Complex::new(re, im))),
+        // Only from `ir::split` (the type checker makes float64 parts).
+        (Scalar::Float32(re), Scalar::Float32(im)) => Ok(Scalar::Complex64(Complex::new(re, im))),
+        _ => na!(),
+    };
+    // `a * b + c` rounded once: only in the JIT's form of a complex
+    // program (`ir::split`), for NumPy's fused complex multiply; never
+    // from a user's `a * b + c`.
+    Fma => "fma", Internal, 3, Arith(Keep), |v| match (v[0], v[1], v[2]) {
+        (Scalar::Float64(a), Scalar::Float64(b), Scalar::Float64(c)) => Ok(Scalar::Float64(a.mul_add(b, c))),
+        (Scalar::Float32(a), Scalar::Float32(b), Scalar::Float32(c)) => Ok(Scalar::Float32(a.mul_add(b, c))),
         _ => na!(),
     };
 }

@@ -4,7 +4,7 @@
 pub mod nd;
 pub mod shapes;
 
-use numjet::{Array, ArrayData, DType, Input, Scalar};
+use numjet::{Array, ArrayData, Complex, DType, Input, Scalar};
 use serde_json::Value;
 
 /// A value's bits (integers zero-extended from their width, floats as
@@ -54,12 +54,17 @@ fn array(a: &Value) -> Array {
 }
 
 /// Fixture values of `dtype`: JSON bools, integers (checked to fit), or
-/// strings holding Python's `repr` of the float (exact in float64).
+/// strings holding Python's `repr` of the float (exact in float64), or for
+/// complex dtypes `[re, im]` pairs of such strings.
 pub fn data(dtype: DType, vals: &[Value]) -> ArrayData {
     let mut d = ArrayData::with_capacity(dtype, vals.len());
     for x in vals {
         let s = match dtype {
             DType::Bool => Scalar::Bool(x.as_bool().unwrap()),
+            d if d.is_complex() => {
+                let p = x.as_array().expect("complex values are [re, im] pairs");
+                Scalar::Complex128(Complex::new(float(&p[0]), float(&p[1]))).cast(d)
+            }
             d if d.is_float() => Scalar::Float64(float(x)).cast(d),
             d => {
                 let v = x.as_i64().map(i128::from).or_else(|| x.as_u64().map(i128::from)).expect("an integer");

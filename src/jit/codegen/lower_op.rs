@@ -11,7 +11,7 @@
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
-use cranelift_codegen::ir::{AbiParam, InstBuilder, MemFlagsData, Type, Value, types};
+use cranelift_codegen::ir::{AbiParam, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Type, Value, types};
 use cranelift_module::{Linkage, Module};
 
 use super::divide::DivKind;
@@ -19,7 +19,7 @@ use super::lowering::{BlockFn, Lowering, const_divisor, const_int, lowering, ope
 use super::{LResult, Lowerer, Mode, lane_cast, mem, mem_ty, ty, vmem};
 use crate::dtype::{DType, Kind, Scalar};
 use crate::ir::{Node, NodeId, NodeOp, Shape};
-use crate::jit::helpers::Helper;
+use crate::jit::helpers::{self, Helper};
 use crate::ops::Op;
 
 /// Operations whose float16 result needs no rounding: they select or
@@ -240,6 +240,78 @@ impl Lowerer<'_, '_> {
         Ok(self.b.inst_results(call)[0])
     }
 
+    /// An operation on complex values (`ir::split`'s form: a complex
+    /// value is an `i128` (complex128) or `i64` (complex64) holding its
+    /// bytes, real part low): `real`/`imag` take a part, `complex(re, im)`
+    /// makes one, and the complex functions call [`helpers::VCOMPLEX`],
+    /// the op table's complex reference, through a stack slot.
+    fn complex_op(&mut self, n: &Node, op: Op, args: &[Value]) -> LResult<Value> {
+        if self.vector() {
+            return Err("internal error: a complex node in the vector loop".into());
+        }
+        let operand = self.p.node(n.args[0]).dtype;
+        match op {
+            Op::Real | Op::Imag if operand.is_complex() => {
+                let pt = self.ty(operand.part());
+                let half = if operand == DType::Complex128 { types::I64 } else { types::I32 };
+                let v = args[0];
+                let bits = if operand == DType::Complex128 {
+                    let (lo, hi) = self.b.ins().isplit(v);
+                    if op == Op::Real { lo } else { hi }
+                } else {
+                    let x = if op == Op::Real { v } else { self.b.ins().ushr_imm_u(v, 32) };
+                    self.b.ins().ireduce(half, x)
+                };
+                Ok(self.b.ins().bitcast(pt, MemFlagsData::new(), bits))
+            }
+            Op::ComplexNew => {
+                let (re, im) = (args[0], args[1]);
+                if n.dtype == DType::Complex128 {
+                    let lo = self.b.ins().bitcast(types::I64, MemFlagsData::new(), re);
+                    let hi = self.b.ins().bitcast(types::I64, MemFlagsData::new(), im);
+                    Ok(self.b.ins().iconcat(lo, hi))
+                } else {
+                    let lo = self.b.ins().bitcast(types::I32, MemFlagsData::new(), re);
+                    let hi = self.b.ins().bitcast(types::I32, MemFlagsData::new(), im);
+                    let lo = self.b.ins().uextend(types::I64, lo);
+                    let hi = self.b.ins().uextend(types::I64, hi);
+                    let hi = self.b.ins().ishl_imm_u(hi, 32);
+                    Ok(self.b.ins().bor(lo, hi))
+                }
+            }
+            _ if operand.is_complex() && n.dtype == operand => {
+                // a, b and the result in one 48-byte slot.
+                let slot = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 48, 4));
+                let a = self.b.ins().stack_addr(self.ptr, slot, 0);
+                let b = self.b.ins().stack_addr(self.ptr, slot, 16);
+                let out = self.b.ins().stack_addr(self.ptr, slot, 32);
+                self.b.ins().store(mem(), args[0], a, 0);
+                if let Some(&y) = args.get(1) {
+                    self.b.ins().store(mem(), y, b, 0);
+                }
+                let f = match self.funcs.get(helpers::VCOMPLEX.0) {
+                    Some(&f) => f,
+                    None => {
+                        let mut sig = self.module.make_signature();
+                        sig.params.extend([AbiParam::new(types::I32), AbiParam::new(types::I32)]);
+                        sig.params.extend([AbiParam::new(self.ptr), AbiParam::new(self.ptr), AbiParam::new(self.ptr)]);
+                        let fid = self.module.declare_function(helpers::VCOMPLEX.0, Linkage::Import, &sig).map_err(|e| e.to_string())?;
+                        let f = self.module.declare_func_in_func(fid, self.b.func);
+                        self.funcs.insert(helpers::VCOMPLEX.0, f);
+                        f
+                    }
+                };
+                let code = self.b.ins().iconst(types::I32, op as i64);
+                let dt = DType::ALL.iter().position(|&x| x == operand).ok_or("internal error: dtype")?;
+                let dcode = self.b.ins().iconst(types::I32, dt as i64);
+                self.b.ins().call(f, &[code, dcode, a, b, out]);
+                let t = self.ty(operand);
+                Ok(self.b.ins().load(t, mem(), out, 0))
+            }
+            _ => Err(format!("internal error: `{}` on {operand} giving {} is not lowered", op.def().name, n.dtype)),
+        }
+    }
+
     /// NumPy `astype`, as [`Scalar::cast`] does it.
     fn cast(&mut self, a: Value, from: DType, to: DType) -> Value {
         use DType::*;
@@ -365,6 +437,9 @@ impl Lowerer<'_, '_> {
         if args.len() != op.def().arity {
             return Err(unsupported());
         }
+        if d.is_complex() || n.dtype.is_complex() {
+            return self.complex_op(n, op, &args);
+        }
         if let Lowering::Helper(h) | Lowering::Block(BlockFn::Math(_, h)) = how {
             let r = self.call(h, &args, d)?;
             if op == Op::Pow && d.is_signed_int() {
@@ -384,6 +459,8 @@ impl Lowerer<'_, '_> {
             (Op::Add, B) => self.b.ins().bor(a, b),
             (Op::Add, I) => self.b.ins().iadd(a, b),
             (Op::Add, F) => self.b.ins().fadd(a, b),
+            // NumPy's fused complex multiply, in `ir::split`'s form only.
+            (Op::Fma, F) => self.b.ins().fma(a, b, args[2]),
             (Op::Sub, I) => self.b.ins().isub(a, b),
             (Op::Sub, F) => self.b.ins().fsub(a, b),
             (Op::Mul, B) => self.b.ins().band(a, b),

@@ -97,6 +97,11 @@ impl Lowering {
 /// How node `n` of `p` lowers (see [`Lowering`]).
 pub(super) fn lowering(p: &Program, n: &Node) -> Lowering {
     match n.op {
+        // Complex values (`ir::split`'s edges: inputs, `complex(re, im)`,
+        // parts, the complex functions) are whole values in the scalar
+        // loop only.
+        NodeOp::Input(_) if n.dtype.is_complex() => Lowering::Scalar,
+        NodeOp::Op(op) if n.dtype.is_complex() || operand_dtype(p, n, op).is_complex() => Lowering::Scalar,
         NodeOp::Input(_) | NodeOp::ReduceAxis(..) | NodeOp::Fill(_) => Lowering::Vector,
         NodeOp::Const(_) | NodeOp::Reduce(_) => Lowering::Scalar,
         NodeOp::Cast => {

@@ -58,7 +58,8 @@ pub(super) use lowering::{VectorShape, fused, vector_shape};
 /// The Cranelift type of a dtype's values in registers: bool is an `i8`
 /// holding 0 or 1, unsigned integers are integers of their width, and
 /// float16 is an `f32` holding a half's value exactly (loads and stores
-/// convert, `half.rs`).
+/// convert, `half.rs`), and a complex value is an integer holding its
+/// bytes.
 fn ty(d: DType) -> Type {
     match d {
         DType::Bool | DType::Int8 | DType::UInt8 => types::I8,
@@ -67,7 +68,10 @@ fn ty(d: DType) -> Type {
         DType::Int64 | DType::UInt64 => types::I64,
         DType::Float16 | DType::Float32 => types::F32,
         DType::Float64 => types::F64,
-        DType::Complex64 | DType::Complex128 => unreachable!("jit::compile_with refuses complex programs"),
+        // A whole complex value's bytes (real part low): only at the
+        // edges of `ir::split`'s programs, in the scalar loop.
+        DType::Complex64 => types::I64,
+        DType::Complex128 => types::I128,
     }
 }
 
