@@ -1421,6 +1421,8 @@ mod fuzz {
             (Scalar::Float64(p), Scalar::Float64(q)) => p.to_bits() == q.to_bits() || (p.is_nan() && q.is_nan()),
             (Scalar::Float32(p), Scalar::Float32(q)) => p.to_bits() == q.to_bits() || (p.is_nan() && q.is_nan()),
             (Scalar::Float16(p), Scalar::Float16(q)) => p.to_bits() == q.to_bits() || (p.is_nan() && q.is_nan()),
+            (Scalar::Complex64(p), Scalar::Complex64(q)) => (p.re.to_bits() == q.re.to_bits() || (p.re.is_nan() && q.re.is_nan())) && (p.im.to_bits() == q.im.to_bits() || (p.im.is_nan() && q.im.is_nan())),
+            (Scalar::Complex128(p), Scalar::Complex128(q)) => (p.re.to_bits() == q.re.to_bits() || (p.re.is_nan() && q.re.is_nan())) && (p.im.to_bits() == q.im.to_bits() || (p.im.is_nan() && q.im.is_nan())),
             _ => x == y,
         }
     }

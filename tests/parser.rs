@@ -835,12 +835,12 @@ error: invalid number literal `1__0`
   | ^^^^",
     ),
     (
-        "1j",
+        "1jx",
         "\
-error: invalid number literal `1j`
+error: invalid number literal `1jx`
   |
-1 | 1j
-  | ^^",
+1 | 1jx
+  | ^^^",
     ),
     (
         "1.real",

@@ -47,6 +47,7 @@ pub fn split(p: &Program) -> Result<Program, &'static str> {
     for (i, n) in p.nodes.iter().enumerate() {
         b.span = p.spans[i];
         let v = b.node(n, &vals)?;
+        let v = b.widen(v, n.ndim)?;
         vals.push(v);
     }
     let result = match vals[p.result.index()] {
@@ -112,6 +113,26 @@ impl Builder<'_> {
         self.spans.push(self.span);
         self.cse.insert(key, id);
         id
+    }
+
+    /// A split value whose parts both have `ndim` dimensions, as the
+    /// complex node they stand for: a part with fewer (a 0-d zero
+    /// imaginary part, a broadcast operand of `complex(re, im)`) becomes
+    /// `where(True, part, other)`, which has the broadcast shape of both
+    /// and the part's values.
+    fn widen(&mut self, v: Val, ndim: usize) -> Result<Val, &'static str> {
+        let Val::Complex { re, im, whole } = v else { return Ok(v) };
+        let dims = |b: &Self, id: NodeId| b.nodes[id.index()].ndim;
+        if dims(self, re) == ndim && dims(self, im) == ndim {
+            return Ok(v);
+        }
+        if dims(self, re).max(dims(self, im)) != ndim {
+            return Err("internal error: a complex value without an operand of its shape");
+        }
+        let yes = self.konst(Scalar::Bool(true));
+        let re = if dims(self, re) < ndim { self.op(Op::Where, &[yes, re, im]) } else { re };
+        let im = if dims(self, im) < ndim { self.op(Op::Where, &[yes, im, re]) } else { im };
+        Ok(Val::Complex { re, im, whole })
     }
 
     fn dtype(&self, id: NodeId) -> DType {

@@ -221,6 +221,8 @@ fn same_scalar(a: Scalar, b: Scalar) -> bool {
         (Scalar::Float32(x), Scalar::Float32(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
         (Scalar::Float64(x), Scalar::Float64(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
         (Scalar::Float16(x), Scalar::Float16(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
+        (Scalar::Complex64(x), Scalar::Complex64(y)) => (x.re.to_bits() == y.re.to_bits() || (x.re.is_nan() && y.re.is_nan())) && (x.im.to_bits() == y.im.to_bits() || (x.im.is_nan() && y.im.is_nan())),
+        (Scalar::Complex128(x), Scalar::Complex128(y)) => (x.re.to_bits() == y.re.to_bits() || (x.re.is_nan() && y.re.is_nan())) && (x.im.to_bits() == y.im.to_bits() || (x.im.is_nan() && y.im.is_nan())),
         _ => a == b,
     }
 }
