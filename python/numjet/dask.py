@@ -18,11 +18,12 @@ Inputs
     frame is not kept). Constants (``pi e inf nan``) not found stay
     constants; any other name not found is a ``KeyError``. Values may be
     dask arrays (any number of dimensions, 0-d too, e.g. the result of an
-    earlier reduction), NumPy arrays and scalars, or Python ``bool``/
-    ``int``/``float``. Python numbers stay weak (NEP 50): they are handed to
+    earlier reduction) of any of numjet's dtypes (complex64 and complex128
+    too), NumPy arrays and scalars, or Python ``bool``/``int``/``float``/
+    ``complex``. Python numbers stay weak (NEP 50): they are handed to
     numjet inside every block as Python numbers, so ``f32 * 2.5`` is
-    float32. NumPy arrays are wrapped with ``da.from_array``, chunked like
-    the dask inputs they line up with.
+    float32 and ``f32 * 1j`` complex64. NumPy arrays are wrapped with
+    ``da.from_array``, chunked like the dask inputs they line up with.
 
 Elementwise programs (no reduction)
     One ``da.blockwise`` call. Inputs are lined up at their last dimension
@@ -50,9 +51,10 @@ Reductions
     NumPy: sum, prod, min, max, any, all of the partials. ``mean`` is the
     sum (in float64 for int and bool arguments, as NumPy sums them) divided
     by the count, which is static (the product of the reduced lengths: no
-    element is skipped), the division done in float64 and rounded to the
-    result dtype, as NumPy does. Dtypes are numjet's, that is NumPy's: sum
-    of int32 is int64, mean of ints float64, mean of float32 float32. A full
+    element is skipped), the division done in float64 (complex128 for a
+    complex mean) and rounded to the result dtype, as NumPy does. Dtypes
+    are numjet's, that is NumPy's: sum of int32 is int64, mean of ints
+    float64, mean of float32 float32, mean of complex64 complex64. A full
     reduction is a 0-d dask array. Float sums and means add in a different
     order than NumPy's single pairwise pass (per block, then across blocks),
     so they agree to rounding, not bit for bit; integer, min/max and
@@ -125,7 +127,7 @@ __all__ = ["evaluate"]
 
 REDUCTIONS = ("sum", "prod", "min", "max", "mean", "any", "all")
 
-_SCALARS = (bool, int, float)
+_SCALARS = (bool, int, float, complex)
 
 
 # --- planning: a small tokenizer for numjet's grammar ----------------------
@@ -138,7 +140,7 @@ _TOKEN = re.compile(
     r"""
     (?P<skip>[ \t\f]+ | \\(?:\r\n|\r|\n) | \#[^\r\n]*)
   | (?P<nl>\r\n|\r|\n)
-  | (?P<num>(?:\d[\d_]*)?\.\d[\d_]*(?:[eE][+-]?\d[\d_]*)? | \d[\d_]*\.?(?:[eE][+-]?\d[\d_]*)?)
+  | (?P<num>(?:\d[\d_]*)?\.\d[\d_]*(?:[eE][+-]?\d[\d_]*)?[jJ]? | \d[\d_]*\.?(?:[eE][+-]?\d[\d_]*)?[jJ]?)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op>\*\*|//|<<|>>|==|!=|<=|>=|[-+*/%~&|^<>=(),.;])
     """,
@@ -405,8 +407,10 @@ def _aggregate(x, axis=None, keepdims=False, op="sum", count=None, out_dtype=Non
         # NumPy's float16 mean: a float32 sum divided in float32, rounded once.
         r = np.asarray(r, dtype=np.float32) / np.float32(count)
     elif op == "mean":
-        # NumPy divides by the count (an intp) in float64 and rounds.
-        r = np.asarray(r, dtype=np.float64) / count
+        # NumPy divides by the count (an intp) in float64 (complex128 for a
+        # complex sum) and rounds.
+        wide = np.complex128 if np.dtype(out_dtype).kind == "c" else np.float64
+        r = np.asarray(r, dtype=wide) / count
     return np.asarray(r).astype(out_dtype, copy=False)
 
 
@@ -418,7 +422,7 @@ def _is_dask_array(v):
 
 
 def _input(v):
-    """A dask array, an ndarray, or an exact Python bool/int/float."""
+    """A dask array, an ndarray, or an exact Python bool/int/float/complex."""
     if _is_dask_array(v):
         return v
     if type(v) is np.ndarray or type(v) in _SCALARS:

@@ -6,6 +6,8 @@ types and folds the text itself, so these objects carry only text: there
 is no numexpr-style node tree, kind inference or constant folding here.
 """
 
+import math
+
 __all__ = ["E", "Expression", "ConstantNode", "VariableNode"]
 
 
@@ -15,6 +17,12 @@ def _text(x):
     if isinstance(x, bool):
         return "True" if x else "False"
     if isinstance(x, (int, float)):
+        return repr(x)
+    if isinstance(x, complex):
+        # Python's own text of it (`(1+2j)`), which numjet's imaginary
+        # literals read as Python does: a weak complex number.
+        if not (math.isfinite(x.real) and math.isfinite(x.imag)):
+            raise ValueError(f"numjet expressions cannot write the complex constant {x!r} as program text")
         return repr(x)
     raise TypeError(f"numjet expressions combine with numbers and other expressions, not {type(x).__name__}")
 

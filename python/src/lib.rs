@@ -18,7 +18,7 @@ use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use numjet::dtype::F16;
-use numjet::{Array, ArrayData, ArrayMut, ArrayRef, Backend, Config, DType, Engine, Error, Input, Kernel, MathMode, Scalar, Signature, View};
+use numjet::{Array, ArrayData, ArrayMut, ArrayRef, Backend, Complex, Config, DType, Engine, Error, Input, Kernel, MathMode, Scalar, Signature, View};
 use numpy::{
     Element, PyArray, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArray, PyUntypedArrayMethods,
 };
@@ -26,7 +26,7 @@ use pyo3::exceptions::{
     PyKeyError, PyKeyboardInterrupt, PyMemoryError, PyNotImplementedError, PyOverflowError, PySyntaxError, PyTypeError, PyValueError,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyTuple};
+use pyo3::types::{PyBool, PyComplex, PyComplexMethods, PyFloat, PyInt, PyTuple};
 
 /// The process's engine. Replaced (not mutated) by `set_num_threads`, so
 /// an evaluation in flight keeps the engine it started with; the kernel
@@ -185,13 +185,15 @@ fn dtype_of(array: &Bound<'_, PyUntypedArray>) -> Option<DType> {
         (b'i', n) => DType::signed(n),
         (b'u', n) => DType::unsigned(n),
         (b'f', n) => DType::float(n),
+        (b'c', 8) => Some(DType::Complex64),
+        (b'c', 16) => Some(DType::Complex128),
         _ => None,
     }
 }
 
 /// An argument as the evaluation holds it while the GIL is released.
 enum Held<'py> {
-    /// A weak Python number (bool, int, float).
+    /// A weak Python number (bool, int, float, complex).
     Number(Scalar),
     /// A 0-d array or NumPy scalar: a strong scalar of its dtype.
     Scalar(Scalar),
@@ -202,10 +204,12 @@ enum Held<'py> {
 
 /// The element types NumPy and numjet share (float16 aside: numjet's
 /// `F16` is not a rust-numpy `Element`, so float16 arrays are borrowed
-/// through a `uint16` view of the same memory).
+/// through a `uint16` view of the same memory). numjet's complex elements
+/// are `num_complex::Complex` (0.4), the very types rust-numpy's
+/// `Complex32`/`Complex64` are: NumPy's layout, a `(re, im)` pair.
 macro_rules! numpy_dtypes {
     ($m:ident) => {
-        $m! { Bool bool, Int8 i8, Int16 i16, Int32 i32, Int64 i64, UInt8 u8, UInt16 u16, UInt32 u32, UInt64 u64, Float32 f32, Float64 f64 }
+        $m! { Bool bool, Int8 i8, Int16 i16, Int32 i32, Int64 i64, UInt8 u8, UInt16 u16, UInt32 u32, UInt64 u64, Float32 f32, Float64 f64, Complex64 Complex<f32>, Complex128 Complex<f64> }
     };
 }
 
@@ -276,9 +280,9 @@ fn readable_copy<'py>(a: &Bound<'py, PyUntypedArray>, dtype: DType) -> PyResult<
 }
 
 impl<'py> Held<'py> {
-    /// What the Python layer hands over: an exact `bool`, `int` or `float`,
-    /// or a NumPy array (numpy scalars, lists and the like were made arrays
-    /// by `numpy.asarray` there).
+    /// What the Python layer hands over: an exact `bool`, `int`, `float`
+    /// or `complex`, or a NumPy array (numpy scalars, lists and the like
+    /// were made arrays by `numpy.asarray` there).
     fn of(value: &Bound<'py, PyAny>) -> PyResult<Held<'py>> {
         if value.is_exact_instance_of::<PyBool>() {
             return Ok(Held::Number(Scalar::Bool(value.extract()?)));
@@ -294,6 +298,9 @@ impl<'py> Held<'py> {
         }
         if value.is_exact_instance_of::<PyFloat>() {
             return Ok(Held::Number(Scalar::Float64(value.extract()?)));
+        }
+        if let Ok(c) = value.cast_exact::<PyComplex>() {
+            return Ok(Held::Number(Scalar::Complex128(Complex::new(c.real(), c.imag()))));
         }
         let Ok(a) = value.cast::<PyUntypedArray>() else {
             // NumPy scalars, lists, array-likes: as NumPy would take them.
@@ -315,7 +322,7 @@ impl<'py> Held<'py> {
                 }
             }
             return Err(PyNotImplementedError::new_err(format!(
-                "numjet does not compute in {} yet: it computes in bool, int8 to int64, uint8 to uint64, float16, float32 and float64",
+                "numjet does not compute in {} yet: it computes in bool, int8 to int64, uint8 to uint64, float16, float32, float64, complex64 and complex128",
                 d.str()?
             )));
         };
@@ -368,6 +375,8 @@ impl<'py> Held<'py> {
             }
             DType::Float32 => Borrowed::Float32(borrow(a)?),
             DType::Float64 => Borrowed::Float64(borrow(a)?),
+            DType::Complex64 => Borrowed::Complex64(borrow(a)?),
+            DType::Complex128 => Borrowed::Complex128(borrow(a)?),
         })))
     }
 }
@@ -407,6 +416,9 @@ fn borrow_view<'a, T: Element>(a: &'a PyReadonlyArrayDyn<'_, T>, wrap: fn(&'a [T
         return Err(bad());
     }
     let first = a.data() as *const T;
+    if len > 0 && !first.is_aligned() {
+        return Err(PyValueError::new_err("internal error: an input array is not aligned for its element type"));
+    }
     // SAFETY: NumPy guarantees that every element of the array, at
     // `data + sum(i[d] * strides[d])` for indices within its shape, lies in
     // memory the array (or its base) owns and keeps alive; `a` holds a
@@ -415,7 +427,11 @@ fn borrow_view<'a, T: Element>(a: &'a PyReadonlyArrayDyn<'_, T>, wrap: fn(&'a [T
     // elements away (strides are whole elements: `readable_layout`; the
     // sums are checked above, and the span's bytes fit `isize`), so the
     // slice from `first + lo` of `hi - lo + 1` elements is inside one
-    // allocation, aligned (checked), and initialised memory of a type
+    // allocation, aligned (NumPy's ALIGNED flag, checked by
+    // `readable_layout`, is for NumPy's alignment of the dtype, which is
+    // Rust's of its element type: complex64 4 and complex128 8 included;
+    // the pointer is checked against `T`'s above too), and initialised
+    // memory of a type
     // every bit pattern of which is valid (numbers), or bytes checked to be
     // 0 or 1 (bool, which is always C-contiguous here, so the slice is its
     // elements exactly). numjet reads only the elements the view reaches
@@ -1046,7 +1062,8 @@ fn bind<'a, S: AsRef<str>>(names: &'a [S], held: &'a [Held<'_>], raws: &'a [Opti
 /// Python numbers `numbers`, with the values to evaluate it on. Python
 /// floats and ints are run-time parameters when the program allows
 /// ([`Engine::compile_with_params`]: one kernel for every value);
-/// otherwise their values are compiled in.
+/// otherwise their values are compiled in, as Python complex numbers
+/// always are (one cached kernel per value).
 fn compile<'a>(engine: &Engine, ex: &str, inputs: &[(&str, Input<'a>)], numbers: &[(&str, Scalar)]) -> Result<(Kernel, Vec<Input<'a>>), Error> {
     let params: Vec<(&str, Input<'a>)> =
         numbers.iter().filter(|(_, s)| matches!(s, Scalar::Float64(_) | Scalar::Int64(_))).map(|(n, s)| (*n, Input::Scalar(*s))).collect();

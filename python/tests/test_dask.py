@@ -103,6 +103,61 @@ def test_python_scalars_stay_weak():
     assert_same(_compute(r), I * k + 1)
 
 
+def _complex(shape, dtype=np.complex128, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(dtype)
+
+
+def test_complex_elementwise():
+    Z = _complex((30, 20), seed=1)
+    F = RNG.standard_normal((30, 20)).astype(np.float32)
+    W = _complex(20, np.complex64, seed=2)
+    z = da.from_array(Z, chunks=(7, 6))
+    f = da.from_array(F, chunks=(11, 8))
+    w = 2 - 1.5j  # a Python complex: weak, with float32 it stays complex64
+    r = njd.evaluate("f * w + 1j")
+    assert r.dtype == np.complex64
+    assert_same(_compute(r), F * w + 1j)
+    r = njd.evaluate("where(real(z) > 0, z * conj(z), z / W) - f")
+    assert r.dtype == np.complex128 and r.numblocks[0] > 1
+    assert_same(_compute(r), np.where(Z.real > 0, Z * np.conj(Z), Z / W) - F)
+    r = njd.evaluate("abs(z) + imag(W)")
+    assert r.dtype == np.float64
+    assert_same(_compute(r), np.abs(Z) + W.imag)
+    # A NumPy complex scalar is strong: complex128 with float32.
+    r = njd.evaluate("f * s", {"f": f, "s": np.complex128(1 + 1j)})
+    assert r.dtype == np.complex128
+    assert_same(_compute(r), F * np.complex128(1 + 1j))
+
+
+def test_complex_reductions_and_stages():
+    Z = _complex((40, 12), np.complex64, seed=3)
+    z = da.from_array(Z, chunks=(9, 5))
+    eps = np.finfo(np.float32).eps
+    A = np.abs(Z.astype(np.complex128))
+    # (program, NumPy's value, bound: another summation order, so a few eps
+    # of the sum of magnitudes, over the count for a mean)
+    cases = [
+        ("sum(z * 1j)", (Z * 1j).sum(), 8 * eps * A.sum()),
+        ("sum(z, axis=0)", Z.sum(axis=0), 8 * eps * A.sum(axis=0)),
+        ("mean(z, axis=1)", Z.mean(axis=1), 8 * eps * A.sum(axis=1) / 12),
+        ("mean(z)", Z.mean(), 8 * eps * A.sum() / 480),
+        ("z - mean(z, axis=0)", Z - Z.mean(axis=0), 8 * eps * (A.sum(axis=0) / 40 + A)),
+    ]
+    for ex, want, bound in cases:
+        r = njd.evaluate(ex)
+        assert r.dtype == np.complex64, ex
+        got = np.asarray(_compute(r))
+        assert got.dtype == np.complex64 and got.shape == np.shape(want)
+        assert np.all(np.abs(got.astype(np.complex128) - want) <= bound), (ex, got, want)
+    assert_same(_compute(njd.evaluate("any(z == 0)")), np.any(Z == 0))
+    assert_same(_compute(njd.evaluate("all(z != 0, axis=1)")), np.all(Z != 0, axis=1))
+    U = (Z / np.abs(Z)).astype(np.complex64)
+    u = da.from_array(U, chunks=(9, 5))
+    got = _compute(njd.evaluate("prod(u, axis=0)"))
+    np.testing.assert_allclose(got, U.prod(axis=0), rtol=64 * eps)
+
+
 def test_int_programs():
     I = RNG.integers(-1000, 1000, (33, 17), dtype=np.int32)
     J = RNG.integers(1, 50, (33, 17), dtype=np.int64)
@@ -517,3 +572,14 @@ def test_cluster_reductions(client):
     assert np.asarray(m).dtype == np.float32
     np.testing.assert_allclose(m, F.mean(), rtol=1e-4, atol=1e-6)
     assert_same(mx, (F * I).max(axis=-1))
+
+
+def test_cluster_complex(client):
+    # Complex blocks and a Python complex number through pickling to the
+    # worker processes.
+    Z = _complex((120, 80), seed=4)
+    z = da.from_array(Z, chunks=(40, 40))
+    w = 0.5 + 2j
+    e, s = client.compute([njd.evaluate("z * w + conj(z)"), njd.evaluate("sum(z, axis=1)")], sync=True)
+    assert_same(e, Z * w + np.conj(Z))
+    np.testing.assert_allclose(s, Z.sum(axis=1), rtol=1e-13)

@@ -99,7 +99,7 @@ def test_python_int_outside_int64_is_an_overflow_error():
         numjet.evaluate("a + k", local_dict={"a": a, "k": 2**70})
 
 
-@pytest.mark.parametrize("value", [np.arange(3, dtype=np.complex128), np.array([b"ab", b"c"]), 1j])
+@pytest.mark.parametrize("value", [np.arange(3, dtype=np.clongdouble), np.array([b"ab", b"c"]), np.array(["2020-01-01", "2021-01-01"], dtype="datetime64[s]"), np.clongdouble(1j)])
 def test_unsupported_dtypes_are_not_implemented(value):
     with pytest.raises(NotImplementedError):
         numjet.evaluate("a + 1", local_dict={"a": value})

@@ -30,6 +30,61 @@ enum Weak {
     Complex(f64, f64),
 }
 
+/// CPython's complex division (`_Py_c_quot`): Smith's method dividing by
+/// the denominator (NumPy's multiplies by its reciprocal). A zero divisor
+/// is the caller's error.
+fn py_div(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
+    let (abr, abi) = (b.0.abs(), b.1.abs());
+    if abr >= abi {
+        let ratio = b.1 / b.0;
+        let denom = b.0 + b.1 * ratio;
+        ((a.0 + a.1 * ratio) / denom, (a.1 - a.0 * ratio) / denom)
+    } else if abi >= abr {
+        let ratio = b.0 / b.1;
+        let denom = b.0 * ratio + b.1;
+        ((a.0 * ratio + a.1) / denom, (a.1 * ratio - a.0) / denom)
+    } else {
+        (f64::NAN, f64::NAN)
+    }
+}
+
+/// CPython's complex power: an integer exponent of at most 100 in
+/// magnitude by repeated squaring with plain products (`c_powi`; a negative
+/// one through [`py_div`]), else `|a|^b e^{i b arg a}` (`_Py_c_pow`), here on
+/// numjet's real functions (glibc's in CPython: the last bits may differ).
+/// `a = 0` with a negative or complex exponent is the caller's error.
+fn py_pow(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
+    use crate::vmath::{Func, call1, call2};
+    let prod = |x: (f64, f64), y: (f64, f64)| (x.0 * y.0 - x.1 * y.1, x.0 * y.1 + x.1 * y.0);
+    if b.1 == 0.0 && b.0 == b.0.floor() && b.0.abs() <= 100.0 {
+        let n = b.0.abs() as u64;
+        let (mut r, mut p, mut mask) = ((1.0, 0.0), a, 1u64);
+        while n >= mask {
+            if n & mask != 0 {
+                r = prod(r, p);
+            }
+            mask <<= 1;
+            p = prod(p, p);
+        }
+        return if b.0 > 0.0 { r } else { py_div((1.0, 0.0), r) };
+    }
+    if b == (0.0, 0.0) {
+        return (1.0, 0.0);
+    }
+    if a == (0.0, 0.0) {
+        return (0.0, 0.0);
+    }
+    let vabs = call2(Func::Hypot, a.0, a.1);
+    let mut len = call2(Func::Power, vabs, b.0);
+    let at = call2(Func::Arctan2, a.1, a.0);
+    let mut phase = at * b.0;
+    if b.1 != 0.0 {
+        len /= call1(Func::Exp, at * b.1);
+        phase += b.1 * call1(Func::Log, vabs);
+    }
+    (len * call1(Func::Cos, phase), len * call1(Func::Sin, phase))
+}
+
 /// The value of an expression during lowering.
 #[derive(Clone, Copy, Debug)]
 enum Val {
@@ -918,9 +973,8 @@ impl Lowerer {
     }
 
     /// Python's operators on Python numbers, one of them complex (CPython's
-    /// `complex` arithmetic: `*` is the plain formula; `/` NumPy's
-    /// algorithm, which is CPython's too; `**` NumPy's `npy_cpow`, which
-    /// like CPython's multiplies out integer exponents below 100).
+    /// `complex` arithmetic: `*` is the plain formula, `/` and `**` are
+    /// [`py_div`] and [`py_pow`]).
     fn fold_complex(&mut self, op: Op, w: &[Weak], span: Span) -> LResult<Arg> {
         let c = |x: Weak| match x {
             Weak::Bool(b) => (b as u8 as f64, 0.0),
@@ -942,9 +996,15 @@ impl Lowerer {
                 }
                 Err(self.type_err(span, "complex division by zero in a constant expression"))
             }
-            Op::Div => done(C::div_c64(a.0, a.1, b.0, b.1)),
+            Op::Div => done(py_div(a, b)),
             Op::Pow if a == (0.0, 0.0) && (b.1 != 0.0 || b.0 < 0.0) => Err(self.type_err(span, "0.0 to a negative or complex power")),
-            Op::Pow => done(C::power_c64(a.0, a.1, b.0, b.1)),
+            Op::Pow => {
+                let r = py_pow(a, b);
+                if (r.0.is_infinite() || r.1.is_infinite()) && [a.0, a.1, b.0, b.1].iter().all(|v| v.is_finite()) {
+                    return Err(self.type_err(span, "complex exponentiation overflows (Python raises OverflowError)"));
+                }
+                done(r)
+            }
             Op::Eq | Op::Ne => Ok(Arg { val: Val::Weak(Weak::Bool((a == b) == (op == Op::Eq))), span }),
             _ => Err(self.type_err(span, format!("`{}` is not defined for complex constants", op.spelling()))),
         }

@@ -434,6 +434,58 @@ extern "C" fn vcomplex(op: u32, d: u32, a: *const u8, b: *const u8, out: *mut u8
     }
 }
 
+/// The symbol name and address of the complex block trampoline ([`vcblock`]).
+pub(super) const VCBLOCK: (&str, fn() -> *const u8) = ("numjet_vcblock", || vcblock as *const u8);
+
+/// A complex function or `power` (op `op`, an index into `Op::ALL`) over a
+/// block: the `n` complex values of dtype `d` (an index into `DType::ALL`)
+/// at `x` (and `y` for `power`) into `out` ([`vmath::complex::block`]).
+extern "C" fn vcblock(op: u32, d: u32, x: *const u8, y: *const u8, out: *mut u8, n: usize) {
+    use crate::dtype::Complex;
+    let (Some(&op), Some(&d)) = (Op::ALL.get(op as usize), DType::ALL.get(d as usize)) else { return };
+    let binary = op.def().arity == 2;
+    // SAFETY: the compiled kernel passes `x` (and `y` for a binary op)
+    // pointing to the `n` elements of its current block, in `d`'s layout
+    // (a scratch buffer of its frame, 64-byte aligned, or the block's part
+    // of an input array of dtype `d`, which `abi::Entries::call` checked
+    // covers the range, aligned as its element type), and `out` to a
+    // scratch buffer of `n` elements of `d`, aligned and distinct from the
+    // operands; it does not touch them during the call.
+    unsafe {
+        match d {
+            DType::Complex64 => {
+                let xs = std::slice::from_raw_parts(x as *const Complex<f32>, n);
+                let ys = if binary { std::slice::from_raw_parts(y as *const Complex<f32>, n) } else { &[][..] };
+                let out = std::slice::from_raw_parts_mut(out as *mut Complex<f32>, n);
+                match op {
+                    Op::Exp => vmath::complex::exp_block_c32(xs, out),
+                    _ => complex_elements(op, xs, ys, out, Scalar::Complex64, |s| if let Scalar::Complex64(c) = s { c } else { Complex::new(f32::NAN, f32::NAN) }),
+                }
+            }
+            DType::Complex128 => {
+                let xs = std::slice::from_raw_parts(x as *const Complex<f64>, n);
+                let ys = if binary { std::slice::from_raw_parts(y as *const Complex<f64>, n) } else { &[][..] };
+                let out = std::slice::from_raw_parts_mut(out as *mut Complex<f64>, n);
+                match op {
+                    Op::Exp => vmath::complex::exp_block_c64(xs, out),
+                    _ => complex_elements(op, xs, ys, out, Scalar::Complex128, |s| if let Scalar::Complex128(c) = s { c } else { Complex::new(f64::NAN, f64::NAN) }),
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `out[i] = op(x[i], y[i])` by the op table's complex reference (`y`
+/// empty for a unary op).
+fn complex_elements<T: Copy>(op: Op, xs: &[T], ys: &[T], out: &mut [T], wrap: fn(T) -> Scalar, unwrap: fn(Scalar) -> T) {
+    for (i, o) in out.iter_mut().enumerate() {
+        let args = [wrap(xs[i]), ys.get(i).map_or(wrap(xs[i]), |&y| wrap(y))];
+        let nan = unwrap(Scalar::Bool(false));
+        *o = op.eval(&args[..op.def().arity.min(2)]).map_or(nan, unwrap);
+    }
+}
+
 /// The symbol name and address of the cast trampoline.
 pub(super) const VCAST: (&str, fn() -> *const u8) = ("numjet_vcast", || vcast as *const u8);
 

@@ -449,6 +449,7 @@ fn compile_inner(p: &Program, options: &JitOptions) -> Result<JitKernel, Error> 
     }
     builder.symbol(helpers::VCAST.0, (helpers::VCAST.1)());
     builder.symbol(helpers::VCOMPLEX.0, (helpers::VCOMPLEX.1)());
+    builder.symbol(helpers::VCBLOCK.0, (helpers::VCBLOCK.1)());
     builder.symbol(helpers::VINTDIV.0, (helpers::VINTDIV.1)());
     let mut module = JITModule::new(builder);
     // From here on the module owns code memory: it is freed on every path

@@ -592,6 +592,7 @@ impl Lowerer<'_, '_> {
             BlockFn::Math(f, _) => (helpers::vblock(operand).0, f.index(), level as u32),
             BlockFn::Cast(from, to) => (helpers::VCAST.0, from as u32, to as u32),
             BlockFn::IntDiv(op, d) => (helpers::VINTDIV.0, op, d as u32),
+            BlockFn::Complex(op, d) => (helpers::VCBLOCK.0, op as u32, DType::ALL.iter().position(|&x| x == d).unwrap_or(0) as u32),
         };
         let fref = match self.funcs.get(name) {
             Some(&fr) => fr,

@@ -15,7 +15,7 @@ use cranelift_codegen::ir::{AbiParam, InstBuilder, MemFlagsData, StackSlotData, 
 use cranelift_module::{Linkage, Module};
 
 use super::divide::DivKind;
-use super::lowering::{BlockFn, Lowering, const_divisor, const_int, lowering, operand_dtype};
+use super::lowering::{BlockFn, Lowering, const_divisor, const_int, is_part_load, lowering, operand_dtype};
 use super::{LResult, Lowerer, Mode, lane_cast, mem, mem_ty, ty, vmem};
 use crate::dtype::{DType, Kind, Scalar};
 use crate::ir::{Node, NodeId, NodeOp, Shape};
@@ -77,6 +77,10 @@ impl Lowerer<'_, '_> {
             return Ok(());
         }
         let how = lowering(self.p, n);
+        // A complex input has no vector value: its parts load themselves.
+        if self.vector() && n.dtype.is_complex() && matches!(n.op, NodeOp::Input(_)) {
+            return Ok(());
+        }
         if self.vector() && !how.vectorises() {
             // `vector_shape` asks the same question: unreachable.
             return Err(format!("internal error: node %{} is not lowered in the vector loop", id.0));
@@ -151,8 +155,31 @@ impl Lowerer<'_, '_> {
                 let a = self.val(n.args[0])?;
                 self.cast(a, self.p.node(n.args[0]).dtype, n.dtype)
             }
+            NodeOp::Op(op @ (Op::Real | Op::Imag)) if self.vector() && is_part_load(self.p, n) => self.load_part(n.args[0], op == Op::Imag)?,
             NodeOp::Op(op) => self.op(id, n, op, how)?,
         })
+    }
+
+    /// One part of the elements of complex array input `z` in the vector
+    /// loop: two vectors of the interleaved parts, shuffled to every other
+    /// lane (lanes 0 and 2 of `[re, im, re, im]`... for the real part).
+    fn load_part(&mut self, z: NodeId, imag: bool) -> LResult<Value> {
+        let d = self.p.node(z).dtype;
+        let k = self.plan.ptr[z.index()].ok_or("internal error: array leaf without a pointer")? as usize;
+        let base = self.bases[k].ok_or("internal error: input base pointer not loaded")?;
+        let addr = self.elem_addr(base, d)?;
+        let off = (self.off * d.size() as i64) as i32;
+        let vt = self.ty(d.part());
+        let lo = self.b.ins().load(vt, vmem(), addr, off);
+        let hi = self.b.ins().load(vt, vmem(), addr, off + 16);
+        let w = d.part().size() as u8;
+        // Bytes of the wanted part of each element: element j of the pair
+        // of vectors is at byte 2 j w (+ w for the imaginary part).
+        let mask: Vec<u8> = (0..16 / w).flat_map(|j| (0..w).map(move |b| 2 * j * w + b + if imag { w } else { 0 })).collect();
+        let imm = self.b.func.dfg.immediates.push(mask.into());
+        let (lo8, hi8) = (self.view(lo, types::I8X16), self.view(hi, types::I8X16));
+        let v = self.b.ins().shuffle(lo8, hi8, imm);
+        Ok(self.view(v, vt))
     }
 
     pub(super) fn elem_addr(&mut self, base: Value, d: DType) -> LResult<Value> {

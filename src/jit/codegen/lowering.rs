@@ -80,6 +80,12 @@ pub(super) enum BlockFn {
     /// (`helpers::vintdiv`; native guarded division outside blocked
     /// stages).
     IntDiv(u32, DType),
+    /// A complex function or `power` (`ir::split` keeps them whole) on
+    /// complex values of this dtype: the op table's complex reference over
+    /// the block (`helpers::vcblock`; `exp` vectorised through the real
+    /// block functions), one call per element outside blocked stages
+    /// (`helpers::VCOMPLEX`), with the same bits.
+    Complex(Op, DType),
     /// A cast that changes the register width (`int32` to `float64`,
     /// `float64` to `float32`...): [`crate::dtype::Scalar::cast`] over the
     /// block, which LLVM vectorises (native scalar instructions outside
@@ -100,8 +106,18 @@ pub(super) fn lowering(p: &Program, n: &Node) -> Lowering {
         // Complex values (`ir::split`'s edges: inputs, `complex(re, im)`,
         // parts, the complex functions) are whole values in the scalar
         // loop only.
-        NodeOp::Input(_) if n.dtype.is_complex() => Lowering::Scalar,
-        NodeOp::Op(op) if n.dtype.is_complex() || operand_dtype(p, n, op).is_complex() => Lowering::Scalar,
+        // A complex array input whose uses only take its parts (or pass it
+        // in place to a block call): the vector loop loads the parts
+        // directly (`lower_op.rs`, `load_part`).
+        NodeOp::Input(_) if n.dtype.is_complex() => {
+            if n.shape() == Shape::Array && parts_only(p, n) { Lowering::Vector } else { Lowering::Scalar }
+        }
+        NodeOp::Op(Op::Real | Op::Imag) if n.shape() == Shape::Array && is_part_load(p, n) => Lowering::Vector,
+        NodeOp::Op(op) if n.dtype.is_complex() || operand_dtype(p, n, op).is_complex() => {
+            let d = operand_dtype(p, n, op);
+            let whole = !matches!(op, Op::Real | Op::Imag | Op::ComplexNew) && d.is_complex() && n.dtype == d;
+            if whole && n.shape() == Shape::Array { Lowering::Block(BlockFn::Complex(op, d)) } else { Lowering::Scalar }
+        }
         NodeOp::Input(_) | NodeOp::ReduceAxis(..) | NodeOp::Fill(_) => Lowering::Vector,
         NodeOp::Const(_) | NodeOp::Reduce(_) => Lowering::Scalar,
         NodeOp::Cast => {
@@ -157,6 +173,31 @@ pub(super) fn lowering(p: &Program, n: &Node) -> Lowering {
             }
         }
     }
+}
+
+/// Whether `n` is `real` or `imag` of a complex array input whose uses
+/// are all such parts or block calls ([`parts_only`]): in the vector loop,
+/// a load of every other lane pair from the input.
+pub(super) fn is_part_load(p: &Program, n: &Node) -> bool {
+    matches!(n.op, NodeOp::Op(Op::Real | Op::Imag))
+        && n.args.first().is_some_and(|&a| {
+            let x = p.node(a);
+            matches!(x.op, NodeOp::Input(_)) && x.dtype.is_complex() && x.shape() == Shape::Array && parts_only(p, x)
+        })
+}
+
+/// Whether every use of the complex input `x` takes a part (`real`,
+/// `imag`) or is a complex function's block call (which reads the input
+/// in place, or per element outside blocked stages, where the stage is
+/// scalar anyway).
+fn parts_only(p: &Program, x: &Node) -> bool {
+    let Some(id) = p.nodes().iter().position(|m| std::ptr::eq(m, x)) else { return false };
+    let id = NodeId(id as u32);
+    p.nodes().iter().filter(|m| m.args.contains(&id)).all(|m| match m.op {
+        NodeOp::Op(Op::Real | Op::Imag) => true,
+        NodeOp::Op(op) => m.dtype == x.dtype && !matches!(op, Op::ComplexNew) && m.shape() == Shape::Array,
+        _ => false,
+    })
 }
 
 /// The dtype of an operation's operands: `where`'s branches (its result's
@@ -231,7 +272,8 @@ pub(in crate::jit) fn vector_shape(p: &Program, root: NodeId, nodes: &[NodeId]) 
         if n.shape() != Shape::Array {
             continue;
         }
-        if n.dtype != DType::Bool {
+        // A complex input in the vector loop only gives its parts.
+        if n.dtype != DType::Bool && !n.dtype.is_complex() {
             let w = register_width(n.dtype);
             if *width.get_or_insert(w) != w {
                 // Mixed widths: scalar loop only, for the whole stage.
