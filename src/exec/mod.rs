@@ -384,7 +384,14 @@ fn reductions(run: &Run<'_, '_>, threads: Option<(&Threads, usize)>) -> Reduced 
         drop(leaves);
         match r {
             Ok(Ok(v)) => match k.scalar_slot(rid) {
-                Some(slot) => scalars[slot] = jit::slot_bits(v),
+                Some(slot) => {
+                    scalars[slot] = jit::slot_bits(v);
+                    // The imaginary part of a complex128 in the next slot
+                    // (the plan gave it two).
+                    if let (Scalar::Complex128(c), Some(im)) = (v, scalars.get_mut(slot + 1)) {
+                        *im = c.im.to_bits();
+                    }
+                }
                 None => run.record(rid.0, "internal error: reduction without a slot"),
             },
             Ok(Err(d)) => match k.ptr_slot(rid) {

@@ -39,7 +39,7 @@
 use rayon::prelude::*;
 
 use crate::array::{ArrayData, ArrayMut, ArrayRef};
-use crate::dtype::{DType, F16, Scalar};
+use crate::dtype::{Complex, DType, F16, Scalar};
 use crate::ops::{Op, Reduce, reduce};
 use crate::mem;
 
@@ -326,6 +326,54 @@ fn pairwise<T: Float>(start: usize, n: usize, src: Arg<'_>, par: bool, buf: &mut
     }
 }
 
+/// A part type of the complex dtypes, for [`pairwise_complex`].
+trait Part: Copy + Send + std::ops::Add<Output = Self> + std::ops::AddAssign {
+    const ZERO: Self;
+    fn slice(d: &mut [Complex<Self>]) -> ArrayMut<'_>;
+}
+impl Part for f64 {
+    const ZERO: f64 = 0.0;
+    fn slice(d: &mut [Complex<f64>]) -> ArrayMut<'_> {
+        ArrayMut::Complex128(d)
+    }
+}
+impl Part for f32 {
+    const ZERO: f32 = 0.0;
+    fn slice(d: &mut [Complex<f32>]) -> ArrayMut<'_> {
+        ArrayMut::Complex64(d)
+    }
+}
+
+/// [`reduce::pairwise_sum_complex`] of elements `start..start + n`, split
+/// where it splits (ranges over 64 elements at half the count, rounded
+/// down to a multiple of 4), ranges of at most [`FLOAT_STREAM`] computed
+/// into a buffer and summed by it; the top levels on two threads, as
+/// [`pairwise`].
+fn pairwise_complex<T: Part>(start: usize, n: usize, src: Arg<'_>, par: bool, buf: &mut Vec<Complex<T>>) -> (T, T) {
+    if (src.stop)() {
+        return (T::ZERO, T::ZERO);
+    }
+    if n <= FLOAT_STREAM {
+        if buf.len() < n {
+            buf.resize(FLOAT_STREAM, Complex::new(T::ZERO, T::ZERO));
+        }
+        let b = &mut buf[..n];
+        (src.fill)(start, &mut T::slice(b));
+        return reduce::pairwise_sum_complex(b, T::ZERO);
+    }
+    let n2 = (n - n % 8) / 2;
+    let ((lr, li), (rr, ri)) = if par && n >= PAR_MIN {
+        rayon::join(
+            || pairwise_complex::<T>(start, n2, src, true, &mut Vec::new()),
+            || pairwise_complex::<T>(start + n2, n - n2, src, true, &mut Vec::new()),
+        )
+    } else {
+        let l = pairwise_complex(start, n2, src, false, buf);
+        (l, pairwise_complex(start + n2, n - n2, src, false, buf))
+    };
+    (lr + rr, li + ri)
+}
+
 /// Reduces the `n` elements of `src` to one value of dtype `out`
 /// (`arg` is the argument's dtype). `par`: run on the current rayon pool's
 /// threads (the result is the same either way). Errors are the
@@ -348,6 +396,24 @@ pub fn full(r: Reduce, out: DType, arg: DType, n: usize, src: Arg<'_>, par: bool
                 return Err(STOPPED);
             }
             return Ok(Scalar::Float32(if r == Reduce::Mean { s / n as f32 } else { s }));
+        }
+        // Complex sums: NumPy's complex pairwise recursion (the mean
+        // divides as `reduce::divide_by_count`).
+        (Reduce::Sum | Reduce::Mean, DType::Complex128, DType::Complex128) if n > 0 => {
+            let (re, im) = pairwise_complex::<f64>(0, n, src, par, &mut Vec::new());
+            if (src.stop)() {
+                return Err(STOPPED);
+            }
+            let s = Scalar::Complex128(Complex::new(0.0 + re, 0.0 + im));
+            return Ok(if r == Reduce::Mean { reduce::divide_by_count(s, n) } else { s });
+        }
+        (Reduce::Sum | Reduce::Mean, DType::Complex64, DType::Complex64) if n > 0 => {
+            let (re, im) = pairwise_complex::<f32>(0, n, src, par, &mut Vec::new());
+            if (src.stop)() {
+                return Err(STOPPED);
+            }
+            let s = Scalar::Complex64(Complex::new(0.0 + re, 0.0 + im));
+            return Ok(if r == Reduce::Mean { reduce::divide_by_count(s, n) } else { s });
         }
         (Reduce::Sum, DType::Float16, DType::Float16) if n > 0 => {
             // Pairwise in float32 over the whole argument, rounded once.
@@ -498,6 +564,14 @@ fn sequential(r: Reduce, out: DType, arg: DType, n: usize, src: Arg<'_>) -> Resu
         fill(start, &mut prefix_mut(&mut buf, len));
         let c = prefix(&buf, len);
         acc = Some(match (r, acc) {
+            // NumPy's complex product: the plain formula, in order.
+            (Reduce::Prod, a) if out.is_complex() => {
+                let mut a = a.unwrap_or(Scalar::Bool(true).cast(out));
+                for j in 0..len {
+                    a = reduce::complex_product(a, c.get(j).cast(out));
+                }
+                a
+            }
             (Reduce::Prod, a) => {
                 let mul = Op::Mul.def().eval;
                 let mut a = a.unwrap_or(Scalar::Bool(true).cast(out));

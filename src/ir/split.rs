@@ -25,8 +25,13 @@
 //! [`crate::vmath::complex`] takes, so the JIT gives the interpreter's
 //! bits (NaN signs aside, as everywhere in numjet).
 //!
+//! Whole-array reductions of complex values reduce whole values (a
+//! complex root of their stage, which the executor reduces with NumPy's
+//! complex pairwise sum); a complex 0-d result (two scalar slots for
+//! complex128) gives its parts to later stages.
+//!
 //! Not split (the engine evaluates such programs with the interpreter):
-//! 0-d complex inputs, and reductions of complex values.
+//! 0-d complex inputs, and axis reductions of complex values.
 
 use std::collections::HashMap;
 
@@ -329,10 +334,18 @@ impl Builder<'_> {
                     Val::Real(self.emit(NodeOp::Fill(s), vec![like], n.dtype))
                 }
             }
-            NodeOp::Reduce(_) | NodeOp::ReduceAxis(..) => {
-                let Some(a) = real(arg(0)) else { return Err("a reduction of complex values") };
-                Val::Real(self.emit(n.op, vec![a], n.dtype))
-            }
+            NodeOp::Reduce(_) | NodeOp::ReduceAxis(..) => match (n.op, arg(0)) {
+                (_, Val::Real(a)) => Val::Real(self.emit(n.op, vec![a], n.dtype)),
+                // A whole-array reduction of complex values: of the whole
+                // values (the executor sums them as NumPy does); a complex
+                // result's parts come from its 0-d value.
+                (NodeOp::Reduce(_), v) => {
+                    let whole = self.whole(v, self.p.node(n.args[0]).dtype);
+                    let r = self.emit(n.op, vec![whole], n.dtype);
+                    if n.dtype.is_complex() { self.parts_of(r) } else { Val::Real(r) }
+                }
+                _ => return Err("a reduction of complex values along an axis"),
+            },
             NodeOp::Cast => {
                 let to = n.dtype;
                 match arg(0) {

@@ -65,7 +65,8 @@ pub(super) fn plan(p: &Program, max_nodes: usize) -> Result<Plan, NodeId> {
             NodeOp::Input(k) if n.shape() == Shape::Scalar => slot[i] = Some(k as u32),
             NodeOp::Reduce(_) => {
                 slot[i] = Some(nslots as u32);
-                nslots += 1;
+                // A complex128 result takes two slots (real part first).
+                nslots += if n.dtype == crate::dtype::DType::Complex128 { 2 } else { 1 };
             }
             _ => {}
         }

@@ -145,21 +145,12 @@ pub fn reduce(r: Reduce, out: DType, n: usize, get: impl Fn(usize) -> Scalar) ->
         }
         // NumPy's complex product reduction multiplies in its scalar loop:
         // the plain formula, not the fused one of its array loop.
-        Reduce::Prod if out == DType::Complex128 => {
-            let mut acc = (1.0, 0.0);
+        Reduce::Prod if out.is_complex() => {
+            let mut acc = Scalar::Bool(true).cast(out);
             for j in 0..n {
-                let x = conv(j).to_c64();
-                acc = C::mul_plain_c64(acc.0, acc.1, x.0, x.1);
+                acc = complex_product(acc, conv(j));
             }
-            Ok(Scalar::Complex128(Complex::new(acc.0, acc.1)))
-        }
-        Reduce::Prod if out == DType::Complex64 => {
-            let mut acc = (1.0f32, 0.0f32);
-            for j in 0..n {
-                let Scalar::Complex64(x) = conv(j) else { return Err("internal error in prod") };
-                acc = C::mul_plain_c32(acc.0, acc.1, x.re, x.im);
-            }
-            Ok(Scalar::Complex64(Complex::new(acc.0, acc.1)))
+            Ok(acc)
         }
         Reduce::Prod => {
             let mut acc = Scalar::Bool(true).cast(out);
@@ -185,6 +176,22 @@ pub fn reduce(r: Reduce, out: DType, n: usize, get: impl Fn(usize) -> Scalar) ->
         }
         Reduce::Any => Ok(Scalar::Bool((0..n).any(|j| get(j).truthy()))),
         Reduce::All => Ok(Scalar::Bool((0..n).all(|j| get(j).truthy()))),
+    }
+}
+
+/// `a * b` of two complex values of one dtype by the plain formula (NumPy's
+/// `prod` of complex values); anything else is NaN.
+pub fn complex_product(a: Scalar, b: Scalar) -> Scalar {
+    match (a, b) {
+        (Scalar::Complex128(x), Scalar::Complex128(y)) => {
+            let (re, im) = C::mul_plain_c64(x.re, x.im, y.re, y.im);
+            Scalar::Complex128(Complex::new(re, im))
+        }
+        (Scalar::Complex64(x), Scalar::Complex64(y)) => {
+            let (re, im) = C::mul_plain_c32(x.re, x.im, y.re, y.im);
+            Scalar::Complex64(Complex::new(re, im))
+        }
+        _ => Scalar::Float64(f64::NAN),
     }
 }
 
