@@ -8,7 +8,8 @@
 use numjet::{Array, ArrayData, Backend, Complex, Config, DType, Engine, Input, Scalar, Signature, View};
 
 /// Special values for each part.
-const PARTS: &[f64] = &[0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 1e-300, -5e-324, 1e308, -1e308, f64::INFINITY, f64::NEG_INFINITY, f64::NAN, 0.1, 7.0];
+const PARTS: &[f64] =
+    &[0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 1e-300, -5e-324, 1e308, -1e308, f64::INFINITY, f64::NEG_INFINITY, f64::NAN, 0.1, 7.0];
 
 /// `n` complex values of `d`: every pair of [`PARTS`], then a seeded mix.
 fn complex_data(d: DType, n: usize, seed: u64) -> ArrayData {
@@ -25,7 +26,7 @@ fn complex_data(d: DType, n: usize, seed: u64) -> ArrayData {
             (PARTS[i / PARTS.len()], PARTS[i % PARTS.len()])
         } else {
             let r = next();
-            let pick = |k: u64| if k % 4 == 0 { PARTS[(k / 4) as usize % PARTS.len()] } else { (k % 2001) as f64 / 100.0 - 10.0 };
+            let pick = |k: u64| if k.is_multiple_of(4) { PARTS[(k / 4) as usize % PARTS.len()] } else { (k % 2001) as f64 / 100.0 - 10.0 };
             (pick(r), pick(r >> 20))
         };
         out.push(Scalar::Complex128(Complex::new(re, im)).cast(d));
@@ -45,9 +46,7 @@ fn same(a: Scalar, b: Scalar) -> bool {
     let bits = |x: f64| if x.is_nan() { u64::MAX } else { x.to_bits() };
     match (a, b) {
         (Scalar::Complex128(x), Scalar::Complex128(y)) => bits(x.re) == bits(y.re) && bits(x.im) == bits(y.im),
-        (Scalar::Complex64(x), Scalar::Complex64(y)) => {
-            bits(x.re as f64) == bits(y.re as f64) && bits(x.im as f64) == bits(y.im as f64)
-        }
+        (Scalar::Complex64(x), Scalar::Complex64(y)) => bits(x.re as f64) == bits(y.re as f64) && bits(x.im as f64) == bits(y.im as f64),
         (Scalar::Float64(x), Scalar::Float64(y)) => bits(x) == bits(y),
         (Scalar::Float32(x), Scalar::Float32(y)) => bits(x as f64) == bits(y as f64),
         _ => a == b,
@@ -245,7 +244,22 @@ fn random_program(s: &mut u64, depth: u32) -> String {
     if depth == 0 || r % 5 == 0 {
         return ["z", "w", "a", "1j", "(2-0.5j)", "3", "0.5", "-1e300j"][(r >> 8) as usize % 8].to_string();
     }
-    let unary = ["-({})", "conj({})", "sqrt({})", "exp({})", "log({})", "sin({})", "tanh({})", "abs({})", "({}).real", "({}).imag", "({}) ** 2", "({}) ** -1", "complex128({})", "arctan({})"];
+    let unary = [
+        "-({})",
+        "conj({})",
+        "sqrt({})",
+        "exp({})",
+        "log({})",
+        "sin({})",
+        "tanh({})",
+        "abs({})",
+        "({}).real",
+        "({}).imag",
+        "({}) ** 2",
+        "({}) ** -1",
+        "complex128({})",
+        "arctan({})",
+    ];
     let binary = ["({}) + ({})", "({}) - ({})", "({}) * ({})", "({}) / ({})", "where(({}) == ({}), z, w)", "where(({}) < ({}), 1j, a)"];
     let x = random_program(s, depth - 1);
     let r = {

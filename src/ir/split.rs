@@ -67,7 +67,8 @@ pub fn split(p: &Program) -> Result<Program, &'static str> {
         }
     };
     let (nodes, spans) = live(b.nodes, b.spans, result);
-    let mut out = Program::new(nodes, p.signature.clone(), spans, p.source.clone()).map_err(|_| "internal error: the split program is invalid")?;
+    let mut out =
+        Program::new(nodes, p.signature.clone(), spans, p.source.clone()).map_err(|_| "internal error: the split program is invalid")?;
     out.weak = p.weak;
     out.math = p.math;
     Ok(out)

@@ -1351,42 +1351,6 @@ pub fn cfunc_c32(f: CFunc, re: f32, im: f32) -> (f32, f32) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fma_matches_hardware() {
-        let mut s = 0x1234_5678_9abc_def0u64;
-        let mut next = || {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            s
-        };
-        for i in 0..200_000 {
-            let pick = |v: u64, i: usize| -> f64 {
-                match i % 4 {
-                    0 => f64::from_bits(v),
-                    1 => f64::from_bits((v & 0x800f_ffff_ffff_ffff) | (((v >> 52) & 0x3f) + 990) << 52),
-                    2 => f64::from_bits((v & 0x800f_ffff_ffff_ffff) | ((v >> 52) & 0x7f) << 52),
-                    _ => f64::from_bits((v & 0x800f_ffff_ffff_ffff) | (((v >> 52) & 0x7ff).min(2046)) << 52),
-                }
-            };
-            let a = pick(next(), i);
-            let b = pick(next(), i / 4);
-            let c = if i % 3 == 0 { -(a * b) * (1.0 + f64::EPSILON * (i % 7) as f64) } else { pick(next(), i / 16) };
-            let want = a.mul_add(b, c);
-            let got = fma_f64(a, b, c);
-            assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()), "{a:e} {b:e} {c:e}: {got:e} vs {want:e}");
-            let (a32, b32, c32) = (a as f32, b as f32, c as f32);
-            let want = a32.mul_add(b32, c32);
-            let got = fma_f32(a32, b32, c32);
-            assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()), "{a32:e} {b32:e} {c32:e}: {got:e} vs {want:e}");
-        }
-    }
-}
-
 // ------------------------------------------------------- block functions
 
 /// `exp` over a block of complex128 values: [`exp_c64`] element by
@@ -1438,6 +1402,43 @@ pub fn exp_block_c32(z: &[crate::dtype::Complex<f32>], out: &mut [crate::dtype::
                 let (a, b) = exp_c32(v.re, v.im);
                 crate::dtype::Complex::new(a, b)
             };
+        }
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fma_matches_hardware() {
+        let mut s = 0x1234_5678_9abc_def0u64;
+        let mut next = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        for i in 0..200_000 {
+            let pick = |v: u64, i: usize| -> f64 {
+                match i % 4 {
+                    0 => f64::from_bits(v),
+                    1 => f64::from_bits((v & 0x800f_ffff_ffff_ffff) | (((v >> 52) & 0x3f) + 990) << 52),
+                    2 => f64::from_bits((v & 0x800f_ffff_ffff_ffff) | ((v >> 52) & 0x7f) << 52),
+                    _ => f64::from_bits((v & 0x800f_ffff_ffff_ffff) | (((v >> 52) & 0x7ff).min(2046)) << 52),
+                }
+            };
+            let a = pick(next(), i);
+            let b = pick(next(), i / 4);
+            let c = if i % 3 == 0 { -(a * b) * (1.0 + f64::EPSILON * (i % 7) as f64) } else { pick(next(), i / 16) };
+            let want = a.mul_add(b, c);
+            let got = fma_f64(a, b, c);
+            assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()), "{a:e} {b:e} {c:e}: {got:e} vs {want:e}");
+            let (a32, b32, c32) = (a as f32, b as f32, c as f32);
+            let want = a32.mul_add(b32, c32);
+            let got = fma_f32(a32, b32, c32);
+            assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()), "{a32:e} {b32:e} {c32:e}: {got:e} vs {want:e}");
         }
     }
 }
