@@ -68,6 +68,10 @@ CASES = [
     ("(a + b) // 2", "uint8"),
     ("a * b + c", "float16"),
     ("sum(a)", "uint8"),
+    # Complex numbers (issue 13): numjet's ir::split and complex block calls.
+    ("a * b + c", "complex128"),
+    ("abs(a)**2", "complex128"),
+    ("exp(1j * a)", "float64"),
 ]
 
 COLUMNS = ["numjet", "numjet fresh", "numexpr out=", "numexpr", "NumPy"]
@@ -88,6 +92,8 @@ def inputs(expr, dtype, n, rng):
     if np.dtype(dtype).kind in "iu":
         top = min(1000, int(np.iinfo(dtype).max))
         return {v: rng.integers(1, top, n, dtype=dtype) for v in names}
+    if np.dtype(dtype).kind == "c":
+        return {v: (rng.random(n) + 1j * rng.random(n)).astype(dtype) for v in names}
     return {v: rng.random(n).astype(dtype) for v in names}
 
 

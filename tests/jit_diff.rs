@@ -791,6 +791,18 @@ fn not_vectorised(src: &str, sig: &Signature) -> Option<&'static str> {
         if node.shape() != Shape::Array {
             continue;
         }
+        // `ir::split`'s whole complex values: a complex input used whole,
+        // `complex(re, im)` (a complex result), the complex functions.
+        if node.dtype.is_complex() && !matches!(node.op, NodeOp::Input(_)) {
+            return Some("complex values kept whole");
+        }
+        if node.dtype.is_complex() {
+            let id = p.nodes().iter().position(|m| std::ptr::eq(m, node)).unwrap_or(0) as u32;
+            let whole_use = p.nodes().iter().any(|m| m.args.iter().any(|a| a.0 == id) && !matches!(m.op, NodeOp::Op(Op::Real | Op::Imag)));
+            if whole_use {
+                return Some("complex values kept whole");
+            }
+        }
         let NodeOp::Op(op) = node.op else { continue };
         let d = p.node(node.args[0]).dtype;
         let why = match op {

@@ -359,7 +359,9 @@ fn phase_shape(p: &Program, ph: &Phase) -> Option<VectorShape> {
     let touched = ph.nodes.iter().chain(ph.stores.iter());
     for &id in touched {
         let n = p.node(id);
-        if n.dtype != DType::Bool {
+        // A complex input in the vector loop only gives its parts
+        // (`lowering`'s `is_part_load`).
+        if n.dtype != DType::Bool && !(n.dtype.is_complex() && matches!(n.op, NodeOp::Input(_))) {
             let w = register_width(n.dtype);
             if *width.get_or_insert(w) != w {
                 return None;

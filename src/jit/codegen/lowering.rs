@@ -30,11 +30,19 @@
 //! each phase of a blocked stage gets a vector loop by the same rule, over
 //! its own nodes.
 //!
+//! Complex values (`ir::split`'s programs) are parts in registers; the
+//! parts of a complex array input load in the vector loop (two loads and
+//! a shuffle) when every use takes a part. Whole complex values (an input
+//! used whole, `complex(re, im)`, which stores a complex result, and the
+//! complex functions' operands and results) are `i128`/`i64` values in
+//! the scalar loop only; the complex functions are block calls
+//! ([`BlockFn::Complex`]).
+//!
 //! Not vectorised (scalar loop only): stages calling per-element helpers
 //! (integer `power`, `nextafter`), int64/uint32/uint64 `//` `%` `fmod` by
 //! a non-constant divisor and shifts (no vector division or per-lane
 //! shift counts in CLIF), mixed widths that splitting comparisons off
-//! (`blocks.rs`) does not resolve, 0-d results.
+//! (`blocks.rs`) does not resolve, 0-d results, whole complex values.
 //! If Cranelift cannot lower some vector instruction on the host, the stage
 //! is compiled again with the scalar loop only (`emit.rs`).
 
