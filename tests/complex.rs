@@ -216,3 +216,18 @@ fn complex_values_print_as_python_and_numpy() {
     let b = Array::from_vec(vec![Complex::new(1.0f32, 0.0)]);
     assert_eq!(b.to_string(), "array([1.+0.j], dtype=complex64)");
 }
+
+#[test]
+fn complex_arithmetic_abs_and_conj_vectorise() {
+    // The JIT's vector loop: complex inputs' parts loaded two vectors at
+    // a time, a complex result's parts interleaved into its elements.
+    for d in [DType::Complex128, DType::Complex64] {
+        let sig = Signature::new().array("z", d).array("w", d);
+        let jit = Engine::new(Config::default().backend(Backend::Jit));
+        for program in ["z * w + z", "conj(z) - w", "abs(z) ** 2", "z.real + z.imag", "z * 2 + 1j", "angle(z)"] {
+            let k = jit.compile(program, &sig).unwrap();
+            let v = k.jit().expect("a JIT kernel").vectorised();
+            assert!(v.iter().all(|&x| x), "{program} on {d}: stages vectorised {v:?}");
+        }
+    }
+}

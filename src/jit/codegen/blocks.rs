@@ -360,8 +360,9 @@ fn phase_shape(p: &Program, ph: &Phase) -> Option<VectorShape> {
     for &id in touched {
         let n = p.node(id);
         // A complex input in the vector loop only gives its parts
-        // (`lowering`'s `is_part_load`).
-        if n.dtype != DType::Bool && !(n.dtype.is_complex() && matches!(n.op, NodeOp::Input(_))) {
+        // (`lowering`'s `is_part_load`), a complex result is its parts
+        // interleaved.
+        if n.dtype != DType::Bool && !n.dtype.is_complex() {
             let w = register_width(n.dtype);
             if *width.get_or_insert(w) != w {
                 return None;

@@ -188,6 +188,7 @@ impl Emitter<'_> {
                 i: None,
                 off: 0,
                 scalars: None,
+                root_hi: Vec::new(),
             };
             let r = match (f.form, vector, &f.stage.blocked) {
                 // A blocked stage: `vector` only says whether its phases

@@ -467,6 +467,15 @@ impl Lowerer<'_, '_> {
         let addr = self.b.ins().iadd(outb, off);
         match self.mode {
             Mode::Vector { width, .. } if root == DType::Bool => self.store_masks(roots, width, addr),
+            Mode::Vector { .. } if root.is_complex() => {
+                // Each copy's elements are two vectors: the interleaved
+                // parts (`lower_op.rs`), the second kept aside.
+                let his = std::mem::take(&mut self.root_hi);
+                for (k, (&lo, &hi)) in roots.iter().zip(&his).enumerate() {
+                    self.b.ins().store(vmem(), lo, addr, k as i32 * 32);
+                    self.b.ins().store(vmem(), hi, addr, k as i32 * 32 + 16);
+                }
+            }
             Mode::Vector { .. } if root == DType::Float16 => {
                 // Four halves (8 bytes) per vector.
                 for (k, &r) in roots.iter().enumerate() {

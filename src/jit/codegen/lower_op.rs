@@ -81,6 +81,25 @@ impl Lowerer<'_, '_> {
         if self.vector() && n.dtype.is_complex() && matches!(n.op, NodeOp::Input(_)) {
             return Ok(());
         }
+        // The complex result: its parts interleaved, two vectors, the
+        // second kept for `store`.
+        if self.vector() && matches!(n.op, NodeOp::Op(Op::ComplexNew)) {
+            let (re, im) = (self.val(n.args[0])?, self.val(n.args[1])?);
+            let w = n.dtype.part().size() as u8;
+            let pairs = 16 / w;
+            // Element j of the result: bytes of re[j], then of im[j].
+            let mask = |from: u8| -> Vec<u8> {
+                (from..from + pairs / 2).flat_map(|j| (0..w).map(move |b| j * w + b).chain((0..w).map(move |b| 16 + j * w + b))).collect()
+            };
+            let (re8, im8) = (self.view(re, types::I8X16), self.view(im, types::I8X16));
+            let lo_mask = self.b.func.dfg.immediates.push(mask(0).into());
+            let hi_mask = self.b.func.dfg.immediates.push(mask(pairs / 2).into());
+            let lo = self.b.ins().shuffle(re8, im8, lo_mask);
+            let hi = self.b.ins().shuffle(re8, im8, hi_mask);
+            self.root_hi.push(hi);
+            self.vvals[id.index()] = Some(lo);
+            return Ok(());
+        }
         if self.vector() && !how.vectorises() {
             // `vector_shape` asks the same question: unreachable.
             return Err(format!("internal error: node %{} is not lowered in the vector loop", id.0));

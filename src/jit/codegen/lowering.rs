@@ -121,6 +121,9 @@ pub(super) fn lowering(p: &Program, n: &Node) -> Lowering {
             if n.shape() == Shape::Array && parts_only(p, n) { Lowering::Vector } else { Lowering::Scalar }
         }
         NodeOp::Op(Op::Real | Op::Imag) if n.shape() == Shape::Array && is_part_load(p, n) => Lowering::Vector,
+        // The complex result of the program from its parts: the vector
+        // loop interleaves them into the stored elements (`store`).
+        NodeOp::Op(Op::ComplexNew) if n.shape() == Shape::Array && std::ptr::eq(n, p.node(p.result())) => Lowering::Vector,
         NodeOp::Op(op) if n.dtype.is_complex() || operand_dtype(p, n, op).is_complex() => {
             let d = operand_dtype(p, n, op);
             let whole = !matches!(op, Op::Real | Op::Imag | Op::ComplexNew) && d.is_complex() && n.dtype == d;
@@ -280,7 +283,8 @@ pub(in crate::jit) fn vector_shape(p: &Program, root: NodeId, nodes: &[NodeId]) 
         if n.shape() != Shape::Array {
             continue;
         }
-        // A complex input in the vector loop only gives its parts.
+        // A complex input in the vector loop only gives its parts, and a
+        // complex result is its parts interleaved.
         if n.dtype != DType::Bool && !n.dtype.is_complex() {
             let w = register_width(n.dtype);
             if *width.get_or_insert(w) != w {

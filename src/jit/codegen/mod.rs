@@ -144,6 +144,9 @@ struct Lowerer<'a, 'f> {
     /// The element offset from `i` of the unrolled copy being lowered.
     off: i64,
     scalars: Option<Value>,
+    /// In the vector loop, the second vector of each copy's complex
+    /// result (its parts interleaved: `lower_op.rs`), for `store`.
+    root_hi: Vec<Value>,
 }
 
 type LResult<T> = Result<T, String>;
