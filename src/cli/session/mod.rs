@@ -88,6 +88,13 @@ fn scalar_repr(s: Scalar) -> String {
     match s {
         Scalar::Bool(true) => "np.True_".into(),
         Scalar::Bool(false) => "np.False_".into(),
+        // A complex number without Python's parentheses
+        // (`np.complex128(1+2j)`).
+        s if s.dtype().is_complex() => {
+            let t = s.to_string();
+            let inner = t.strip_prefix('(').and_then(|x| x.strip_suffix(')')).unwrap_or(&t);
+            format!("np.{}({inner})", s.dtype())
+        }
         s => format!("np.{}({s})", s.dtype()),
     }
 }
@@ -208,6 +215,8 @@ mod tests {
         assert_eq!(run(&mut s, "t = x + 1; u = t * 10").unwrap(), "");
         assert_eq!(run(&mut s, "sum(u)").unwrap(), "np.int64(150)\n");
         assert_eq!(run(&mut s, "sum(t)").unwrap(), "np.int64(15)\n");
+        assert_eq!(run(&mut s, "(1+2j) * 1").unwrap(), "np.complex128(1+2j)\n");
+        assert_eq!(run(&mut s, "complex64(1j)").unwrap(), "np.complex64(1j)\n");
         assert_eq!(run(&mut s, "linspace(0, 1, 5)").unwrap(), "float64, shape (5,)\narray([0., 0.25, 0.5, 0.75, 1.])\n");
         assert_eq!(run(&mut s, "zeros(3, dtype=float32)").unwrap(), "float32, shape (3,)\narray([0., 0., 0.], dtype=float32)\n");
         assert_eq!(run(&mut s, "arange(1, 2, 0.25)").unwrap(), "float64, shape (4,)\narray([1., 1.25, 1.5, 1.75])\n");
