@@ -54,16 +54,6 @@ EXCEPTIONS = {
     "test_numexpr.py::test_evaluate::test_illegal_value": "numjet's grammar has no list literals: SyntaxError (numexpr: ValueError or TypeError)",
     "test_numexpr.py::test_int32_int64::test_small_int": "evaluate('2') is int64 as in NumPy 2 (numexpr: int32)",
     "test_numexpr.py::test_uint32_int64::test_small_uint32": "evaluate('a') of a uint32 is uint32 as in NumPy (numexpr computes uint32 in int64)",
-    # Complex operations numjet does not have yet. NumPy 2 has complex loops
-    # for them (`np.round` rounds each part half to even; `np.sign` is
-    # z/|z|, 0 at 0), numjet's op table marks them "not yet" (`Cx::Later`):
-    # evaluate raises TypeError ("`round` on complex128 operands is not
-    # supported by numjet yet") where NumPy computes. A numjet gap, not
-    # numexpr semantics: they pass once the core has the two loops.
-    "test_numexpr.py::test_evaluate::test_sign_round": "round(r) and sign(r) of complex128 r: numjet has no complex round/sign yet (its float and int dtypes pass)",
-    **{f"test_numexpr.py::test_expressions[a + {f}(b+c)-{scalar}-complex-{opt}-False-1_ARG_FUNCS]":
-       f"{f}(z) of complex128 z: numjet has no complex {f} yet (TypeError where NumPy computes)"
-       for f in ("round", "sign") for scalar in (0, 1, 2) for opt in ("none", "moderate", "aggressive")},
 }
 
 

@@ -204,12 +204,12 @@ ops! {
     Cbrt => "cbrt", F, 1, FLOAT, |v| fl!(v, |a| call1(VF::Cbrt, a));
     Square => "square", F, 1, Arith(Int8), |v| un!(v, |a| na!(), a.wrapping_mul(a), a * a), cx: CC(|v| c2(&[v[0], v[0]], C::mul_c64, C::mul_c32));
     Abs => "abs", F, 1, Arith(Keep), |v| un!(v, |a| a, Int::wrapping_abs(a), a.abs()), cx: Part(|v| cpart(v, C::abs_c64, C::abs_c32));
-    Sign => "sign", F, 1, Arith(NO_BOOL_SIGN), |v| un!(v, |a| na!(), Int::signum(a), float_sign(a)), cx: Later;
+    Sign => "sign", F, 1, Arith(NO_BOOL_SIGN), |v| un!(v, |a| na!(), Int::signum(a), float_sign(a)), cx: CC(|v| c1(v, sign_c64, sign_c32));
     Floor => "floor", F, 1, Arith(Keep), |v| un!(v, |a| a, a, a.floor());
     Ceil => "ceil", F, 1, Arith(Keep), |v| un!(v, |a| a, a, a.ceil());
     Trunc => "trunc", F, 1, Arith(Keep), |v| un!(v, |a| a, a, a.trunc());
-    Round => "round", F, 1, Arith(Float16), |v| un!(v, |a| na!(), a, a.round_ties_even()), cx: Later;
-    Rint => "rint", F, 1, FLOAT, |v| fl!(v, |a| a.round_ties_even()), cx: Later;
+    Round => "round", F, 1, Arith(Float16), |v| un!(v, |a| na!(), a, a.round_ties_even()), cx: CC(|v| c1(v, |re, im| (re.round_ties_even(), im.round_ties_even()), |re, im| (re.round_ties_even(), im.round_ties_even())));
+    Rint => "rint", F, 1, FLOAT, |v| fl!(v, |a| a.round_ties_even()), cx: CC(|v| c1(v, |re, im| (re.round_ties_even(), im.round_ties_even()), |re, im| (re.round_ties_even(), im.round_ties_even())));
     Fmod => "fmod", F, 2, Arith(Int8), |v| bin!(v, |a, b| na!(), if b == 0 { 0 } else { a.wrapping_rem(b) }, call2(VF::Fmod, a, b));
     Hypot => "hypot", F, 2, FLOAT, |v| bin!(v, |a, b| na!(), na!(), call2(VF::Hypot, a, b));
     Copysign => "copysign", F, 2, FLOAT, |v| bin!(v, |a, b| na!(), na!(), a.copysign(b));
@@ -606,6 +606,32 @@ macro_rules! reciprocal {
 }
 reciprocal!(reciprocal_c64, f64);
 reciprocal!(reciprocal_c32, f32);
+
+macro_rules! complex_sign {
+    ($name:ident, $t:ty, $hypot:expr) => {
+        /// NumPy 2's complex `sign`: `z / |z|` with `|z|` by `hypot`; 0
+        /// for 0; NaN + NaN i if `|z|` is NaN; an infinite part alone
+        /// gives its sign (`±1` or `±i`); both infinite give NaN + NaN i.
+        fn $name(re: $t, im: $t) -> ($t, $t) {
+            let a: $t = $hypot(re, im);
+            if a.is_nan() {
+                (<$t>::NAN, <$t>::NAN)
+            } else if a.is_infinite() {
+                match (re.is_infinite(), im.is_infinite()) {
+                    (true, true) => (<$t>::NAN, <$t>::NAN),
+                    (true, false) => (if re > 0.0 { 1.0 } else { -1.0 }, 0.0),
+                    _ => (0.0, if im > 0.0 { 1.0 } else { -1.0 }),
+                }
+            } else if a == 0.0 {
+                (0.0, 0.0)
+            } else {
+                (re / a, im / a)
+            }
+        }
+    };
+}
+complex_sign!(sign_c64, f64, |x, y| call2(VF::Hypot, x, y));
+complex_sign!(sign_c32, f32, |x, y| call2(VF::Hypot, x, y));
 
 /// NumPy's `nc_exp2`: `exp(z ln 2)`, the parts multiplied by ln 2 in the
 /// dtype's arithmetic.
