@@ -325,3 +325,53 @@ fn long_complex_sums_follow_numpys_pairwise_order_on_any_thread_count() {
         }
     }
 }
+
+#[test]
+fn zero_d_complex_operands_of_block_calls_in_vectorised_blocks() {
+    // helper-23's review: a comparison of another width moved to a
+    // pre-phase made the phase storing `power`'s 0-d complex exponent
+    // vectorise with a stale vector, leaving scratch elements unwritten.
+    let n = 64;
+    let mut z = ArrayData::with_capacity(DType::Complex64, n);
+    let mut b = Vec::with_capacity(n);
+    for i in 0..n {
+        z.push(Scalar::Complex64(Complex::new(0.25 * i as f32, 1.0)));
+        b.push(i as f64 - 3.0);
+    }
+    let w = complex_data(DType::Complex128, n, 10);
+    let inputs = [Input::Array(z.as_ref()), Input::from(&b), Input::Array(w.as_ref())];
+    for p in [
+        "z ** 3 + (b > 0)",
+        "(z ** 3).imag + (b > 0)",
+        "z ** (2+1j) + float32(b > 0)",
+        "sqrt(z) ** 3 + float32(b > 0)",
+        "where(z**3 == float32(b > 0), z, w)",
+    ] {
+        for threads in [1, 2] {
+            assert!(check(p, &["z", "b", "w"], &inputs, threads), "{p} was not compiled");
+        }
+    }
+}
+
+#[test]
+fn parts_of_a_broadcast_complex_constructor_have_its_shape() {
+    // helper-23's review: `real(complex(a, b))` had `a`'s shape.
+    let a = [-2.0, -1.5, -1.0];
+    let b = [-2.0, -1.5, -1.0, -0.5];
+    let (sa, sb) = ([3usize, 1], [1usize, 4]);
+    let av = View::new(numjet::ArrayRef::Float64(&a), &sa).unwrap();
+    let bv = View::new(numjet::ArrayRef::Float64(&b), &sb).unwrap();
+    let one = [-2.0];
+    for p in [
+        "real(complex(a, b))",
+        "complex(a, b).imag",
+        "conj(complex(a, b)).real",
+        "float64(complex(a, b))",
+        "ones_like(complex(a, b))",
+        "sum(complex(a, b).real)",
+        "complex(a, b) * 2",
+    ] {
+        assert!(check(p, &["a", "b"], &[Input::View(av), Input::View(bv)], 2), "{p} was not compiled");
+        assert!(check(p, &["a", "b"], &[Input::from(&one), Input::from(&b)], 1), "{p} was not compiled");
+    }
+}

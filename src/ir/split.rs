@@ -376,6 +376,16 @@ impl Builder<'_> {
                 if !any_complex {
                     if op == Op::ComplexNew {
                         let (Some(re), Some(im)) = (real(arg(0)), real(arg(1))) else { unreachable!("no complex operand") };
+                        // Two arrays may broadcast to a shape neither has
+                        // ((3, 1) and (1, 4)): each part takes the shape of
+                        // both, `where(True, part, other)` (a 0-d part is
+                        // `widen`'s).
+                        let array = |b: &Self, id: NodeId| b.nodes[id.index()].ndim > 0;
+                        if re != im && array(self, re) && array(self, im) {
+                            let yes = self.konst(Scalar::Bool(true));
+                            let (re2, im2) = (self.op(Op::Where, &[yes, re, im]), self.op(Op::Where, &[yes, im, re]));
+                            return Ok(Val::Complex { re: re2, im: im2, whole: None });
+                        }
                         return Ok(Val::Complex { re, im, whole: None });
                     }
                     let args: Vec<NodeId> = n.args.iter().map(|a| real(vals[a.index()]).expect("no complex operand")).collect();

@@ -361,8 +361,17 @@ fn phase_shape(p: &Program, ph: &Phase) -> Option<VectorShape> {
         let n = p.node(id);
         // A complex input in the vector loop only gives its parts
         // (`lowering`'s `is_part_load`), a complex result is its parts
-        // interleaved.
-        if n.dtype != DType::Bool && !n.dtype.is_complex() {
+        // interleaved: no width of their own. Any other complex value
+        // (a 0-d operand a call takes from scratch, a complex scratch
+        // load) has no vector form: the phase keeps its scalar loop.
+        if n.dtype.is_complex() {
+            let vector_form = matches!(n.op, NodeOp::Input(_) | NodeOp::Op(crate::ops::Op::ComplexNew)) && n.shape() == Shape::Array && lowering(p, n).vectorises();
+            if !vector_form {
+                return None;
+            }
+            continue;
+        }
+        if n.dtype != DType::Bool {
             let w = register_width(n.dtype);
             if *width.get_or_insert(w) != w {
                 return None;

@@ -92,7 +92,9 @@ impl Lowerer<'_, '_> {
         self.mode = v.into();
         for &id in &stage.nodes {
             let n = self.p.node(id);
-            if n.shape() == Shape::Scalar && (n.dtype == DType::Bool || register_width(n.dtype) as u32 == width) {
+            // (A 0-d complex value is never used in the vector loop: it
+            // has no vector form.)
+            if n.shape() == Shape::Scalar && !n.dtype.is_complex() && (n.dtype == DType::Bool || register_width(n.dtype) as u32 == width) {
                 let v = self.val_in(Mode::Scalar, id)?;
                 let s = self.splat(n.dtype, v);
                 self.vvals[id.index()] = Some(s);
