@@ -173,6 +173,10 @@ const PROGRAMS: &[&str] = &[
     "any(z)",
     "all(w)",
     "mean(exp(z))",
+    "maximum(z, w)",
+    "fmin(z, w) + 1",
+    "max(z)",
+    "min(w * 2) - z",
 ];
 
 #[test]

@@ -116,7 +116,7 @@ pub(crate) fn fast_reduce(r: Reduce, out: DType, col: ArrayRef<'_>) -> Option<Sc
         (Reduce::Sum, ArrayRef::Bool(v)) if out == DType::Int64 => Scalar::Int64(v.iter().fold(0i64, |a, &x| a + x as i64)),
         (Reduce::Any, ArrayRef::Bool(v)) => Scalar::Bool(v.iter().any(|&x| x)),
         (Reduce::All, ArrayRef::Bool(v)) => Scalar::Bool(v.iter().all(|&x| x)),
-        (Reduce::Min | Reduce::Max, c) if out == c.dtype() && !c.is_empty() => min_max(r == Reduce::Min, None, c),
+        (Reduce::Min | Reduce::Max, c) if out == c.dtype() && !c.is_empty() && !out.is_complex() => min_max(r == Reduce::Min, None, c),
         _ => return None,
     })
 }

@@ -145,7 +145,7 @@ macro_rules! cx_or_no {
 }
 
 use BoolRule::*;
-use Cx::{Bool as CBool, Complex as CC, Later, Part};
+use Cx::{Bool as CBool, Complex as CC, Part};
 use Rule::*;
 use Syntax::{Function as F, Internal, Operator as O};
 
@@ -223,13 +223,13 @@ ops! {
     Minimum => "minimum", F, 2, Arith(Keep), |v| match (v[0], v[1]) {
         (Scalar::Float16(a), Scalar::Float16(b)) => Ok(Scalar::Float16(if a <= b || a.is_nan() { a } else { b })),
         _ => bin!(v, |a, b| a & b, a.min(b), if a < b || a.is_nan() { a } else { b }),
-    }, cx: Later;
+    }, cx: CC(|v| cpick(v, |a, b| a.0.is_nan() || a.1.is_nan() || C::le_c64(a.0, a.1, b.0, b.1), |a, b| a.0.is_nan() || a.1.is_nan() || C::le_c32(a.0, a.1, b.0, b.1)));
     Maximum => "maximum", F, 2, Arith(Keep), |v| match (v[0], v[1]) {
         (Scalar::Float16(a), Scalar::Float16(b)) => Ok(Scalar::Float16(if a >= b || a.is_nan() { a } else { b })),
         _ => bin!(v, |a, b| a | b, a.max(b), if a > b || a.is_nan() { a } else { b }),
-    }, cx: Later;
-    Fmin => "fmin", F, 2, Arith(Keep), |v| bin!(v, |a, b| a & b, a.min(b), if a <= b || b.is_nan() { a } else { b }), cx: Later;
-    Fmax => "fmax", F, 2, Arith(Keep), |v| bin!(v, |a, b| a | b, a.max(b), if a >= b || b.is_nan() { a } else { b }), cx: Later;
+    }, cx: CC(|v| cpick(v, |a, b| a.0.is_nan() || a.1.is_nan() || C::ge_c64(a.0, a.1, b.0, b.1), |a, b| a.0.is_nan() || a.1.is_nan() || C::ge_c32(a.0, a.1, b.0, b.1)));
+    Fmin => "fmin", F, 2, Arith(Keep), |v| bin!(v, |a, b| a & b, a.min(b), if a <= b || b.is_nan() { a } else { b }), cx: CC(|v| cpick(v, |a, b| b.0.is_nan() || b.1.is_nan() || C::le_c64(a.0, a.1, b.0, b.1), |a, b| b.0.is_nan() || b.1.is_nan() || C::le_c32(a.0, a.1, b.0, b.1)));
+    Fmax => "fmax", F, 2, Arith(Keep), |v| bin!(v, |a, b| a | b, a.max(b), if a >= b || b.is_nan() { a } else { b }), cx: CC(|v| cpick(v, |a, b| b.0.is_nan() || b.1.is_nan() || C::ge_c64(a.0, a.1, b.0, b.1), |a, b| b.0.is_nan() || b.1.is_nan() || C::ge_c32(a.0, a.1, b.0, b.1)));
     Isnan => "isnan", F, 1, Predicate, |v| pred!(v, |a| false, false, a.is_nan()), cx: CBool(|v| cbool1(v, C::isnan_c64, C::isnan_c32));
     Isinf => "isinf", F, 1, Predicate, |v| pred!(v, |a| false, false, a.is_infinite()), cx: CBool(|v| cbool1(v, C::isinf_c64, C::isinf_c32));
     Isfinite => "isfinite", F, 1, Predicate, |v| pred!(v, |a| true, true, a.is_finite()), cx: CBool(|v| cbool1(v, C::isfinite_c64, C::isfinite_c32));
@@ -571,6 +571,17 @@ fn cbool2(v: &[Scalar], f: fn(f64, f64, f64, f64) -> bool, g: fn(f32, f32, f32, 
     match (v[0], v[1]) {
         (Scalar::Complex128(a), Scalar::Complex128(b)) => Ok(Scalar::Bool(f(a.re, a.im, b.re, b.im))),
         (Scalar::Complex64(a), Scalar::Complex64(b)) => Ok(Scalar::Bool(g(a.re, a.im, b.re, b.im))),
+        _ => na!(),
+    }
+}
+
+/// NumPy's complex `maximum`/`minimum`/`fmax`/`fmin` loops: the first
+/// operand where `keep_first` holds (for `maximum`: it has a NaN part or
+/// is `>=` the second in NumPy 2's order), else the second.
+fn cpick(v: &[Scalar], f: fn((f64, f64), (f64, f64)) -> bool, g: fn((f32, f32), (f32, f32)) -> bool) -> EvalResult {
+    match (v[0], v[1]) {
+        (Scalar::Complex128(a), Scalar::Complex128(b)) => Ok(if f((a.re, a.im), (b.re, b.im)) { v[0] } else { v[1] }),
+        (Scalar::Complex64(a), Scalar::Complex64(b)) => Ok(if g((a.re, a.im), (b.re, b.im)) { v[0] } else { v[1] }),
         _ => na!(),
     }
 }
