@@ -223,12 +223,18 @@ fn strided_and_broadcast_complex_inputs() {
 }
 
 #[test]
-fn what_the_jit_does_not_split_runs_on_the_interpreter() {
+fn zero_d_complex_inputs_compile_and_axis_reductions_run_on_the_interpreter() {
     let z = complex_data(DType::Complex128, 40, 5);
     let s = Scalar::Complex128(Complex::new(1.5, -2.0));
     let inputs = [Input::Array(z.as_ref()), Input::Scalar(s)];
-    for p in ["z * s", "s + 1"] {
-        assert!(!check(p, &["z", "s"], &inputs, 2), "{p}: compiled by the JIT, expected the interpreter");
+    // 0-d complex inputs are compiled (a complex128 takes two slots).
+    for p in ["z * s", "s + 1", "exp(s) * z", "z - s.imag", "where(z == s, s, z)"] {
+        for threads in [1, 2] {
+            assert!(check(p, &["z", "s"], &inputs, threads), "{p} was not compiled");
+        }
+        let s64 = Scalar::Complex64(Complex::new(1.5, -2.0));
+        let z64 = complex_data(DType::Complex64, 40, 5);
+        assert!(check(p, &["z", "s"], &[Input::Array(z64.as_ref()), Input::Scalar(s64)], 1), "{p} was not compiled");
     }
     let shape = [5usize, 8];
     let m = View::new(z.as_ref(), &shape).unwrap();

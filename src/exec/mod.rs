@@ -343,6 +343,13 @@ fn reductions(run: &Run<'_, '_>, threads: Option<(&Threads, usize)>) -> Reduced 
     for (i, x) in run.inputs.iter().enumerate() {
         if let Input::Scalar(s) = x {
             scalars[i] = jit::slot_bits(*s);
+            // A complex128 has both parts in a pair of slots of its own.
+            if let (Scalar::Complex128(c), Some(j)) = (s, k.complex_param_slot(i))
+                && j + 1 < scalars.len()
+            {
+                scalars[j] = c.re.to_bits();
+                scalars[j + 1] = c.im.to_bits();
+            }
         }
     }
     let mut owned: Vec<Option<ArrayData>> = (0..k.nptrs()).map(|_| None).collect();

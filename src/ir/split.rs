@@ -31,7 +31,7 @@
 //! complex128) gives its parts to later stages.
 //!
 //! Not split (the engine evaluates such programs with the interpreter):
-//! 0-d complex inputs, and axis reductions of complex values.
+//! axis reductions of complex values.
 
 use std::collections::HashMap;
 
@@ -308,9 +308,6 @@ impl Builder<'_> {
         };
         Ok(match n.op {
             NodeOp::Input(k) if n.dtype.is_complex() => {
-                if n.ndim == 0 {
-                    return Err("a 0-d complex input");
-                }
                 let id = self.emit(NodeOp::Input(k), vec![], n.dtype);
                 self.parts_of(id)
             }

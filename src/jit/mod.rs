@@ -632,7 +632,13 @@ impl JitKernel {
         self.plan.nptrs
     }
 
-    /// The scalar slot of a 0-d input or a full reduction.
+    /// The first of the two scalar slots of parameter `param` if it is a
+    /// 0-d complex128 input (see `plan::Plan::complex_params`).
+    pub(crate) fn complex_param_slot(&self, param: usize) -> Option<usize> {
+        self.plan.complex_params.get(param).copied().flatten().map(|s| s as usize)
+    }
+
+    /// The scalar-buffer slot of a 0-d input or a full reduction.
     pub(crate) fn scalar_slot(&self, id: NodeId) -> Option<usize> {
         self.plan.slot.get(id.index()).copied().flatten().map(|s| s as usize)
     }

@@ -44,6 +44,10 @@ pub(super) struct Plan {
     pub slot: Vec<Option<u32>>,
     /// Number of scalar-buffer slots.
     pub nslots: usize,
+    /// For each parameter that is a 0-d complex128 input, the first of
+    /// the two slots its node reads (real part, then imaginary part; its
+    /// own slot, the parameter's position, holds only the real part).
+    pub complex_params: Vec<Option<u32>>,
     /// Position in the kernel's input-pointer array of each array leaf:
     /// array inputs (position = parameter position) and axis reductions
     /// (after the parameters), whose values earlier stages computed.
@@ -60,8 +64,14 @@ pub(super) fn plan(p: &Program, max_nodes: usize) -> Result<Plan, NodeId> {
     let nparams = p.signature().params().len();
     let mut slot = vec![None; p.nodes().len()];
     let mut nslots = nparams;
+    let mut complex_params = vec![None; nparams];
     for (i, n) in p.nodes().iter().enumerate() {
         match n.op {
+            NodeOp::Input(k) if n.shape() == Shape::Scalar && n.dtype == crate::dtype::DType::Complex128 => {
+                slot[i] = Some(nslots as u32);
+                complex_params[k] = Some(nslots as u32);
+                nslots += 2;
+            }
             NodeOp::Input(k) if n.shape() == Shape::Scalar => slot[i] = Some(k as u32),
             NodeOp::Reduce(_) => {
                 slot[i] = Some(nslots as u32);
@@ -105,7 +115,7 @@ pub(super) fn plan(p: &Program, max_nodes: usize) -> Result<Plan, NodeId> {
         }
         stages.push(st);
     }
-    Ok(Plan { stages, slot, nslots, ptr, nptrs })
+    Ok(Plan { stages, slot, nslots, complex_params, ptr, nptrs })
 }
 
 /// The nodes `root` needs, stopping at reductions (computed by earlier
