@@ -82,7 +82,7 @@ macro_rules! element {
         )*
     };
 }
-element!(bool => Bool, i8 => Int8, i16 => Int16, i32 => Int32, i64 => Int64, u8 => UInt8, u16 => UInt16, u32 => UInt32, u64 => UInt64, F16 => Float16, f32 => Float32, f64 => Float64);
+element!(bool => Bool, i8 => Int8, i16 => Int16, i32 => Int32, i64 => Int64, u8 => UInt8, u16 => UInt16, u32 => UInt32, u64 => UInt64, F16 => Float16, f32 => Float32, f64 => Float64, crate::dtype::Complex<f32> => Complex64, crate::dtype::Complex<f64> => Complex128);
 
 /// The block of memory holding every element of `a`, and the index of
 /// `a`'s first element in it, if the elements (each counted once, stride-0

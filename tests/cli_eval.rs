@@ -366,3 +366,24 @@ fn results_past_the_memory_limit_are_errors_not_aborts() {
     let o = numjet(&["eval", "a", "a=1", "--memory-limit", "lots"]);
     assert!(!o.status.success() && stderr(&o).contains("`lots` is not a size in bytes"), "{}", stderr(&o));
 }
+
+#[test]
+fn complex_npy_files_in_and_out() {
+    // NumPy's bytes for np.array([1+2j, -0.5j]) (complex128, '<c16').
+    let z = tmp("z.npy");
+    let mut data = Vec::new();
+    for v in [1.0f64, 2.0, -0.0, -0.5] {
+        data.extend_from_slice(&v.to_le_bytes());
+    }
+    raw_npy(&z, "{'descr': '<c16', 'fortran_order': False, 'shape': (2,), }", &data);
+    let o = numjet(&["eval", "z * 1j + 1", &format!("z={}", z.display())]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "array([-1.+1.j, 1.5+0.j])");
+    let out = tmp("zout.npy");
+    let o = numjet(&["eval", "complex64(conj(z))", &format!("z={}", z.display()), "-o", &out.display().to_string()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let back = numjet::npy::read_array(&out).unwrap();
+    assert_eq!(back.dtype(), DType::Complex64);
+    assert_eq!(back.get(0), Some(Scalar::Complex64(numjet::Complex::new(1.0, -2.0))));
+    assert_eq!(back.get(1), Some(Scalar::Complex64(numjet::Complex::new(-0.0, 0.5))));
+}

@@ -230,3 +230,20 @@ fn small_integer_and_float16_arrays_in_and_out() {
         other => panic!("{:?}", other.dtype()),
     }
 }
+
+#[test]
+fn complex_arrays_are_borrowed_and_returned() {
+    use numjet::Complex;
+    let z = Array2::from_shape_fn((3, 4), |(i, j)| Complex::new(i as f64 - 1.0, j as f64 * 0.5));
+    let zt = z.t();
+    let r = to_ndarray::<Complex<f64>>(eval_borrowed("z * z + 1j", &[("z", arg(&zt))])).unwrap();
+    assert_eq!(r.shape(), &[4, 3]);
+    for ((i, j), v) in zt.indexed_iter() {
+        let want = v * v + Complex::new(0.0, 1.0);
+        assert_eq!(r[[i, j]], want, "[{i}, {j}]");
+    }
+    let f = Array1::from_vec(vec![Complex::new(1.5f32, -2.0), Complex::new(0.0, 1.0)]);
+    let a = to_ndarray::<f32>(eval_borrowed("abs(f)", &[("f", arg(&f))])).unwrap();
+    assert_eq!(a.as_slice().unwrap(), &[2.5f32, 1.0]);
+    assert_eq!(into_ndarray(evaluate("conj(f)", &[("f", arg(&f))]).unwrap()).dtype(), DType::Complex64);
+}
