@@ -22,81 +22,8 @@
 
 mod common;
 
-use common::ulp_distance;
-use numjet::{Array, ArrayData, Backend, Complex, Config, DType, Engine, Input, Scalar, Signature};
-use serde_json::Value;
-
-/// One golden case; unlike `common::load_golden`, complex arrays too.
-struct Case {
-    name: String,
-    expr: String,
-    inputs: Vec<(String, Array)>,
-    expect: Result<Array, String>,
-    ulp: u64,
-}
-
-fn load() -> Vec<Case> {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/golden.json")).expect("golden.json");
-    let v: Value = serde_json::from_str(&text).expect("valid JSON");
-    v["cases"]
-        .as_array()
-        .expect("cases")
-        .iter()
-        .map(|c| Case {
-            name: c["name"].as_str().unwrap().to_string(),
-            expr: c["expr"].as_str().unwrap().to_string(),
-            inputs: c["inputs"].as_object().unwrap().iter().map(|(k, a)| (k.clone(), array(a))).collect(),
-            expect: match c.get("expect") {
-                Some(a) => Ok(array(a)),
-                None => Err(c["error"].as_str().unwrap().to_string()),
-            },
-            ulp: c["ulp"].as_u64().unwrap(),
-        })
-        .collect()
-}
-
-/// A float part: Python's `repr` of the value (exact in f64).
-fn part(v: &Value) -> f64 {
-    v.as_str().expect("complex parts are strings").parse().expect("float repr")
-}
-
-fn pair(v: &Value) -> (f64, f64) {
-    let p = v.as_array().expect("complex values are [re, im] pairs");
-    assert_eq!(p.len(), 2, "complex values are [re, im] pairs");
-    (part(&p[0]), part(&p[1]))
-}
-
-fn f32_part(x: f64) -> f32 {
-    let y = x as f32;
-    assert!(x.is_nan() || y as f64 == x, "{x:?} is not a float32 value");
-    y
-}
-
-fn array(a: &Value) -> Array {
-    let dtype = DType::from_name(a["dtype"].as_str().unwrap()).expect("dtype");
-    let shape: Vec<usize> = a["shape"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect();
-    let vals = a["values"].as_array().unwrap();
-    let data = match dtype {
-        DType::Complex64 => ArrayData::Complex64(
-            vals.iter()
-                .map(|v| {
-                    let (re, im) = pair(v);
-                    Complex::new(f32_part(re), f32_part(im))
-                })
-                .collect(),
-        ),
-        DType::Complex128 => ArrayData::Complex128(
-            vals.iter()
-                .map(|v| {
-                    let (re, im) = pair(v);
-                    Complex::new(re, im)
-                })
-                .collect(),
-        ),
-        d => common::data(d, vals),
-    };
-    Array::new(data, shape).expect("shape matches values")
-}
+use common::{Case, load_golden, ulp_distance};
+use numjet::{Array, Backend, Config, Engine, Input, Scalar, Signature};
 
 /// Distance in ulps: for complex values the larger of the parts'
 /// distances (`common::ulp_distance` on each part: NaN equals NaN, a sign
@@ -171,7 +98,7 @@ fn compare(c: &Case, got: &Array, want: &Array) -> Result<(), String> {
 
 fn run_all(backend: Backend) {
     let engine = Engine::new(Config::default().backend(backend));
-    let mut cases = load();
+    let mut cases = load_golden();
     assert!(cases.len() > 1000, "fixture file looks truncated");
     if let Ok(f) = std::env::var("GOLDEN_FILTER") {
         cases.retain(|c| c.name.contains(&f));
