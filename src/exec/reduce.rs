@@ -624,7 +624,7 @@ pub fn axis(r: Reduce, out: DType, arg: DType, shape: &[usize], axis: usize, src
         }
         let start = match r {
             Reduce::Min | Reduce::Max => None,
-            Reduce::Mean if !arg.is_float() => Some(Scalar::Float64(0.0)),
+            Reduce::Mean if !arg.is_float() && !arg.is_complex() => Some(Scalar::Float64(0.0)),
             // float16's mean accumulates in float32 (NumPy's `dtype=float32` sum).
             Reduce::Mean if arg == DType::Float16 => Some(Scalar::Float32(0.0)),
             Reduce::Sum | Reduce::Mean => Some(Scalar::Bool(false).cast(out)),
@@ -656,6 +656,7 @@ pub fn axis(r: Reduce, out: DType, arg: DType, shape: &[usize], axis: usize, src
             let v = match (r, a) {
                 (Reduce::Mean, Scalar::Float64(x)) => Scalar::Float64(x / len as f64).cast(out),
                 (Reduce::Mean, Scalar::Float32(x)) => Scalar::Float32(x / len as f32).cast(out),
+                (Reduce::Mean, Scalar::Complex64(_) | Scalar::Complex128(_)) => reduce::divide_by_count(a, len),
                 _ => a,
             };
             set(dst, j, v);

@@ -25,13 +25,11 @@
 //! [`crate::vmath::complex`] takes, so the JIT gives the interpreter's
 //! bits (NaN signs aside, as everywhere in numjet).
 //!
-//! Whole-array reductions of complex values reduce whole values (a
-//! complex root of their stage, which the executor reduces with NumPy's
-//! complex pairwise sum); a complex 0-d result (two scalar slots for
-//! complex128) gives its parts to later stages.
-//!
-//! Not split (the engine evaluates such programs with the interpreter):
-//! axis reductions of complex values.
+//! Reductions of complex values reduce whole values (a complex root of
+//! their stage, which the executor reduces with NumPy's complex pairwise
+//! sum, or along an axis as the interpreter does); a complex result (two
+//! scalar slots for a complex128 0-d one, a complex array leaf for an axis
+//! reduction) gives its parts to later stages.
 
 use std::collections::HashMap;
 
@@ -337,12 +335,11 @@ impl Builder<'_> {
                 // A whole-array reduction of complex values: of the whole
                 // values (the executor sums them as NumPy does); a complex
                 // result's parts come from its 0-d value.
-                (NodeOp::Reduce(_), v) => {
+                (_, v) => {
                     let whole = self.whole(v, self.p.node(n.args[0]).dtype);
                     let r = self.emit(n.op, vec![whole], n.dtype);
                     if n.dtype.is_complex() { self.parts_of(r) } else { Val::Real(r) }
                 }
-                _ => return Err("a reduction of complex values along an axis"),
             },
             NodeOp::Cast => {
                 let to = n.dtype;

@@ -121,6 +121,9 @@ pub(super) fn lowering(p: &Program, n: &Node) -> Lowering {
             if n.shape() == Shape::Array && parts_only(p, n) { Lowering::Vector } else { Lowering::Scalar }
         }
         NodeOp::Op(Op::Real | Op::Imag) if n.shape() == Shape::Array && is_part_load(p, n) => Lowering::Vector,
+        // A complex axis reduction's result, read by a later stage: whole
+        // values in the scalar loop.
+        NodeOp::ReduceAxis(..) if n.dtype.is_complex() => Lowering::Scalar,
         // The complex result of the program from its parts: the vector
         // loop interleaves them into the stored elements (`store`).
         NodeOp::Op(Op::ComplexNew) if n.shape() == Shape::Array && std::ptr::eq(n, p.node(p.result())) => Lowering::Vector,
