@@ -1,6 +1,8 @@
-//! Scalar complex math for complex64 and complex128 (issue 13): NumPy 2's
-//! semantics on `(re, im)` pairs. Not yet reachable from programs; the
-//! dtype, parser, interpreter and JIT build on these functions.
+//! Scalar complex math for complex64 and complex128: NumPy 2's semantics
+//! on `(re, im)` pairs. The op table's complex column (`ops::Cx`) calls
+//! these functions, so the interpreter and the JIT's complex block calls
+//! give their bits; `ir::split` takes the same steps for the arithmetic
+//! it turns into real operations.
 //!
 //! ## API
 //!
@@ -9,7 +11,8 @@
 //!
 //! * arithmetic: [`add_c64`], [`sub_c64`], [`mul_c64`], [`div_c64`],
 //!   [`neg_c64`], [`conj_c64`], [`power_c64`] (`(ar, ai, br, bi) -> (re, im)`);
-//! * real results: [`abs_c64`] (`hypot`), [`angle_c64`] (`atan2(im, re)`);
+//! * real results: [`abs_c64`] (NumPy's complex `absolute`),
+//!   [`angle_c64`] (`atan2(im, re)`);
 //! * predicates: [`isnan_c64`], [`isinf_c64`], [`isfinite_c64`] (either
 //!   part), comparisons [`lt_c64`], [`le_c64`], [`gt_c64`], [`ge_c64`],
 //!   [`eq_c64`], [`ne_c64`] (NumPy's lexicographic order);
