@@ -74,21 +74,17 @@ impl DType {
         DType::Complex128,
     ];
 
-    /// The twelve real dtypes (all but the complex ones), in order.
-    pub const REAL: [DType; 12] = [
-        DType::Bool,
-        DType::Int8,
-        DType::Int16,
-        DType::Int32,
-        DType::Int64,
-        DType::UInt8,
-        DType::UInt16,
-        DType::UInt32,
-        DType::UInt64,
-        DType::Float16,
-        DType::Float32,
-        DType::Float64,
-    ];
+    /// The twelve real dtypes (all but the complex ones), in order: the
+    /// first twelve of [`DType::ALL`].
+    pub const REAL: [DType; 12] = {
+        let mut real = [DType::Bool; 12];
+        let mut k = 0;
+        while k < 12 {
+            real[k] = DType::ALL[k];
+            k += 1;
+        }
+        real
+    };
 
     /// NumPy's name for the dtype (`"float64"`, `"bool"`).
     pub fn name(self) -> &'static str {

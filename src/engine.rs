@@ -336,11 +336,14 @@ impl Engine {
     fn build(&self, ir: Program) -> Result<Kernel, Error> {
         let ir = ir.with_math(self.config.math);
         let evaluator = match self.config.backend {
-            // Complex programs the JIT cannot split yet (0-d complex
-            // inputs, complex reductions) run on the reference interpreter
-            // (issue 13), which [`Kernel::backend`] reports.
-            Backend::Jit if ir.has_complex() && ir::split(&ir).is_err() => Evaluator::Interp(ir),
-            Backend::Jit => Evaluator::Jit(Box::new(jit::compile(&ir)?)),
+            // A complex program `ir::split` refuses (none today) runs on
+            // the reference interpreter, which [`Kernel::backend`]
+            // reports; the split is redone only when the JIT failed.
+            Backend::Jit => match jit::compile(&ir) {
+                Ok(k) => Evaluator::Jit(Box::new(k)),
+                Err(_) if ir.has_complex() && ir::split(&ir).is_err() => Evaluator::Interp(ir),
+                Err(e) => return Err(e),
+            },
             Backend::Interp => Evaluator::Interp(ir),
         };
         let inner = KernelInner { evaluator, threads: self.threads.clone(), memory_limit: self.config.memory_limit };

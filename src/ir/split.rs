@@ -133,10 +133,16 @@ impl Builder<'_> {
         if dims(self, re).max(dims(self, im)) != ndim {
             return Err("internal error: a complex value without an operand of its shape");
         }
-        let yes = self.konst(Scalar::Bool(true));
-        let re = if dims(self, re) < ndim { self.op(Op::Where, &[yes, re, im]) } else { re };
-        let im = if dims(self, im) < ndim { self.op(Op::Where, &[yes, im, re]) } else { im };
+        let re = if dims(self, re) < ndim { self.broadcast(re, im) } else { re };
+        let im = if dims(self, im) < ndim { self.broadcast(im, re) } else { im };
         Ok(Val::Complex { re, im, whole })
+    }
+
+    /// `part` broadcast against `other`: `where(True, part, other)`, which
+    /// has the broadcast shape of both and `part`'s values.
+    fn broadcast(&mut self, part: NodeId, other: NodeId) -> NodeId {
+        let yes = self.konst(Scalar::Bool(true));
+        self.op(Op::Where, &[yes, part, other])
     }
 
     fn dtype(&self, id: NodeId) -> DType {
@@ -376,8 +382,7 @@ impl Builder<'_> {
                         // `widen`'s).
                         let array = |b: &Self, id: NodeId| b.nodes[id.index()].ndim > 0;
                         if re != im && array(self, re) && array(self, im) {
-                            let yes = self.konst(Scalar::Bool(true));
-                            let (re2, im2) = (self.op(Op::Where, &[yes, re, im]), self.op(Op::Where, &[yes, im, re]));
+                            let (re2, im2) = (self.broadcast(re, im), self.broadcast(im, re));
                             return Ok(Val::Complex { re: re2, im: im2, whole: None });
                         }
                         return Ok(Val::Complex { re, im, whole: None });

@@ -208,8 +208,8 @@ ops! {
     Floor => "floor", F, 1, Arith(Keep), |v| un!(v, |a| a, a, a.floor());
     Ceil => "ceil", F, 1, Arith(Keep), |v| un!(v, |a| a, a, a.ceil());
     Trunc => "trunc", F, 1, Arith(Keep), |v| un!(v, |a| a, a, a.trunc());
-    Round => "round", F, 1, Arith(Float16), |v| un!(v, |a| na!(), a, a.round_ties_even()), cx: CC(|v| c1(v, |re, im| (re.round_ties_even(), im.round_ties_even()), |re, im| (re.round_ties_even(), im.round_ties_even())));
-    Rint => "rint", F, 1, FLOAT, |v| fl!(v, |a| a.round_ties_even()), cx: CC(|v| c1(v, |re, im| (re.round_ties_even(), im.round_ties_even()), |re, im| (re.round_ties_even(), im.round_ties_even())));
+    Round => "round", F, 1, Arith(Float16), |v| un!(v, |a| na!(), a, a.round_ties_even()), cx: CC(|v| c1(v, rint_c64, rint_c32));
+    Rint => "rint", F, 1, FLOAT, |v| fl!(v, |a| a.round_ties_even()), cx: CC(|v| c1(v, rint_c64, rint_c32));
     Fmod => "fmod", F, 2, Arith(Int8), |v| bin!(v, |a, b| na!(), if b == 0 { 0 } else { a.wrapping_rem(b) }, call2(VF::Fmod, a, b));
     Hypot => "hypot", F, 2, FLOAT, |v| bin!(v, |a, b| na!(), na!(), call2(VF::Hypot, a, b));
     Copysign => "copysign", F, 2, FLOAT, |v| bin!(v, |a, b| na!(), na!(), a.copysign(b));
@@ -643,6 +643,16 @@ macro_rules! complex_sign {
 }
 complex_sign!(sign_c64, f64, |x, y| call2(VF::Hypot, x, y));
 complex_sign!(sign_c32, f32, |x, y| call2(VF::Hypot, x, y));
+
+/// NumPy's complex `rint` (and `round` with no decimals): each part
+/// rounded half to even.
+fn rint_c64(re: f64, im: f64) -> (f64, f64) {
+    (re.round_ties_even(), im.round_ties_even())
+}
+
+fn rint_c32(re: f32, im: f32) -> (f32, f32) {
+    (re.round_ties_even(), im.round_ties_even())
+}
 
 /// NumPy's `nc_exp2`: `exp(z ln 2)`, the parts multiplied by ln 2 in the
 /// dtype's arithmetic.
